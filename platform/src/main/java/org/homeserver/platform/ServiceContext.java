@@ -1,0 +1,34 @@
+package org.homeserver.platform;
+
+import io.grpc.Channel;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import org.homeserver.platform.auth.Revocations;
+import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.db.PostgresLocation;
+import org.homeserver.platform.signal.Redis;
+import org.homeserver.platform.signal.Signals;
+
+/**
+ * What a service's composition root receives from the process: configuration, the settled home
+ * domain, storage, signalling, metrics, the shared revocation list, and channels to the other
+ * services' internal APIs (in-process or over the network, the service cannot tell).
+ */
+public record ServiceContext(
+    HomeserverConfig config,
+    String domain,
+    Clock clock,
+    PostgresLocation postgres,
+    Signals signals,
+    Optional<Redis> redis,
+    MeterRegistry meters,
+    Revocations revocations,
+    InternalChannels channels) {
+
+  /** Finds the internal API of another service. */
+  public interface InternalChannels {
+    /** A channel to service {@code name}'s internal API; calls fail with UNAVAILABLE if it is down. */
+    Channel channel(String name);
+  }
+}

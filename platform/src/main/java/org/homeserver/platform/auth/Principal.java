@@ -1,0 +1,30 @@
+package org.homeserver.platform.auth;
+
+import io.grpc.Context;
+import java.time.Instant;
+import java.util.UUID;
+import org.homeserver.platform.grpc.ApiException;
+
+/** The authenticated client of the current call, as its verified access token names it. */
+public record Principal(String userId, UUID userUuid, String clientId, UUID clientUuid, String tokenId,
+                        Instant expiresAt) {
+  static final Context.Key<Principal> CONTEXT_KEY = Context.key("principal");
+
+  /** The principal of the current authenticated call. */
+  public static Principal current() {
+    Principal principal = CONTEXT_KEY.get();
+    if (principal == null) {
+      throw new IllegalStateException("no authenticated principal: is this RPC marked public by mistake?");
+    }
+    return principal;
+  }
+
+  /** Runs code as {@code principal}; for handlers that continue on other threads, and tests. */
+  public Context attach(Context context) {
+    return context.withValue(CONTEXT_KEY, this);
+  }
+
+  static ApiException unauthenticated(org.homeserver.api.common.v1.ErrorReason reason, String message) {
+    return new ApiException(reason, message);
+  }
+}

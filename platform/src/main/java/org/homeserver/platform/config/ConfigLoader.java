@@ -1,0 +1,119 @@
+package org.homeserver.platform.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads the YAML file, applies HOMESERVER_* environment overrides and command-line overrides, and
+ * checks every value against {@link ConfigSchema}. All problems are reported at once, one line each.
+ */
+public final class ConfigLoader {
+  private final Map<String, String> environment;
+
+  public ConfigLoader(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  /** Loads {@code file} (may be null: defaults only), then the environment, then {@code overrides}. */
+  public HomeserverConfig load(Path file, Map<String, String> overrides) throws ConfigException {
+    Map<String, String> raw = new LinkedHashMap<>();
+    Map<String, String> source = new HashMap<>();
+    List<String> problems = new ArrayList<>();
+    if (file != null) {
+      readYaml(file, raw, problems);
+      raw.keySet().forEach(k -> source.put(k, file.toString()));
+    }
+    Set<String> known = ConfigSchema.ALL.stream().map(Setting::key).collect(Collectors.toSet());
+    for (String key : raw.keySet()) {
+      if (!known.contains(key)) {
+        problems.add("config: " + key + ": unknown key (in " + file + "); see the configuration reference in README.md");
+      }
+    }
+    for (Setting<?> setting : ConfigSchema.ALL) {
+      String value = environment.get(setting.environmentVariable());
+      if (value != null) {
+        raw.put(setting.key(), value);
+        source.put(setting.key(), setting.environmentVariable());
+      }
+    }
+    overrides.forEach((k, v) -> {
+      raw.put(k, v);
+      source.put(k, "the command line");
+    });
+
+    Map<String, Object> values = new HashMap<>();
+    for (Setting<?> setting : ConfigSchema.ALL) {
+      String text = raw.getOrDefault(setting.key(), setting.defaultText());
+      try {
+        values.put(setting.key(), setting.parse().apply(text));
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        problems.add("config: " + setting.key() + ": must be " + setting.allowed() + " (got \"" + text
+            + "\" from " + source.getOrDefault(setting.key(), "the default") + ")");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return HomeserverConfig.from(new ConfigValues(values));
+  }
+
+  private static void readYaml(Path file, Map<String, String> into, List<String> problems) {
+    Object document;
+    try (Reader reader = Files.newBufferedReader(file)) {
+      document = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+    } catch (IOException e) {
+      problems.add("config: cannot read " + file + ": " + e.getMessage());
+      return;
+    } catch (YAMLException e) {
+      problems.add("config: " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
+      return;
+    }
+    if (document == null) {
+      return;
+    }
+    if (!(document instanceof Map<?, ?> map)) {
+      problems.add("config: " + file + ": the top level must be a mapping of keys to values");
+      return;
+    }
+    flatten("", map, into, problems);
+  }
+
+  private static void flatten(String prefix, Map<?, ?> map, Map<String, String> into, List<String> problems) {
+    for (Map.Entry<?, ?> entry : map.entrySet()) {
+      String key = prefix + entry.getKey();
+      switch (entry.getValue()) {
+        case Map<?, ?> nested -> flatten(key + ".", nested, into, problems);
+        case List<?> list -> problems.add("config: " + key + ": a list is not allowed here");
+        case null -> into.put(key, "");
+        case Object value -> into.put(key, String.valueOf(value));
+      }
+    }
+  }
+
+  /** Typed access to the checked values. */
+  public static final class ConfigValues {
+    private final Map<String, Object> values;
+
+    ConfigValues(Map<String, Object> values) {
+      this.values = values;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+      return (T) values.get(setting.key());
+    }
+  }
+}

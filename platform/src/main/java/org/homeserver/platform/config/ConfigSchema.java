@@ -1,0 +1,137 @@
+package org.homeserver.platform.config;
+
+import static org.homeserver.platform.config.ValueParsers.bool;
+import static org.homeserver.platform.config.ValueParsers.duration;
+import static org.homeserver.platform.config.ValueParsers.integer;
+import static org.homeserver.platform.config.ValueParsers.matching;
+import static org.homeserver.platform.config.ValueParsers.oneOf;
+import static org.homeserver.platform.config.ValueParsers.size;
+import static org.homeserver.platform.config.ValueParsers.words;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Every configuration key the homeserver knows, with its default and its allowed values. */
+public final class ConfigSchema {
+  /** Lower-case DNS name: labels of a-z, 0-9 and '-', not starting or ending with '-'. */
+  public static final Pattern DOMAIN = Pattern.compile(
+      "(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
+  private static final Pattern JDBC_URL = Pattern.compile("jdbc:postgresql://.+");
+  private static final Pattern REDIS_URL = Pattern.compile("rediss?://.+");
+  private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.:/\\-\\[\\]]+");
+  private static final Pattern ADMIN_TOKEN = Pattern.compile("[A-Za-z0-9_\\-]{32,256}");
+
+  static final String PORT = "an integer from 1 to 65535";
+  static final String PORT_OR_OFF = "an integer from 0 (off) to 65535";
+
+  public static final Setting<String> DOMAIN_KEY = new Setting<>("domain", "",
+      t -> t.isEmpty() ? t : matching(DOMAIN).apply(t),
+      "a lower-case DNS name such as example.org",
+      "The home domain. Fixed at the first start (or by `homeserver init`); another value later is refused.");
+  public static final Setting<String> DATA_DIR = new Setting<>("data-dir", "data", ValueParsers.anyText(),
+      "a directory path",
+      "Where the embedded PostgreSQL and the generated admin token live.");
+
+  public static final Setting<String> SERVER_HOST = new Setting<>("server.host", "0.0.0.0",
+      matching(HOST), "a host name or IP address", "Address of the public gRPC port (client API).");
+  public static final Setting<Integer> SERVER_PORT = new Setting<>("server.port", "7400",
+      integer(1, 65535), PORT, "The public gRPC port.");
+  public static final Setting<Long> MAX_REQUEST = new Setting<>("server.max-request-bytes", "4MiB",
+      size(64 * 1024, 4L * 1024 * 1024), "a size from 64KiB to 4MiB (e.g. 1048576, 512KiB, 4MiB)",
+      "The largest request message accepted; larger ones get RESOURCE_EXHAUSTED / REQUEST_TOO_LARGE.");
+
+  public static final Setting<String> INTERNAL_HOST = new Setting<>("internal.host", "127.0.0.1",
+      matching(HOST), "a host name or IP address",
+      "Address of the internal gRPC port, used only when one service runs alone (`serve --service`).");
+  public static final Setting<Integer> INTERNAL_PORT = new Setting<>("internal.port", "7402",
+      integer(1, 65535), PORT, "The internal gRPC port (services among themselves).");
+
+  public static final Setting<String> ADMIN_HOST = new Setting<>("admin.host", "127.0.0.1",
+      matching(HOST), "a host name or IP address", "Address of the admin gRPC port; loopback by default.");
+  public static final Setting<Integer> ADMIN_PORT = new Setting<>("admin.port", "7401",
+      integer(0, 65535), PORT_OR_OFF, "The admin gRPC port; 0 turns the admin API off.");
+  public static final Setting<String> ADMIN_TOKEN_KEY = new Setting<>("admin.token", "",
+      t -> t.isEmpty() ? t : matching(ADMIN_TOKEN).apply(t),
+      "32 to 256 characters of A-Z a-z 0-9 _ -",
+      "The admin API's bearer token. Empty: one is generated at first start into <data-dir>/admin-token.");
+
+  public static final Setting<String> METRICS_HOST = new Setting<>("metrics.host", "127.0.0.1",
+      matching(HOST), "a host name or IP address", "Address of the Prometheus metrics HTTP port.");
+  public static final Setting<Integer> METRICS_PORT = new Setting<>("metrics.port", "7403",
+      integer(0, 65535), PORT_OR_OFF, "Serves /metrics in the Prometheus text format; 0 turns it off.");
+
+  public static final Setting<String> DATABASE_URL = new Setting<>("database.url", "",
+      t -> t.isEmpty() ? t : matching(JDBC_URL).apply(t),
+      "empty (embedded PostgreSQL) or a URL jdbc:postgresql://host:port/database",
+      "The PostgreSQL to use. Empty: an embedded PostgreSQL in <data-dir>/postgres.");
+  public static final Setting<String> DATABASE_USER = new Setting<>("database.user", "postgres",
+      ValueParsers.anyText(), "a user name", "The PostgreSQL user (external database only).");
+  public static final Setting<String> DATABASE_PASSWORD = new Setting<>("database.password", "",
+      ValueParsers.anyText(), "any text", "The PostgreSQL password (external database only).");
+  public static final Setting<Integer> DATABASE_POOL = new Setting<>("database.pool-size", "10",
+      integer(1, 200), "an integer from 1 to 200", "Connections in the pool of each service.");
+  public static final Setting<Integer> EMBEDDED_PORT = new Setting<>("database.embedded-port", "7432",
+      integer(1024, 65535), "an integer from 1024 to 65535",
+      "Loopback port of the embedded PostgreSQL.");
+
+  public static final Setting<String> REDIS_URL_KEY = new Setting<>("redis.url", "",
+      t -> t.isEmpty() ? t : matching(REDIS_URL).apply(t),
+      "empty (in-process signalling) or a URL redis://host:port",
+      "Redis for signalling, revocations and rate limits; required when services run as separate processes.");
+
+  public static final Setting<String> AUTH_ADDRESS = new Setting<>("services.auth.address", "",
+      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as auth:7402",
+      "Where to reach the auth service's internal API when it is not in this process.");
+
+  public static final Setting<RegistrationMode> REGISTRATION = new Setting<>("auth.registration", "open",
+      oneOf(RegistrationMode.class), words(RegistrationMode.class),
+      "Who may register users: anyone, holders of an invite token, or nobody.");
+  public static final Setting<Duration> ACCESS_TOKEN_TTL = new Setting<>("auth.access-token-ttl", "15m",
+      duration(Duration.ofMinutes(1), Duration.ofHours(24)),
+      "a duration from 1m to 24h (e.g. 900s, 15m, 1h)", "Lifetime of an access token.");
+  public static final Setting<Duration> CREDENTIAL_VALIDITY = new Setting<>("auth.credential-validity", "365d",
+      duration(Duration.ofDays(1), Duration.ofDays(3650)), "a duration from 1d to 3650d",
+      "Lifetime of a client's X.509 credential.");
+  public static final Setting<Integer> MAX_CLIENTS = new Setting<>("auth.max-clients-per-user", "32",
+      integer(1, 1000), "an integer from 1 to 1000", "How many clients one user may register.");
+  public static final Setting<Integer> REGISTRATION_RATE = new Setting<>("auth.registration-rate-per-minute", "10",
+      integer(1, 100000), "an integer from 1 to 100000",
+      "Registration attempts (users and clients) allowed per peer address per minute.");
+  public static final Setting<Integer> ARGON2_MEMORY = new Setting<>("auth.argon2.memory-kib", "19456",
+      integer(1024, 4 * 1024 * 1024), "an integer from 1024 to 4194304", "Argon2id memory cost in KiB.");
+  public static final Setting<Integer> ARGON2_ITERATIONS = new Setting<>("auth.argon2.iterations", "2",
+      integer(1, 100), "an integer from 1 to 100", "Argon2id iterations.");
+  public static final Setting<Integer> ARGON2_PARALLELISM = new Setting<>("auth.argon2.parallelism", "1",
+      integer(1, 64), "an integer from 1 to 64", "Argon2id lanes.");
+
+  public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
+      oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
+  public static final Setting<LogLevel> LOG_LEVEL = new Setting<>("logging.level", "info",
+      oneOf(LogLevel.class), words(LogLevel.class), "The least severe level logged.");
+  public static final Setting<Boolean> REFLECTION = new Setting<>("server.reflection", "true", bool(),
+      "true or false", "Serve gRPC server reflection on the public port.");
+
+  /** All keys, in the order of the configuration reference. */
+  public static final List<Setting<?>> ALL = List.of(
+      DOMAIN_KEY, DATA_DIR,
+      SERVER_HOST, SERVER_PORT, MAX_REQUEST, REFLECTION,
+      INTERNAL_HOST, INTERNAL_PORT,
+      ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN_KEY,
+      METRICS_HOST, METRICS_PORT,
+      DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
+      REDIS_URL_KEY,
+      AUTH_ADDRESS,
+      REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE,
+      ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
+      LOG_FORMAT, LOG_LEVEL);
+
+  private ConfigSchema() {}
+
+  public enum RegistrationMode { OPEN, INVITE, CLOSED }
+
+  public enum LogFormat { TEXT, JSON }
+
+  public enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+}

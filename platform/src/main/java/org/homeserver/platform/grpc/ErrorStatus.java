@@ -1,0 +1,68 @@
+package org.homeserver.platform.grpc;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import org.homeserver.api.common.v1.ErrorReason;
+
+/** The gRPC status code of every {@link ErrorReason}, as documented in common.proto. */
+public final class ErrorStatus {
+  /** The ErrorInfo domain of every error the homeserver sends. */
+  public static final String DOMAIN = "homeserver";
+
+  private ErrorStatus() {}
+
+  public static Status.Code codeOf(ErrorReason reason) {
+    return switch (reason) {
+      case INVALID_ARGUMENT, HANDLE_INVALID, PASSWORD_INVALID, SIGNATURE_KEY_INVALID, DISPLAY_NAME_INVALID,
+           KEY_PACKAGE_INVALID, MLS_MESSAGE_MALFORMED, WIRE_FORMAT_NOT_ALLOWED, WELCOME_MISMATCH,
+           QUEUE_SEQUENCE_INVALID, ENDPOINT_INVALID, DOMAIN_NOT_LOCAL -> Status.Code.INVALID_ARGUMENT;
+      case TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, WRONG_CREDENTIALS -> Status.Code.UNAUTHENTICATED;
+      case PERMISSION_DENIED, REGISTRATION_CLOSED, INVITE_INVALID, USER_SUSPENDED, PROOF_OF_POSSESSION_INVALID,
+           CHALLENGE_SIGNATURE_INVALID, CONNECTION_BLOCKED, NOT_CONNECTED, KEY_PACKAGE_CREDENTIAL_MISMATCH,
+           NOT_A_MEMBER, ADD_NOT_ALLOWED, FEDERATION_DENIED -> Status.Code.PERMISSION_DENIED;
+      case RATE_LIMITED, REQUEST_TOO_LARGE, TOO_MANY_CLIENTS -> Status.Code.RESOURCE_EXHAUSTED;
+      case IDEMPOTENCY_KEY_REUSED, CHALLENGE_INVALID, PREFIX_SEARCH_DISABLED, CLAIM_RIGHT_USED, WRONG_EPOCH,
+           PROPOSAL_NOT_FOUND -> Status.Code.FAILED_PRECONDITION;
+      case HANDLE_TAKEN, CONNECTION_EXISTS, GROUP_EXISTS -> Status.Code.ALREADY_EXISTS;
+      case CLIENT_NOT_FOUND, USER_NOT_FOUND, CONNECTION_NOT_FOUND, NO_KEY_PACKAGE, GROUP_NOT_FOUND,
+           ENDPOINT_NOT_FOUND -> Status.Code.NOT_FOUND;
+      case UNAVAILABLE, FEDERATION_PEER_UNKNOWN -> Status.Code.UNAVAILABLE;
+      case INTERNAL, ERROR_REASON_UNSPECIFIED, UNRECOGNIZED -> Status.Code.INTERNAL;
+    };
+  }
+
+  /** The status, with its ErrorInfo detail, that a caller receives for {@code e}. */
+  public static StatusRuntimeException toStatus(ApiException e) {
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(codeOf(e.reason()).value())
+        .setMessage(e.getMessage())
+        .addDetails(Any.pack(ErrorInfo.newBuilder()
+            .setDomain(DOMAIN)
+            .setReason(e.reason().name())
+            .putAllMetadata(e.metadata())
+            .build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  /** The ErrorInfo a caller finds in {@code e}, if the server sent one. */
+  public static java.util.Optional<ErrorInfo> errorInfo(Throwable e) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    if (status == null) {
+      return java.util.Optional.empty();
+    }
+    return status.getDetailsList().stream()
+        .filter(any -> any.is(ErrorInfo.class))
+        .findFirst()
+        .map(any -> {
+          try {
+            return any.unpack(ErrorInfo.class);
+          } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            throw new IllegalStateException(ex);
+          }
+        });
+  }
+}

@@ -1,0 +1,120 @@
+package org.homeserver.platform.grpc;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.platform.auth.AccessTokens;
+import org.homeserver.platform.auth.AuthInterceptor;
+import org.homeserver.platform.metrics.MetricsInterceptor;
+
+/**
+ * Builds the process's gRPC servers from its service modules: the public port (client APIs with
+ * token authentication, health and reflection), the internal API (in-process or on its own port)
+ * and the admin port. Handlers run on virtual threads; every server maps errors the same way.
+ */
+public final class GrpcServers {
+  /** The transport refuses messages this much larger than the configured limit without reading them. */
+  private static final int TRANSPORT_HEADROOM = 64 * 1024;
+
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final MeterRegistry meters;
+  private final HealthStatusManager health = new HealthStatusManager();
+
+  public GrpcServers(MeterRegistry meters) {
+    this.meters = meters;
+  }
+
+  public HealthStatusManager health() {
+    return health;
+  }
+
+  /** The public port: every module's client services, health checking and, if asked, reflection. */
+  public Server publicServer(String host, int port, List<ServiceModule> modules, AccessTokens.Verifier verifier,
+                             long maxRequestBytes, boolean reflection) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .executor(executor)
+        .maxInboundMessageSize(Math.toIntExact(maxRequestBytes + TRANSPORT_HEADROOM))
+        .permitKeepAliveTime(20, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    for (ServiceModule module : modules) {
+      ServerInterceptor auth = new AuthInterceptor(verifier, module.publicMethods());
+      long limit = Math.min(maxRequestBytes, module.maxRequestBytes());
+      for (BindableService service : module.clientServices()) {
+        ServerServiceDefinition definition = service.bindService();
+        builder.addService(intercepted(definition, auth, new RequestSizeInterceptor(limit)));
+        health.setStatus(definition.getServiceDescriptor().getName(), ServingStatus.SERVING);
+      }
+    }
+    builder.addService(health.getHealthService());
+    if (reflection) {
+      builder.addService(ProtoReflectionServiceV1.newInstance());
+    }
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    return builder.build().start();
+  }
+
+  /** The internal APIs, in-process under {@code name} (single-process mode). */
+  public Server inProcessInternalServer(String name, List<ServiceModule> modules) throws IOException {
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(executor);
+    internalDefinitions(modules).forEach(builder::addService);
+    return builder.build().start();
+  }
+
+  /** The internal APIs on a network port (one service per process). */
+  public Server networkInternalServer(String host, int port, List<ServiceModule> modules) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor);
+    internalDefinitions(modules).forEach(builder::addService);
+    builder.addService(health.getHealthService());
+    return builder.build().start();
+  }
+
+  /** The admin port: admin services behind the operator's token. */
+  public Server adminServer(String host, int port, List<ServiceModule> modules, String adminToken,
+                            List<BindableService> extra) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor);
+    ServerInterceptor admin = new AdminTokenInterceptor(adminToken);
+    List<BindableService> services = new ArrayList<>(extra);
+    modules.forEach(m -> services.addAll(m.adminServices()));
+    services.forEach(s -> builder.addService(intercepted(s.bindService(), admin)));
+    return builder.build().start();
+  }
+
+  private List<ServerServiceDefinition> internalDefinitions(List<ServiceModule> modules) {
+    List<ServerServiceDefinition> definitions = new ArrayList<>();
+    modules.forEach(m -> m.internalServices().forEach(s -> definitions.add(intercepted(s.bindService()))));
+    return definitions;
+  }
+
+  /** Applies {@code inner} innermost-last, inside metrics and error mapping (which is outermost). */
+  private ServerServiceDefinition intercepted(ServerServiceDefinition definition, ServerInterceptor... inner) {
+    List<ServerInterceptor> chain = new ArrayList<>(List.of(inner).reversed());
+    chain.add(new MetricsInterceptor(meters));
+    chain.add(new ErrorMappingInterceptor());
+    // ServerInterceptors.intercept calls the last interceptor first.
+    return ServerInterceptors.intercept(definition, chain);
+  }
+
+  /** Marks everything NOT_SERVING, for a graceful shutdown. */
+  public void enterShutdown() {
+    health.enterTerminalState();
+  }
+
+  public void shutdownExecutor() {
+    executor.shutdown();
+  }
+}

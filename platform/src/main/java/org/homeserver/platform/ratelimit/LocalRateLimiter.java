@@ -1,0 +1,35 @@
+package org.homeserver.platform.ratelimit;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Fixed-window counting in this process's memory. */
+public final class LocalRateLimiter implements RateLimiter {
+  private record Window(long start, int count) {}
+
+  private final Map<String, Window> windows = new ConcurrentHashMap<>();
+  private final int limit;
+  private final Duration window;
+  private final Clock clock;
+
+  public LocalRateLimiter(int limit, Duration window, Clock clock) {
+    this.limit = limit;
+    this.window = window;
+    this.clock = clock;
+  }
+
+  @Override
+  public Optional<Duration> tryAcquire(String key) {
+    long now = clock.millis();
+    long size = window.toMillis();
+    if (windows.size() > 100_000) {
+      windows.values().removeIf(w -> now - w.start() >= size);
+    }
+    Window w = windows.compute(key, (k, old) ->
+        old == null || now - old.start() >= size ? new Window(now, 1) : new Window(old.start(), old.count() + 1));
+    return w.count() <= limit ? Optional.empty() : Optional.of(Duration.ofMillis(w.start() + size - now));
+  }
+}

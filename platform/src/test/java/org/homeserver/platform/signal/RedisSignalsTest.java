@@ -1,0 +1,22 @@
+package org.homeserver.platform.signal;
+
+import org.homeserver.platform.testing.TestRedis;
+
+/** The Redis signalling against the shared contract; the peer is a second connection, as another process. */
+class RedisSignalsTest extends SignalsContract {
+  private Redis firstConnection;
+
+  @Override
+  protected Signals create() {
+    firstConnection = TestRedis.connect();
+    closeAfterwards(firstConnection);
+    return new RedisSignals(firstConnection);
+  }
+
+  @Override
+  protected Signals peerOf(Signals first) {
+    Redis redis = TestRedis.connectBeside(firstConnection);
+    closeAfterwards(redis);
+    return new RedisSignals(redis);
+  }
+}
