@@ -24,7 +24,11 @@ public record ServiceContext(
     Optional<Redis> redis,
     MeterRegistry meters,
     Revocations revocations,
-    InternalChannels channels) {
+    InternalChannels channels,
+    ProcessInfo process) {
+
+  /** Facts about the process for status pages. */
+  public record ProcessInfo(String version, java.time.Instant startedAt, java.util.List<String> services) {}
 
   /** Finds the internal API of another service. */
   public interface InternalChannels {

@@ -11,12 +11,10 @@ import static org.homeserver.platform.config.ValueParsers.words;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.homeserver.platform.ids.UserId;
 
 /** Every configuration key the homeserver knows, with its default and its allowed values. */
 public final class ConfigSchema {
-  /** Lower-case DNS name: labels of a-z, 0-9 and '-', not starting or ending with '-'. */
-  public static final Pattern DOMAIN = Pattern.compile(
-      "(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
   private static final Pattern JDBC_URL = Pattern.compile("jdbc:postgresql://.+");
   private static final Pattern REDIS_URL = Pattern.compile("rediss?://.+");
@@ -27,7 +25,7 @@ public final class ConfigSchema {
   static final String PORT_OR_OFF = "an integer from 0 (off) to 65535";
 
   public static final Setting<String> DOMAIN_KEY = new Setting<>("domain", "",
-      t -> t.isEmpty() ? t : matching(DOMAIN).apply(t),
+      t -> t.isEmpty() ? t : matching(UserId.DOMAIN).apply(t),
       "a lower-case DNS name such as example.org",
       "The home domain. Fixed at the first start (or by `homeserver init`); another value later is refused.");
   public static final Setting<String> DATA_DIR = new Setting<>("data-dir", "data", ValueParsers.anyText(),

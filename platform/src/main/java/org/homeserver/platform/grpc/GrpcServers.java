@@ -56,7 +56,7 @@ public final class GrpcServers {
       long limit = Math.min(maxRequestBytes, module.maxRequestBytes());
       for (BindableService service : module.clientServices()) {
         ServerServiceDefinition definition = service.bindService();
-        builder.addService(intercepted(definition, auth, new RequestSizeInterceptor(limit)));
+        builder.addService(intercepted(definition, new PeerAddress(), auth, new RequestSizeInterceptor(limit)));
         health.setStatus(definition.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
     }

@@ -1,0 +1,68 @@
+package org.homeserver.auth;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.auth.v1.GetClientRequest;
+import org.homeserver.api.auth.v1.GetClientResponse;
+import org.homeserver.api.auth.v1.GetTokenKeysRequest;
+import org.homeserver.api.auth.v1.GetTokenKeysResponse;
+import org.homeserver.api.auth.v1.ListUserClientsRequest;
+import org.homeserver.api.auth.v1.ListUserClientsResponse;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.auth.v1.TokenKey;
+import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.auth.AuthStore.Client;
+import org.homeserver.auth.AuthStore.User;
+import org.homeserver.platform.grpc.Protos;
+
+/** The internal API the other services use: token keys and registered clients. */
+final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternalServiceImplBase {
+  private final Users users;
+  private final Clients clients;
+  private final TokenKeys keys;
+
+  AuthInternalGrpcService(Users users, Clients clients, TokenKeys keys) {
+    this.users = users;
+    this.clients = clients;
+    this.keys = keys;
+  }
+
+  @Override
+  public void getTokenKeys(GetTokenKeysRequest request, StreamObserver<GetTokenKeysResponse> response) {
+    GetTokenKeysResponse.Builder out = GetTokenKeysResponse.newBuilder();
+    keys.all().forEach(k -> out.addKeys(TokenKey.newBuilder()
+        .setKeyId(k.keyId())
+        .setPublicKey(ByteString.copyFrom(k.publicKey()))));
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void getClient(GetClientRequest request, StreamObserver<GetClientResponse> response) {
+    response.onNext(GetClientResponse.newBuilder().setClient(registered(clients.require(request.getClientId()))).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void listUserClients(ListUserClientsRequest request, StreamObserver<ListUserClientsResponse> response) {
+    User user = users.find(request.getUserId());
+    ListUserClientsResponse.Builder out = ListUserClientsResponse.newBuilder().setUserUuid(user.uuid().toString());
+    clients.of(user.uuid()).forEach(c -> out.addClients(registered(c)));
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  private RegisteredClient registered(Client c) {
+    ClientIdentity identity = clients.identity(c);
+    return RegisteredClient.newBuilder()
+        .setClientId(identity.clientId())
+        .setUserId(identity.userId())
+        .setUserUuid(c.userUuid().toString())
+        .setSignatureScheme(SignatureScheme.forNumber(c.signatureScheme()))
+        .setSignaturePublicKey(ByteString.copyFrom(c.signatureKey()))
+        .setSuspended(c.userSuspended())
+        .setCreatedAt(Protos.timestamp(c.createdAt()))
+        .build();
+  }
+}

@@ -1,0 +1,110 @@
+package org.homeserver.auth;
+
+import io.grpc.BindableService;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.homeserver.api.auth.v1.AuthServiceGrpc;
+import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.ServiceModule;
+import org.homeserver.platform.ratelimit.LocalRateLimiter;
+import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RedisRateLimiter;
+
+/** The composition root of the auth service: builds it from the process's context. */
+public final class AuthModule implements ServiceModule {
+  public static final String NAME = "auth";
+  /** Auth requests are small; anything larger is not a real request. */
+  private static final long MAX_REQUEST_BYTES = 64 * 1024;
+
+  private final ServiceDatabase database;
+  private final List<BindableService> client;
+  private final List<BindableService> internal;
+  private final List<BindableService> admin;
+
+  private AuthModule(ServiceDatabase database, List<BindableService> client, List<BindableService> internal,
+                     List<BindableService> admin) {
+    this.database = database;
+    this.client = client;
+    this.internal = internal;
+    this.admin = admin;
+  }
+
+  /** Migrates the auth schema, settles the AS keys and builds the services. */
+  public static AuthModule start(ServiceContext context) throws InvalidStoredAuthorityException {
+    HomeserverConfig.Auth settings = context.config().auth();
+    Clock clock = context.clock();
+    SecureRandom random = new SecureRandom();
+    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    try {
+      AuthStore store = new AuthStore(database.jdbi());
+      CertificateAuthority authority = CertificateAuthority.restore(store.settleAuthority(
+          () -> CertificateAuthority.generate(context.domain(), clock).stored(), clock.instant()));
+      TokenKeys keys = TokenKeys.settle(store, random, clock);
+      PasswordHasher hasher = new PasswordHasher(settings.argon2MemoryKib(), settings.argon2Iterations(),
+          settings.argon2Parallelism());
+      RateLimiter registrations = context.redis()
+          .<RateLimiter>map(r -> new RedisRateLimiter(r, "registration", settings.registrationRatePerMinute(),
+              Duration.ofMinutes(1)))
+          .orElseGet(() -> new LocalRateLimiter(settings.registrationRatePerMinute(), Duration.ofMinutes(1), clock));
+
+      Users users = new Users(store, hasher, settings.registration(), context.revocations(), context.domain(), clock);
+      Clients clients = new Clients(store, users, authority, context.revocations(), settings.credentialValidity(),
+          settings.maxClientsPerUser(), clock);
+      Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), random, clock);
+      return new AuthModule(database,
+          List.of(new AuthGrpcService(users, clients, sessions, authority, registrations, settings.accessTokenTtl(),
+              context.process().version())),
+          List.of(new AuthInternalGrpcService(users, clients, keys)),
+          List.of(new AdminGrpcService(users, clients, store, context, database, random)));
+    } catch (RuntimeException | InvalidStoredAuthorityException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public List<BindableService> clientServices() {
+    return client;
+  }
+
+  @Override
+  public Set<String> publicMethods() {
+    return Set.of(
+        AuthServiceGrpc.getGetServerInfoMethod().getFullMethodName(),
+        AuthServiceGrpc.getGetAuthenticationRootsMethod().getFullMethodName(),
+        AuthServiceGrpc.getRegisterUserMethod().getFullMethodName(),
+        AuthServiceGrpc.getRegisterClientMethod().getFullMethodName(),
+        AuthServiceGrpc.getCreateChallengeMethod().getFullMethodName(),
+        AuthServiceGrpc.getCreateSessionMethod().getFullMethodName());
+  }
+
+  @Override
+  public long maxRequestBytes() {
+    return MAX_REQUEST_BYTES;
+  }
+
+  @Override
+  public List<BindableService> internalServices() {
+    return internal;
+  }
+
+  @Override
+  public List<BindableService> adminServices() {
+    return admin;
+  }
+
+  @Override
+  public void close() {
+    database.close();
+  }
+}

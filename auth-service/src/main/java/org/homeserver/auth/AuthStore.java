@@ -1,0 +1,265 @@
+package org.homeserver.auth;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** Persistence of the auth schema; all of the service's SQL lives here. */
+public final class AuthStore {
+  private final Jdbi jdbi;
+
+  public AuthStore(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** A registered user. */
+  public record User(UUID uuid, String handle, String passwordHash, boolean suspended, Instant createdAt) {}
+
+  /** A registered client with its user's handle and state. */
+  public record Client(UUID uuid, UUID userUuid, String handle, boolean userSuspended, int signatureScheme,
+                       byte[] signatureKey, String label, byte[] credential, Instant credentialNotAfter,
+                       Instant createdAt, Optional<Instant> lastSessionAt, Optional<String> idempotencyKey,
+                       Optional<byte[]> requestDigest) {}
+
+  /** A user with how many clients it has, for admin listings. */
+  public record UserSummary(User user, int clientCount) {}
+
+  /** A single-use session challenge. */
+  public record Challenge(UUID id, UUID clientUuid, byte[] nonce, Instant expiresAt) {}
+
+  /** An invite token. */
+  public record Invite(String token, String note, Instant createdAt, Instant expiresAt) {}
+
+  /** An Ed25519 token-signing key. */
+  public record TokenKeyRow(String keyId, byte[] privateKey, byte[] publicKey, Instant createdAt) {}
+
+  private static final RowMapper<User> USER = (rs, ctx) -> new User(rs.getObject("uuid", UUID.class),
+      rs.getString("handle"), rs.getString("password_hash"), rs.getBoolean("suspended"), instant(rs, "created_at"));
+
+  private static final RowMapper<Client> CLIENT = (rs, ctx) -> new Client(rs.getObject("uuid", UUID.class),
+      rs.getObject("user_uuid", UUID.class), rs.getString("handle"), rs.getBoolean("suspended"),
+      rs.getInt("signature_scheme"), rs.getBytes("signature_key"), rs.getString("label"),
+      rs.getBytes("credential"), instant(rs, "credential_not_after"), instant(rs, "created_at"),
+      Optional.ofNullable(rs.getObject("last_session_at", OffsetDateTime.class)).map(OffsetDateTime::toInstant),
+      Optional.ofNullable(rs.getString("idempotency_key")), Optional.ofNullable(rs.getBytes("request_digest")));
+
+  private static final String CLIENT_SELECT = """
+      select c.*, u.handle, u.suspended from clients c join users u on u.uuid = c.user_uuid
+      """;
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  /** Runs {@code work} in one transaction. */
+  public <T> T inTransaction(java.util.function.Function<Handle, T> work) {
+    return jdbi.inTransaction(work::apply);
+  }
+
+  // --- users ---
+
+  /** Inserts the user unless the handle is taken; true if inserted. */
+  public boolean insertUser(Handle h, User user) {
+    return h.createUpdate("""
+            insert into users (uuid, handle, password_hash, suspended, created_at)
+            values (:uuid, :handle, :hash, false, :createdAt) on conflict (handle) do nothing""")
+        .bind("uuid", user.uuid()).bind("handle", user.handle()).bind("hash", user.passwordHash())
+        .bind("createdAt", user.createdAt())
+        .execute() == 1;
+  }
+
+  public Optional<User> userByHandle(String handle) {
+    return jdbi.withHandle(h -> h.createQuery("select * from users where handle = :handle")
+        .bind("handle", handle).map(USER).findOne());
+  }
+
+  public Optional<User> user(UUID uuid) {
+    return jdbi.withHandle(h -> h.createQuery("select * from users where uuid = :uuid")
+        .bind("uuid", uuid).map(USER).findOne());
+  }
+
+  public void updatePassword(UUID user, String hash) {
+    jdbi.useHandle(h -> h.createUpdate("update users set password_hash = :hash where uuid = :uuid")
+        .bind("hash", hash).bind("uuid", user).execute());
+  }
+
+  /** Sets the suspension flag; false if there is no such user. */
+  public boolean setSuspended(UUID user, boolean suspended) {
+    return jdbi.withHandle(h -> h.createUpdate("update users set suspended = :s where uuid = :uuid")
+        .bind("s", suspended).bind("uuid", user).execute() == 1);
+  }
+
+  /** Deletes the user and, by cascade, its clients and challenges; false if there was none. */
+  public boolean deleteUser(UUID user) {
+    return jdbi.withHandle(h -> h.createUpdate("delete from users where uuid = :uuid").bind("uuid", user).execute() == 1);
+  }
+
+  /** Users in handle order after {@code afterHandle}, with their client counts. */
+  public List<UserSummary> usersAfter(String afterHandle, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select u.*, (select count(*) from clients c where c.user_uuid = u.uuid) as client_count
+            from users u where u.handle > :after order by u.handle limit :limit""")
+        .bind("after", afterHandle).bind("limit", limit)
+        .map((rs, ctx) -> new UserSummary(USER.map(rs, ctx), rs.getInt("client_count")))
+        .list());
+  }
+
+  public int clientCount(UUID user) {
+    return jdbi.withHandle(h -> h.createQuery("select count(*) from clients where user_uuid = :u")
+        .bind("u", user).mapTo(Integer.class).one());
+  }
+
+  /** Numbers of users and of clients. */
+  public long[] counts() {
+    return jdbi.withHandle(h -> h.createQuery("select (select count(*) from users), (select count(*) from clients)")
+        .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).one());
+  }
+
+  // --- invites ---
+
+  public void insertInvite(Invite invite) {
+    jdbi.useHandle(h -> h.createUpdate("""
+            insert into invites (token, note, created_at, expires_at) values (:token, :note, :created, :expires)""")
+        .bind("token", invite.token()).bind("note", invite.note()).bind("created", invite.createdAt())
+        .bind("expires", invite.expiresAt()).execute());
+  }
+
+  /** Marks the invite used by {@code user}; false if it is unknown, used or expired. */
+  public boolean consumeInvite(Handle h, String token, UUID user, Instant now) {
+    return h.createUpdate("""
+            update invites set used_at = :now, used_by = :user
+            where token = :token and used_at is null and expires_at > :now""")
+        .bind("now", now).bind("user", user).bind("token", token).execute() == 1;
+  }
+
+  /** Unused, unexpired invites, newest first, created before {@code before}. */
+  public List<Invite> openInvites(Instant now, Instant before, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select * from invites where used_at is null and expires_at > :now and created_at < :before
+            order by created_at desc limit :limit""")
+        .bind("now", now).bind("before", before).bind("limit", limit)
+        .map((rs, ctx) -> new Invite(rs.getString("token"), rs.getString("note"), instant(rs, "created_at"),
+            instant(rs, "expires_at")))
+        .list());
+  }
+
+  // --- clients ---
+
+  public void insertClient(Handle h, Client c) {
+    h.createUpdate("""
+            insert into clients (uuid, user_uuid, signature_scheme, signature_key, label, credential,
+                                 credential_not_after, created_at, idempotency_key, request_digest)
+            values (:uuid, :user, :scheme, :key, :label, :credential, :notAfter, :createdAt, :idem, :digest)""")
+        .bind("uuid", c.uuid()).bind("user", c.userUuid()).bind("scheme", c.signatureScheme())
+        .bind("key", c.signatureKey()).bind("label", c.label()).bind("credential", c.credential())
+        .bind("notAfter", c.credentialNotAfter()).bind("createdAt", c.createdAt())
+        .bind("idem", c.idempotencyKey().orElse(null)).bind("digest", c.requestDigest().orElse(null))
+        .execute();
+  }
+
+  /** Locks the user's row so concurrent registrations of its clients are counted one at a time. */
+  public int lockUserAndCountClients(Handle h, UUID user) {
+    h.createQuery("select 1 from users where uuid = :u for update").bind("u", user).mapTo(Integer.class).findOne();
+    return h.createQuery("select count(*) from clients where user_uuid = :u").bind("u", user).mapTo(Integer.class).one();
+  }
+
+  public Optional<Client> clientByIdempotencyKey(Handle h, UUID user, String key) {
+    return h.createQuery(CLIENT_SELECT + " where c.user_uuid = :u and c.idempotency_key = :k")
+        .bind("u", user).bind("k", key).map(CLIENT).findOne();
+  }
+
+  public Optional<Client> client(UUID uuid) {
+    return jdbi.withHandle(h -> h.createQuery(CLIENT_SELECT + " where c.uuid = :uuid")
+        .bind("uuid", uuid).map(CLIENT).findOne());
+  }
+
+  public List<Client> clientsOf(UUID user) {
+    return jdbi.withHandle(h -> h.createQuery(CLIENT_SELECT + " where c.user_uuid = :u order by c.created_at, c.uuid")
+        .bind("u", user).map(CLIENT).list());
+  }
+
+  /** Deletes a client of {@code user}; false if the user has no such client. */
+  public boolean deleteClient(UUID user, UUID client) {
+    return jdbi.withHandle(h -> h.createUpdate("delete from clients where uuid = :c and user_uuid = :u")
+        .bind("c", client).bind("u", user).execute() == 1);
+  }
+
+  public void updateCredential(UUID client, byte[] credential, Instant notAfter) {
+    jdbi.useHandle(h -> h.createUpdate(
+            "update clients set credential = :cred, credential_not_after = :na where uuid = :c")
+        .bind("cred", credential).bind("na", notAfter).bind("c", client).execute());
+  }
+
+  // --- sessions ---
+
+  public void insertChallenge(Challenge c) {
+    jdbi.useHandle(h -> {
+      h.createUpdate("delete from challenges where expires_at < :now").bind("now", c.expiresAt().minusSeconds(3600)).execute();
+      h.createUpdate("insert into challenges (id, client_uuid, nonce, expires_at) values (:id, :c, :n, :e)")
+          .bind("id", c.id()).bind("c", c.clientUuid()).bind("n", c.nonce()).bind("e", c.expiresAt()).execute();
+    });
+  }
+
+  /** Removes and returns the challenge: each is usable once, whatever the outcome. */
+  public Optional<Challenge> takeChallenge(UUID id) {
+    return jdbi.withHandle(h -> h.createQuery("delete from challenges where id = :id returning *")
+        .bind("id", id)
+        .map((rs, ctx) -> new Challenge(rs.getObject("id", UUID.class), rs.getObject("client_uuid", UUID.class),
+            rs.getBytes("nonce"), instant(rs, "expires_at")))
+        .findOne());
+  }
+
+  public void touchSession(UUID client, Instant at) {
+    jdbi.useHandle(h -> h.createUpdate("update clients set last_session_at = :at where uuid = :c")
+        .bind("at", at).bind("c", client).execute());
+  }
+
+  // --- the AS's own keys ---
+
+  /** The authority in force; made by {@code generate} and stored the first time (once, whatever the races). */
+  public StoredAuthority settleAuthority(java.util.function.Supplier<StoredAuthority> generate, Instant now) {
+    return jdbi.inTransaction(h -> {
+      h.execute("lock table authority in exclusive mode");
+      Optional<StoredAuthority> stored = h.createQuery("select * from authority")
+          .map((rs, ctx) -> new StoredAuthority(rs.getBytes("root_certificate"), rs.getBytes("root_private_key"),
+              rs.getBytes("intermediate_certificate"), rs.getBytes("intermediate_private_key")))
+          .findOne();
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+      StoredAuthority fresh = generate.get();
+      h.createUpdate("""
+              insert into authority (singleton, root_certificate, root_private_key, intermediate_certificate,
+                                     intermediate_private_key, created_at)
+              values (true, :rc, :rk, :ic, :ik, :now)""")
+          .bind("rc", fresh.rootCertificate()).bind("rk", fresh.rootPrivateKeyPkcs8())
+          .bind("ic", fresh.intermediateCertificate()).bind("ik", fresh.intermediatePrivateKeyPkcs8())
+          .bind("now", now).execute();
+      return fresh;
+    });
+  }
+
+  /** Stores {@code candidate} if there is no key yet, and returns every key, newest first. */
+  public List<TokenKeyRow> settleTokenKeys(TokenKeyRow candidate) {
+    return jdbi.inTransaction(h -> {
+      h.execute("lock table token_keys in exclusive mode");
+      boolean none = h.createQuery("select count(*) from token_keys").mapTo(Integer.class).one() == 0;
+      if (none) {
+        h.createUpdate("insert into token_keys (key_id, private_key, public_key, created_at) values (:id, :priv, :pub, :at)")
+            .bind("id", candidate.keyId()).bind("priv", candidate.privateKey()).bind("pub", candidate.publicKey())
+            .bind("at", candidate.createdAt()).execute();
+      }
+      return h.createQuery("select * from token_keys order by created_at desc")
+          .map((rs, ctx) -> new TokenKeyRow(rs.getString("key_id"), rs.getBytes("private_key"),
+              rs.getBytes("public_key"), instant(rs, "created_at")))
+          .list();
+    });
+  }
+}

@@ -1,0 +1,99 @@
+package org.homeserver.auth;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.homeserver.api.auth.v1.AccessTokenClaims;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.auth.AuthStore.Challenge;
+import org.homeserver.auth.AuthStore.Client;
+import org.homeserver.platform.auth.AccessTokens;
+import org.homeserver.platform.grpc.ApiException;
+
+/** Sessions: a single-use challenge, signed by the client's key, buys a short-lived access token. */
+public final class Sessions {
+  static final Duration CHALLENGE_TTL = Duration.ofSeconds(60);
+  private static final int NONCE_BYTES = 32;
+
+  private final AuthStore store;
+  private final Clients clients;
+  private final TokenKeys keys;
+  private final Duration tokenTtl;
+  private final SecureRandom random;
+  private final Clock clock;
+
+  public Sessions(AuthStore store, Clients clients, TokenKeys keys, Duration tokenTtl, SecureRandom random, Clock clock) {
+    this.store = store;
+    this.clients = clients;
+    this.keys = keys;
+    this.tokenTtl = tokenTtl;
+    this.random = random;
+    this.clock = clock;
+  }
+
+  /** A new access token and what it says. */
+  public record Session(String token, Instant expiresAt, String userId) {}
+
+  public Challenge challenge(String clientId) {
+    Client client = clients.require(clientId);
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    Challenge challenge = new Challenge(UUID.randomUUID(), client.uuid(), nonce, clock.instant().plus(CHALLENGE_TTL));
+    store.insertChallenge(challenge);
+    return challenge;
+  }
+
+  public Session create(String clientId, String challengeId, byte[] signature) {
+    // Taken before the user's state is read: a suspension that commits after this read revokes
+    // "up to now", which covers this token.
+    Instant issuedAt = clock.instant();
+    Client client = clients.require(clientId);
+    UUID id;
+    try {
+      id = UUID.fromString(challengeId);
+    } catch (IllegalArgumentException e) {
+      throw challengeInvalid();
+    }
+    Challenge challenge = store.takeChallenge(id)
+        .filter(c -> c.clientUuid().equals(client.uuid()) && issuedAt.isBefore(c.expiresAt()))
+        .orElseThrow(Sessions::challengeInvalid);
+    SignatureKey key;
+    try {
+      key = SignatureKey.of(SignatureScheme.forNumber(client.signatureScheme()), client.signatureKey());
+    } catch (InvalidSignatureKeyException e) {
+      throw new IllegalStateException("a stored key no longer parses", e);
+    }
+    if (!key.verifyWithLabel(SignContent.SESSION_LABEL, SignContent.session(clientId, challenge.nonce()), signature)) {
+      throw new ApiException(ErrorReason.CHALLENGE_SIGNATURE_INVALID,
+          "the signature is not a SignWithLabel(\"" + SignContent.SESSION_LABEL
+              + "\", opaque(client_id) || opaque(nonce)) by the client's key");
+    }
+    if (client.userSuspended()) {
+      throw new ApiException(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
+    }
+    ClientIdentity identity = clients.identity(client);
+    Instant expiresAt = issuedAt.plus(tokenTtl);
+    byte[] tokenId = new byte[16];
+    random.nextBytes(tokenId);
+    AccessTokenClaims claims = AccessTokenClaims.newBuilder()
+        .setKeyId(keys.signing().keyId())
+        .setTokenId(HexFormat.of().formatHex(tokenId))
+        .setUserId(identity.userId())
+        .setUserUuid(client.userUuid().toString())
+        .setClientId(identity.clientId())
+        .setClientUuid(client.uuid().toString())
+        .setIssuedAtMs(issuedAt.toEpochMilli())
+        .setExpiresAtMs(expiresAt.toEpochMilli())
+        .build();
+    store.touchSession(client.uuid(), issuedAt);
+    return new Session(AccessTokens.sign(claims, keys.signing().privateKey()), expiresAt, identity.userId());
+  }
+
+  private static ApiException challengeInvalid() {
+    return new ApiException(ErrorReason.CHALLENGE_INVALID, "the challenge is unknown, used or expired; ask for a new one");
+  }
+}

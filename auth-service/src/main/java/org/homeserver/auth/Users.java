@@ -1,0 +1,168 @@
+package org.homeserver.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.auth.AuthStore.User;
+import org.homeserver.platform.auth.Revocations;
+import org.homeserver.platform.config.ConfigSchema.RegistrationMode;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.UserId;
+
+/** The rules for users: registration under the operator's policy, passwords, suspension, deletion. */
+public final class Users {
+  static final int MIN_PASSWORD_BYTES = 10;
+  static final int MAX_PASSWORD_BYTES = 1024;
+
+  private final AuthStore store;
+  private final PasswordHasher hasher;
+  private final RegistrationMode registration;
+  private final Revocations revocations;
+  private final String domain;
+  private final Clock clock;
+  /** Verified against when the handle is unknown, so a wrong handle costs as much as a wrong password. */
+  private final String decoyHash;
+
+  public Users(AuthStore store, PasswordHasher hasher, RegistrationMode registration, Revocations revocations,
+               String domain, Clock clock) {
+    this.store = store;
+    this.hasher = hasher;
+    this.registration = registration;
+    this.revocations = revocations;
+    this.domain = domain;
+    this.clock = clock;
+    this.decoyHash = hasher.hash("decoy password that no user has");
+  }
+
+  public RegistrationMode registration() {
+    return registration;
+  }
+
+  public String domain() {
+    return domain;
+  }
+
+  public UserId idOf(User user) {
+    return new UserId(domain, user.handle());
+  }
+
+  /** Creates a user; with the invite policy, consumes the invite in the same transaction. */
+  public User register(String handle, String password, String inviteToken) {
+    if (registration == RegistrationMode.CLOSED) {
+      throw new ApiException(ErrorReason.REGISTRATION_CLOSED, "this homeserver does not accept registrations");
+    }
+    checkHandle(handle);
+    checkPassword(password);
+    if (registration == RegistrationMode.INVITE && inviteToken.isEmpty()) {
+      throw new ApiException(ErrorReason.INVITE_INVALID, "registration on this homeserver needs an invite token");
+    }
+    User user = new User(UUID.randomUUID(), handle, hasher.hash(password), false, clock.instant());
+    Instant now = clock.instant();
+    return store.inTransaction(h -> {
+      if (registration == RegistrationMode.INVITE && !store.consumeInvite(h, inviteToken, user.uuid(), now)) {
+        throw new ApiException(ErrorReason.INVITE_INVALID, "the invite token is unknown, used or expired");
+      }
+      if (!store.insertUser(h, user)) {
+        // Throwing rolls the transaction back, so the invite stays unused.
+        throw new ApiException(ErrorReason.HANDLE_TAKEN, "the handle " + handle + " is taken");
+      }
+      return user;
+    });
+  }
+
+  /** The user whose handle and password these are; the same error for either being wrong. */
+  public User authenticate(String handle, String password) {
+    Optional<User> user = UserId.isHandle(handle) ? store.userByHandle(handle) : Optional.empty();
+    boolean ok = hasher.verify(password, user.map(User::passwordHash).orElse(decoyHash)) && user.isPresent();
+    if (!ok) {
+      throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password");
+    }
+    if (hasher.needsRehash(user.get().passwordHash())) {
+      store.updatePassword(user.get().uuid(), hasher.hash(password));
+    }
+    return user.get();
+  }
+
+  /** Like {@link #authenticate} but also refuses a suspended user. */
+  public User authenticateActive(String handle, String password) {
+    User user = authenticate(handle, password);
+    requireActive(user);
+    return user;
+  }
+
+  public void changePassword(UUID userUuid, String current, String next) {
+    User user = require(userUuid);
+    if (!hasher.verify(current, user.passwordHash())) {
+      throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "the current password is wrong");
+    }
+    checkPassword(next);
+    store.updatePassword(userUuid, hasher.hash(next));
+  }
+
+  public User require(UUID userUuid) {
+    return store.user(userUuid).orElseThrow(() -> notFound(userUuid.toString()));
+  }
+
+  public static void requireActive(User user) {
+    if (user.suspended()) {
+      throw new ApiException(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
+    }
+  }
+
+  /** Finds a user by id ({@code mimi://...}), qualified handle, handle or UUID. */
+  public User find(String reference) {
+    Optional<User> user = UserId.parse(reference)
+        .filter(id -> id.domain().equals(domain))
+        .flatMap(id -> store.userByHandle(id.handle()));
+    if (user.isEmpty() && UserId.isHandle(reference)) {
+      user = store.userByHandle(reference);
+    }
+    if (user.isEmpty()) {
+      try {
+        user = store.user(UUID.fromString(reference));
+      } catch (IllegalArgumentException notUuid) {
+        // Not a UUID either.
+      }
+    }
+    return user.orElseThrow(() -> notFound(reference));
+  }
+
+  /** Suspends or reinstates; suspension revokes every token of the user at once. */
+  public User setSuspended(User user, boolean suspended) {
+    store.setSuspended(user.uuid(), suspended);
+    if (suspended) {
+      revocations.revoke(user.uuid().toString(), clock.instant());
+    }
+    return require(user.uuid());
+  }
+
+  /** Deletes the user with its clients; every token of the user stops working at once. */
+  public void delete(User user) {
+    if (!store.deleteUser(user.uuid())) {
+      throw notFound(user.handle());
+    }
+    revocations.revoke(user.uuid().toString(), clock.instant());
+  }
+
+  private static ApiException notFound(String reference) {
+    return new ApiException(ErrorReason.USER_NOT_FOUND, "no user " + reference);
+  }
+
+  static void checkHandle(String handle) {
+    if (!UserId.isHandle(handle)) {
+      throw new ApiException(ErrorReason.HANDLE_INVALID,
+          "a handle is 3 to 32 characters of a-z 0-9 . _ -, starting with a letter or digit");
+    }
+  }
+
+  static void checkPassword(String password) {
+    int bytes = password.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes < MIN_PASSWORD_BYTES || bytes > MAX_PASSWORD_BYTES) {
+      throw new ApiException(ErrorReason.PASSWORD_INVALID,
+          "a password is " + MIN_PASSWORD_BYTES + " to " + MAX_PASSWORD_BYTES + " bytes of UTF-8");
+    }
+  }
+}

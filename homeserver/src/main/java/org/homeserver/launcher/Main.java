@@ -1,0 +1,152 @@
+package org.homeserver.launcher;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.homeserver.platform.config.ConfigException;
+import org.homeserver.platform.config.ConfigLoader;
+import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.db.HomeDomain;
+import org.homeserver.platform.logging.Logging;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** The {@code homeserver} executable: init, serve, and the operator's admin commands. */
+@Command(name = "homeserver", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+    description = "MLS homeserver: Delivery Service, Authentication Service, directory and federation.",
+    subcommands = {Main.Init.class, Main.Serve.class, AdminCommands.class, Main.CheckConfig.class})
+public final class Main {
+  /** Exit status for a configuration the homeserver refuses. */
+  static final int EXIT_CONFIG = 2;
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+      description = "The YAML configuration file (default: $HOMESERVER_CONFIG, else built-in defaults).")
+  Path configFile;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, command, parsed) -> {
+      switch (e) {
+        case ConfigException c -> c.problems().forEach(command.getErr()::println);
+        case HomeDomain.DomainMismatchException d -> command.getErr().println("error: " + d.getMessage());
+        default -> {
+          command.getErr().println("error: " + e);
+          return 1;
+        }
+      }
+      return EXIT_CONFIG;
+    });
+    return cli;
+  }
+
+  /** Loads the configuration with command-line overrides. */
+  HomeserverConfig config(Map<String, String> overrides) throws ConfigException {
+    Path file = configFile;
+    if (file == null && System.getenv("HOMESERVER_CONFIG") != null) {
+      file = Path.of(System.getenv("HOMESERVER_CONFIG"));
+    }
+    return new ConfigLoader(System.getenv()).load(file, overrides);
+  }
+
+  @Command(name = "init", description = "Fix the home domain and create the data directory, then exit.")
+  static final class Init implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--domain", required = true, description = "The home domain, e.g. example.org. Cannot change later.")
+    String domain;
+
+    @Override
+    public Integer call() throws Exception {
+      HomeserverConfig config = main.config(Map.of("domain", domain));
+      Logging.configure(config.logFormat(), config.logLevel());
+      try (Storage storage = Storage.open(config)) {
+        String fixed = storage.settleDomain(config.domain(), Clock.systemUTC());
+        String token = config.admin().enabled() ? AdminToken.settle(config) : null;
+        System.out.println("home domain: " + fixed);
+        System.out.println("database: " + storage.location());
+        if (token != null) {
+          System.out.println("admin token: " + (config.adminToken().isPresent() ? "from the configuration"
+              : AdminToken.file(config).toAbsolutePath()));
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "serve", description = "Run the homeserver (every service, or one with --service).")
+  static final class Serve implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--service", paramLabel = "NAME", description = "Run only this service (${COMPLETION-CANDIDATES}).",
+        completionCandidates = ServiceNames.class)
+    String service;
+
+    @Option(names = "--domain", description = "The home domain; needed at the first start unless set by init or config.")
+    String domain;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> overrides = new HashMap<>();
+      if (domain != null) {
+        overrides.put("domain", domain);
+      }
+      HomeserverConfig config = main.config(overrides);
+      Logging.configure(config.logFormat(), config.logLevel());
+      Homeserver server = Homeserver.start(config, service == null ? List.of() : List.of(service), Clock.systemUTC());
+      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+      System.out.println("homeserver " + server.domain() + " is serving gRPC on " + config.server().host() + ":"
+          + server.port());
+      server.adminPort().ifPresent(p -> System.out.println("admin API on " + config.admin().host() + ":" + p
+          + " (token: " + (config.adminToken().isPresent() ? "admin.token" : AdminToken.file(config).toAbsolutePath())
+          + ")"));
+      if (config.metrics().enabled()) {
+        System.out.println("metrics on http://" + config.metrics().host() + ":" + server.metricsPort() + "/metrics");
+      }
+      System.out.println("database: " + (server.embeddedDatabase()
+          ? "embedded PostgreSQL in " + config.dataDir().resolve("postgres").toAbsolutePath()
+          : "external"));
+      System.out.flush();
+      server.awaitTermination();
+      return 0;
+    }
+  }
+
+  @Command(name = "check-config", description = "Validate the configuration and exit: 0 when valid, 2 otherwise.")
+  static final class CheckConfig implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws Exception {
+      main.config(Map.of());
+      System.out.println("configuration is valid");
+      return 0;
+    }
+  }
+
+  /** The names {@code --service} accepts. */
+  static final class ServiceNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Homeserver.SERVICES.iterator();
+    }
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"homeserver " + Version.current()};
+    }
+  }
+}
