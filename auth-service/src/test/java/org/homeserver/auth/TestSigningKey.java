@@ -18,11 +18,11 @@ import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.homeserver.api.common.v1.SignatureScheme;
 
 /** A client's MLS signature private key, as tests need one: RFC 9420 SignWithLabel. */
-record TestSigningKey(SignatureScheme scheme, AsymmetricKeyParameter privateKey, SignatureKey signatureKey) {
+public record TestSigningKey(SignatureScheme scheme, AsymmetricKeyParameter privateKey, SignatureKey signatureKey) {
   private static final ECDomainParameters P256 = ECNamedDomainParameters.lookup(SECObjectIdentifiers.secp256r1);
 
   /** A fresh random key of {@code scheme}. */
-  static TestSigningKey generate(SignatureScheme scheme) {
+  public static TestSigningKey generate(SignatureScheme scheme) {
     var random = new SecureRandom();
     return switch (scheme) {
       case ED25519 -> ed25519(new Ed25519PrivateKeyParameters(random));
@@ -33,7 +33,7 @@ record TestSigningKey(SignatureScheme scheme, AsymmetricKeyParameter privateKey,
   }
 
   /** The key whose private part is {@code raw}: an Ed25519 seed or a big-endian P-256 scalar. */
-  static TestSigningKey fromPrivate(SignatureScheme scheme, byte[] raw) {
+  public static TestSigningKey fromPrivate(SignatureScheme scheme, byte[] raw) {
     return switch (scheme) {
       case ED25519 -> ed25519(new Ed25519PrivateKeyParameters(raw));
       case ECDSA_SECP256R1_SHA256 -> p256(new BigInteger(1, raw));
@@ -42,7 +42,7 @@ record TestSigningKey(SignatureScheme scheme, AsymmetricKeyParameter privateKey,
   }
 
   /** SignWithLabel: Ed25519 gives 64 raw bytes, ECDSA (deterministic, RFC 6979) a DER signature. */
-  byte[] signWithLabel(String label, byte[] content) {
+  public byte[] signWithLabel(String label, byte[] content) {
     Signer signer = switch (scheme) {
       case ED25519 -> new Ed25519Signer();
       default -> new DSADigestSigner(new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest())), new SHA256Digest());

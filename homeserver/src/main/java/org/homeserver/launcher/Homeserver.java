@@ -57,7 +57,7 @@ public final class Homeserver implements AutoCloseable {
 
   /** Starts the given services (all of {@link #SERVICES} when empty) as configured. */
   public static Homeserver start(HomeserverConfig config, List<String> only, Clock clock) throws Exception {
-    List<String> services = only.isEmpty() ? SERVICES : only;
+    List<String> services = only.isEmpty() ? SERVICES : List.copyOf(only);
     for (String s : services) {
       if (!SERVICES.contains(s)) {
         throw new ConfigException("unknown service " + s + "; this build has: " + String.join(", ", SERVICES));
@@ -70,7 +70,7 @@ public final class Homeserver implements AutoCloseable {
       Metrics metrics = new Metrics();
       server = new Homeserver(storage, domain, new GrpcServers(metrics.registry()));
       server.resources.add(metrics);
-      server.run(config, services, clock, metrics);
+      server.run(config, services, !only.isEmpty(), clock, metrics);
       return server;
     } catch (Exception | Error e) {
       if (server != null) {
@@ -82,10 +82,11 @@ public final class Homeserver implements AutoCloseable {
     }
   }
 
-  private void run(HomeserverConfig config, List<String> services, Clock clock, Metrics metrics) throws Exception {
-    Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, "hs:"));
+  private void run(HomeserverConfig config, List<String> services, boolean alone, Clock clock, Metrics metrics)
+      throws Exception {
+    Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, config.redisKeyPrefix()));
     redis.ifPresent(resources::add);
-    if (redis.isEmpty() && services.size() < SERVICES.size()) {
+    if (redis.isEmpty() && alone) {
       throw new ConfigException("config: redis.url: must be set when services run as separate processes "
           + "(serve --service); signalling, revocations and rate limits are shared through Redis");
     }
@@ -111,10 +112,13 @@ public final class Homeserver implements AutoCloseable {
       resources.add(module);
     }
 
-    Server internal = services.size() == SERVICES.size()
-        ? servers.inProcessInternalServer(inProcessName, modules)
-        : servers.networkInternalServer(config.internal().host(), config.internal().port(), modules);
-    resources.add(() -> stop(internal));
+    Server inProcess = servers.inProcessInternalServer(inProcessName, modules);
+    resources.add(() -> stop(inProcess));
+    if (alone) {
+      // The other services, in other processes, reach this one's internal API over the network.
+      Server network = servers.networkInternalServer(config.internal().host(), config.internal().port(), modules);
+      resources.add(() -> stop(network));
+    }
 
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(
         new RemoteTokenKeys(AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME)), clock),

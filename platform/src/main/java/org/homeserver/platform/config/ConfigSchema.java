@@ -79,6 +79,10 @@ public final class ConfigSchema {
       "empty (in-process signalling) or a URL redis://host:port",
       "Redis for signalling, revocations and rate limits; required when services run as separate processes.");
 
+  public static final Setting<String> REDIS_PREFIX = new Setting<>("redis.key-prefix", "hs:",
+      matching(Pattern.compile("[A-Za-z0-9:_.-]{1,64}")), "1 to 64 characters of A-Z a-z 0-9 : _ . -",
+      "Prefix of every Redis key and channel, so several homeservers can share one Redis.");
+
   public static final Setting<String> AUTH_ADDRESS = new Setting<>("services.auth.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as auth:7402",
       "Where to reach the auth service's internal API when it is not in this process.");
@@ -119,7 +123,7 @@ public final class ConfigSchema {
       ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN_KEY,
       METRICS_HOST, METRICS_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
-      REDIS_URL_KEY,
+      REDIS_URL_KEY, REDIS_PREFIX,
       AUTH_ADDRESS,
       REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,

@@ -1,0 +1,159 @@
+package org.homeserver.launcher;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.api.admin.v1.AdminServiceGrpc;
+import org.homeserver.api.auth.v1.AuthServiceGrpc;
+import org.homeserver.api.auth.v1.CreateChallengeRequest;
+import org.homeserver.api.auth.v1.CreateChallengeResponse;
+import org.homeserver.api.auth.v1.CreateSessionRequest;
+import org.homeserver.api.auth.v1.RegisterClientRequest;
+import org.homeserver.api.auth.v1.RegisterClientResponse;
+import org.homeserver.api.auth.v1.RegisterUserRequest;
+import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.auth.SignContent;
+import org.homeserver.auth.TestSigningKey;
+import org.homeserver.platform.config.ConfigLoader;
+import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.grpc.BearerTokens;
+import org.homeserver.platform.testing.TestPostgres;
+import org.homeserver.platform.testing.TestRedis;
+
+/**
+ * A real homeserver process for tests: real ports on loopback, a fresh database on the real
+ * PostgreSQL, optionally the real Redis, and a client-side toolkit that registers users and clients
+ * and signs challenges as a client library would.
+ */
+final class TestHomeserver implements AutoCloseable {
+  static final String DOMAIN = "example.org";
+  static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijkl";
+  static final String PASSWORD = "correct horse battery staple";
+
+  final Homeserver server;
+  final MutableClock clock;
+  final HomeserverConfig config;
+  final ManagedChannel channel;
+  final ManagedChannel adminChannel;
+
+  private TestHomeserver(Homeserver server, MutableClock clock, HomeserverConfig config) {
+    this.server = server;
+    this.clock = clock;
+    this.config = config;
+    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    this.adminChannel = NettyChannelBuilder.forAddress("127.0.0.1", server.adminPort().orElseThrow()).usePlaintext().build();
+  }
+
+  /** A homeserver on a fresh database with Redis signalling, plus {@code settings} overrides. */
+  static TestHomeserver withRedis(Map<String, String> settings) throws Exception {
+    Map<String, String> all = new HashMap<>(settings);
+    all.putIfAbsent("redis.url", TestRedis.URL);
+    all.putIfAbsent("redis.key-prefix", "hs-test-" + java.util.UUID.randomUUID() + ":");
+    return start(all);
+  }
+
+  /** A homeserver on a fresh database with in-process signalling, plus {@code settings} overrides. */
+  static TestHomeserver start(Map<String, String> settings) throws Exception {
+    return start(configFor(TestPostgres.freshDatabase().jdbcUrl(), Files.createTempDirectory("hs-test"), settings),
+        List.of());
+  }
+
+  static TestHomeserver start(HomeserverConfig config, List<String> services) throws Exception {
+    MutableClock clock = new MutableClock();
+    return new TestHomeserver(Homeserver.start(config, services, clock), clock, config);
+  }
+
+  /** The configuration of a test homeserver: free loopback ports and the given database. */
+  static HomeserverConfig configFor(String jdbcUrl, Path dataDir, Map<String, String> settings) throws Exception {
+    Map<String, String> all = new HashMap<>();
+    all.put("domain", DOMAIN);
+    all.put("data-dir", dataDir.toString());
+    all.put("server.host", "127.0.0.1");
+    all.put("server.port", Integer.toString(freePort()));
+    all.put("internal.port", Integer.toString(freePort()));
+    all.put("admin.port", Integer.toString(freePort()));
+    all.put("admin.token", ADMIN_TOKEN);
+    all.put("metrics.port", Integer.toString(freePort()));
+    if (jdbcUrl != null) {
+      all.put("database.url", jdbcUrl);
+    }
+    all.put("auth.registration-rate-per-minute", "1000");
+    all.putAll(settings);
+    return new ConfigLoader(Map.of()).load(null, all);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  AuthServiceGrpc.AuthServiceBlockingStub auth() {
+    return AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  AuthServiceGrpc.AuthServiceBlockingStub auth(String token) {
+    return auth().withCallCredentials(BearerTokens.credentials(token));
+  }
+
+  AdminServiceGrpc.AdminServiceBlockingStub admin() {
+    return AdminServiceGrpc.newBlockingStub(adminChannel).withCallCredentials(BearerTokens.credentials(ADMIN_TOKEN))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** Registers {@code handle} with the test password; returns the user id. */
+  String registerUser(String handle) {
+    return auth().registerUser(RegisterUserRequest.newBuilder().setHandle(handle).setPassword(PASSWORD).build())
+        .getUserId();
+  }
+
+  /** A client as its own software holds it: its id, signing key and credential. */
+  record TestClient(String clientId, String userId, TestSigningKey key, List<ByteString> chain) {}
+
+  /** A registration request with a valid proof of possession by {@code key}. */
+  static RegisterClientRequest.Builder clientRequest(String handle, TestSigningKey key) {
+    byte[] publicKey = key.signatureKey().publicKey();
+    String userId = "mimi://" + DOMAIN + "/u/" + handle;
+    return RegisterClientRequest.newBuilder()
+        .setHandle(handle)
+        .setPassword(PASSWORD)
+        .setSignatureScheme(key.scheme())
+        .setSignaturePublicKey(ByteString.copyFrom(publicKey))
+        .setProofOfPossession(ByteString.copyFrom(
+            key.signWithLabel(SignContent.REGISTRATION_LABEL, SignContent.registration(userId, publicKey))));
+  }
+
+  TestClient registerClient(String handle, SignatureScheme scheme) {
+    TestSigningKey key = TestSigningKey.generate(scheme);
+    RegisterClientResponse r = auth().registerClient(clientRequest(handle, key).build());
+    return new TestClient(r.getClientId(), "mimi://" + DOMAIN + "/u/" + handle, key, r.getCertificateChainList());
+  }
+
+  /** Runs the challenge-response and returns an access token. */
+  String session(TestClient client) {
+    CreateChallengeResponse challenge = auth().createChallenge(
+        CreateChallengeRequest.newBuilder().setClientId(client.clientId()).build());
+    byte[] signature = client.key().signWithLabel(SignContent.SESSION_LABEL,
+        SignContent.session(client.clientId(), challenge.getNonce().toByteArray()));
+    return auth().createSession(CreateSessionRequest.newBuilder()
+        .setClientId(client.clientId())
+        .setChallengeId(challenge.getChallengeId())
+        .setSignature(ByteString.copyFrom(signature))
+        .build()).getAccessToken();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+  }
+}
