@@ -3,6 +3,7 @@ package org.homeserver.launcher;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code homeserver admin ...}: the operator's commands, a client of the admin API. */
 @Command(name = "admin", description = "Manage a running homeserver through its admin API.",
@@ -38,6 +41,9 @@ import picocli.CommandLine.ParentCommand;
 final class AdminCommands {
   @ParentCommand
   Main main;
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--address", paramLabel = "HOST:PORT",
       description = "The admin API (default: admin.host and admin.port of the configuration).")
@@ -61,11 +67,16 @@ final class AdminCommands {
       return 0;
     } catch (StatusRuntimeException e) {
       String reason = ErrorStatus.errorInfo(e).map(i -> " " + i.getReason()).orElse("");
-      System.err.println("error: " + e.getStatus().getCode() + reason + ": " + e.getStatus().getDescription());
+      spec.commandLine().getErr().println("error: " + e.getStatus().getCode() + reason + ": "
+          + e.getStatus().getDescription());
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
   }
 
   interface AdminCall {
@@ -87,14 +98,14 @@ final class AdminCommands {
     public Integer call() throws Exception {
       return admin.call(stub -> {
         GetStatusResponse s = stub.getStatus(GetStatusRequest.getDefaultInstance());
-        System.out.println("domain:      " + s.getDomain());
-        System.out.println("version:     " + s.getServerVersion());
-        System.out.println("started:     " + Instant.ofEpochSecond(s.getStartedAt().getSeconds()));
-        System.out.println("services:    " + String.join(", ", s.getServicesList()));
-        System.out.println("database:    " + s.getDatabase() + (s.getDatabaseOk() ? " (ok)" : " (FAILING)"));
-        System.out.println("signalling:  " + s.getSignalling() + (s.getSignallingOk() ? " (ok)" : " (FAILING)"));
-        System.out.println("users:       " + s.getUserCount());
-        System.out.println("clients:     " + s.getClientCount());
+        admin.out().println("domain:      " + s.getDomain());
+        admin.out().println("version:     " + s.getServerVersion());
+        admin.out().println("started:     " + Instant.ofEpochSecond(s.getStartedAt().getSeconds()));
+        admin.out().println("services:    " + String.join(", ", s.getServicesList()));
+        admin.out().println("database:    " + s.getDatabase() + (s.getDatabaseOk() ? " (ok)" : " (FAILING)"));
+        admin.out().println("signalling:  " + s.getSignalling() + (s.getSignallingOk() ? " (ok)" : " (FAILING)"));
+        admin.out().println("users:       " + s.getUserCount());
+        admin.out().println("clients:     " + s.getClientCount());
       });
     }
   }
@@ -118,7 +129,7 @@ final class AdminCommands {
           do {
             ListUsersResponse page = stub.listUsers(ListUsersRequest.newBuilder()
                 .setPage(PageRequest.newBuilder().setPageSize(500).setPageToken(token)).build());
-            page.getUsersList().forEach(u -> System.out.println(describe(u)));
+            page.getUsersList().forEach(u -> users.admin.out().println(describe(u)));
             token = page.getPage().getNextPageToken();
           } while (!token.isEmpty());
         });
@@ -137,8 +148,8 @@ final class AdminCommands {
       public Integer call() throws Exception {
         return users.admin.call(stub -> {
           GetUserResponse r = stub.getUser(GetUserRequest.newBuilder().setUser(user).build());
-          System.out.println(describe(r.getUser()));
-          r.getClientsList().forEach(c -> System.out.println("  client " + c.getClientId() + "  "
+          users.admin.out().println(describe(r.getUser()));
+          r.getClientsList().forEach(c -> users.admin.out().println("  client " + c.getClientId() + "  "
               + c.getSignatureScheme() + (c.getLabel().isEmpty() ? "" : "  \"" + c.getLabel() + "\"")));
         });
       }
@@ -154,7 +165,7 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return users.admin.call(stub -> System.out.println(describe(
+        return users.admin.call(stub -> users.admin.out().println(describe(
             stub.suspendUser(SuspendUserRequest.newBuilder().setUser(user).build()).getUser())));
       }
     }
@@ -169,7 +180,7 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return users.admin.call(stub -> System.out.println(describe(
+        return users.admin.call(stub -> users.admin.out().println(describe(
             stub.unsuspendUser(UnsuspendUserRequest.newBuilder().setUser(user).build()).getUser())));
       }
     }
@@ -186,7 +197,7 @@ final class AdminCommands {
       public Integer call() throws Exception {
         return users.admin.call(stub -> {
           stub.deleteUser(DeleteUserRequest.newBuilder().setUser(user).build());
-          System.out.println("deleted " + user);
+          users.admin.out().println("deleted " + user);
         });
       }
     }
@@ -216,7 +227,7 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return invites.admin.call(stub -> System.out.println(describe(stub.createInvite(CreateInviteRequest.newBuilder()
+        return invites.admin.call(stub -> invites.admin.out().println(describe(stub.createInvite(CreateInviteRequest.newBuilder()
             .setValidForSeconds(validFor == null ? 0 : validFor.toSeconds()).setNote(note).build()).getInvite())));
       }
     }
@@ -230,7 +241,7 @@ final class AdminCommands {
       public Integer call() throws Exception {
         return invites.admin.call(stub -> stub.listInvites(ListInvitesRequest.newBuilder()
                 .setPage(PageRequest.newBuilder().setPageSize(500)).build())
-            .getInvitesList().forEach(i -> System.out.println(describe(i))));
+            .getInvitesList().forEach(i -> invites.admin.out().println(describe(i))));
       }
     }
   }

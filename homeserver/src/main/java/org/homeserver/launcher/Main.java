@@ -1,5 +1,6 @@
 package org.homeserver.launcher;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -27,6 +28,13 @@ public final class Main {
   @Option(names = {"-c", "--config"}, paramLabel = "FILE",
       description = "The YAML configuration file (default: $HOMESERVER_CONFIG, else built-in defaults).")
   Path configFile;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -72,10 +80,10 @@ public final class Main {
       try (Storage storage = Storage.open(config)) {
         String fixed = storage.settleDomain(config.domain(), Clock.systemUTC());
         String token = config.admin().enabled() ? AdminToken.settle(config) : null;
-        System.out.println("home domain: " + fixed);
-        System.out.println("database: " + storage.location());
+        main.out().println("home domain: " + fixed);
+        main.out().println("database: " + storage.location());
         if (token != null) {
-          System.out.println("admin token: " + (config.adminToken().isPresent() ? "from the configuration"
+          main.out().println("admin token: " + (config.adminToken().isPresent() ? "from the configuration"
               : AdminToken.file(config).toAbsolutePath()));
         }
       }
@@ -105,18 +113,18 @@ public final class Main {
       Logging.configure(config.logFormat(), config.logLevel());
       Homeserver server = Homeserver.start(config, service == null ? List.of() : List.of(service), Clock.systemUTC());
       Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
-      System.out.println("homeserver " + server.domain() + " is serving gRPC on " + config.server().host() + ":"
+      main.out().println("homeserver " + server.domain() + " is serving gRPC on " + config.server().host() + ":"
           + server.port());
-      server.adminPort().ifPresent(p -> System.out.println("admin API on " + config.admin().host() + ":" + p
+      server.adminPort().ifPresent(p -> main.out().println("admin API on " + config.admin().host() + ":" + p
           + " (token: " + (config.adminToken().isPresent() ? "admin.token" : AdminToken.file(config).toAbsolutePath())
           + ")"));
       if (config.metrics().enabled()) {
-        System.out.println("metrics on http://" + config.metrics().host() + ":" + server.metricsPort() + "/metrics");
+        main.out().println("metrics on http://" + config.metrics().host() + ":" + server.metricsPort() + "/metrics");
       }
-      System.out.println("database: " + (server.embeddedDatabase()
+      main.out().println("database: " + (server.embeddedDatabase()
           ? "embedded PostgreSQL in " + config.dataDir().resolve("postgres").toAbsolutePath()
           : "external"));
-      System.out.flush();
+      main.out().flush();
       server.awaitTermination();
       return 0;
     }
@@ -130,7 +138,7 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       main.config(Map.of());
-      System.out.println("configuration is valid");
+      main.out().println("configuration is valid");
       return 0;
     }
   }

@@ -201,16 +201,11 @@ class HomeserverLifecycleTest {
     static Cli run(String... args) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      java.io.PrintStream oldOut = System.out;
-      System.setOut(new java.io.PrintStream(out, true));
-      try {
-        CommandLine cli = Main.commandLine();
-        cli.setErr(new PrintWriter(err, true));
-        int status = cli.execute(args);
-        return new Cli(status, out.toString(), err.toString());
-      } finally {
-        System.setOut(oldOut);
-      }
+      CommandLine cli = Main.commandLine();
+      cli.setOut(new PrintWriter(out, true));
+      cli.setErr(new PrintWriter(err, true));
+      int status = cli.execute(args);
+      return new Cli(status, out.toString(), err.toString());
     }
   }
 }
