@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.config.ConfigLoader;
+import org.homeserver.platform.config.ConfigSchema;
+import org.homeserver.platform.config.Setting;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.HomeDomain;
 import org.homeserver.platform.logging.Logging;
@@ -20,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
 /** The {@code homeserver} executable: init, serve, and the operator's admin commands. */
 @Command(name = "homeserver", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "MLS homeserver: Delivery Service, Authentication Service, directory and federation.",
-    subcommands = {Main.Init.class, Main.Serve.class, AdminCommands.class, Main.CheckConfig.class})
+    subcommands = {Main.Init.class, Main.Serve.class, AdminCommands.class, Main.CheckConfig.class,
+        Main.ConfigReference.class})
 public final class Main {
   /** Exit status for a configuration the homeserver refuses. */
   static final int EXIT_CONFIG = 2;
@@ -141,6 +144,31 @@ public final class Main {
       main.out().println("configuration is valid");
       return 0;
     }
+  }
+
+  @Command(name = "config-reference", description = "Print every configuration key as a Markdown table.")
+  static final class ConfigReference implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() {
+      main.out().print(referenceTable());
+      main.out().flush();
+      return 0;
+    }
+  }
+
+  /** The configuration reference of README.md, made from the schema so the two cannot drift apart. */
+  static String referenceTable() {
+    StringBuilder table = new StringBuilder("| key | default | allowed | meaning |\n|---|---|---|---|\n");
+    for (Setting<?> s : ConfigSchema.ALL) {
+      table.append("| `").append(s.key()).append("` | ")
+          .append(s.defaultText().isEmpty() ? "(empty)" : "`" + s.defaultText() + "`").append(" | ")
+          .append(s.allowed()).append(" | ")
+          .append(s.description()).append(" |\n");
+    }
+    return table.toString();
   }
 
   /** The names {@code --service} accepts. */
