@@ -3,6 +3,10 @@ package org.homeserver.auth;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.auth.v1.DeleteUserRequest;
+import org.homeserver.api.auth.v1.DeleteUserResponse;
+import org.homeserver.api.auth.v1.VerifyPasswordRequest;
+import org.homeserver.api.auth.v1.VerifyPasswordResponse;
 import org.homeserver.api.auth.v1.GetClientRequest;
 import org.homeserver.api.auth.v1.GetClientResponse;
 import org.homeserver.api.auth.v1.GetTokenKeysRequest;
@@ -15,6 +19,7 @@ import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.UserId;
 
 /** The internal API the other services use: token keys and registered clients. */
 final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternalServiceImplBase {
@@ -50,6 +55,22 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
     ListUserClientsResponse.Builder out = ListUserClientsResponse.newBuilder().setUserUuid(user.uuid().toString());
     clients.of(user.uuid()).forEach(c -> out.addClients(registered(c)));
     response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void verifyPassword(VerifyPasswordRequest request, StreamObserver<VerifyPasswordResponse> response) {
+    String handle = UserId.parse(request.getUserId()).filter(id -> id.domain().equals(users.domain()))
+        .map(UserId::handle).orElse("");
+    users.authenticate(handle, request.getPassword());
+    response.onNext(VerifyPasswordResponse.getDefaultInstance());
+    response.onCompleted();
+  }
+
+  @Override
+  public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> response) {
+    users.delete(users.find(request.getUserId()));
+    response.onNext(DeleteUserResponse.getDefaultInstance());
     response.onCompleted();
   }
 
