@@ -1,5 +1,7 @@
 package org.homeserver.auth;
 
+import static org.homeserver.platform.grpc.Replies.reply;
+
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -175,10 +177,5 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
         .setCreatedAt(Protos.timestamp(i.createdAt()))
         .setExpiresAt(Protos.timestamp(i.expiresAt()))
         .build();
-  }
-
-  private static <T> void reply(StreamObserver<T> response, T value) {
-    response.onNext(value);
-    response.onCompleted();
   }
 }

@@ -1,5 +1,7 @@
 package org.homeserver.auth;
 
+import static org.homeserver.platform.grpc.Replies.reply;
+
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -177,10 +179,5 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
       throw new ApiException(ErrorReason.RATE_LIMITED, "too many registration attempts from this address",
           Map.of("retry_after_seconds", Long.toString(seconds)));
     }
-  }
-
-  private static <T> void reply(StreamObserver<T> response, T value) {
-    response.onNext(value);
-    response.onCompleted();
   }
 }

@@ -1,5 +1,7 @@
 package org.homeserver.auth;
 
+import static org.homeserver.platform.grpc.Replies.reply;
+
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
@@ -39,14 +41,12 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
     keys.all().forEach(k -> out.addKeys(TokenKey.newBuilder()
         .setKeyId(k.keyId())
         .setPublicKey(ByteString.copyFrom(k.publicKey()))));
-    response.onNext(out.build());
-    response.onCompleted();
+    reply(response, out.build());
   }
 
   @Override
   public void getClient(GetClientRequest request, StreamObserver<GetClientResponse> response) {
-    response.onNext(GetClientResponse.newBuilder().setClient(registered(clients.require(request.getClientId()))).build());
-    response.onCompleted();
+    reply(response, GetClientResponse.newBuilder().setClient(registered(clients.require(request.getClientId()))).build());
   }
 
   @Override
@@ -54,8 +54,7 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
     User user = users.find(request.getUserId());
     ListUserClientsResponse.Builder out = ListUserClientsResponse.newBuilder().setUserUuid(user.uuid().toString());
     clients.of(user.uuid()).forEach(c -> out.addClients(registered(c)));
-    response.onNext(out.build());
-    response.onCompleted();
+    reply(response, out.build());
   }
 
   @Override
@@ -63,15 +62,13 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
     String handle = UserId.parse(request.getUserId()).filter(id -> id.domain().equals(users.domain()))
         .map(UserId::handle).orElse("");
     users.authenticate(handle, request.getPassword());
-    response.onNext(VerifyPasswordResponse.getDefaultInstance());
-    response.onCompleted();
+    reply(response, VerifyPasswordResponse.getDefaultInstance());
   }
 
   @Override
   public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> response) {
     users.delete(users.find(request.getUserId()));
-    response.onNext(DeleteUserResponse.getDefaultInstance());
-    response.onCompleted();
+    reply(response, DeleteUserResponse.getDefaultInstance());
   }
 
   private RegisteredClient registered(Client c) {

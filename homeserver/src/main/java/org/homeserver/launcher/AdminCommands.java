@@ -136,8 +136,8 @@ final class AdminCommands {
       }
     }
 
-    @Command(name = "show", description = "Show one user and its clients.")
-    static final class Show implements Callable<Integer> {
+    /** A command on one user; USER is a handle, alice@domain, a user id or a UUID. */
+    abstract static class OnUser implements Callable<Integer> {
       @ParentCommand
       UsersCommand users;
 
@@ -146,59 +146,45 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return users.admin.call(stub -> {
-          GetUserResponse r = stub.getUser(GetUserRequest.newBuilder().setUser(user).build());
-          users.admin.out().println(describe(r.getUser()));
-          r.getClientsList().forEach(c -> users.admin.out().println("  client " + c.getClientId() + "  "
-              + c.getSignatureScheme() + (c.getLabel().isEmpty() ? "" : "  \"" + c.getLabel() + "\"")));
-        });
+        return users.admin.call(stub -> run(stub, users.admin.out()));
+      }
+
+      abstract void run(AdminServiceBlockingStub stub, PrintWriter out);
+    }
+
+    @Command(name = "show", description = "Show one user and its clients.")
+    static final class Show extends OnUser {
+      @Override
+      void run(AdminServiceBlockingStub stub, PrintWriter out) {
+        GetUserResponse r = stub.getUser(GetUserRequest.newBuilder().setUser(user).build());
+        out.println(describe(r.getUser()));
+        r.getClientsList().forEach(c -> out.println("  client " + c.getClientId() + "  "
+            + c.getSignatureScheme() + (c.getLabel().isEmpty() ? "" : "  \"" + c.getLabel() + "\"")));
       }
     }
 
     @Command(name = "suspend", description = "Suspend a user: its tokens stop working at once.")
-    static final class Suspend implements Callable<Integer> {
-      @ParentCommand
-      UsersCommand users;
-
-      @Parameters(paramLabel = "USER")
-      String user;
-
+    static final class Suspend extends OnUser {
       @Override
-      public Integer call() throws Exception {
-        return users.admin.call(stub -> users.admin.out().println(describe(
-            stub.suspendUser(SuspendUserRequest.newBuilder().setUser(user).build()).getUser())));
+      void run(AdminServiceBlockingStub stub, PrintWriter out) {
+        out.println(describe(stub.suspendUser(SuspendUserRequest.newBuilder().setUser(user).build()).getUser()));
       }
     }
 
     @Command(name = "unsuspend", description = "Lift a user's suspension.")
-    static final class Unsuspend implements Callable<Integer> {
-      @ParentCommand
-      UsersCommand users;
-
-      @Parameters(paramLabel = "USER")
-      String user;
-
+    static final class Unsuspend extends OnUser {
       @Override
-      public Integer call() throws Exception {
-        return users.admin.call(stub -> users.admin.out().println(describe(
-            stub.unsuspendUser(UnsuspendUserRequest.newBuilder().setUser(user).build()).getUser())));
+      void run(AdminServiceBlockingStub stub, PrintWriter out) {
+        out.println(describe(stub.unsuspendUser(UnsuspendUserRequest.newBuilder().setUser(user).build()).getUser()));
       }
     }
 
     @Command(name = "delete", description = "Delete a user and its clients; its tokens stop working at once.")
-    static final class Delete implements Callable<Integer> {
-      @ParentCommand
-      UsersCommand users;
-
-      @Parameters(paramLabel = "USER")
-      String user;
-
+    static final class Delete extends OnUser {
       @Override
-      public Integer call() throws Exception {
-        return users.admin.call(stub -> {
-          stub.deleteUser(DeleteUserRequest.newBuilder().setUser(user).build());
-          users.admin.out().println("deleted " + user);
-        });
+      void run(AdminServiceBlockingStub stub, PrintWriter out) {
+        stub.deleteUser(DeleteUserRequest.newBuilder().setUser(user).build());
+        out.println("deleted " + user);
       }
     }
   }
