@@ -199,9 +199,10 @@ public final class AuthStore {
 
   // --- sessions ---
 
-  public void insertChallenge(Challenge c) {
+  /** Stores a challenge and drops the ones that expired before {@code now}. */
+  public void insertChallenge(Challenge c, Instant now) {
     jdbi.useHandle(h -> {
-      h.createUpdate("delete from challenges where expires_at < :now").bind("now", c.expiresAt().minusSeconds(3600)).execute();
+      h.createUpdate("delete from challenges where expires_at < :now").bind("now", now).execute();
       h.createUpdate("insert into challenges (id, client_uuid, nonce, expires_at) values (:id, :c, :n, :e)")
           .bind("id", c.id()).bind("c", c.clientUuid()).bind("n", c.nonce()).bind("e", c.expiresAt()).execute();
     });

@@ -42,8 +42,9 @@ public final class Sessions {
     Client client = clients.require(clientId);
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
-    Challenge challenge = new Challenge(UUID.randomUUID(), client.uuid(), nonce, clock.instant().plus(CHALLENGE_TTL));
-    store.insertChallenge(challenge);
+    Instant now = clock.instant();
+    Challenge challenge = new Challenge(UUID.randomUUID(), client.uuid(), nonce, now.plus(CHALLENGE_TTL));
+    store.insertChallenge(challenge, now);
     return challenge;
   }
 

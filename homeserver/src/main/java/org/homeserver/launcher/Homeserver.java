@@ -217,10 +217,8 @@ public final class Homeserver implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-      for (ManagedChannel c : channels.values()) {
-        c.shutdown().awaitTermination(5, TimeUnit.SECONDS);
-      }
+    public void close() {
+      channels.values().forEach(ManagedChannel::shutdownNow);
     }
   }
 

@@ -45,5 +45,4 @@ public final class RemoteTokenKeys implements TokenKeySource {
     }
     return Optional.ofNullable(key);
   }
-
 }

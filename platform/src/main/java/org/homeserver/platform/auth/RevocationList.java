@@ -2,6 +2,7 @@ package org.homeserver.platform.auth;
 
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,13 @@ import org.homeserver.platform.signal.Signals;
 public final class RevocationList implements Revocations, AutoCloseable {
   static final String CHANNEL = "revocations";
   private static final String KEY_PREFIX = "revoked:";
+  /** Kept a little beyond the token lifetime, for clocks that differ between processes. */
+  private static final Duration PRUNE_MARGIN = Duration.ofMinutes(1);
+
+  private static final int MIN_PRUNE_SIZE = 1024;
 
   private final Map<String, Instant> revokedUpTo = new ConcurrentHashMap<>();
+  private volatile int pruneAt = MIN_PRUNE_SIZE;
   private final Signals signals;
   private final Optional<Redis> redis;
   private final Duration tokenLifetime;
@@ -44,8 +50,8 @@ public final class RevocationList implements Revocations, AutoCloseable {
   public void revoke(String subject, Instant issuedUpTo) {
     apply(subject, issuedUpTo);
     byte[] message = encode(subject, issuedUpTo);
-    redis.ifPresent(r -> r.commands().sync().psetex(r.key(KEY_PREFIX + subject),
-        tokenLifetime.toMillis() + 60_000, message));
+    redis.ifPresent(r -> r.commands().sync().set(r.key(KEY_PREFIX + subject), message,
+        SetArgs.Builder.px(tokenLifetime.plus(PRUNE_MARGIN).toMillis())));
     signals.publish(CHANNEL, message);
   }
 
@@ -55,9 +61,9 @@ public final class RevocationList implements Revocations, AutoCloseable {
     return upTo != null && !issuedAt.isAfter(upTo);
   }
 
-  /** Forgets revocations that no live token can fall under; called now and then. */
-  public void prune() {
-    Instant horizon = clock.instant().minus(tokenLifetime).minusSeconds(60);
+  /** Forgets revocations that no live token can fall under. */
+  private void prune() {
+    Instant horizon = clock.instant().minus(tokenLifetime).minus(PRUNE_MARGIN);
     revokedUpTo.values().removeIf(upTo -> upTo.isBefore(horizon));
   }
 
@@ -68,6 +74,11 @@ public final class RevocationList implements Revocations, AutoCloseable {
 
   private void apply(String subject, Instant issuedUpTo) {
     revokedUpTo.merge(subject, issuedUpTo, (a, b) -> a.isAfter(b) ? a : b);
+    // Pruning whenever the list has doubled keeps its cost constant per revocation, with no timer.
+    if (revokedUpTo.size() > pruneAt) {
+      prune();
+      pruneAt = Math.max(MIN_PRUNE_SIZE, 2 * revokedUpTo.size());
+    }
   }
 
   private void applyRemote(byte[] message) {

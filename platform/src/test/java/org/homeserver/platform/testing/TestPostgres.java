@@ -35,25 +35,33 @@ public final class TestPostgres {
   private static PostgresLocation server() {
     if (server == null) {
       PostgresLocation local = new PostgresLocation(URL, USER, "", false);
-      try (Connection c = DriverManager.getConnection(local.jdbcUrl(), local.user(), local.password())) {
-        server = local;
-      } catch (SQLException unreachable) {
-        try {
-          var embedded = EmbeddedPostgresServer.start(Files.createTempDirectory("hs-test-pg"), 55432);
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-              embedded.close();
-            } catch (Exception ignored) {
-              // The JVM is exiting.
-            }
-          }));
-          server = embedded.location();
-        } catch (Exception e) {
-          throw new IllegalStateException("no PostgreSQL on " + URL + " and the embedded one did not start", e);
-        }
-      }
+      server = reachable(local) ? local : startEmbedded();
     }
     return server;
+  }
+
+  private static boolean reachable(PostgresLocation location) {
+    try (Connection c = DriverManager.getConnection(location.jdbcUrl(), location.user(), location.password())) {
+      return c.isValid(5);
+    } catch (SQLException unreachable) {
+      return false;
+    }
+  }
+
+  private static PostgresLocation startEmbedded() {
+    try {
+      EmbeddedPostgresServer embedded = EmbeddedPostgresServer.start(Files.createTempDirectory("hs-test-pg"), 55432);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          embedded.close();
+        } catch (Exception ignored) {
+          // The JVM is exiting.
+        }
+      }));
+      return embedded.location();
+    } catch (Exception e) {
+      throw new IllegalStateException("no PostgreSQL on " + URL + " and the embedded one did not start", e);
+    }
   }
 
   private static void execute(PostgresLocation location, String sql) {
