@@ -63,6 +63,10 @@ public final class Homeserver implements AutoCloseable {
         throw new ConfigException("unknown service " + s + "; this build has: " + String.join(", ", SERVICES));
       }
     }
+    if (!only.isEmpty() && config.database().url().isEmpty()) {
+      throw new ConfigException("config: database.url: must be set when services run as separate processes "
+          + "(serve --service); they share one PostgreSQL, which the embedded one cannot be");
+    }
     Storage storage = Storage.open(config);
     Homeserver server = null;
     try {

@@ -145,6 +145,10 @@ class HomeserverLifecycleTest {
         () -> Homeserver.start(withoutRedis, List.of("auth"), Clock.systemUTC()));
     assertTrue(e.getMessage().startsWith("config: redis.url: must be set when services run as separate processes"));
     assertThrows(ConfigException.class, () -> Homeserver.start(withoutRedis, List.of("nonsense"), Clock.systemUTC()));
+    HomeserverConfig embedded = TestHomeserver.configFor(null, dataDir, Map.of("redis.url", TestRedis.URL));
+    ConfigException noDatabase = assertThrows(ConfigException.class,
+        () -> Homeserver.start(embedded, List.of("auth"), Clock.systemUTC()));
+    assertTrue(noDatabase.getMessage().startsWith("config: database.url: must be set when services run as separate"));
 
     HomeserverConfig config = TestHomeserver.configFor(db, dataDir,
         Map.of("redis.url", TestRedis.URL, "redis.key-prefix", "hs-test-alone:"));

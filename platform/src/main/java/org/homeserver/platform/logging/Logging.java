@@ -27,6 +27,10 @@ public final class Logging {
         json.setWithSequenceNumber(false);
         json.setWithNanoseconds(false);
         json.setWithContext(false);
+        // One readable "formattedMessage" rather than the template and its arguments apart.
+        json.setWithFormattedMessage(true);
+        json.setWithMessage(false);
+        json.setWithArguments(false);
         yield json;
       }
       case TEXT -> {
