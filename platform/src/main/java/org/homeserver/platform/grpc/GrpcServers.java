@@ -100,11 +100,14 @@ public final class GrpcServers {
     return definitions;
   }
 
-  /** Applies {@code inner} innermost-last, inside metrics and error mapping (which is outermost). */
+  /**
+   * Applies {@code inner} in order inside error mapping, which is inside metrics: the metrics see the
+   * status that error mapping closes a failed call with.
+   */
   private ServerServiceDefinition intercepted(ServerServiceDefinition definition, ServerInterceptor... inner) {
     List<ServerInterceptor> chain = new ArrayList<>(List.of(inner).reversed());
-    chain.add(new MetricsInterceptor(meters));
     chain.add(new ErrorMappingInterceptor());
+    chain.add(new MetricsInterceptor(meters));
     // ServerInterceptors.intercept calls the last interceptor first.
     return ServerInterceptors.intercept(definition, chain);
   }
