@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The interceptor around every handler (inside only metrics): gives every call a request id (sent back in the {@code x-request-id}
- * trailer), maps {@link ApiException} to its documented status with ErrorInfo, and turns anything
- * else into a bare INTERNAL whose cause is logged under the request id, never sent.
+ * Wraps every handler (only metrics sit outside it): gives every call a request id, sent back in
+ * the {@code x-request-id} trailer, maps {@link ApiException} to its documented status with
+ * ErrorInfo, and turns anything else into a bare INTERNAL whose cause is logged under the request
+ * id, never sent.
  */
 public final class ErrorMappingInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> REQUEST_ID =
