@@ -64,7 +64,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   @Override
   public void getStatus(GetStatusRequest request, StreamObserver<GetStatusResponse> response) {
-    long[] counts = store.counts();
+    AuthStore.Counts counts = store.counts();
     reply(response, GetStatusResponse.newBuilder()
         .setDomain(context.domain())
         .setServerVersion(context.process().version())
@@ -74,8 +74,8 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
         .setSignalling(context.signals().kind())
         .setDatabaseOk(database.healthy())
         .setSignallingOk(context.signals().healthy())
-        .setUserCount(counts[0])
-        .setClientCount(counts[1])
+        .setUserCount(counts.users())
+        .setClientCount(counts.clients())
         .build());
   }
 

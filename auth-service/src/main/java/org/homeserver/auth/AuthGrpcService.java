@@ -6,8 +6,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.homeserver.api.auth.v1.AuthServiceGrpc;
 import org.homeserver.api.auth.v1.ChangePasswordRequest;
 import org.homeserver.api.auth.v1.ChangePasswordResponse;
@@ -31,16 +29,15 @@ import org.homeserver.api.auth.v1.RegisterUserResponse;
 import org.homeserver.api.auth.v1.RegistrationPolicy;
 import org.homeserver.api.auth.v1.RenewCredentialRequest;
 import org.homeserver.api.auth.v1.RenewCredentialResponse;
-import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Challenge;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
 import org.homeserver.platform.auth.Principal;
-import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.PeerAddress;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RateLimits;
 
 /** The client API of the Authentication Service: proto in, rules, proto out. */
 final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
@@ -173,11 +170,6 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
   }
 
   private void limitPeer() {
-    Optional<Duration> wait = registrations.tryAcquire(PeerAddress.current());
-    if (wait.isPresent()) {
-      long seconds = Math.max(1, wait.get().toSeconds());
-      throw new ApiException(ErrorReason.RATE_LIMITED, "too many registration attempts from this address",
-          Map.of("retry_after_seconds", Long.toString(seconds)));
-    }
+    RateLimits.check(registrations, "peer:" + PeerAddress.current(), "too many registration attempts from this address");
   }
 }

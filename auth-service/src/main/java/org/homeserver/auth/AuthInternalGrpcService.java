@@ -13,9 +13,12 @@ import org.homeserver.api.auth.v1.GetClientRequest;
 import org.homeserver.api.auth.v1.GetClientResponse;
 import org.homeserver.api.auth.v1.GetTokenKeysRequest;
 import org.homeserver.api.auth.v1.GetTokenKeysResponse;
+import org.homeserver.api.auth.v1.ListRevocationsRequest;
+import org.homeserver.api.auth.v1.ListRevocationsResponse;
 import org.homeserver.api.auth.v1.ListUserClientsRequest;
 import org.homeserver.api.auth.v1.ListUserClientsResponse;
 import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.auth.v1.Revocation;
 import org.homeserver.api.auth.v1.TokenKey;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Client;
@@ -28,11 +31,22 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
   private final Users users;
   private final Clients clients;
   private final TokenKeys keys;
+  private final TokenRevocations revocations;
 
-  AuthInternalGrpcService(Users users, Clients clients, TokenKeys keys) {
+  AuthInternalGrpcService(Users users, Clients clients, TokenKeys keys, TokenRevocations revocations) {
     this.users = users;
     this.clients = clients;
     this.keys = keys;
+    this.revocations = revocations;
+  }
+
+  @Override
+  public void listRevocations(ListRevocationsRequest request, StreamObserver<ListRevocationsResponse> response) {
+    ListRevocationsResponse.Builder out = ListRevocationsResponse.newBuilder();
+    revocations.active().forEach(r -> out.addRevocations(Revocation.newBuilder()
+        .setSubject(r.subject())
+        .setRevokedUpToMs(r.upTo().toEpochMilli())));
+    reply(response, out.build());
   }
 
   @Override

@@ -11,9 +11,7 @@ import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
-import org.homeserver.platform.ratelimit.LocalRateLimiter;
 import org.homeserver.platform.ratelimit.RateLimiter;
-import org.homeserver.platform.ratelimit.RedisRateLimiter;
 
 /** The composition root of the auth service: builds it from the process's context. */
 public final class AuthModule implements ServiceModule {
@@ -47,19 +45,23 @@ public final class AuthModule implements ServiceModule {
       TokenKeys keys = TokenKeys.settle(store, random, clock);
       PasswordHasher hasher = new PasswordHasher(settings.argon2MemoryKib(), settings.argon2Iterations(),
           settings.argon2Parallelism());
-      RateLimiter registrations = context.redis()
-          .<RateLimiter>map(r -> new RedisRateLimiter(r, "registration", settings.registrationRatePerMinute(),
-              Duration.ofMinutes(1)))
-          .orElseGet(() -> new LocalRateLimiter(settings.registrationRatePerMinute(), Duration.ofMinutes(1), clock));
+      Duration minute = Duration.ofMinutes(1);
+      RateLimiter registrations = RateLimiter.of(context.redis(), "registration",
+          settings.registrationRatePerMinute(), minute, clock);
+      RateLimiter passwordChecks = RateLimiter.of(context.redis(), "password", settings.passwordAttemptsPerMinute(),
+          minute, clock);
+      RateLimiter challenges = RateLimiter.of(context.redis(), "challenge", settings.challengesPerMinute(), minute, clock);
+      TokenRevocations revocations = new TokenRevocations(store, context.revocations(), settings.accessTokenTtl(), clock);
 
-      Users users = new Users(store, hasher, settings.registration(), context.revocations(), context.domain(), clock);
-      Clients clients = new Clients(store, users, authority, context.revocations(), settings.credentialValidity(),
+      Users users = new Users(store, hasher, settings.registration(), revocations, passwordChecks,
+          settings.deletedHandleHold(), context.domain(), clock);
+      Clients clients = new Clients(store, users, authority, revocations, settings.credentialValidity(),
           settings.maxClientsPerUser(), clock);
-      Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), random, clock);
+      Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), challenges, random, clock);
       return new AuthModule(database,
           List.of(new AuthGrpcService(users, clients, sessions, authority, registrations, settings.accessTokenTtl(),
               context.process().version())),
-          List.of(new AuthInternalGrpcService(users, clients, keys)),
+          List.of(new AuthInternalGrpcService(users, clients, keys, revocations)),
           List.of(new AdminGrpcService(users, clients, store, context, database, random)));
     } catch (RuntimeException | InvalidStoredAuthorityException e) {
       database.close();

@@ -28,6 +28,12 @@ public final class AuthStore {
                        Instant createdAt, Optional<Instant> lastSessionAt, Optional<String> idempotencyKey,
                        Optional<byte[]> requestDigest) {}
 
+  /** Tokens of {@code subject} issued up to {@code upTo} are refused until {@code expiresAt}. */
+  public record Revocation(String subject, Instant upTo, Instant expiresAt) {}
+
+  /** How many users and clients there are. */
+  public record Counts(long users, long clients) {}
+
   /** A user with how many clients it has, for admin listings. */
   public record UserSummary(User user, int clientCount) {}
 
@@ -65,11 +71,13 @@ public final class AuthStore {
 
   // --- users ---
 
-  /** Inserts the user unless the handle is taken; true if inserted. */
+  /** Inserts the user unless the handle is taken or held back after a deletion; true if inserted. */
   public boolean insertUser(Handle h, User user) {
     return h.createUpdate("""
             insert into users (uuid, handle, password_hash, suspended, created_at)
-            values (:uuid, :handle, :hash, false, :createdAt) on conflict (handle) do nothing""")
+            select :uuid, :handle, :hash, false, :createdAt
+            where not exists (select 1 from retired_handles where handle = :handle and held_until > :createdAt)
+            on conflict (handle) do nothing""")
         .bind("uuid", user.uuid()).bind("handle", user.handle()).bind("hash", user.passwordHash())
         .bind("createdAt", user.createdAt())
         .execute() == 1;
@@ -85,20 +93,32 @@ public final class AuthStore {
         .bind("uuid", uuid).map(USER).findOne());
   }
 
-  public void updatePassword(UUID user, String hash) {
-    jdbi.useHandle(h -> h.createUpdate("update users set password_hash = :hash where uuid = :uuid")
-        .bind("hash", hash).bind("uuid", user).execute());
+  /** Replaces the password hash if it is still {@code expected}; false if it changed meanwhile. */
+  public boolean replacePasswordHash(UUID user, String expected, String hash) {
+    return jdbi.withHandle(h -> h.createUpdate(
+            "update users set password_hash = :hash where uuid = :uuid and password_hash = :expected")
+        .bind("hash", hash).bind("uuid", user).bind("expected", expected).execute() == 1);
   }
 
-  /** Sets the suspension flag; false if there is no such user. */
-  public boolean setSuspended(UUID user, boolean suspended) {
-    return jdbi.withHandle(h -> h.createUpdate("update users set suspended = :s where uuid = :uuid")
-        .bind("s", suspended).bind("uuid", user).execute() == 1);
+  /** Sets the suspension flag and returns the user as it now is; empty if there is no such user. */
+  public Optional<User> setSuspended(Handle h, UUID user, boolean suspended) {
+    return h.createQuery("update users set suspended = :s where uuid = :uuid returning *")
+        .bind("s", suspended).bind("uuid", user).map(USER).findOne();
   }
 
-  /** Deletes the user and, by cascade, its clients and challenges; false if there was none. */
-  public boolean deleteUser(UUID user) {
-    return jdbi.withHandle(h -> h.createUpdate("delete from users where uuid = :uuid").bind("uuid", user).execute() == 1);
+  /**
+   * Deletes the user and, by cascade, its clients and challenges, and holds its handle back until
+   * {@code heldUntil}; false if there was no such user.
+   */
+  public boolean deleteUser(Handle h, User user, Instant now, Instant heldUntil) {
+    if (h.createUpdate("delete from users where uuid = :uuid").bind("uuid", user.uuid()).execute() == 0) {
+      return false;
+    }
+    h.createUpdate("""
+            insert into retired_handles (handle, retired_at, held_until) values (:handle, :now, :until)
+            on conflict (handle) do update set retired_at = :now, held_until = greatest(retired_handles.held_until, :until)""")
+        .bind("handle", user.handle()).bind("now", now).bind("until", heldUntil).execute();
+    return true;
   }
 
   /** Users in handle order after {@code afterHandle}, with their client counts. */
@@ -111,15 +131,35 @@ public final class AuthStore {
         .list());
   }
 
-  public int clientCount(UUID user) {
-    return jdbi.withHandle(h -> h.createQuery("select count(*) from clients where user_uuid = :u")
-        .bind("u", user).mapTo(Integer.class).one());
+  // --- revocations ---
+
+  /** Records a revocation in the same transaction as the change that causes it. */
+  public void recordRevocation(Handle h, Revocation r) {
+    h.createUpdate("""
+            insert into revocations (subject, revoked_up_to, expires_at) values (:s, :upTo, :expires)
+            on conflict (subject) do update set revoked_up_to = greatest(revocations.revoked_up_to, :upTo),
+                                                expires_at = greatest(revocations.expires_at, :expires)""")
+        .bind("s", r.subject()).bind("upTo", r.upTo()).bind("expires", r.expiresAt()).execute();
   }
 
-  /** Numbers of users and of clients. */
-  public long[] counts() {
+  /** Revocations that can still refuse a token; drops the ones that cannot. */
+  public List<Revocation> activeRevocations(Instant now) {
+    return jdbi.inTransaction(h -> {
+      h.createUpdate("delete from revocations where expires_at <= :now").bind("now", now).execute();
+      return h.createQuery("select * from revocations")
+          .map((rs, ctx) -> new Revocation(rs.getString("subject"), instant(rs, "revoked_up_to"),
+              instant(rs, "expires_at")))
+          .list();
+    });
+  }
+
+  public int clientCount(UUID user) {
+    return jdbi.withHandle(h -> clientCount(h, user));
+  }
+
+  public Counts counts() {
     return jdbi.withHandle(h -> h.createQuery("select (select count(*) from users), (select count(*) from clients)")
-        .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).one());
+        .map((rs, ctx) -> new Counts(rs.getLong(1), rs.getLong(2))).one());
   }
 
   // --- invites ---
@@ -164,13 +204,27 @@ public final class AuthStore {
         .execute();
   }
 
-  /** Locks the user's row so concurrent registrations of its clients are counted one at a time. */
-  public int lockUserAndCountClients(Handle h, UUID user) {
-    h.createQuery("select 1 from users where uuid = :u for update").bind("u", user).mapTo(Integer.class).findOne();
+  /**
+   * Locks the user's row, so concurrent registrations, suspension and deletion of the user happen
+   * one at a time, and returns it as it now is; empty if it was deleted meanwhile.
+   */
+  public Optional<User> lockUser(Handle h, UUID user) {
+    return h.createQuery("select * from users where uuid = :u for update").bind("u", user).map(USER).findOne();
+  }
+
+  public int clientCount(Handle h, UUID user) {
     return h.createQuery("select count(*) from clients where user_uuid = :u").bind("u", user).mapTo(Integer.class).one();
   }
 
-  public Optional<Client> clientByIdempotencyKey(Handle h, UUID user, String key) {
+  /**
+   * The client registered under {@code key} since {@code since}; an older use of the key is
+   * forgotten, so the key can serve again.
+   */
+  public Optional<Client> clientByIdempotencyKey(Handle h, UUID user, String key, Instant since) {
+    h.createUpdate("""
+            update clients set idempotency_key = null, request_digest = null
+            where user_uuid = :u and idempotency_key = :k and created_at <= :since""")
+        .bind("u", user).bind("k", key).bind("since", since).execute();
     return h.createQuery(CLIENT_SELECT + " where c.user_uuid = :u and c.idempotency_key = :k")
         .bind("u", user).bind("k", key).map(CLIENT).findOne();
   }
@@ -186,9 +240,9 @@ public final class AuthStore {
   }
 
   /** Deletes a client of {@code user}; false if the user has no such client. */
-  public boolean deleteClient(UUID user, UUID client) {
-    return jdbi.withHandle(h -> h.createUpdate("delete from clients where uuid = :c and user_uuid = :u")
-        .bind("c", client).bind("u", user).execute() == 1);
+  public boolean deleteClient(Handle h, UUID user, UUID client) {
+    return h.createUpdate("delete from clients where uuid = :c and user_uuid = :u")
+        .bind("c", client).bind("u", user).execute() == 1;
   }
 
   public void updateCredential(UUID client, byte[] credential, Instant notAfter) {

@@ -8,23 +8,21 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.homeserver.platform.ids.UserId;
 
 /**
  * Which client a credential speaks for: its user's domain and handle and the client's UUID, with the
  * canonical {@code mimi://} ids of common.proto.
  */
 public record ClientIdentity(String domain, String handle, UUID clientUuid) {
-  private static final Pattern DOMAIN = Pattern.compile(
-      "(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
-  private static final Pattern HANDLE = Pattern.compile("[a-z0-9][a-z0-9._-]{2,31}");
   private static final Pattern CLIENT_ID = Pattern.compile("mimi://([^/]+)/c/([^/]+)/([^/]+)");
   private static final int SAN_URI = 6;
 
   public ClientIdentity {
-    if (domain == null || !DOMAIN.matcher(domain).matches()) {
+    if (!UserId.isDomain(domain)) {
       throw new IllegalArgumentException("not a lower-case DNS domain: " + domain);
     }
-    if (handle == null || !HANDLE.matcher(handle).matches()) {
+    if (!UserId.isHandle(handle)) {
       throw new IllegalArgumentException("not a handle (3 to 32 of a-z 0-9 . _ -, first a letter or digit): " + handle);
     }
     if (clientUuid == null) {
@@ -34,7 +32,7 @@ public record ClientIdentity(String domain, String handle, UUID clientUuid) {
 
   /** {@code mimi://<domain>/u/<handle>}. */
   public String userId() {
-    return "mimi://" + domain + "/u/" + handle;
+    return new UserId(domain, handle).toString();
   }
 
   /** {@code mimi://<domain>/c/<handle>/<client-uuid>}. */
@@ -45,7 +43,7 @@ public record ClientIdentity(String domain, String handle, UUID clientUuid) {
   /** The identity a client id names, if it is a client id in canonical form (lower-case uuid included). */
   public static Optional<ClientIdentity> parseClientId(String clientId) {
     Matcher m = clientId == null ? null : CLIENT_ID.matcher(clientId);
-    if (m == null || !m.matches() || !DOMAIN.matcher(m.group(1)).matches() || !HANDLE.matcher(m.group(2)).matches()) {
+    if (m == null || !m.matches() || !UserId.isDomain(m.group(1)) || !UserId.isHandle(m.group(2))) {
       return Optional.empty();
     }
     try {

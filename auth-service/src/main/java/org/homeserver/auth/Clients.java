@@ -15,7 +15,7 @@ import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
-import org.homeserver.platform.auth.Revocations;
+import org.homeserver.auth.AuthStore.Revocation;
 import org.homeserver.platform.grpc.ApiException;
 
 /**
@@ -24,17 +24,19 @@ import org.homeserver.platform.grpc.ApiException;
  */
 public final class Clients {
   static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_-]{16,64}");
+  /** How long a retry with the same idempotency key gets the first answer (common.proto). */
+  static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
   static final int MAX_LABEL_LENGTH = 64;
 
   private final AuthStore store;
   private final Users users;
   private final CertificateAuthority authority;
-  private final Revocations revocations;
+  private final TokenRevocations revocations;
   private final Duration credentialValidity;
   private final int maxClientsPerUser;
   private final Clock clock;
 
-  public Clients(AuthStore store, Users users, CertificateAuthority authority, Revocations revocations,
+  Clients(AuthStore store, Users users, CertificateAuthority authority, TokenRevocations revocations,
                  Duration credentialValidity, int maxClientsPerUser, Clock clock) {
     this.store = store;
     this.users = users;
@@ -77,9 +79,13 @@ public final class Clients {
     byte[] digest = digest(r, key);
     Instant now = clock.instant();
     Client client = store.inTransaction(h -> {
-      int count = store.lockUserAndCountClients(h, user.uuid());
+      // Suspension or deletion may have happened since the password was checked.
+      Users.requireActive(store.lockUser(h, user.uuid())
+          .orElseThrow(() -> new ApiException(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password")));
+      int count = store.clientCount(h, user.uuid());
       if (!r.idempotencyKey().isEmpty()) {
-        Optional<Client> earlier = store.clientByIdempotencyKey(h, user.uuid(), r.idempotencyKey());
+        Optional<Client> earlier = store.clientByIdempotencyKey(h, user.uuid(), r.idempotencyKey(),
+            now.minus(IDEMPOTENCY_WINDOW));
         if (earlier.isPresent()) {
           if (!MessageDigest.isEqual(earlier.get().requestDigest().orElse(new byte[0]), digest)) {
             throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
@@ -123,24 +129,35 @@ public final class Clients {
   /** Deletes one of {@code user}'s clients; its tokens stop working at once. */
   public void delete(UUID user, String clientId) {
     Client client = require(clientId);
-    if (!client.userUuid().equals(user) || !store.deleteClient(user, client.uuid())) {
-      throw notFound();
-    }
-    revocations.revoke(client.uuid().toString(), clock.instant());
+    Revocation revocation = revocations.of(client.uuid());
+    store.inTransaction(h -> {
+      if (!client.userUuid().equals(user) || !store.deleteClient(h, user, client.uuid())) {
+        throw notFound();
+      }
+      revocations.record(h, revocation);
+      return null;
+    });
+    revocations.announce(revocation);
   }
 
   /** Issues a fresh credential for the client's registered key. */
   public Registered renew(UUID clientUuid) {
     Client client = require(clientUuid);
-    SignatureKey key;
+    if (client.userSuspended()) {
+      throw Users.suspended();
+    }
+    IssuedCredential issued = issue(identity(client), key(client), clock.instant());
+    store.updateCredential(client.uuid(), issued.chain().getFirst(), issued.notAfter());
+    return registered(require(clientUuid));
+  }
+
+  /** The client's registered signature key. */
+  static SignatureKey key(Client client) {
     try {
-      key = SignatureKey.of(SignatureScheme.forNumber(client.signatureScheme()), client.signatureKey());
+      return SignatureKey.of(SignatureScheme.forNumber(client.signatureScheme()), client.signatureKey());
     } catch (InvalidSignatureKeyException e) {
       throw new IllegalStateException("a stored key no longer parses", e);
     }
-    IssuedCredential issued = issue(identity(client), key, clock.instant());
-    store.updateCredential(client.uuid(), issued.chain().getFirst(), issued.notAfter());
-    return registered(require(clientUuid));
   }
 
   public ClientIdentity identity(Client client) {

@@ -8,11 +8,12 @@ import java.util.HexFormat;
 import java.util.UUID;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Challenge;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RateLimits;
 
 /** Sessions: a single-use challenge, signed by the client's key, buys a short-lived access token. */
 public final class Sessions {
@@ -23,14 +24,17 @@ public final class Sessions {
   private final Clients clients;
   private final TokenKeys keys;
   private final Duration tokenTtl;
+  private final RateLimiter challenges;
   private final SecureRandom random;
   private final Clock clock;
 
-  public Sessions(AuthStore store, Clients clients, TokenKeys keys, Duration tokenTtl, SecureRandom random, Clock clock) {
+  Sessions(AuthStore store, Clients clients, TokenKeys keys, Duration tokenTtl, RateLimiter challenges,
+           SecureRandom random, Clock clock) {
     this.store = store;
     this.clients = clients;
     this.keys = keys;
     this.tokenTtl = tokenTtl;
+    this.challenges = challenges;
     this.random = random;
     this.clock = clock;
   }
@@ -40,6 +44,7 @@ public final class Sessions {
 
   public Challenge challenge(String clientId) {
     Client client = clients.require(clientId);
+    RateLimits.check(challenges, "challenge:" + client.uuid(), "too many challenges for this client");
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
     Instant now = clock.instant();
@@ -62,19 +67,13 @@ public final class Sessions {
     Challenge challenge = store.takeChallenge(id)
         .filter(c -> c.clientUuid().equals(client.uuid()) && issuedAt.isBefore(c.expiresAt()))
         .orElseThrow(Sessions::challengeInvalid);
-    SignatureKey key;
-    try {
-      key = SignatureKey.of(SignatureScheme.forNumber(client.signatureScheme()), client.signatureKey());
-    } catch (InvalidSignatureKeyException e) {
-      throw new IllegalStateException("a stored key no longer parses", e);
-    }
-    if (!key.verifyWithLabel(SignContent.SESSION_LABEL, SignContent.session(clientId, challenge.nonce()), signature)) {
+    if (!Clients.key(client).verifyWithLabel(SignContent.SESSION_LABEL, SignContent.session(clientId, challenge.nonce()), signature)) {
       throw new ApiException(ErrorReason.CHALLENGE_SIGNATURE_INVALID,
           "the signature is not a SignWithLabel(\"" + SignContent.SESSION_LABEL
               + "\", opaque(client_id) || opaque(nonce)) by the client's key");
     }
     if (client.userSuspended()) {
-      throw new ApiException(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
+      throw Users.suspended();
     }
     ClientIdentity identity = clients.identity(client);
     Instant expiresAt = issuedAt.plus(tokenTtl);

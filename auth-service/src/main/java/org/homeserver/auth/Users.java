@@ -2,12 +2,15 @@ package org.homeserver.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.auth.AuthStore.User;
-import org.homeserver.platform.auth.Revocations;
+import org.homeserver.auth.AuthStore.Revocation;
+import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RateLimits;
 import org.homeserver.platform.config.ConfigSchema.RegistrationMode;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.UserId;
@@ -20,18 +23,22 @@ public final class Users {
   private final AuthStore store;
   private final PasswordHasher hasher;
   private final RegistrationMode registration;
-  private final Revocations revocations;
+  private final TokenRevocations revocations;
+  private final RateLimiter passwordChecks;
+  private final Duration handleHold;
   private final String domain;
   private final Clock clock;
   /** Verified against when the handle is unknown, so a wrong handle costs as much as a wrong password. */
   private final String decoyHash;
 
-  public Users(AuthStore store, PasswordHasher hasher, RegistrationMode registration, Revocations revocations,
-               String domain, Clock clock) {
+  Users(AuthStore store, PasswordHasher hasher, RegistrationMode registration, TokenRevocations revocations,
+        RateLimiter passwordChecks, Duration handleHold, String domain, Clock clock) {
     this.store = store;
     this.hasher = hasher;
     this.registration = registration;
     this.revocations = revocations;
+    this.passwordChecks = passwordChecks;
+    this.handleHold = handleHold;
     this.domain = domain;
     this.clock = clock;
     this.decoyHash = hasher.hash("decoy password that no user has");
@@ -67,21 +74,26 @@ public final class Users {
       }
       if (!store.insertUser(h, user)) {
         // Throwing rolls the transaction back, so the invite stays unused.
-        throw new ApiException(ErrorReason.HANDLE_TAKEN, "the handle " + handle + " is taken");
+        throw new ApiException(ErrorReason.HANDLE_TAKEN, "the handle " + handle + " is taken or held back");
       }
       return user;
     });
   }
 
-  /** The user whose handle and password these are; the same error for either being wrong. */
+  /**
+   * The user whose handle and password these are; the same error for either being wrong. Each
+   * handle's password is checked a limited number of times per minute.
+   */
   public User authenticate(String handle, String password) {
+    RateLimits.check(passwordChecks, "password:" + handle, "too many password attempts for this user");
     Optional<User> user = UserId.isHandle(handle) ? store.userByHandle(handle) : Optional.empty();
     boolean ok = hasher.verify(password, user.map(User::passwordHash).orElse(decoyHash)) && user.isPresent();
     if (!ok) {
       throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password");
     }
     if (hasher.needsRehash(user.get().passwordHash())) {
-      store.updatePassword(user.get().uuid(), hasher.hash(password));
+      // Only if no password change came in between.
+      store.replacePasswordHash(user.get().uuid(), user.get().passwordHash(), hasher.hash(password));
     }
     return user.get();
   }
@@ -95,11 +107,12 @@ public final class Users {
 
   public void changePassword(UUID userUuid, String current, String next) {
     User user = require(userUuid);
-    if (!hasher.verify(current, user.passwordHash())) {
-      throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "the current password is wrong");
-    }
+    requireActive(user);
+    authenticate(user.handle(), current);
     checkPassword(next);
-    store.updatePassword(userUuid, hasher.hash(next));
+    if (!store.replacePasswordHash(userUuid, user.passwordHash(), hasher.hash(next))) {
+      throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "the password changed meanwhile; try again");
+    }
   }
 
   public User require(UUID userUuid) {
@@ -108,8 +121,12 @@ public final class Users {
 
   public static void requireActive(User user) {
     if (user.suspended()) {
-      throw new ApiException(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
+      throw suspended();
     }
+  }
+
+  static ApiException suspended() {
+    return new ApiException(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
   }
 
   /** Finds a user by id ({@code mimi://...}), qualified handle, handle or UUID. */
@@ -132,19 +149,35 @@ public final class Users {
 
   /** Suspends or reinstates; suspension revokes every token of the user at once. */
   public User setSuspended(User user, boolean suspended) {
-    store.setSuspended(user.uuid(), suspended);
+    Revocation revocation = revocations.of(user.uuid());
+    User changed = store.inTransaction(h -> {
+      User now = store.setSuspended(h, user.uuid(), suspended).orElseThrow(() -> notFound(user.handle()));
+      if (suspended) {
+        revocations.record(h, revocation);
+      }
+      return now;
+    });
     if (suspended) {
-      revocations.revoke(user.uuid().toString(), clock.instant());
+      revocations.announce(revocation);
     }
-    return require(user.uuid());
+    return changed;
   }
 
-  /** Deletes the user with its clients; every token of the user stops working at once. */
+  /**
+   * Deletes the user with its clients; every token of the user stops working at once and the
+   * handle is held back from registration for the configured time.
+   */
   public void delete(User user) {
-    if (!store.deleteUser(user.uuid())) {
-      throw notFound(user.handle());
-    }
-    revocations.revoke(user.uuid().toString(), clock.instant());
+    Revocation revocation = revocations.of(user.uuid());
+    Instant now = clock.instant();
+    store.inTransaction(h -> {
+      if (!store.deleteUser(h, user, now, now.plus(handleHold))) {
+        throw notFound(user.handle());
+      }
+      revocations.record(h, revocation);
+      return null;
+    });
+    revocations.announce(revocation);
   }
 
   private static ApiException notFound(String reference) {

@@ -225,9 +225,15 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return invites.admin.call(stub -> stub.listInvites(ListInvitesRequest.newBuilder()
-                .setPage(PageRequest.newBuilder().setPageSize(500)).build())
-            .getInvitesList().forEach(i -> invites.admin.out().println(describe(i))));
+        return invites.admin.call(stub -> {
+          String token = "";
+          do {
+            var page = stub.listInvites(ListInvitesRequest.newBuilder()
+                .setPage(PageRequest.newBuilder().setPageSize(500).setPageToken(token)).build());
+            page.getInvitesList().forEach(i -> invites.admin.out().println(describe(i)));
+            token = page.getPage().getNextPageToken();
+          } while (!token.isEmpty());
+        });
       }
     }
   }

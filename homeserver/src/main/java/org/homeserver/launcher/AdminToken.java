@@ -3,6 +3,7 @@ package org.homeserver.launcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -31,8 +32,11 @@ final class AdminToken {
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     Path file = file(config);
     Files.createDirectories(file.getParent());
-    Files.writeString(file, token + "\n");
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    // Written to a file readable by its owner alone from the start, then moved into place whole.
+    Path draft = Files.createTempFile(file.getParent(), "admin-token", ".tmp",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(draft, token + "\n");
+    Files.move(draft, file, StandardCopyOption.ATOMIC_MOVE);
     return token;
   }
 

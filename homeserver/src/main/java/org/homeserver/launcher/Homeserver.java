@@ -6,6 +6,7 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,16 +14,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.auth.AuthModule;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
 import org.homeserver.platform.auth.RevocationList;
+import org.homeserver.platform.auth.RevocationReloads;
 import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.GrpcServers;
 import org.homeserver.platform.grpc.ServiceModule;
+import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.metrics.Metrics;
 import org.homeserver.platform.signal.LocalSignals;
 import org.homeserver.platform.signal.Redis;
@@ -36,36 +40,44 @@ import org.slf4j.LoggerFactory;
  * to run, and its gRPC servers. Every built service by default; one with {@code --service}.
  */
 public final class Homeserver implements AutoCloseable {
-  /** The services this build has, in start order. */
-  public static final List<String> SERVICES = List.of(AuthModule.NAME);
+  /** A service this build has: how to start it, and where to reach it when it runs elsewhere. */
+  record BuiltService(String name, ModuleFactory start, Function<HomeserverConfig, Optional<String>> address) {}
 
+  /** A service module's composition root. */
+  interface ModuleFactory {
+    ServiceModule start(ServiceContext context) throws Exception;
+  }
+
+  /** The services this build has, in start order. */
+  static final List<BuiltService> BUILT = List.of(
+      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress));
+  public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
+
+  /** How long running calls may take to finish at shutdown. */
+  private static final Duration DRAIN = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(Homeserver.class);
 
   private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<Server> servers = new ArrayList<>();
   private final Storage storage;
   private final String domain;
-  private final GrpcServers servers;
+  private final GrpcServers grpc;
   private Server publicServer;
   private Server adminServer;
   private int metricsPort;
 
-  private Homeserver(Storage storage, String domain, GrpcServers servers) {
+  private Homeserver(Storage storage, String domain, GrpcServers grpc) {
     this.storage = storage;
     this.domain = domain;
-    this.servers = servers;
+    this.grpc = grpc;
   }
 
   /** Starts the given services (all of {@link #SERVICES} when empty) as configured. */
   public static Homeserver start(HomeserverConfig config, List<String> only, Clock clock) throws Exception {
-    List<String> services = only.isEmpty() ? SERVICES : List.copyOf(only);
-    for (String s : services) {
-      if (!SERVICES.contains(s)) {
-        throw new ConfigException("unknown service " + s + "; this build has: " + String.join(", ", SERVICES));
-      }
-    }
-    if (!only.isEmpty() && config.database().url().isEmpty()) {
-      throw new ConfigException("config: database.url: must be set when services run as separate processes "
-          + "(serve --service); they share one PostgreSQL, which the embedded one cannot be");
+    List<BuiltService> services = only.isEmpty() ? BUILT : selected(only);
+    boolean alone = !only.isEmpty();
+    if (alone) {
+      requireForSeparateProcesses(config);
     }
     Storage storage = Storage.open(config);
     Homeserver server = null;
@@ -74,7 +86,7 @@ public final class Homeserver implements AutoCloseable {
       Metrics metrics = new Metrics();
       server = new Homeserver(storage, domain, new GrpcServers(metrics.registry()));
       server.resources.add(metrics);
-      server.run(config, services, !only.isEmpty(), clock, metrics);
+      server.run(config, services, alone, clock, metrics);
       return server;
     } catch (Exception | Error e) {
       if (server != null) {
@@ -86,61 +98,83 @@ public final class Homeserver implements AutoCloseable {
     }
   }
 
-  private void run(HomeserverConfig config, List<String> services, boolean alone, Clock clock, Metrics metrics)
+  private static List<BuiltService> selected(List<String> names) throws ConfigException {
+    List<BuiltService> selected = new ArrayList<>();
+    for (String name : names) {
+      selected.add(BUILT.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+          new ConfigException("unknown service " + name + "; this build has: " + String.join(", ", SERVICES))));
+    }
+    return selected;
+  }
+
+  /** Separate processes share one PostgreSQL and one Redis, and guard their internal APIs. */
+  private static void requireForSeparateProcesses(HomeserverConfig config) throws ConfigException {
+    List<String> problems = new ArrayList<>();
+    String why = " must be set when services run as separate processes (serve --service)";
+    if (config.database().url().isEmpty()) {
+      problems.add("config: database.url:" + why + "; they share one PostgreSQL, which the embedded one cannot be");
+    }
+    if (config.redisUrl().isEmpty()) {
+      problems.add("config: redis.url:" + why + "; signalling, revocations and rate limits are shared through Redis");
+    }
+    if (config.internalToken().isEmpty()) {
+      problems.add("config: internal.token:" + why + "; it guards the internal API on the network");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+  }
+
+  private void run(HomeserverConfig config, List<BuiltService> services, boolean alone, Clock clock, Metrics metrics)
       throws Exception {
     Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, config.redisKeyPrefix()));
     redis.ifPresent(resources::add);
-    if (redis.isEmpty() && alone) {
-      throw new ConfigException("config: redis.url: must be set when services run as separate processes "
-          + "(serve --service); signalling, revocations and rate limits are shared through Redis");
-    }
     Signals signals = redis.<Signals>map(RedisSignals::new).orElseGet(LocalSignals::new);
     resources.add(signals);
-    RevocationList revocations = new RevocationList(signals, redis, config.auth().accessTokenTtl(), clock);
+    RevocationList revocations = new RevocationList(signals, config.auth().accessTokenTtl(), clock);
     resources.add(revocations);
 
     String inProcessName = "homeserver-internal-" + UUID.randomUUID();
     Channels channels = new Channels(config, services, inProcessName);
     resources.add(channels);
+    List<String> names = services.stream().map(BuiltService::name).toList();
     ServiceContext context = new ServiceContext(config, domain, clock, storage.location(), signals, redis,
         metrics.registry(), revocations, channels::channel,
-        new ServiceContext.ProcessInfo(Version.current(), clock.instant(), services));
+        new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names));
 
     List<ServiceModule> modules = new ArrayList<>();
-    for (String name : services) {
-      ServiceModule module = switch (name) {
-        case AuthModule.NAME -> AuthModule.start(context);
-        default -> throw new IllegalStateException("no module " + name);
-      };
+    for (BuiltService service : services) {
+      ServiceModule module = service.start().start(context);
       modules.add(module);
       resources.add(module);
     }
-
-    Server inProcess = servers.inProcessInternalServer(inProcessName, modules);
-    resources.add(() -> stop(inProcess));
+    serve(grpc.inProcessInternalServer(inProcessName, modules));
     if (alone) {
       // The other services, in other processes, reach this one's internal API over the network.
-      Server network = servers.networkInternalServer(config.internal().host(), config.internal().port(), modules);
-      resources.add(() -> stop(network));
+      serve(grpc.networkInternalServer(config.internal().host(), config.internal().port(), modules,
+          config.internalToken().orElseThrow()));
     }
 
-    AccessTokens.Verifier verifier = new AccessTokens.Verifier(
-        new RemoteTokenKeys(AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME)), clock),
-        revocations, clock);
-    publicServer = servers.publicServer(config.server().host(), config.server().port(), modules, verifier,
-        config.maxRequestBytes(), config.reflection());
-    resources.add(() -> stop(publicServer));
-
+    var auth = AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME));
+    // No token is accepted before the recorded revocations are known.
+    resources.add(RevocationReloads.start(auth, revocations));
+    AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
+    publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), modules, verifier,
+        config.maxRequestBytes(), config.reflection()));
     if (config.admin().enabled()) {
-      String token = AdminToken.settle(config);
-      adminServer = servers.adminServer(config.admin().host(), config.admin().port(), modules, token, List.of());
-      resources.add(() -> stop(adminServer));
+      adminServer = serve(grpc.adminServer(config.admin().host(), config.admin().port(), modules,
+          AdminToken.settle(config), List.of()));
     }
     if (config.metrics().enabled()) {
       metricsPort = metrics.serve(config.metrics().host(), config.metrics().port());
     }
-    log.info("homeserver {} serving {} on {}:{}", domain, String.join(", ", services), config.server().host(),
+    log.info("homeserver {} serving {} on {}:{}", domain, String.join(", ", names), config.server().host(),
         publicServer.getPort());
+  }
+
+  private Server serve(Server server) {
+    servers.add(server);
+    return server;
   }
 
   public String domain() {
@@ -168,9 +202,23 @@ public final class Homeserver implements AutoCloseable {
     publicServer.awaitTermination();
   }
 
+  /**
+   * Stops in order: health reports NOT_SERVING, every server stops taking calls and the running
+   * ones get {@link #DRAIN} together to finish, then the modules, signalling and storage close.
+   */
   @Override
   public void close() {
-    servers.enterShutdown();
+    grpc.enterShutdown();
+    servers.forEach(Server::shutdown);
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    try {
+      for (Server server : servers) {
+        server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    servers.forEach(Server::shutdownNow);
     for (AutoCloseable resource : resources.reversed()) {
       try {
         resource.close();
@@ -178,38 +226,26 @@ public final class Homeserver implements AutoCloseable {
         log.warn("while shutting down", e);
       }
     }
-    servers.shutdownExecutor();
+    grpc.shutdownExecutor();
     storage.close();
-  }
-
-  private static void stop(Server server) throws InterruptedException {
-    server.shutdown();
-    if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
-      server.shutdownNow();
-    }
   }
 
   /** Channels to the internal APIs: in-process for services here, the configured address for others. */
   private static final class Channels implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
 
-    Channels(HomeserverConfig config, List<String> local, String inProcessName) throws ConfigException {
-      for (String name : SERVICES) {
-        if (local.contains(name)) {
-          channels.put(name, InProcessChannelBuilder.forName(inProcessName).directExecutor().build());
+    Channels(HomeserverConfig config, List<BuiltService> local, String inProcessName) throws ConfigException {
+      for (BuiltService service : BUILT) {
+        if (local.contains(service)) {
+          channels.put(service.name(), InProcessChannelBuilder.forName(inProcessName).directExecutor().build());
         } else {
-          String address = addressOf(config, name).orElseThrow(() -> new ConfigException("config: services." + name
-              + ".address: must be set when " + name + " does not run in this process"));
-          channels.put(name, NettyChannelBuilder.forTarget(address).usePlaintext().build());
+          String address = service.address().apply(config).orElseThrow(() -> new ConfigException("config: services."
+              + service.name() + ".address: must be set when " + service.name() + " does not run in this process"));
+          channels.put(service.name(), NettyChannelBuilder.forTarget(address).usePlaintext()
+              .intercept(SharedTokenInterceptor.sending(config.internalToken().orElseThrow()))
+              .build());
         }
       }
-    }
-
-    private static Optional<String> addressOf(HomeserverConfig config, String name) {
-      return switch (name) {
-        case AuthModule.NAME -> config.authAddress();
-        default -> Optional.empty();
-      };
     }
 
     Channel channel(String name) {
@@ -225,5 +261,4 @@ public final class Homeserver implements AutoCloseable {
       channels.values().forEach(ManagedChannel::shutdownNow);
     }
   }
-
 }

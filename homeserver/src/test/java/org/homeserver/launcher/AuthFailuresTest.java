@@ -409,6 +409,151 @@ class AuthFailuresTest {
   }
 
   @Test
+  void revocationsSurviveARestart() throws Exception {
+    String db = org.homeserver.platform.testing.TestPostgres.freshDatabase().jdbcUrl();
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("hs-test");
+    String suspendedToken;
+    String deletedClientToken;
+    try (TestHomeserver first = TestHomeserver.start(TestHomeserver.configFor(db, dir, Map.of()), java.util.List.of())) {
+      first.registerUser("suspended");
+      suspendedToken = first.session(first.registerClient("suspended", SignatureScheme.ED25519));
+      first.admin().suspendUser(SuspendUserRequest.newBuilder().setUser("suspended").build());
+      first.registerUser("keeper");
+      TestClient gone = first.registerClient("keeper", SignatureScheme.ED25519);
+      deletedClientToken = first.session(gone);
+      first.auth(first.session(first.registerClient("keeper", SignatureScheme.ED25519)))
+          .deleteClient(DeleteClientRequest.newBuilder().setClientId(gone.clientId()).build());
+    }
+    try (TestHomeserver second = TestHomeserver.start(TestHomeserver.configFor(db, dir, Map.of()), java.util.List.of())) {
+      for (String token : new String[] {suspendedToken, deletedClientToken}) {
+        assertFails(Code.UNAUTHENTICATED, ErrorReason.TOKEN_REVOKED,
+            () -> second.auth(token).listClients(ListClientsRequest.getDefaultInstance()));
+      }
+    }
+  }
+
+  @Test
+  void revocationReachesAnotherProcessAtOnceThroughRedis() throws Exception {
+    String db = org.homeserver.platform.testing.TestPostgres.freshDatabase().jdbcUrl();
+    Map<String, String> shared = Map.of("redis.url", org.homeserver.platform.testing.TestRedis.URL,
+        "redis.key-prefix", "hs-test-" + java.util.UUID.randomUUID() + ":");
+    try (TestHomeserver one = TestHomeserver.start(TestHomeserver.configFor(db,
+            java.nio.file.Files.createTempDirectory("hs-test"), shared), java.util.List.of());
+         TestHomeserver other = TestHomeserver.start(TestHomeserver.configFor(db,
+            java.nio.file.Files.createTempDirectory("hs-test"), shared), java.util.List.of())) {
+      one.registerUser("roamer");
+      String token = one.session(one.registerClient("roamer", SignatureScheme.ED25519));
+      other.auth(token).listClients(ListClientsRequest.getDefaultInstance());
+      one.admin().suspendUser(SuspendUserRequest.newBuilder().setUser("roamer").build());
+      // The other process reloads recorded revocations only every 30 s; well before that, Redis tells it.
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+      StatusRuntimeException refused = null;
+      while (refused == null && System.nanoTime() < deadline) {
+        try {
+          other.auth(token).listClients(ListClientsRequest.getDefaultInstance());
+          Thread.sleep(20);
+        } catch (StatusRuntimeException e) {
+          refused = e;
+        }
+      }
+      assertNotNull(refused, "the other process refuses the token");
+      assertEquals("TOKEN_REVOKED", ErrorStatus.errorInfo(refused).orElseThrow().getReason());
+    }
+  }
+
+  @Test
+  void badTokensChangeNothing() throws Exception {
+    try (TestHomeserver own = TestHomeserver.start(Map.of("auth.access-token-ttl", "2m"))) {
+      own.registerUser("guarded");
+      TestClient victim = own.registerClient("guarded", SignatureScheme.ED25519);
+      TestClient other = own.registerClient("guarded", SignatureScheme.ED25519);
+      String expired = own.session(other);
+      String revoked = own.session(own.registerClient("guarded", SignatureScheme.ED25519));
+      own.auth(revoked).deleteClient(DeleteClientRequest.newBuilder()
+          .setClientId(own.auth(revoked).listClients(ListClientsRequest.getDefaultInstance()).getClients(2).getClientId())
+          .build());
+      String[] parts = own.session(victim).split("\\.");
+      String forged = parts[0] + "." + parts[1] + "." + "A".repeat(86);
+      own.clock.advance(java.time.Duration.ofMinutes(1));
+      String valid = own.session(victim);
+      own.clock.advance(java.time.Duration.ofSeconds(61));
+      var before = own.auth(valid).listClients(ListClientsRequest.getDefaultInstance());
+      for (String bad : new String[] {expired, revoked, forged}) {
+        assertFails(Code.UNAUTHENTICATED, null, () -> own.auth(bad)
+            .deleteClient(DeleteClientRequest.newBuilder().setClientId(victim.clientId()).build()));
+        assertFails(Code.UNAUTHENTICATED, null, () -> own.auth(bad).changePassword(ChangePasswordRequest.newBuilder()
+            .setCurrentPassword(TestHomeserver.PASSWORD).setNewPassword("an attacker's password").build()));
+        assertFails(Code.UNAUTHENTICATED, null, () -> own.auth(bad).renewCredential(RenewCredentialRequest.getDefaultInstance()));
+      }
+      assertEquals(before, own.auth(valid).listClients(ListClientsRequest.getDefaultInstance()),
+          "same clients, same credentials");
+      own.registerClient("guarded", SignatureScheme.ED25519);
+    }
+  }
+
+  @Test
+  void deletedUsersHandleIsHeldBackForTheConfiguredTime() throws Exception {
+    try (TestHomeserver own = TestHomeserver.start(Map.of("auth.credential-validity", "2d",
+        "auth.deleted-handle-hold", "3d"))) {
+      own.registerUser("ghost");
+      own.admin().deleteUser(DeleteUserRequest.newBuilder().setUser("ghost").build());
+      assertFails(Code.ALREADY_EXISTS, ErrorReason.HANDLE_TAKEN, () -> own.registerUser("ghost"));
+      assertEquals(0, users(own));
+      own.clock.advance(java.time.Duration.ofDays(3).plusSeconds(1));
+      own.registerUser("ghost");
+    }
+  }
+
+  @Test
+  void expiredInviteIsRefused() throws Exception {
+    try (TestHomeserver invite = TestHomeserver.start(Map.of("auth.registration", "invite"))) {
+      String token = invite.admin().createInvite(CreateInviteRequest.newBuilder().setValidForSeconds(60).build())
+          .getInvite().getToken();
+      invite.clock.advance(java.time.Duration.ofSeconds(61));
+      assertFails(Code.PERMISSION_DENIED, ErrorReason.INVITE_INVALID,
+          () -> invite.auth().registerUser(user("toolate").toBuilder().setInviteToken(token).build()));
+      assertEquals(0, users(invite));
+    }
+  }
+
+  @Test
+  void passwordGuessesAndChallengesAreRateLimited() throws Exception {
+    try (TestHomeserver own = TestHomeserver.start(Map.of("auth.password-attempts-per-minute", "3",
+        "auth.challenges-per-minute", "2"))) {
+      own.registerUser("guessed");
+      TestSigningKey key = TestSigningKey.generate(SignatureScheme.ED25519);
+      for (int i = 0; i < 3; i++) {
+        assertFails(Code.UNAUTHENTICATED, ErrorReason.WRONG_CREDENTIALS, () -> own.auth().registerClient(
+            TestHomeserver.clientRequest("guessed", key).setPassword("guess number one").build()));
+      }
+      assertFails(Code.RESOURCE_EXHAUSTED, ErrorReason.RATE_LIMITED,
+          () -> own.auth().registerClient(TestHomeserver.clientRequest("guessed", key).build()));
+      assertEquals(0, clients(own));
+
+      own.registerUser("chatty");
+      TestClient client = own.registerClient("chatty", SignatureScheme.ED25519);
+      CreateChallengeRequest ask = CreateChallengeRequest.newBuilder().setClientId(client.clientId()).build();
+      own.auth().createChallenge(ask);
+      own.auth().createChallenge(ask);
+      assertFails(Code.RESOURCE_EXHAUSTED, ErrorReason.RATE_LIMITED, () -> own.auth().createChallenge(ask));
+    }
+  }
+
+  @Test
+  void idempotencyKeyIsForgottenAfterADay() throws Exception {
+    try (TestHomeserver own = TestHomeserver.start(Map.of())) {
+      own.registerUser("patient");
+      RegisterClientRequest request = TestHomeserver.clientRequest("patient",
+          TestSigningKey.generate(SignatureScheme.ED25519)).setIdempotencyKey("key-for-one-day-only").build();
+      String first = own.auth().registerClient(request).getClientId();
+      own.clock.advance(java.time.Duration.ofHours(25));
+      String second = own.auth().registerClient(request.toBuilder().setLabel("a day later").build()).getClientId();
+      assertTrue(!first.equals(second), "a new client");
+      assertEquals(2, clients(own));
+    }
+  }
+
+  @Test
   void adminApiNeedsTheAdminToken() {
     var anonymous = org.homeserver.api.admin.v1.AdminServiceGrpc.newBlockingStub(hs.adminChannel);
     assertFails(Code.UNAUTHENTICATED, ErrorReason.TOKEN_MISSING,

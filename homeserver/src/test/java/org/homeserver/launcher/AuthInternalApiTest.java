@@ -17,6 +17,7 @@ import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc.AuthInternalServiceBlockingStub;
 import org.homeserver.api.auth.v1.DeleteUserRequest;
 import org.homeserver.api.auth.v1.GetClientRequest;
+import org.homeserver.api.auth.v1.GetTokenKeysRequest;
 import org.homeserver.api.auth.v1.ListClientsRequest;
 import org.homeserver.api.auth.v1.ListUserClientsRequest;
 import org.homeserver.api.auth.v1.RegisteredClient;
@@ -24,6 +25,8 @@ import org.homeserver.api.auth.v1.VerifyPasswordRequest;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.launcher.TestHomeserver.TestClient;
+import org.homeserver.platform.grpc.BearerTokens;
+import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.Test;
 
 /** The auth service's internal API, as the other services will call it: over the network, alone. */
 class AuthInternalApiTest {
+  private static final String INTERNAL_TOKEN = "internal-token-0123456789abcdefghijklmnop";
   private static TestHomeserver hs;
   private static ManagedChannel channel;
   private static AuthInternalServiceBlockingStub internal;
@@ -39,9 +43,11 @@ class AuthInternalApiTest {
   @BeforeAll
   static void start() throws Exception {
     var config = TestHomeserver.configFor(TestPostgres.freshDatabase().jdbcUrl(), Files.createTempDirectory("hs-test"),
-        Map.of("redis.url", TestRedis.URL, "redis.key-prefix", "hs-test-" + java.util.UUID.randomUUID() + ":"));
+        Map.of("redis.url", TestRedis.URL, "redis.key-prefix", "hs-test-" + java.util.UUID.randomUUID() + ":",
+            "internal.token", INTERNAL_TOKEN));
     hs = TestHomeserver.start(config, List.of("auth"));
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", config.internal().port()).usePlaintext().build();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", config.internal().port()).usePlaintext()
+        .intercept(SharedTokenInterceptor.sending(INTERNAL_TOKEN)).build();
     internal = AuthInternalServiceGrpc.newBlockingStub(channel);
   }
 
@@ -49,6 +55,24 @@ class AuthInternalApiTest {
   static void stop() throws Exception {
     channel.shutdownNow();
     hs.close();
+  }
+
+  @Test
+  void theInternalApiOnTheNetworkNeedsTheSharedToken() throws Exception {
+    ManagedChannel anonymous = NettyChannelBuilder.forAddress("127.0.0.1", hs.config.internal().port())
+        .usePlaintext().build();
+    try {
+      assertFails(Code.UNAUTHENTICATED, ErrorReason.TOKEN_MISSING, () -> AuthInternalServiceGrpc
+          .newBlockingStub(anonymous).getTokenKeys(GetTokenKeysRequest.getDefaultInstance()));
+      assertFails(Code.UNAUTHENTICATED, ErrorReason.TOKEN_INVALID, () -> AuthInternalServiceGrpc
+          .newBlockingStub(anonymous).withCallCredentials(BearerTokens.credentials("x".repeat(40)))
+          .deleteUser(DeleteUserRequest.newBuilder().setUserId("mimi://example.org/u/nobody").build()));
+      assertEquals(1, internal.getTokenKeys(GetTokenKeysRequest.getDefaultInstance()).getKeysCount());
+      assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+          HomeserverLifecycleTest.health(channel, ""));
+    } finally {
+      anonymous.shutdownNow();
+    }
   }
 
   @Test

@@ -13,9 +13,14 @@ import org.junit.jupiter.api.function.Executable;
 final class Failures {
   private Failures() {}
 
+  /** {@code reason} null: any documented reason, as long as there is one. */
   static StatusRuntimeException assertFails(Status.Code code, ErrorReason reason, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(code, e.getStatus().getCode(), () -> "status of " + e);
+    if (reason == null) {
+      assertEquals(ErrorStatus.DOMAIN, ErrorStatus.errorInfo(e).orElseThrow().getDomain());
+      return e;
+    }
     assertEquals(reason.name(), ErrorStatus.errorInfo(e).orElseThrow(() -> new AssertionError("no ErrorInfo in " + e))
         .getReason(), () -> "reason of " + e);
     assertEquals(ErrorStatus.DOMAIN, ErrorStatus.errorInfo(e).get().getDomain());

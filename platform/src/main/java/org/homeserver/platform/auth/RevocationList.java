@@ -1,58 +1,53 @@
 package org.homeserver.platform.auth;
 
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanIterator;
-import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.Signals;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The revocations every process holds in memory, so a token check costs no network call. A
- * revocation is applied locally, published to the other processes, and (with Redis) kept under a
- * key that lives as long as a token can, so a process that starts later still learns it. Entries
- * older than the longest token lifetime are dropped: no token they could refuse is still valid.
+ * The revocations every process holds in memory, so a token check costs no network call. The auth
+ * service records each revocation durably and announces it here: applied locally at once and
+ * published to the other processes. Each process also loads the recorded ones at start and
+ * reloads them now and then ({@link #merge}), which covers restarts and signals lost while a
+ * connection was down. Entries older than the longest token lifetime are dropped.
  */
 public final class RevocationList implements Revocations, AutoCloseable {
   static final String CHANNEL = "revocations";
-  private static final String KEY_PREFIX = "revoked:";
+  private static final Logger log = LoggerFactory.getLogger(RevocationList.class);
   /** Kept a little beyond the token lifetime, for clocks that differ between processes. */
-  private static final Duration PRUNE_MARGIN = Duration.ofMinutes(1);
-
+  private static final Duration MARGIN = Duration.ofMinutes(1);
   private static final int MIN_PRUNE_SIZE = 1024;
 
   private final Map<String, Instant> revokedUpTo = new ConcurrentHashMap<>();
-  private volatile int pruneAt = MIN_PRUNE_SIZE;
   private final Signals signals;
-  private final Optional<Redis> redis;
   private final Duration tokenLifetime;
   private final Clock clock;
   private final Signals.Subscription subscription;
+  private volatile int pruneAt = MIN_PRUNE_SIZE;
 
-  public RevocationList(Signals signals, Optional<Redis> redis, Duration tokenLifetime, Clock clock) {
+  public RevocationList(Signals signals, Duration tokenLifetime, Clock clock) {
     this.signals = signals;
-    this.redis = redis;
     this.tokenLifetime = tokenLifetime;
     this.clock = clock;
     this.subscription = signals.subscribe(CHANNEL, this::applyRemote);
-    redis.ifPresent(this::loadLedger);
   }
 
   @Override
   public void revoke(String subject, Instant issuedUpTo) {
     apply(subject, issuedUpTo);
-    byte[] message = encode(subject, issuedUpTo);
-    redis.ifPresent(r -> r.commands().sync().set(r.key(KEY_PREFIX + subject), message,
-        SetArgs.Builder.px(tokenLifetime.plus(PRUNE_MARGIN).toMillis())));
-    signals.publish(CHANNEL, message);
+    try {
+      signals.publish(CHANNEL, encode(subject, issuedUpTo));
+    } catch (RuntimeException e) {
+      // The revocation is recorded; the other processes pick it up at their next reload.
+      log.warn("could not publish a revocation; other processes learn it at their next reload", e);
+    }
   }
 
   @Override
@@ -61,10 +56,9 @@ public final class RevocationList implements Revocations, AutoCloseable {
     return upTo != null && !issuedAt.isAfter(upTo);
   }
 
-  /** Forgets revocations that no live token can fall under. */
-  private void prune() {
-    Instant horizon = clock.instant().minus(tokenLifetime).minus(PRUNE_MARGIN);
-    revokedUpTo.values().removeIf(upTo -> upTo.isBefore(horizon));
+  /** Adds recorded revocations (subject to "revoked up to"), as loaded from the auth service. */
+  public void merge(Map<String, Instant> recorded) {
+    recorded.forEach(this::apply);
   }
 
   @Override
@@ -76,7 +70,8 @@ public final class RevocationList implements Revocations, AutoCloseable {
     revokedUpTo.merge(subject, issuedUpTo, (a, b) -> a.isAfter(b) ? a : b);
     // Pruning whenever the list has doubled keeps its cost constant per revocation, with no timer.
     if (revokedUpTo.size() > pruneAt) {
-      prune();
+      Instant horizon = clock.instant().minus(tokenLifetime).minus(MARGIN);
+      revokedUpTo.values().removeIf(upTo -> upTo.isBefore(horizon));
       pruneAt = Math.max(MIN_PRUNE_SIZE, 2 * revokedUpTo.size());
     }
   }
@@ -87,19 +82,7 @@ public final class RevocationList implements Revocations, AutoCloseable {
       return;
     }
     long millis = buffer.getLong();
-    String subject = StandardCharsets.UTF_8.decode(buffer).toString();
-    apply(subject, Instant.ofEpochMilli(millis));
-  }
-
-  private void loadLedger(Redis r) {
-    RedisCommands<String, byte[]> sync = r.commands().sync();
-    ScanIterator<String> keys = ScanIterator.scan(sync, ScanArgs.Builder.matches(r.key(KEY_PREFIX) + "*").limit(500));
-    while (keys.hasNext()) {
-      byte[] value = sync.get(keys.next());
-      if (value != null) {
-        applyRemote(value);
-      }
-    }
+    apply(StandardCharsets.UTF_8.decode(buffer).toString(), Instant.ofEpochMilli(millis));
   }
 
   private static byte[] encode(String subject, Instant issuedUpTo) {

@@ -67,7 +67,11 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return HomeserverConfig.from(new ConfigValues(values));
+    HomeserverConfig config = HomeserverConfig.from(new ConfigValues(values));
+    if (!config.inconsistencies().isEmpty()) {
+      throw new ConfigException(config.inconsistencies());
+    }
+    return config;
   }
 
   private static void readYaml(Path file, Map<String, String> into, List<String> problems) {

@@ -19,7 +19,7 @@ public final class ConfigSchema {
   private static final Pattern JDBC_URL = Pattern.compile("jdbc:postgresql://.+");
   private static final Pattern REDIS_URL = Pattern.compile("rediss?://.+");
   private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.:/\\-\\[\\]]+");
-  private static final Pattern ADMIN_TOKEN = Pattern.compile("[A-Za-z0-9_\\-]{32,256}");
+  private static final Pattern SECRET_TOKEN = Pattern.compile("[A-Za-z0-9_\\-]{32,256}");
 
   static final String PORT = "an integer from 1 to 65535";
   static final String PORT_OR_OFF = "an integer from 0 (off) to 65535";
@@ -40,6 +40,9 @@ public final class ConfigSchema {
       size(64 * 1024, 4L * 1024 * 1024), "a size from 64KiB to 4MiB (e.g. 1048576, 512KiB, 4MiB)",
       "The largest request message accepted; larger ones get RESOURCE_EXHAUSTED / REQUEST_TOO_LARGE.");
 
+  public static final Setting<String> INTERNAL_TOKEN = new Setting<>("internal.token", "",
+      t -> t.isEmpty() ? t : matching(SECRET_TOKEN).apply(t), "32 to 256 characters of A-Z a-z 0-9 _ -",
+      "Bearer token the services present to each other's internal API; required with serve --service.");
   public static final Setting<String> INTERNAL_HOST = new Setting<>("internal.host", "127.0.0.1",
       matching(HOST), "a host name or IP address",
       "Address of the internal gRPC port, used only when one service runs alone (`serve --service`).");
@@ -51,7 +54,7 @@ public final class ConfigSchema {
   public static final Setting<Integer> ADMIN_PORT = new Setting<>("admin.port", "7401",
       integer(0, 65535), PORT_OR_OFF, "The admin gRPC port; 0 turns the admin API off.");
   public static final Setting<String> ADMIN_TOKEN_KEY = new Setting<>("admin.token", "",
-      t -> t.isEmpty() ? t : matching(ADMIN_TOKEN).apply(t),
+      t -> t.isEmpty() ? t : matching(SECRET_TOKEN).apply(t),
       "32 to 256 characters of A-Z a-z 0-9 _ -",
       "The admin API's bearer token. Empty: one is generated at first start into <data-dir>/admin-token.");
 
@@ -101,10 +104,19 @@ public final class ConfigSchema {
   public static final Setting<Integer> REGISTRATION_RATE = new Setting<>("auth.registration-rate-per-minute", "10",
       integer(1, 100000), "an integer from 1 to 100000",
       "Registration attempts (users and clients) allowed per peer address per minute.");
+  public static final Setting<Integer> PASSWORD_ATTEMPTS = new Setting<>("auth.password-attempts-per-minute", "20",
+      integer(1, 100000), "an integer from 1 to 100000",
+      "Password checks (client registration, password change, account deletion) allowed per user per minute.");
+  public static final Setting<Integer> CHALLENGES = new Setting<>("auth.challenges-per-minute", "60",
+      integer(1, 100000), "an integer from 1 to 100000", "Session challenges allowed per client per minute.");
+  public static final Setting<Duration> HANDLE_HOLD = new Setting<>("auth.deleted-handle-hold", "365d",
+      duration(Duration.ZERO, Duration.ofDays(36500)), "a duration from 0s to 36500d (at least auth.credential-validity)",
+      "How long the handle of a deleted user cannot be registered again, so its old credentials name nobody new.");
   public static final Setting<Integer> ARGON2_MEMORY = new Setting<>("auth.argon2.memory-kib", "19456",
-      integer(1024, 4 * 1024 * 1024), "an integer from 1024 to 4194304", "Argon2id memory cost in KiB.");
+      integer(1024, 1024 * 1024), "an integer from 1024 to 1048576 (and at least 8 x parallelism)",
+      "Argon2id memory cost in KiB.");
   public static final Setting<Integer> ARGON2_ITERATIONS = new Setting<>("auth.argon2.iterations", "2",
-      integer(1, 100), "an integer from 1 to 100", "Argon2id iterations.");
+      integer(1, 64), "an integer from 1 to 64", "Argon2id iterations.");
   public static final Setting<Integer> ARGON2_PARALLELISM = new Setting<>("auth.argon2.parallelism", "1",
       integer(1, 64), "an integer from 1 to 64", "Argon2id lanes.");
 
@@ -119,13 +131,14 @@ public final class ConfigSchema {
   public static final List<Setting<?>> ALL = List.of(
       DOMAIN_KEY, DATA_DIR,
       SERVER_HOST, SERVER_PORT, MAX_REQUEST, REFLECTION,
-      INTERNAL_HOST, INTERNAL_PORT,
+      INTERNAL_HOST, INTERNAL_PORT, INTERNAL_TOKEN,
       ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN_KEY,
       METRICS_HOST, METRICS_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
       AUTH_ADDRESS,
-      REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE,
+      REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
+      CHALLENGES, HANDLE_HOLD,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
       LOG_FORMAT, LOG_LEVEL);
 

@@ -18,6 +18,7 @@ public record HomeserverConfig(
     long maxRequestBytes,
     boolean reflection,
     Listener internal,
+    Optional<String> internalToken,
     Listener admin,
     Optional<String> adminToken,
     Listener metrics,
@@ -41,7 +42,8 @@ public record HomeserverConfig(
 
   /** The authentication service's settings. */
   public record Auth(RegistrationMode registration, Duration accessTokenTtl, Duration credentialValidity,
-                     int maxClientsPerUser, int registrationRatePerMinute, int argon2MemoryKib,
+                     int maxClientsPerUser, int registrationRatePerMinute, int passwordAttemptsPerMinute,
+                     int challengesPerMinute, Duration deletedHandleHold, int argon2MemoryKib,
                      int argon2Iterations, int argon2Parallelism) {}
 
   static HomeserverConfig from(ConfigValues v) {
@@ -52,6 +54,7 @@ public record HomeserverConfig(
         v.get(MAX_REQUEST),
         v.get(REFLECTION),
         new Listener(v.get(INTERNAL_HOST), v.get(INTERNAL_PORT)),
+        nonEmpty(v.get(INTERNAL_TOKEN)),
         new Listener(v.get(ADMIN_HOST), v.get(ADMIN_PORT)),
         nonEmpty(v.get(ADMIN_TOKEN_KEY)),
         new Listener(v.get(METRICS_HOST), v.get(METRICS_PORT)),
@@ -61,10 +64,25 @@ public record HomeserverConfig(
         v.get(REDIS_PREFIX),
         nonEmpty(v.get(AUTH_ADDRESS)),
         new Auth(v.get(REGISTRATION), v.get(ACCESS_TOKEN_TTL), v.get(CREDENTIAL_VALIDITY),
-            v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
+            v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(CHALLENGES),
+            v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
             v.get(ARGON2_PARALLELISM)),
         v.get(LOG_FORMAT),
         v.get(LOG_LEVEL));
+  }
+
+  /** Problems between keys that are each valid alone, one line each. */
+  java.util.List<String> inconsistencies() {
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    if (auth.argon2MemoryKib() < 8L * auth.argon2Parallelism()) {
+      problems.add("config: auth.argon2.memory-kib: must be at least 8 x auth.argon2.parallelism ("
+          + 8L * auth.argon2Parallelism() + "), got " + auth.argon2MemoryKib());
+    }
+    if (auth.deletedHandleHold().compareTo(auth.credentialValidity()) < 0) {
+      problems.add("config: auth.deleted-handle-hold: must be at least auth.credential-validity ("
+          + auth.credentialValidity().toDays() + "d), or a new user could take over a deleted user's still valid credentials");
+    }
+    return problems;
   }
 
   private static Optional<String> nonEmpty(String s) {

@@ -10,6 +10,8 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.homeserver.api.common.v1.ErrorReason;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -81,34 +83,46 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
     };
   }
 
-  /** Maps any failure to the status the caller is allowed to see. */
+  /**
+   * Maps any failure to the status the caller is allowed to see: domain errors as they are;
+   * documented errors of another homeserver service passed through unchanged; a request that does not
+   * parse as INVALID_ARGUMENT; an unreachable service as UNAVAILABLE; anything else as INTERNAL. Only
+   * the first two carry a message of their own; the others are logged under the request id.
+   */
   public static Status statusFor(Throwable e, String requestId, Metadata trailers) {
-    return switch (e) {
-      case ApiException api -> {
-        StatusRuntimeException s = ErrorStatus.toStatus(api);
-        trailers.merge(s.getTrailers());
-        yield s.getStatus();
-      }
-      case StatusRuntimeException s when s.getStatus().getCode() != Status.Code.UNKNOWN -> {
-        if (s.getTrailers() != null) {
-          trailers.merge(s.getTrailers());
-        }
-        yield s.getStatus();
+    ApiException visible = switch (e) {
+      case ApiException api -> api;
+      case StatusRuntimeException s when ErrorStatus.errorInfo(s).filter(i -> i.getDomain().equals(ErrorStatus.DOMAIN))
+          .isPresent() -> null;
+      case StatusRuntimeException s when s.getCause() instanceof InvalidProtocolBufferException ->
+          ApiException.invalid("the request is not a valid protobuf message of this RPC's request type");
+      case StatusRuntimeException s when s.getStatus().getCode() == Status.Code.UNAVAILABLE
+          || s.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED -> {
+        logged(e, requestId, "a service this request needs did not answer");
+        yield new ApiException(ErrorReason.UNAVAILABLE, "a service this request needs is unavailable; retry later");
       }
       default -> {
-        MDC.put("request_id", requestId);
-        try {
-          log.error("internal error in request {}", requestId, e);
-        } finally {
-          MDC.remove("request_id");
-        }
-        StatusRuntimeException s = ErrorStatus.toStatus(new ApiException(
-            org.homeserver.api.common.v1.ErrorReason.INTERNAL,
-            "internal error; the operator can find it under request id " + requestId));
-        trailers.merge(s.getTrailers());
-        yield s.getStatus();
+        logged(e, requestId, "internal error");
+        yield new ApiException(ErrorReason.INTERNAL,
+            "internal error; the operator can find it under request id " + requestId);
       }
     };
+    StatusRuntimeException status = visible != null ? ErrorStatus.toStatus(visible) : (StatusRuntimeException) e;
+    if (status.getTrailers() != null) {
+      Metadata forwarded = status.getTrailers();
+      forwarded.removeAll(REQUEST_ID);
+      trailers.merge(forwarded);
+    }
+    return status.getStatus();
+  }
+
+  private static void logged(Throwable e, String requestId, String what) {
+    MDC.put("request_id", requestId);
+    try {
+      log.error("{} in request {}", what, requestId, e);
+    } finally {
+      MDC.remove("request_id");
+    }
   }
 
   /** Adds the request id to the trailers and closes at most once. */

@@ -28,8 +28,6 @@ import org.homeserver.platform.metrics.MetricsInterceptor;
  * and the admin port. Handlers run on virtual threads; every server maps errors the same way.
  */
 public final class GrpcServers {
-  /** The transport refuses messages this much larger than the configured limit without reading them. */
-  private static final int TRANSPORT_HEADROOM = 64 * 1024;
 
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final MeterRegistry meters;
@@ -48,7 +46,8 @@ public final class GrpcServers {
                              long maxRequestBytes, boolean reflection) throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(executor)
-        .maxInboundMessageSize(Math.toIntExact(maxRequestBytes + TRANSPORT_HEADROOM))
+        // Up to twice the limit a request is read and refused with REQUEST_TOO_LARGE; beyond, unread.
+        .maxInboundMessageSize(Math.toIntExact(2 * maxRequestBytes))
         .permitKeepAliveTime(20, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
     for (ServiceModule module : modules) {
@@ -68,17 +67,19 @@ public final class GrpcServers {
     return builder.build().start();
   }
 
-  /** The internal APIs, in-process under {@code name} (single-process mode). */
+  /** The internal APIs, in-process under {@code name}, for the services of this process. */
   public Server inProcessInternalServer(String name, List<ServiceModule> modules) throws IOException {
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(executor);
-    internalDefinitions(modules).forEach(builder::addService);
+    modules.forEach(m -> m.internalServices().forEach(s -> builder.addService(intercepted(s.bindService()))));
     return builder.build().start();
   }
 
-  /** The internal APIs on a network port (one service per process). */
-  public Server networkInternalServer(String host, int port, List<ServiceModule> modules) throws IOException {
+  /** The internal APIs on a network port (one service per process), behind the services' shared token. */
+  public Server networkInternalServer(String host, int port, List<ServiceModule> modules, String token)
+      throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor);
-    internalDefinitions(modules).forEach(builder::addService);
+    ServerInterceptor shared = new SharedTokenInterceptor(token, "the internal API");
+    modules.forEach(m -> m.internalServices().forEach(s -> builder.addService(intercepted(s.bindService(), shared))));
     builder.addService(health.getHealthService());
     return builder.build().start();
   }
@@ -87,29 +88,28 @@ public final class GrpcServers {
   public Server adminServer(String host, int port, List<ServiceModule> modules, String adminToken,
                             List<BindableService> extra) throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor);
-    ServerInterceptor admin = new AdminTokenInterceptor(adminToken);
+    ServerInterceptor admin = new SharedTokenInterceptor(adminToken, "the admin API");
     List<BindableService> services = new ArrayList<>(extra);
     modules.forEach(m -> services.addAll(m.adminServices()));
     services.forEach(s -> builder.addService(intercepted(s.bindService(), admin)));
     return builder.build().start();
   }
 
-  private List<ServerServiceDefinition> internalDefinitions(List<ServiceModule> modules) {
-    List<ServerServiceDefinition> definitions = new ArrayList<>();
-    modules.forEach(m -> m.internalServices().forEach(s -> definitions.add(intercepted(s.bindService()))));
-    return definitions;
-  }
-
   /**
-   * Applies {@code inner} in order inside error mapping, which is inside metrics: the metrics see the
-   * status that error mapping closes a failed call with.
+   * The chain every service gets, outermost first: metrics (which so see the status error mapping
+   * closes a failed call with), error mapping, then {@code inner} in order. Requests arrive still
+   * serialized: a message that does not parse is an error the mapping answers like any other, and
+   * the size check happens before parsing. Once parsed, every string is checked against the
+   * common limits.
    */
   private ServerServiceDefinition intercepted(ServerServiceDefinition definition, ServerInterceptor... inner) {
+    ServerServiceDefinition parsedLate = ServerInterceptors.useInputStreamMessages(
+        ServerInterceptors.intercept(definition, new FieldLimitsInterceptor()));
     List<ServerInterceptor> chain = new ArrayList<>(List.of(inner).reversed());
     chain.add(new ErrorMappingInterceptor());
     chain.add(new MetricsInterceptor(meters));
     // ServerInterceptors.intercept calls the last interceptor first.
-    return ServerInterceptors.intercept(definition, chain);
+    return ServerInterceptors.intercept(parsedLate, chain);
   }
 
   /** Marks everything NOT_SERVING, for a graceful shutdown. */

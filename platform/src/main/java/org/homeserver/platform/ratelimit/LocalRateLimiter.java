@@ -14,6 +14,7 @@ public final class LocalRateLimiter implements RateLimiter {
   private final int limit;
   private final Duration window;
   private final Clock clock;
+  private volatile long lastSweep;
 
   public LocalRateLimiter(int limit, Duration window, Clock clock) {
     this.limit = limit;
@@ -25,7 +26,9 @@ public final class LocalRateLimiter implements RateLimiter {
   public Optional<Duration> tryAcquire(String key) {
     long now = clock.millis();
     long size = window.toMillis();
-    if (windows.size() > 100_000) {
+    // Finished windows are swept at most once per window length, so the cost per attempt stays constant.
+    if (now - lastSweep >= size) {
+      lastSweep = now;
       windows.values().removeIf(w -> now - w.start() >= size);
     }
     Window w = windows.compute(key, (k, old) ->

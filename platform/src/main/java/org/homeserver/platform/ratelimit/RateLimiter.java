@@ -1,6 +1,9 @@
 package org.homeserver.platform.ratelimit;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import org.homeserver.platform.signal.Redis;
 
 /**
  * Counts attempts per key in fixed windows; an attempt over the limit is refused with the time until
@@ -8,5 +11,11 @@ import java.time.Duration;
  */
 public interface RateLimiter {
   /** Counts one attempt for {@code key}; empty if allowed, else how long to wait. */
-  java.util.Optional<Duration> tryAcquire(String key);
+  Optional<Duration> tryAcquire(String key);
+
+  /** {@code limit} attempts per key and {@code window}: shared through Redis if there is one, else in memory. */
+  static RateLimiter of(Optional<Redis> redis, String name, int limit, Duration window, Clock clock) {
+    return redis.<RateLimiter>map(r -> new RedisRateLimiter(r, name, limit, window))
+        .orElseGet(() -> new LocalRateLimiter(limit, window, clock));
+  }
 }

@@ -24,7 +24,7 @@ class AccessTokensTest {
   private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
   private final Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(new SecureRandom());
   private final LocalSignals signals = new LocalSignals();
-  private final RevocationList revocations = new RevocationList(signals, Optional.empty(), Duration.ofMinutes(15), clock);
+  private final RevocationList revocations = new RevocationList(signals, Duration.ofMinutes(15), clock);
   private final AccessTokens.Verifier verifier = new AccessTokens.Verifier(
       id -> Optional.ofNullable(Map.of("k1", key.generatePublicKey().getEncoded()).get(id)), revocations, clock);
   private final UUID user = UUID.randomUUID();

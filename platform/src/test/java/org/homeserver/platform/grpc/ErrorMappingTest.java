@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.grpc.BindableService;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -91,6 +98,51 @@ class ErrorMappingTest {
     assertFalse(e.toString().contains("hunter2"), e.toString());
     assertFalse(e.getStatus().getDescription().contains("IllegalStateException"), e.getStatus().getDescription());
     assertEquals("internal error; the operator can find it under request id " + requestId, e.getStatus().getDescription());
+  }
+
+  /** Sends {@code bytes} as the request of RegisterUser, unparsed, as a buggy or hostile client could. */
+  private byte[] rawRegisterUser(byte[] bytes) {
+    MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
+      @Override public InputStream stream(byte[] value) { return new ByteArrayInputStream(value); }
+      @Override public byte[] parse(InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    };
+    MethodDescriptor<byte[], byte[]> method = AuthServiceGrpc.getRegisterUserMethod().toBuilder(raw, raw).build();
+    return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT, bytes);
+  }
+
+  @Test
+  void requestThatDoesNotParseIsInvalidArgument() {
+    byte[][] malformed = {
+        {0x0a, 0x05, 'a'},                          // a string field longer than the message
+        {0x0a, 0x02, (byte) 0xc3, (byte) 0x28},      // a string field that is not UTF-8
+        {(byte) 0xff, (byte) 0xff, (byte) 0xff},     // a broken tag
+    };
+    for (byte[] bytes : malformed) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> rawRegisterUser(bytes));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
+      assertEquals("INVALID_ARGUMENT", ErrorStatus.errorInfo(e).orElseThrow().getReason());
+      assertNotNull(e.getTrailers().get(ErrorMappingInterceptor.REQUEST_ID));
+    }
+  }
+
+  @Test
+  void stringsWithNulOrBeyondTheCommonLimitAreRefusedNamingTheField() {
+    for (String handle : new String[] {"a\0b", "x".repeat(1025), "é".repeat(513)}) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> AuthServiceGrpc
+          .newBlockingStub(channel).registerUser(RegisterUserRequest.newBuilder().setHandle(handle).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertEquals("handle", ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("field"));
+    }
+    // At the limit the request reaches the handler (which refuses it for its own reason).
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> AuthServiceGrpc
+        .newBlockingStub(channel).registerUser(RegisterUserRequest.newBuilder().setHandle("x".repeat(1024)).build()));
+    assertEquals("RATE_LIMITED", ErrorStatus.errorInfo(e).orElseThrow().getReason());
   }
 
   @Test
