@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
@@ -24,6 +25,7 @@ public final class PasswordHasher {
   private static final int MAX_MEMORY_KIB = 1 << 20;
   private static final int MAX_ITERATIONS = 64;
   private static final int MAX_PARALLELISM = 64;
+  private static final Semaphore DERIVATIONS = new Semaphore(Runtime.getRuntime().availableProcessors(), true);
   private static final Pattern PHC = Pattern.compile(
       "\\$argon2id\\$v=19\\$m=(\\d{1,9}),t=(\\d{1,9}),p=(\\d{1,9})\\$([A-Za-z0-9+/]{11,86})\\$([A-Za-z0-9+/]{22,86})");
 
@@ -75,6 +77,17 @@ public final class PasswordHasher {
     }
 
     byte[] derive(String password, byte[] salt, int length) {
+      // Each derivation takes memoryKib of heap; at most one per core run at once, so a burst of
+      // logins queues instead of exhausting the heap.
+      DERIVATIONS.acquireUninterruptibly();
+      try {
+        return deriveNow(password, salt, length);
+      } finally {
+        DERIVATIONS.release();
+      }
+    }
+
+    private byte[] deriveNow(String password, byte[] salt, int length) {
       var generator = new Argon2BytesGenerator();
       generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
           .withVersion(Argon2Parameters.ARGON2_VERSION_13)

@@ -3,7 +3,6 @@ package org.homeserver.platform.auth;
 import io.grpc.Context;
 import java.time.Instant;
 import java.util.UUID;
-import org.homeserver.platform.grpc.ApiException;
 
 /** The authenticated client of the current call, as its verified access token names it. */
 public record Principal(String userId, UUID userUuid, String clientId, UUID clientUuid, String tokenId,
@@ -22,9 +21,5 @@ public record Principal(String userId, UUID userUuid, String clientId, UUID clie
   /** Runs code as {@code principal}; for handlers that continue on other threads, and tests. */
   public Context attach(Context context) {
     return context.withValue(CONTEXT_KEY, this);
-  }
-
-  static ApiException unauthenticated(org.homeserver.api.common.v1.ErrorReason reason, String message) {
-    return new ApiException(reason, message);
   }
 }
