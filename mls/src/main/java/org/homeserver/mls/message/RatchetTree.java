@@ -1,0 +1,47 @@
+package org.homeserver.mls.message;
+
+import java.util.List;
+import java.util.Optional;
+import org.homeserver.mls.codec.MlsDecodeException;
+import org.homeserver.mls.codec.MlsReader;
+import org.homeserver.mls.codec.MlsWriter;
+
+/** The ratchet tree as sent (RFC 9420 section 12.4.3.3): {@code optional<Node> ratchet_tree<V>}. */
+public record RatchetTree(List<Optional<Node>> nodes) implements Encodable {
+
+  /** A tree node: a leaf or a parent. */
+  public sealed interface Node {}
+
+  public record Leaf(LeafNode leafNode) implements Node {}
+
+  public record Parent(byte[] encryptionKey, byte[] parentHash, List<Long> unmergedLeaves) implements Node {}
+
+  public static RatchetTree decode(MlsReader r) throws MlsDecodeException {
+    return new RatchetTree(r.vector("nodes", x -> x.optional("node", RatchetTree::decodeNode)));
+  }
+
+  private static Node decodeNode(MlsReader r) throws MlsDecodeException {
+    int start = r.position();
+    int type = r.u8("node_type");
+    return switch (type) {
+      case 1 -> new Leaf(r.struct("leaf_node", LeafNode::decode));
+      case 2 -> r.struct("parent_node", x -> new Parent(x.opaque("encryption_key"), x.opaque("parent_hash"),
+          x.vector("unmerged_leaves", y -> y.u32("leaf_index"))));
+      default -> throw r.errorAt("node_type", start, "unknown node type " + type);
+    };
+  }
+
+  @Override
+  public void encode(MlsWriter w) {
+    w.vector(nodes, (node, x) -> x.optional(node, (n, y) -> {
+      switch (n) {
+        case Leaf l -> {
+          y.u8(1);
+          l.leafNode().encode(y);
+        }
+        case Parent p -> y.u8(2).opaque(p.encryptionKey()).opaque(p.parentHash())
+            .vector(p.unmergedLeaves(), (i, z) -> z.u32(i));
+      }
+    }));
+  }
+}
