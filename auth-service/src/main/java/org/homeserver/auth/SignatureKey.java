@@ -10,20 +10,16 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
-import org.bouncycastle.crypto.Signer;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECNamedDomainParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
-import org.bouncycastle.crypto.signers.DSADigestSigner;
-import org.bouncycastle.crypto.signers.ECDSASigner;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.mls.crypto.LabeledSignatures;
 
 /**
  * A client's MLS signature public key, known to be a valid key of its scheme, that checks RFC 9420
@@ -68,20 +64,12 @@ public record SignatureKey(SignatureScheme scheme, byte[] publicKey) {
    */
   public boolean verifyWithLabel(String label, byte[] content, byte[] signature) {
     Objects.requireNonNull(signature, "signature");
-    byte[] signed = SignContent.withLabel(label, content);
-    Signer verifier = switch (scheme) {
-      case ED25519 -> new Ed25519Signer();
-      case ECDSA_SECP256R1_SHA256 -> new DSADigestSigner(new ECDSASigner(), SHA256Digest.newInstance());
-      default -> throw unreachable();
-    };
-    verifier.init(false, keyParameters());
-    verifier.update(signed, 0, signed.length);
-    try {
-      return verifier.verifySignature(signature);
-    } catch (RuntimeException malformed) {
-      // Bouncy Castle reports some undecodable signatures by throwing; to a caller they are just wrong.
-      return false;
-    }
+    return LabeledSignatures.verifyWithLabel(mlsScheme(), publicKey, label, content, signature);
+  }
+
+  /** The same scheme in the mls library (the code points are the IANA ones in both). */
+  private org.homeserver.mls.crypto.SignatureScheme mlsScheme() {
+    return org.homeserver.mls.crypto.SignatureScheme.fromCode(scheme.getNumber()).orElseThrow(this::unreachable);
   }
 
   /** The key as a JDK public key (X.509 SubjectPublicKeyInfo inside), for certificate issuance. */

@@ -3,31 +3,11 @@ package org.homeserver.auth;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayOutputStream;
-import java.util.HexFormat;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SignContentTest {
-
-  @Test
-  void lengthPrefixIsTheMinimalVarintOfEveryWorkingGroupVector() {
-    var cases = MlsTestVectors.cases("deserialization.json");
-    assertEquals(14, cases.size());
-    for (Map<String, Object> vector : cases) {
-      int length = ((Number) vector.get("length")).intValue();
-      assertEquals(vector.get("vlbytes_header"), HexFormat.of().formatHex(SignContent.lengthPrefix(length)),
-          "length " + length);
-    }
-  }
-
-  @Test
-  void lengthsAnMlsVectorCannotHoldAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> SignContent.lengthPrefix(1 << 30));
-    assertThrows(IllegalArgumentException.class, () -> SignContent.lengthPrefix(-1));
-  }
 
   @Test
   void opaqueWritesEachValueAfterItsLength() {

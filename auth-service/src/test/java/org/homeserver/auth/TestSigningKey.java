@@ -2,69 +2,43 @@ package org.homeserver.auth;
 
 import java.math.BigInteger;
 import java.security.SecureRandom;
-import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
-import org.bouncycastle.crypto.CryptoException;
-import org.bouncycastle.crypto.Signer;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
-import org.bouncycastle.crypto.params.ECDomainParameters;
-import org.bouncycastle.crypto.params.ECNamedDomainParameters;
-import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.signers.DSADigestSigner;
-import org.bouncycastle.crypto.signers.ECDSASigner;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
-import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.mls.crypto.LabeledSignatures;
 
-/** A client's MLS signature private key, as tests need one: RFC 9420 SignWithLabel. */
-public record TestSigningKey(SignatureScheme scheme, AsymmetricKeyParameter privateKey, SignatureKey signatureKey) {
-  private static final ECDomainParameters P256 = ECNamedDomainParameters.lookup(SECObjectIdentifiers.secp256r1);
+/** A client's MLS signature key pair, as tests need one: raw keys, RFC 9420 SignWithLabel. */
+public record TestSigningKey(SignatureScheme scheme, byte[] privateKey, SignatureKey signatureKey) {
+  /** The order of the P-256 group: private scalars lie in 1..n-1. */
+  private static final BigInteger P256_ORDER =
+      new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
 
-  /** A fresh random key of {@code scheme}. */
+  /** A fresh random key of {@code scheme} (Ed25519 or P-256). */
   public static TestSigningKey generate(SignatureScheme scheme) {
-    var random = new SecureRandom();
-    return switch (scheme) {
-      case ED25519 -> ed25519(new Ed25519PrivateKeyParameters(random));
-      case ECDSA_SECP256R1_SHA256 -> p256(new BigInteger(256, random).mod(P256.getN().subtract(BigInteger.TWO))
-          .add(BigInteger.ONE));
+    SecureRandom random = new SecureRandom();
+    byte[] privateKey = switch (scheme) {
+      case ED25519 -> {
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        yield seed;
+      }
+      case ECDSA_SECP256R1_SHA256 -> {
+        BigInteger d = new BigInteger(256, random).mod(P256_ORDER.subtract(BigInteger.ONE)).add(BigInteger.ONE);
+        byte[] raw = d.toByteArray();
+        byte[] scalar = new byte[32];
+        System.arraycopy(raw, Math.max(0, raw.length - 32), scalar, Math.max(0, 32 - raw.length), Math.min(32, raw.length));
+        yield scalar;
+      }
       default -> throw new IllegalArgumentException("no test keys for " + scheme);
     };
-  }
-
-  /** The key whose private part is {@code raw}: an Ed25519 seed or a big-endian P-256 scalar. */
-  public static TestSigningKey fromPrivate(SignatureScheme scheme, byte[] raw) {
-    return switch (scheme) {
-      case ED25519 -> ed25519(new Ed25519PrivateKeyParameters(raw));
-      case ECDSA_SECP256R1_SHA256 -> p256(new BigInteger(1, raw));
-      default -> throw new IllegalArgumentException("no test keys for " + scheme);
-    };
+    byte[] publicKey = mls(scheme).publicKeyOf(privateKey);
+    return new TestSigningKey(scheme, privateKey, new SignatureKey(scheme, publicKey));
   }
 
   /** SignWithLabel: Ed25519 gives 64 raw bytes, ECDSA (deterministic, RFC 6979) a DER signature. */
   public byte[] signWithLabel(String label, byte[] content) {
-    Signer signer = switch (scheme) {
-      case ED25519 -> new Ed25519Signer();
-      default -> new DSADigestSigner(new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest())), new SHA256Digest());
-    };
-    signer.init(true, privateKey);
-    byte[] signed = SignContent.withLabel(label, content);
-    signer.update(signed, 0, signed.length);
-    try {
-      return signer.generateSignature();
-    } catch (CryptoException e) {
-      throw new IllegalStateException(e);
-    }
+    return LabeledSignatures.signWithLabel(mls(scheme), privateKey, label, content);
   }
 
-  private static TestSigningKey ed25519(Ed25519PrivateKeyParameters key) {
-    return new TestSigningKey(SignatureScheme.ED25519, key,
-        new SignatureKey(SignatureScheme.ED25519, key.generatePublicKey().getEncoded()));
-  }
-
-  private static TestSigningKey p256(BigInteger scalar) {
-    byte[] point = P256.getG().multiply(scalar).normalize().getEncoded(false);
-    return new TestSigningKey(SignatureScheme.ECDSA_SECP256R1_SHA256, new ECPrivateKeyParameters(scalar, P256),
-        new SignatureKey(SignatureScheme.ECDSA_SECP256R1_SHA256, point));
+  private static org.homeserver.mls.crypto.SignatureScheme mls(SignatureScheme scheme) {
+    return org.homeserver.mls.crypto.SignatureScheme.fromCode(scheme.getNumber()).orElseThrow();
   }
 }
