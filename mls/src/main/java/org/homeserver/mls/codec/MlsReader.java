@@ -25,9 +25,15 @@ public final class MlsReader {
   private final int base;
   private int position;
   private int limit;
-  private final Deque<String> path;
+  /** Field names (String) and vector positions ({@link Index}), rendered only when an error needs them. */
+  private final Deque<Object> path;
 
-  private MlsReader(byte[] data, int base, Deque<String> path) {
+  /** The position of the element being read in one vector; one per vector, not one per element. */
+  private static final class Index {
+    int value;
+  }
+
+  private MlsReader(byte[] data, int base, Deque<Object> path) {
     this.data = data;
     this.base = base;
     this.limit = data.length;
@@ -47,18 +53,6 @@ public final class MlsReader {
     MlsReader reader = of(input);
     T value = reader.struct(name, decoder);
     reader.requireEnd(name);
-    return value;
-  }
-
-  /**
-   * Decodes all of {@code bytes}, which this reader just read as the content of {@code field} starting
-   * at {@code start} (an extension's data, say), as part of the same input: errors carry the whole
-   * path and the offset in the whole input, and the depth bound counts from here.
-   */
-  public <T> T within(byte[] bytes, int start, String field, Decoder<T> decoder) throws MlsDecodeException {
-    MlsReader inner = new MlsReader(bytes, base + start, new ArrayDeque<>(path));
-    T value = inner.struct(field, decoder);
-    inner.requireEnd(field);
     return value;
   }
 
@@ -151,6 +145,30 @@ public final class MlsReader {
     return value;
   }
 
+  /**
+   * A structure behind a varint length (an extension's data, say), which it must fill exactly; the
+   * structure is read in place, with the rest of the input, so errors and the depth bound count
+   * from the whole message.
+   */
+  public <T> T lengthPrefixed(String field, Decoder<T> decoder) throws MlsDecodeException {
+    int length = vectorLength(field);
+    int end = position + length;
+    int outerLimit = limit;
+    limit = end;
+    try {
+      T value = struct(field, decoder);
+      path.addLast(field);
+      try {
+        requireEnd("");
+      } finally {
+        path.removeLast();
+      }
+      return value;
+    } finally {
+      limit = outerLimit;
+    }
+  }
+
   /** An {@code opaque field<V>}: a varint length and that many bytes. */
   public byte[] opaque(String field) throws MlsDecodeException {
     int length = vectorLength(field);
@@ -166,13 +184,19 @@ public final class MlsReader {
     int outerLimit = limit;
     limit = end;
     List<T> values = new ArrayList<>();
+    Index index = new Index();
+    path.addLast(field);
+    path.addLast(index);
     try {
-      path.addLast(field);
+      if (path.size() > MAX_DEPTH) {
+        throw error("", "nesting deeper than " + MAX_DEPTH);
+      }
       while (position < end) {
-        int index = values.size();
-        values.add(struct("[" + index + "]", element));
+        index.value = values.size();
+        values.add(element.decode(this));
       }
     } finally {
+      path.removeLast();
       path.removeLast();
       limit = outerLimit;
     }
@@ -224,14 +248,17 @@ public final class MlsReader {
 
   private String pathTo(String field) {
     StringBuilder s = new StringBuilder();
-    for (String part : path) {
-      append(s, part);
+    for (Object part : path) {
+      append(s, part instanceof Index i ? "[" + i.value + "]" : (String) part);
     }
     append(s, field);
     return s.toString();
   }
 
   private static void append(StringBuilder s, String part) {
+    if (part.isEmpty()) {
+      return;
+    }
     if (!s.isEmpty() && !part.startsWith("[")) {
       s.append('.');
     }

@@ -40,9 +40,14 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
 
   public static Extension decode(MlsReader r) throws MlsDecodeException {
     int type = r.u16("extension_type");
-    int start = r.position();
-    byte[] data = r.opaque("extension_data");
-    return new Extension(type, data, decodeKnown(r, type, data, start));
+    if (!KNOWN.contains(type)) {
+      return new Extension(type, r.opaque("extension_data"), Optional.empty());
+    }
+    return r.lengthPrefixed("extension_data", x -> {
+      int start = x.position();
+      Known known = decodeKnown(x, type);
+      return new Extension(type, x.bytesSince(start), Optional.of(known));
+    });
   }
 
   public static List<Extension> decodeList(MlsReader r, String field) throws MlsDecodeException {
@@ -58,24 +63,23 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
     w.vector(extensions, Extension::encode);
   }
 
-  private static Optional<Known> decodeKnown(MlsReader r, int type, byte[] data, int start)
-      throws MlsDecodeException {
-    // The data starts after its length prefix.
-    int offset = start + (r.position() - start - data.length);
-    Known known = switch (type) {
-      case APPLICATION_ID -> r.within(data, offset, "application_id", x -> new ApplicationId(x.opaque("application_id")));
-      case RATCHET_TREE -> r.within(data, offset, "ratchet_tree", x -> new RatchetTreeExtension(RatchetTree.decode(x)));
-      case REQUIRED_CAPABILITIES -> r.within(data, offset, "required_capabilities", x -> new RequiredCapabilities(
+  private static final java.util.Set<Integer> KNOWN = java.util.Set.of(APPLICATION_ID, RATCHET_TREE,
+      REQUIRED_CAPABILITIES, EXTERNAL_PUB, EXTERNAL_SENDERS, LAST_RESORT);
+
+  private static Known decodeKnown(MlsReader r, int type) throws MlsDecodeException {
+    return switch (type) {
+      case APPLICATION_ID -> r.struct("application_id", x -> new ApplicationId(x.opaque("application_id")));
+      case RATCHET_TREE -> r.struct("ratchet_tree", x -> new RatchetTreeExtension(RatchetTree.decode(x)));
+      case REQUIRED_CAPABILITIES -> r.struct("required_capabilities", x -> new RequiredCapabilities(
           x.vector("extension_types", y -> y.u16("extension_type")),
           x.vector("proposal_types", y -> y.u16("proposal_type")),
           x.vector("credential_types", y -> y.u16("credential_type"))));
-      case EXTERNAL_PUB -> r.within(data, offset, "external_pub", x -> new ExternalPub(x.opaque("external_pub")));
-      case EXTERNAL_SENDERS -> r.within(data, offset, "external_senders", x -> new ExternalSenders(
+      case EXTERNAL_PUB -> r.struct("external_pub", x -> new ExternalPub(x.opaque("external_pub")));
+      case EXTERNAL_SENDERS -> r.struct("external_senders", x -> new ExternalSenders(
           x.vector("external_senders", y -> new ExternalSender(y.opaque("signature_key"),
               y.struct("credential", Credential::decode)))));
-      case LAST_RESORT -> r.within(data, offset, "last_resort", x -> new LastResort());
-      default -> null;
+      case LAST_RESORT -> new LastResort();
+      default -> throw new IllegalStateException("not a known extension type: " + type);
     };
-    return Optional.ofNullable(known);
   }
 }
