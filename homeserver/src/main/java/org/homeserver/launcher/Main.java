@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "homeserver", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "MLS homeserver: Delivery Service, Authentication Service, directory and federation.",
     subcommands = {Main.Init.class, Main.Serve.class, AdminCommands.class, Main.CheckConfig.class,
-        Main.ConfigReference.class})
+        Main.ConfigReference.class, MlsCommands.class})
 public final class Main {
   /** Exit status for a configuration the homeserver refuses. */
   static final int EXIT_CONFIG = 2;

@@ -16,8 +16,18 @@ public record RatchetTree(List<Optional<Node>> nodes) implements Encodable {
 
   public record Parent(byte[] encryptionKey, byte[] parentHash, List<Long> unmergedLeaves) implements Node {}
 
+  /** Decodes the tree; leaves must sit at even node indices and parents at odd ones (RFC 9420 section 4.1). */
   public static RatchetTree decode(MlsReader r) throws MlsDecodeException {
-    return new RatchetTree(r.vector("nodes", x -> x.optional("node", RatchetTree::decodeNode)));
+    int start = r.position();
+    List<Optional<Node>> nodes = r.vector("nodes", x -> x.optional("node", RatchetTree::decodeNode));
+    for (int i = 0; i < nodes.size(); i++) {
+      Optional<Node> node = nodes.get(i);
+      if (node.isPresent() && (node.get() instanceof Leaf) != (i % 2 == 0)) {
+        throw r.errorAt("nodes[" + i + "]", start, (i % 2 == 0 ? "a parent" : "a leaf")
+            + " node at index " + i + ", where the tree has " + (i % 2 == 0 ? "leaves" : "parents"));
+      }
+    }
+    return new RatchetTree(nodes);
   }
 
   private static Node decodeNode(MlsReader r) throws MlsDecodeException {
