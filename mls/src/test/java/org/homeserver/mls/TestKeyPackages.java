@@ -24,9 +24,11 @@ import org.homeserver.mls.message.MlsMessage;
  * random bytes of the suite's KEM public key length, since a server never uses them.
  *
  * <pre>{@code
- * SigningKey key = SigningKey.generate(SignatureScheme.ED25519);
- * KeyPackage kp = TestKeyPackages.create(SUITE_1, TestKeyPackages.basic("alice"), key, clock.instant());
- * byte[] wire = TestKeyPackages.encodeAsMessage(kp);
+ * CipherSuite suite = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+ * SigningKey key = SigningKey.generate(suite.signatureScheme());
+ * KeyPackage kp = TestKeyPackages.create(suite, TestKeyPackages.basic("alice"), key, clock.instant());
+ * byte[] upload = TestKeyPackages.encodeAsMessage(kp);
+ * KeyPackage second = TestKeyPackages.create(suite, "bob", clock.instant()); // fresh key, basic credential
  * }</pre>
  */
 public final class TestKeyPackages {

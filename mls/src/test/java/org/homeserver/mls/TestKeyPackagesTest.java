@@ -30,6 +30,7 @@ import org.homeserver.mls.validation.KeyPackageValidator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The KeyPackages other tests and the benchmarks build are real: valid, exact on the wire, and tamper-evident. */
 class TestKeyPackagesTest {
@@ -37,9 +38,13 @@ class TestKeyPackagesTest {
   private static final KeyPackageValidator VALIDATOR =
       new KeyPackageValidator(EnumSet.allOf(CipherSuite.class), Duration.ZERO, Clock.fixed(NOW, ZoneOffset.UTC));
 
+  static List<CipherSuite> ed25519P256AndP384() {
+    return List.of(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519,
+        CipherSuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256, CipherSuite.MLS_256_DHKEMP384_AES256GCM_SHA384_P384);
+  }
+
   @ParameterizedTest
-  @EnumSource(names = {"MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519", "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
-      "MLS_256_DHKEMP384_AES256GCM_SHA384_P384"})
+  @MethodSource("ed25519P256AndP384")
   void createdKeyPackagesPassValidation(CipherSuite suite) throws InvalidKeyPackageException {
     KeyPackage keyPackage = TestKeyPackages.create(suite, "alice", NOW);
 
@@ -47,8 +52,7 @@ class TestKeyPackagesTest {
   }
 
   @ParameterizedTest
-  @EnumSource(names = {"MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519", "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
-      "MLS_256_DHKEMP384_AES256GCM_SHA384_P384"})
+  @MethodSource("ed25519P256AndP384")
   void createdKeyPackagesRoundTripThroughAnMlsMessageAndStillValidate(CipherSuite suite) throws Exception {
     KeyPackage created = TestKeyPackages.create(suite, "alice", NOW);
     byte[] wire = TestKeyPackages.encodeAsMessage(created);
@@ -62,8 +66,7 @@ class TestKeyPackagesTest {
   }
 
   @ParameterizedTest
-  @EnumSource(names = {"MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519", "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
-      "MLS_256_DHKEMP384_AES256GCM_SHA384_P384"})
+  @MethodSource("ed25519P256AndP384")
   void aFlippedBitInAnyByteMakesTheKeyPackageFail(CipherSuite suite) {
     byte[] bytes = TestKeyPackages.create(suite, "alice", NOW).toBytes();
     for (int i = 0; i < bytes.length; i++) {

@@ -38,22 +38,15 @@ final class EcdsaSignatures implements SignatureAlgorithm {
   }
 
   @Override
-  public boolean isValidPublicKey(byte[] raw) {
-    return publicKey(raw).isPresent();
-  }
-
-  @Override
-  public boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    Optional<ECPublicKeyParameters> key = publicKey(publicKey);
-    if (key.isEmpty()) {
-      return false;
-    }
-    DSADigestSigner verifier = new DSADigestSigner(new ECDSASigner(), hash.newDigest());
-    verifier.init(false, key.get());
-    verifier.update(message, 0, message.length);
-    // Returns false for anything but strict DER of two integers in [1, n-1]: the standard encoding
-    // re-encodes what it decoded and requires the same bytes, so trailing or padded bytes fail too.
-    return verifier.verifySignature(signature);
+  public Optional<VerificationKey> publicKey(byte[] raw) {
+    return point(raw).map(key -> (message, signature) -> {
+      DSADigestSigner verifier = new DSADigestSigner(new ECDSASigner(), hash.newDigest());
+      verifier.init(false, key);
+      verifier.update(message, 0, message.length);
+      // Returns false for anything but strict DER of two integers in [1, n-1]: the standard encoding
+      // re-encodes what it decoded and requires the same bytes, so trailing or padded bytes fail too.
+      return verifier.verifySignature(signature);
+    });
   }
 
   @Override
@@ -71,7 +64,7 @@ final class EcdsaSignatures implements SignatureAlgorithm {
   }
 
   // Only the uncompressed form is MLS's encoding; a compressed point is refused, not decompressed.
-  private Optional<ECPublicKeyParameters> publicKey(byte[] raw) {
+  private Optional<ECPublicKeyParameters> point(byte[] raw) {
     if (raw.length != publicKeyLength || raw[0] != SEC1_UNCOMPRESSED) {
       return Optional.empty();
     }

@@ -57,21 +57,15 @@ final class EdDsaSignatures implements SignatureAlgorithm {
   }
 
   @Override
-  public boolean isValidPublicKey(byte[] raw) {
-    return publicKey(raw).isPresent();
-  }
-
-  @Override
-  public boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    Optional<CipherParameters> key = publicKey(publicKey);
-    if (key.isEmpty()) {
-      return false;
-    }
-    Signer verifier = newSigner.get();
-    verifier.init(false, key.get());
-    verifier.update(message, 0, message.length);
-    // The signer refuses a signature of the wrong length, a non-canonical S and an undecodable R.
-    return verifier.verifySignature(signature);
+  public Optional<VerificationKey> publicKey(byte[] raw) {
+    return (raw.length == publicKeyLength ? publicKey.apply(raw) : Optional.<CipherParameters>empty())
+        .map(key -> (message, signature) -> {
+          Signer verifier = newSigner.get();
+          verifier.init(false, key);
+          verifier.update(message, 0, message.length);
+          // The signer refuses a signature of the wrong length, a non-canonical S and an undecodable R.
+          return verifier.verifySignature(signature);
+        });
   }
 
   @Override
@@ -90,10 +84,6 @@ final class EdDsaSignatures implements SignatureAlgorithm {
   @Override
   public byte[] publicKeyOf(byte[] privateKey) {
     return derivePublicKey.apply(checkedSeed(privateKey));
-  }
-
-  private Optional<CipherParameters> publicKey(byte[] raw) {
-    return raw.length == publicKeyLength ? publicKey.apply(raw) : Optional.empty();
   }
 
   private byte[] checkedSeed(byte[] seed) {

@@ -30,4 +30,9 @@ public final class LabeledSignatures {
       SignatureScheme scheme, byte[] publicKey, String label, byte[] content, byte[] signature) {
     return scheme.verify(publicKey, signContent(label, content), signature);
   }
+
+  /** The same with a key checked once for several signatures. */
+  public static boolean verifyWithLabel(VerificationKey key, String label, byte[] content, byte[] signature) {
+    return key.verify(signContent(label, content), signature);
+  }
 }

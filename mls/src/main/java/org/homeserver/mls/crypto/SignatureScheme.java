@@ -38,7 +38,12 @@ public enum SignatureScheme {
    * point of prime order (no small-order keys), for ECDSA an uncompressed point on the curve.
    */
   public boolean isValidPublicKey(byte[] raw) {
-    return algorithm.isValidPublicKey(raw);
+    return publicKey(raw).isPresent();
+  }
+
+  /** The checked key, to verify several signatures without checking it again; empty if invalid. */
+  public Optional<VerificationKey> publicKey(byte[] raw) {
+    return algorithm.publicKey(raw);
   }
 
   /**
@@ -46,7 +51,7 @@ public enum SignatureScheme {
    * malformed signature (for ECDSA, anything but strict DER) is false, never an exception.
    */
   public boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    return algorithm.verify(publicKey, message, signature);
+    return publicKey(publicKey).map(key -> key.verify(message, signature)).orElse(false);
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.LabeledSignatures;
 import org.homeserver.mls.crypto.SignatureScheme;
+import org.homeserver.mls.crypto.VerificationKey;
 import org.homeserver.mls.message.Capabilities;
 import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.KeyPackage;
@@ -64,16 +65,13 @@ public final class KeyPackageValidator {
       }
     }
     SignatureScheme scheme = suite.signatureScheme();
-    if (!scheme.isValidPublicKey(leaf.signatureKey())) {
-      throw new InvalidKeyPackageException(KeyPackageRule.SIGNATURE_KEY, "signature_key is not a valid " + scheme + " key");
-    }
+    VerificationKey key = scheme.publicKey(leaf.signatureKey()).orElseThrow(() ->
+        new InvalidKeyPackageException(KeyPackageRule.SIGNATURE_KEY, "signature_key is not a valid " + scheme + " key"));
     checkCapabilities(keyPackage, suite);
-    if (!LabeledSignatures.verifyWithLabel(scheme, leaf.signatureKey(), "LeafNodeTBS", leaf.toBeSigned(new byte[0], 0),
-        leaf.signature())) {
+    if (!LabeledSignatures.verifyWithLabel(key, "LeafNodeTBS", leaf.toBeSigned(new byte[0], 0), leaf.signature())) {
       throw new InvalidKeyPackageException(KeyPackageRule.LEAF_NODE_SIGNATURE, "the leaf node's signature does not verify");
     }
-    if (!LabeledSignatures.verifyWithLabel(scheme, leaf.signatureKey(), "KeyPackageTBS", keyPackage.toBeSigned(),
-        keyPackage.signature())) {
+    if (!LabeledSignatures.verifyWithLabel(key, "KeyPackageTBS", keyPackage.toBeSigned(), keyPackage.signature())) {
       throw new InvalidKeyPackageException(KeyPackageRule.SIGNATURE, "the KeyPackage's signature does not verify");
     }
     return suite;
