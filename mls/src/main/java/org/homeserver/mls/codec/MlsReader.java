@@ -94,27 +94,23 @@ public final class MlsReader {
   }
 
   public int u16(String field) throws MlsDecodeException {
-    need(field, 2);
-    int v = (data[position] & 0xff) << 8 | data[position + 1] & 0xff;
-    position += 2;
-    return v;
+    return (int) bigEndian(field, 2);
   }
 
   /** An unsigned 32-bit value, as a long. */
   public long u32(String field) throws MlsDecodeException {
-    need(field, 4);
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-      v = v << 8 | data[position++] & 0xff;
-    }
-    return v;
+    return bigEndian(field, 4);
   }
 
   /** An unsigned 64-bit value, in a long's bits (compare with Long.compareUnsigned). */
   public long u64(String field) throws MlsDecodeException {
-    need(field, 8);
+    return bigEndian(field, 8);
+  }
+
+  private long bigEndian(String field, int bytes) throws MlsDecodeException {
+    need(field, bytes);
     long v = 0;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < bytes; i++) {
       v = v << 8 | data[position++] & 0xff;
     }
     return v;
