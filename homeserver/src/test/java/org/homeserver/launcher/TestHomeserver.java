@@ -27,6 +27,7 @@ import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.BearerTokens;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
+import org.homeserver.platform.testing.MutableClock;
 
 /**
  * A real homeserver process for tests: real ports on loopback, a fresh database on the real

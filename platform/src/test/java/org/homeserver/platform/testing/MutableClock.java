@@ -1,4 +1,4 @@
-package org.homeserver.launcher;
+package org.homeserver.platform.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,11 +7,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that tests move forward, to see tokens and challenges expire without waiting. */
-final class MutableClock extends Clock {
+/** A clock that tests move forward, to see tokens, queue entries and keys expire without waiting. */
+public final class MutableClock extends Clock {
   private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
 
-  void advance(Duration by) {
+  public void advance(Duration by) {
     offset.updateAndGet(o -> o.plus(by));
   }
 

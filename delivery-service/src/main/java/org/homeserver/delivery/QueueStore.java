@@ -1,0 +1,348 @@
+package org.homeserver.delivery;
+
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/**
+ * Persistence of the delivery queues; all of their SQL lives here. Every statement on the send path
+ * handles all recipients at once (arrays and unnest), so a send costs the same few round trips
+ * whether it has one recipient or a thousand. The lock order the schema's header states is kept by
+ * the callers in {@link Queues}; each method says which locks it takes.
+ */
+public final class QueueStore {
+  private final Jdbi jdbi;
+
+  public QueueStore(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** A client's queue position: live entries are {@code floor + 1 .. last}. */
+  public record Head(UUID client, long last, long floor) {}
+
+  /** A body as stored: the kind code and serialized content of {@link QueueContent}, and its group. */
+  public record Body(short kind, byte[] content, Optional<byte[]> groupId) {}
+
+  /** The entry of one recipient of a new body. */
+  public record NewEntry(UUID client, long sequence, Optional<byte[]> notificationPolicy) {}
+
+  /** A gap event to queue: its serialized ServerEvent, at {@code sequence} of {@code client}'s queue. */
+  public record NewEvent(UUID client, long sequence, byte[] event) {}
+
+  /** Entries {@code after + 1 .. upTo} of a client's queue, to drop. */
+  public record Range(UUID client, long after, long upTo) {}
+
+  /** How many dropped entries of one client pointed at one body, and the body's group. */
+  public record Dropped(UUID client, long bodyId, int entries, Optional<byte[]> groupId) {}
+
+  /** An entry read back for Fetch; {@code content} is null past the byte budget. */
+  public record StoredEntry(long sequence, Instant receivedAt, short kind, byte[] content, byte[] notificationPolicy) {}
+
+  /** The first answer given under an idempotency key. */
+  public record IdempotencyRecord(byte[] requestDigest, byte[] answer) {}
+
+  /** Row counts, for status and tests. */
+  public record Counts(long bodies, long entries, long idempotencyRecords) {}
+
+  private static final RowMapper<Head> HEAD = (rs, ctx) -> new Head(rs.getObject("client_uuid", UUID.class),
+      rs.getLong("last_sequence"), rs.getLong("floor_sequence"));
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  /** A bytea[] parameter (jdbi has no array type for byte[]); null elements stay null. */
+  private static Argument byteaArray(List<byte[]> values) {
+    return (position, statement, ctx) -> {
+      Array array = statement.getConnection().createArrayOf("bytea", values.toArray(byte[][]::new));
+      statement.setArray(position, array);
+    };
+  }
+
+  /** Runs {@code work} in one transaction (READ COMMITTED; the row locks below do the ordering). */
+  public <T> T inTransaction(Function<Handle, T> work) {
+    return jdbi.inTransaction(work::apply);
+  }
+
+  // --- idempotency ---
+
+  /**
+   * Claims {@code key} for this request: empty if it is now ours (a new key, or one whose record
+   * was created at or before {@code expiredAt}); else the live record of the earlier request. A
+   * concurrent claim of the same key waits here until the first transaction ends, then sees its
+   * record, so two racing retries never both store. Locks the key's record.
+   */
+  public Optional<IdempotencyRecord> claimIdempotencyKey(Handle h, UUID sender, String key, byte[] digest,
+                                                         Instant now, Instant expiredAt) {
+    boolean claimed = h.createQuery("""
+            insert into idempotency_records (sender_client, idempotency_key, request_digest, answer, created_at)
+            values (:sender, :key, :digest, null, :now)
+            on conflict (sender_client, idempotency_key) do update
+              set request_digest = excluded.request_digest, answer = null, created_at = excluded.created_at
+              where idempotency_records.created_at <= :expiredAt
+            returning 1""")
+        .bind("sender", sender).bind("key", key).bind("digest", digest).bind("now", now)
+        .bind("expiredAt", expiredAt)
+        .mapTo(Integer.class).findOne().isPresent();
+    if (claimed) {
+      return Optional.empty();
+    }
+    return Optional.of(h.createQuery("""
+            select request_digest, answer from idempotency_records
+            where sender_client = :sender and idempotency_key = :key""")
+        .bind("sender", sender).bind("key", key)
+        .map((rs, ctx) -> new IdempotencyRecord(rs.getBytes("request_digest"), rs.getBytes("answer")))
+        .one());
+  }
+
+  /** Keeps the answer of the request that claimed {@code key}, in the same transaction. */
+  public void recordAnswer(Handle h, UUID sender, String key, byte[] answer) {
+    h.createUpdate("update idempotency_records set answer = :answer where sender_client = :sender and idempotency_key = :key")
+        .bind("answer", answer).bind("sender", sender).bind("key", key).execute();
+  }
+
+  /** Forgets records created before {@code before}; how many. */
+  public int deleteIdempotencyRecordsBefore(Instant before) {
+    return jdbi.withHandle(h -> h.createUpdate("delete from idempotency_records where created_at < :before")
+        .bind("before", before).execute());
+  }
+
+  // --- heads ---
+
+  /**
+   * Gives each client the next sequence number (creating its head at 1 if it has none) and returns
+   * the heads with it included. Locks the heads in client uuid order: the rows are inserted or
+   * updated in the order of the sorted select, so overlapping sends wait for each other instead of
+   * deadlocking.
+   */
+  public List<Head> allocateNext(Handle h, Collection<UUID> clients) {
+    return h.createQuery("""
+            insert into queue_heads (client_uuid, last_sequence, floor_sequence)
+            select c, 1, 0 from unnest(:clients) as c order by c
+            on conflict (client_uuid) do update set last_sequence = queue_heads.last_sequence + 1
+            returning client_uuid, last_sequence, floor_sequence""")
+        .bindArray("clients", UUID.class, clients)
+        .map(HEAD).list();
+  }
+
+  /** Locks the heads of {@code clients} in uuid order, skipping any another transaction holds. */
+  public List<Head> lockHeadsSkippingBusy(Handle h, Collection<UUID> clients) {
+    return h.createQuery("""
+            select client_uuid, last_sequence, floor_sequence from queue_heads
+            where client_uuid = any(:clients) order by client_uuid for update skip locked""")
+        .bindArray("clients", UUID.class, clients)
+        .map(HEAD).list();
+  }
+
+  /** Writes heads this transaction has locked. */
+  public void updateHeads(Handle h, List<Head> heads) {
+    h.createUpdate("""
+            update queue_heads h set last_sequence = t.last, floor_sequence = t.floor
+            from unnest(:clients, :lasts, :floors) as t(client, last, floor)
+            where h.client_uuid = t.client""")
+        .bindArray("clients", UUID.class, heads.stream().map(Head::client).toList())
+        .bindArray("lasts", Long.class, heads.stream().map(Head::last).toList())
+        .bindArray("floors", Long.class, heads.stream().map(Head::floor).toList())
+        .execute();
+  }
+
+  /**
+   * Raises the client's floor to {@code upTo} if it has given out that sequence number; false if
+   * not (no head, or {@code upTo} beyond its last). Locks the client's head.
+   */
+  public boolean raiseFloor(Handle h, UUID client, long upTo) {
+    return h.createUpdate("""
+            update queue_heads set floor_sequence = greatest(floor_sequence, :upTo)
+            where client_uuid = :client and last_sequence >= :upTo""")
+        .bind("upTo", upTo).bind("client", client).execute() == 1;
+  }
+
+  // --- entries and bodies ---
+
+  /** Stores one body and its recipients' entries, in one statement. */
+  public void insertBody(Handle h, Body body, List<NewEntry> entries, Instant now) {
+    h.createUpdate("""
+            with body as (
+              insert into queue_bodies (kind, content, group_id, remaining, created_at)
+              values (:kind, :content, :groupId, :remaining, :now)
+              returning id)
+            insert into queue_entries (client_uuid, sequence, body_id, notification_policy, received_at)
+            select t.client, t.seq, body.id, t.policy, :now
+            from body, unnest(:clients, :seqs, :policies) as t(client, seq, policy)""")
+        .bind("kind", body.kind()).bind("content", body.content()).bind("groupId", body.groupId().orElse(null))
+        .bind("remaining", entries.size()).bind("now", now)
+        .bindArray("clients", UUID.class, entries.stream().map(NewEntry::client).toList())
+        .bindArray("seqs", Long.class, entries.stream().map(NewEntry::sequence).toList())
+        .bind("policies", byteaArray(entries.stream().map(e -> e.notificationPolicy().orElse(null)).toList()))
+        .execute();
+  }
+
+  /** Queues each event as its own body with one entry (gap events differ per client), in one statement. */
+  public void insertEvents(Handle h, List<NewEvent> events, Instant now) {
+    // The CTE is materialised once (it is referenced twice and calls nextval), so each body id is
+    // drawn once and the body and its entry get the same one.
+    h.createUpdate("""
+            with g as (
+              select nextval('body_ids') as id, t.client, t.seq, t.content
+              from unnest(:clients, :seqs, :contents) as t(client, seq, content)),
+            b as (
+              insert into queue_bodies (id, kind, content, group_id, remaining, created_at)
+              select id, 3, content, null, 1, :now from g)
+            insert into queue_entries (client_uuid, sequence, body_id, notification_policy, received_at)
+            select client, seq, id, null, :now from g""")
+        .bindArray("clients", UUID.class, events.stream().map(NewEvent::client).toList())
+        .bindArray("seqs", Long.class, events.stream().map(NewEvent::sequence).toList())
+        .bind("contents", byteaArray(events.stream().map(NewEvent::event).toList()))
+        .bind("now", now)
+        .execute();
+  }
+
+  /**
+   * Deletes the entries of a client up to {@code upTo} and answers how many pointed at each body.
+   * The caller holds the client's head.
+   */
+  public Map<Long, Integer> deleteUpTo(Handle h, UUID client, long upTo) {
+    return h.createQuery("""
+            with gone as (
+              delete from queue_entries where client_uuid = :client and sequence <= :upTo returning body_id)
+            select body_id, count(*)::int as n from gone group by body_id""")
+        .bind("client", client).bind("upTo", upTo)
+        .reduceRows(new HashMap<Long, Integer>(), (acc, row) -> {
+          acc.put(row.getColumn("body_id", Long.class), row.getColumn("n", Integer.class));
+          return acc;
+        });
+  }
+
+  /** Deletes the ranges and answers what they held, per client and body. The caller holds the heads. */
+  public List<Dropped> deleteRanges(Handle h, List<Range> ranges) {
+    return h.createQuery("""
+            with gone as (
+              delete from queue_entries e
+              using unnest(:clients, :afters, :upTos) as r(client, after, up_to)
+              where e.client_uuid = r.client and e.sequence > r.after and e.sequence <= r.up_to
+              returning e.client_uuid, e.body_id)
+            select g.client_uuid, g.body_id, count(*)::int as n, b.group_id
+            from gone g join queue_bodies b on b.id = g.body_id
+            group by g.client_uuid, g.body_id, b.group_id""")
+        .bindArray("clients", UUID.class, ranges.stream().map(Range::client).toList())
+        .bindArray("afters", Long.class, ranges.stream().map(Range::after).toList())
+        .bindArray("upTos", Long.class, ranges.stream().map(Range::upTo).toList())
+        .map((rs, ctx) -> new Dropped(rs.getObject("client_uuid", UUID.class), rs.getLong("body_id"),
+            rs.getInt("n"), Optional.ofNullable(rs.getBytes("group_id"))))
+        .list();
+  }
+
+  /**
+   * Counts down the bodies' remaining entries by {@code released} (body id -> entries deleted) and
+   * deletes those with none left. The body rows are locked first, in id order: two transactions
+   * releasing the last entries of one body (two recipients acking at once) take turns, so exactly
+   * one of them sees zero and deletes it, and neither can deadlock the other.
+   */
+  public void releaseBodies(Handle h, Map<Long, Integer> released) {
+    if (released.isEmpty()) {
+      return;
+    }
+    List<Long> ids = List.copyOf(released.keySet());
+    List<Integer> counts = ids.stream().map(released::get).toList();
+    h.createQuery("select id from queue_bodies where id = any(:ids) order by id for update")
+        .bindArray("ids", Long.class, ids).mapTo(Long.class).list();
+    h.createUpdate("""
+            delete from queue_bodies b using unnest(:ids, :counts) as r(id, n)
+            where b.id = r.id and b.remaining <= r.n""")
+        .bindArray("ids", Long.class, ids).bindArray("counts", Integer.class, counts).execute();
+    h.createUpdate("""
+            update queue_bodies b set remaining = b.remaining - r.n
+            from unnest(:ids, :counts) as r(id, n) where b.id = r.id""")
+        .bindArray("ids", Long.class, ids).bindArray("counts", Integer.class, counts).execute();
+  }
+
+  /**
+   * Up to {@code limit + 1} entries of {@code client} after {@code after}, oldest first, with their
+   * content while the running total of content and policy bytes stays within {@code byteBudget}
+   * (always for the first): the rows past the budget come back without content, so a page of huge
+   * entries never loads more than it can send and the caller still learns that more follow.
+   */
+  public List<StoredEntry> entriesAfter(UUID client, long after, int limit, long byteBudget) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select sequence, received_at, notification_policy, kind,
+                   case when n = 1 or running <= :budget then content end as content
+            from (
+              select e.sequence, e.received_at, e.notification_policy, b.kind, b.content,
+                     row_number() over w as n,
+                     sum(octet_length(b.content) + coalesce(octet_length(e.notification_policy), 0)) over w as running
+              from queue_entries e join queue_bodies b on b.id = e.body_id
+              where e.client_uuid = :client and e.sequence > :after
+              window w as (order by e.sequence)
+              order by e.sequence
+              limit :rows) page
+            order by sequence""")
+        .bind("client", client).bind("after", after).bind("rows", limit + 1).bind("budget", byteBudget)
+        .map((rs, ctx) -> new StoredEntry(rs.getLong("sequence"), instant(rs, "received_at"), rs.getShort("kind"),
+            rs.getBytes("content"), rs.getBytes("notification_policy")))
+        .list());
+  }
+
+  // --- retention ---
+
+  /**
+   * Clients after {@code after} (uuid order) whose oldest entry was received before {@code cutoff}.
+   * A queue is the contiguous range above its floor, so its oldest entry is at floor + 1: one
+   * primary-key probe per head, and the send path needs no index on received_at.
+   */
+  public List<UUID> clientsWithEntriesBefore(Instant cutoff, Optional<UUID> after, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select h.client_uuid from queue_heads h
+            join queue_entries e on e.client_uuid = h.client_uuid and e.sequence = h.floor_sequence + 1
+            where e.received_at < :cutoff and (cast(:after as uuid) is null or h.client_uuid > cast(:after as uuid))
+            order by h.client_uuid limit :limit""")
+        .bind("cutoff", cutoff).bind("after", after.orElse(null)).bind("limit", limit)
+        .mapTo(UUID.class).list());
+  }
+
+  /** For each client, the highest sequence among its entries received before {@code cutoff}. */
+  public Map<UUID, Long> lastSequenceBefore(Handle h, Collection<UUID> clients, Instant cutoff) {
+    return h.createQuery("""
+            select client_uuid, max(sequence) as last from queue_entries
+            where client_uuid = any(:clients) and received_at < :cutoff group by client_uuid""")
+        .bindArray("clients", UUID.class, clients).bind("cutoff", cutoff)
+        .reduceRows(new HashMap<UUID, Long>(), (acc, row) -> {
+          acc.put(row.getColumn("client_uuid", UUID.class), row.getColumn("last", Long.class));
+          return acc;
+        });
+  }
+
+  /**
+   * Bodies whose remaining count differs from the entries pointing at them (a body with none left
+   * is one), plus entries whose body is gone. Zero unless the bookkeeping that replaces a foreign
+   * key is broken; full scans, for tests and diagnosis only.
+   */
+  public long inconsistencies() {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select (select count(*) from queue_bodies b
+                    left join (select body_id, count(*) as n from queue_entries group by body_id) e on e.body_id = b.id
+                    where b.remaining <> coalesce(e.n, 0))
+                 + (select count(*) from queue_entries e
+                    where not exists (select 1 from queue_bodies b where b.id = e.body_id))""")
+        .mapTo(Long.class).one());
+  }
+
+  public Counts counts() {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select (select count(*) from queue_bodies), (select count(*) from queue_entries),
+                   (select count(*) from idempotency_records)""")
+        .map((rs, ctx) -> new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3))).one());
+  }
+}

@@ -1,0 +1,255 @@
+package org.homeserver.delivery;
+
+import com.google.protobuf.ByteString;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.QueueGap;
+import org.homeserver.api.delivery.v1.QueueGapReason;
+import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.delivery.QueueStore.Head;
+import org.homeserver.delivery.QueueStore.NewEntry;
+import org.homeserver.delivery.QueueStore.NewEvent;
+import org.homeserver.delivery.QueueStore.Range;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.grpc.Protos;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The rules of the per-client queues (delivery.proto, QUEUES): numbering, idempotent sends, the
+ * body stored once, fetch and ack, the cap and retention with their gap events, and signalling
+ * after commit.
+ */
+public final class Queues {
+  /** A retry under the same key gets the first answer for this long (common.proto). */
+  public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
+  /** The largest Fetch page (delivery.proto FetchRequest.limit). */
+  public static final int MAX_FETCH = 1000;
+  /** A page stops before 4 MiB of content; the rest of the 4 MiB is left for entry framing. */
+  static final long FETCH_BYTE_BUDGET = 4L * 1024 * 1024 - 64 * 1024;
+  /** QueueGap.group_ids holds at most this many (delivery.proto). */
+  static final int MAX_GAP_GROUPS = 1000;
+  /** Queues purged per transaction, so a purge holds few locks at a time. */
+  static final int PURGE_BATCH = 100;
+
+  private final QueueStore store;
+  private final QueueSignals signals;
+  private final Clock clock;
+  private final QueueLimits limits;
+
+  public Queues(QueueStore store, QueueSignals signals, Clock clock, QueueLimits limits) {
+    this.store = store;
+    this.signals = signals;
+    this.clock = clock;
+    this.limits = limits;
+  }
+
+  /** A drop of a client's oldest entries, reported by a gap event at {@code gapSequence}. */
+  private record Drop(Range range, long gapSequence) {}
+
+  /**
+   * Queues the content for every recipient in one transaction: the body once, one entry each, and
+   * for a full queue the drop of its oldest entries with a gap event (never a refusal). Signals the
+   * recipients after the commit. A retry under the same idempotency key and digest returns the first
+   * answer and stores nothing; the key with another digest is IDEMPOTENCY_KEY_REUSED.
+   */
+  public Enqueued enqueue(Delivery delivery) {
+    Instant now = clock.instant();
+    Enqueued result = store.inTransaction(h -> {
+      Optional<Enqueued> earlier = delivery.idempotency().flatMap(r -> claim(h, r, now));
+      if (earlier.isPresent()) {
+        return earlier.get();
+      }
+      Enqueued enqueued = queue(h, delivery, now);
+      delivery.idempotency().ifPresent(r -> store.recordAnswer(h, r.sender(), r.key(), enqueued.encode()));
+      return enqueued;
+    });
+    if (!result.replayed()) {
+      signals.queued(result.positions());
+    }
+    return result;
+  }
+
+  /** The first answer under the request's key, or empty once the key is claimed for this request. */
+  private Optional<Enqueued> claim(Handle h, IdempotentRequest request, Instant now) {
+    return store.claimIdempotencyKey(h, request.sender(), request.key(), request.requestDigest(), now,
+            now.minus(IDEMPOTENCY_WINDOW))
+        .map(earlier -> {
+          if (!MessageDigest.isEqual(earlier.requestDigest(), request.requestDigest())) {
+            throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                "this idempotency key was used for a different request");
+          }
+          return Enqueued.replay(earlier.answer());
+        });
+  }
+
+  private Enqueued queue(Handle h, Delivery delivery, Instant now) {
+    List<UUID> clients = delivery.recipients().stream().map(Recipient::client).toList();
+    Map<UUID, Long> sequences = new HashMap<>();
+    List<Drop> drops = new ArrayList<>();
+    List<Head> cappedHeads = new ArrayList<>();
+    for (Head head : store.allocateNext(h, clients)) {
+      OptionalLong floor = limits.floorAfterCap(head.last(), head.floor());
+      if (floor.isEmpty()) {
+        sequences.put(head.client(), head.last());
+        continue;
+      }
+      // The gap event takes the number just allocated and the entry the next, so the client reads
+      // what it missed before what caused the drop.
+      drops.add(new Drop(new Range(head.client(), head.floor(), floor.getAsLong()), head.last()));
+      sequences.put(head.client(), head.last() + 1);
+      cappedHeads.add(new Head(head.client(), head.last() + 1, floor.getAsLong()));
+    }
+    if (!drops.isEmpty()) {
+      dropWithGapEvents(h, drops, QueueGapReason.QUEUE_GAP_REASON_CAP, now);
+      store.updateHeads(h, cappedHeads);
+    }
+    QueueContent content = delivery.content();
+    List<NewEntry> entries = delivery.recipients().stream()
+        .map(r -> new NewEntry(r.client(), sequences.get(r.client()), r.policy().map(p -> p.toByteArray())))
+        .toList();
+    store.insertBody(h, new QueueStore.Body(content.kind(), content.toBytes(),
+        content.groupId().map(ByteString::toByteArray)), entries, now);
+    return new Enqueued(entries.stream().map(e -> new Enqueued.Position(e.client(), e.sequence())).toList(), false);
+  }
+
+  /**
+   * Entries of {@code client} after {@code afterSequence}, oldest first, at most {@code limit} and
+   * stopping before 4 MiB (but at least one if there is one). An {@code afterSequence} above 2^63
+   * (a uint64 read as a negative long) is past every entry.
+   */
+  public QueuePage fetch(UUID client, long afterSequence, int limit) {
+    if (limit < 1 || limit > MAX_FETCH) {
+      throw new IllegalArgumentException("limit must be 1 to " + MAX_FETCH);
+    }
+    if (afterSequence < 0) {
+      return new QueuePage(List.of(), false);
+    }
+    List<QueueStore.StoredEntry> rows = store.entriesAfter(client, afterSequence, limit, FETCH_BYTE_BUDGET);
+    List<QueueEntry> entries = new ArrayList<>(Math.min(rows.size(), limit));
+    for (QueueStore.StoredEntry row : rows) {
+      if (entries.size() == limit || row.content() == null) {
+        break;
+      }
+      QueueEntry.Builder entry = QueueEntry.newBuilder()
+          .setSequence(row.sequence())
+          .setReceivedAt(Protos.timestamp(row.receivedAt()));
+      QueueContent.fill(entry, row.kind(), row.content(), row.notificationPolicy());
+      entries.add(entry.build());
+    }
+    return new QueuePage(entries, rows.size() > entries.size());
+  }
+
+  /**
+   * Deletes {@code client}'s entries up to and including {@code upToSequence}, and the bodies no
+   * other entry needs. Acknowledging entries already gone succeeds; beyond the last sequence given
+   * out (or above 2^63) is QUEUE_SEQUENCE_INVALID and changes nothing.
+   */
+  public void ack(UUID client, long upToSequence) {
+    if (upToSequence == 0) {
+      return;
+    }
+    store.inTransaction(h -> {
+      if (upToSequence < 0 || !store.raiseFloor(h, client, upToSequence)) {
+        throw new ApiException(ErrorReason.QUEUE_SEQUENCE_INVALID,
+            "the acknowledged sequence number is beyond the last entry queued");
+      }
+      store.releaseBodies(h, store.deleteUpTo(h, client, upToSequence));
+      return null;
+    });
+  }
+
+  /**
+   * One retention pass: drops every entry received before the retention, leaving each queue that
+   * lost any a gap event, and forgets idempotency records past their window. Queues a sender or an
+   * ack holds at that moment are skipped and caught by the next pass, so the purge never waits
+   * behind traffic; concurrent passes (several processes) are safe, each queue is rechecked under
+   * its lock.
+   */
+  public PurgeReport purgeExpired() {
+    Instant now = clock.instant();
+    Instant cutoff = limits.expiredBefore(now);
+    int queues = 0;
+    long dropped = 0;
+    Optional<UUID> after = Optional.empty();
+    while (true) {
+      List<UUID> batch = store.clientsWithEntriesBefore(cutoff, after, PURGE_BATCH);
+      if (batch.isEmpty()) {
+        break;
+      }
+      after = Optional.of(batch.getLast());
+      List<Drop> drops = store.inTransaction(h -> purge(h, batch, cutoff, now));
+      signals.queued(drops.stream().map(d -> new Enqueued.Position(d.range().client(), d.gapSequence())).toList());
+      queues += drops.size();
+      dropped += drops.stream().mapToLong(d -> d.range().upTo() - d.range().after()).sum();
+    }
+    int forgotten = store.deleteIdempotencyRecordsBefore(now.minus(IDEMPOTENCY_WINDOW));
+    return new PurgeReport(queues, dropped, forgotten);
+  }
+
+  private List<Drop> purge(Handle h, List<UUID> clients, Instant cutoff, Instant now) {
+    List<Head> heads = store.lockHeadsSkippingBusy(h, clients);
+    Map<UUID, Long> expiredUpTo = store.lastSequenceBefore(h, heads.stream().map(Head::client).toList(), cutoff);
+    List<Drop> drops = new ArrayList<>();
+    List<Head> newHeads = new ArrayList<>();
+    for (Head head : heads) {
+      Long upTo = expiredUpTo.get(head.client());
+      if (upTo == null) {
+        continue; // acknowledged since the candidates were read
+      }
+      // Everything up to the newest expired entry goes, so the queue stays one contiguous range
+      // (a clock stepped back could make a later entry look older; it is dropped a little early).
+      drops.add(new Drop(new Range(head.client(), head.floor(), upTo), head.last() + 1));
+      newHeads.add(new Head(head.client(), head.last() + 1, upTo));
+    }
+    if (!drops.isEmpty()) {
+      dropWithGapEvents(h, drops, QueueGapReason.QUEUE_GAP_REASON_RETENTION, now);
+      store.updateHeads(h, newHeads);
+    }
+    return drops;
+  }
+
+  /**
+   * Deletes the dropped ranges, releases their bodies and queues one gap event per client naming
+   * the range, how many entries it held and the groups among them. The caller holds the heads and
+   * writes them.
+   */
+  private void dropWithGapEvents(Handle h, List<Drop> drops, QueueGapReason reason, Instant now) {
+    Map<Long, Integer> released = new HashMap<>();
+    Map<UUID, Long> droppedCount = new HashMap<>();
+    Map<UUID, Set<ByteString>> groups = new HashMap<>();
+    for (QueueStore.Dropped d : store.deleteRanges(h, drops.stream().map(Drop::range).toList())) {
+      released.merge(d.bodyId(), d.entries(), Integer::sum);
+      droppedCount.merge(d.client(), (long) d.entries(), Long::sum);
+      Set<ByteString> ofClient = groups.computeIfAbsent(d.client(), c -> new LinkedHashSet<>());
+      if (d.groupId().isPresent() && ofClient.size() < MAX_GAP_GROUPS) {
+        ofClient.add(ByteString.copyFrom(d.groupId().get()));
+      }
+    }
+    store.releaseBodies(h, released);
+    List<NewEvent> events = drops.stream().map(d -> {
+      UUID client = d.range().client();
+      QueueGap gap = QueueGap.newBuilder()
+          .setFirstSequence(d.range().after() + 1)
+          .setLastSequence(d.range().upTo())
+          .setDroppedCount(droppedCount.getOrDefault(client, 0L))
+          .setReason(reason)
+          .addAllGroupIds(groups.getOrDefault(client, Set.of()))
+          .build();
+      return new NewEvent(client, d.gapSequence(), ServerEvent.newBuilder().setQueueGap(gap).build().toByteArray());
+    }).toList();
+    store.insertEvents(h, events, now);
+  }
+}
