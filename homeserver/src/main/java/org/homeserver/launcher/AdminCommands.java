@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.homeserver.api.admin.v1.AdminServiceGrpc;
 import org.homeserver.api.admin.v1.AdminServiceGrpc.AdminServiceBlockingStub;
 import org.homeserver.api.admin.v1.CreateInviteRequest;
@@ -19,12 +21,14 @@ import org.homeserver.api.admin.v1.GetUserRequest;
 import org.homeserver.api.admin.v1.GetUserResponse;
 import org.homeserver.api.admin.v1.Invite;
 import org.homeserver.api.admin.v1.ListInvitesRequest;
+import org.homeserver.api.admin.v1.ListInvitesResponse;
 import org.homeserver.api.admin.v1.ListUsersRequest;
 import org.homeserver.api.admin.v1.ListUsersResponse;
 import org.homeserver.api.admin.v1.SuspendUserRequest;
 import org.homeserver.api.admin.v1.UnsuspendUserRequest;
 import org.homeserver.api.admin.v1.UserSummary;
 import org.homeserver.api.common.v1.PageRequest;
+import org.homeserver.api.common.v1.PageResponse;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.BearerTokens;
 import org.homeserver.platform.grpc.ErrorStatus;
@@ -79,6 +83,16 @@ final class AdminCommands {
     return spec.commandLine().getOut();
   }
 
+  /** Asks for pages of 500 until the server says there are no more, handing each to {@code print}. */
+  static <R> void everyPage(Function<PageRequest, R> fetch, Function<R, PageResponse> pageOf, Consumer<R> print) {
+    String token = "";
+    do {
+      R response = fetch.apply(PageRequest.newBuilder().setPageSize(500).setPageToken(token).build());
+      print.accept(response);
+      token = pageOf.apply(response).getNextPageToken();
+    } while (!token.isEmpty());
+  }
+
   interface AdminCall {
     void run(AdminServiceBlockingStub admin);
   }
@@ -124,15 +138,10 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return users.admin.call(stub -> {
-          String token = "";
-          do {
-            ListUsersResponse page = stub.listUsers(ListUsersRequest.newBuilder()
-                .setPage(PageRequest.newBuilder().setPageSize(500).setPageToken(token)).build());
-            page.getUsersList().forEach(u -> users.admin.out().println(describe(u)));
-            token = page.getPage().getNextPageToken();
-          } while (!token.isEmpty());
-        });
+        return users.admin.call(stub -> everyPage(
+            page -> stub.listUsers(ListUsersRequest.newBuilder().setPage(page).build()),
+            ListUsersResponse::getPage,
+            response -> response.getUsersList().forEach(u -> users.admin.out().println(describe(u)))));
       }
     }
 
@@ -225,15 +234,10 @@ final class AdminCommands {
 
       @Override
       public Integer call() throws Exception {
-        return invites.admin.call(stub -> {
-          String token = "";
-          do {
-            var page = stub.listInvites(ListInvitesRequest.newBuilder()
-                .setPage(PageRequest.newBuilder().setPageSize(500).setPageToken(token)).build());
-            page.getInvitesList().forEach(i -> invites.admin.out().println(describe(i)));
-            token = page.getPage().getNextPageToken();
-          } while (!token.isEmpty());
-        });
+        return invites.admin.call(stub -> everyPage(
+            page -> stub.listInvites(ListInvitesRequest.newBuilder().setPage(page).build()),
+            ListInvitesResponse::getPage,
+            response -> response.getInvitesList().forEach(i -> invites.admin.out().println(describe(i)))));
       }
     }
   }
