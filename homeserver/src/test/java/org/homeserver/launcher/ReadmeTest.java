@@ -21,9 +21,9 @@ class ReadmeTest {
   @Test
   void theTwoCommandsAreTheOnesCiAndTheScriptsUse() throws Exception {
     String readme = readme();
-    assertTrue(readme.contains("bin/homeserver serve --domain example.org"));
-    assertTrue(readme.contains("\nbin/test "));
-    assertTrue(Files.readString(Path.of("..", ".ci", "run")).lines().anyMatch(l -> l.equals("bin/test")),
+    assertTrue(readme.contains("\n./bin/homeserver serve --domain example.org "));
+    assertTrue(readme.contains("\n./bin/test "));
+    assertTrue(Files.readString(Path.of("..", ".ci", "run")).lines().anyMatch(l -> l.equals("./bin/test")),
         ".ci/run runs the README's test command");
   }
 }
