@@ -1,0 +1,154 @@
+package org.homeserver.delivery;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.delivery.GroupStore.AcceptedProposal;
+import org.homeserver.delivery.GroupStore.GroupRow;
+import org.homeserver.platform.grpc.ApiException;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The rules of hosted groups: creation at epoch 0, proposals accepted for the current epoch only, and
+ * commits ordered per group so that of several for one epoch exactly the first wins and advances it.
+ */
+public final class Groups {
+  public static final int MIN_GROUP_ID_BYTES = 1;
+  public static final int MAX_GROUP_ID_BYTES = 256;
+
+  private final GroupStore store;
+  private final Clock clock;
+
+  public Groups(GroupStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** A group as stored: its epoch and who sits in each leaf. */
+  public record Group(byte[] groupId, int cipherSuite, long epoch, MemberMap members) {}
+
+  /** The outcome of an accepted commit: the new epoch and the member map it starts with. */
+  public record Committed(long epoch, MemberMap members) {}
+
+  /** Creates the group at epoch 0 with {@code creatorClientId} alone, at leaf 0; GROUP_EXISTS if the id is taken. */
+  public Group create(byte[] groupId, int cipherSuite, String creatorClientId) {
+    checkGroupId(groupId);
+    if (cipherSuite < 1 || cipherSuite > 0xFFFF) {
+      throw new ApiException(ErrorReason.INVALID_ARGUMENT, "cipher suite " + cipherSuite + " is out of range",
+          Map.of("field", "cipher_suite"));
+    }
+    if (creatorClientId == null || creatorClientId.isEmpty()) {
+      throw new ApiException(ErrorReason.INVALID_ARGUMENT, "the creator's client id is empty",
+          Map.of("field", "client_id"));
+    }
+    MemberMap members = MemberMap.create(creatorClientId);
+    return store.inTransaction(h -> {
+      if (!store.insertGroup(h, groupId, cipherSuite, clock.instant())) {
+        throw new ApiException(ErrorReason.GROUP_EXISTS, "a group with this id exists");
+      }
+      store.replaceMembers(h, groupId, members);
+      return new Group(groupId.clone(), cipherSuite, 0, members);
+    });
+  }
+
+  /** The group's epoch and member map; GROUP_NOT_FOUND if there is none. */
+  public Group group(byte[] groupId) {
+    return store.inTransaction(h -> {
+      GroupRow row = store.group(h, groupId).orElseThrow(Groups::notFound);
+      return new Group(row.groupId(), row.cipherSuite(), row.epoch(), store.members(h, groupId));
+    });
+  }
+
+  /**
+   * Accepts a proposal sent for {@code epoch}, so a commit of this epoch may name it by {@code ref};
+   * WRONG_EPOCH (with {@code current_epoch}) unless {@code epoch} is current. False if the ref was
+   * already accepted (a retry: nothing changes).
+   */
+  public boolean acceptProposal(byte[] groupId, long epoch, byte[] ref, byte[] proposal, long senderLeaf) {
+    return store.inTransaction(h -> acceptProposal(h, groupId, epoch, ref, proposal, senderLeaf));
+  }
+
+  /** As {@link #acceptProposal(byte[], long, byte[], byte[], long)}, inside the caller's transaction. */
+  public boolean acceptProposal(Handle h, byte[] groupId, long epoch, byte[] ref, byte[] proposal, long senderLeaf) {
+    GroupRow row = store.lockForProposal(h, groupId).orElseThrow(Groups::notFound);
+    requireEpoch(row, epoch);
+    return store.insertProposal(h, groupId, new AcceptedProposal(epoch, ref.clone(), proposal.clone(), senderLeaf));
+  }
+
+  /** The proposal accepted under {@code ref} in the group's current epoch. */
+  public Optional<AcceptedProposal> acceptedProposal(byte[] groupId, byte[] ref) {
+    return store.withHandle(h -> store.proposal(h, groupId, ref));
+  }
+
+  /**
+   * The proposal accepted under {@code ref}, read in the caller's transaction. Once that transaction
+   * holds the group's commit lock and has seen the epoch it expects, the answer cannot go stale.
+   */
+  public Optional<AcceptedProposal> acceptedProposal(Handle h, byte[] groupId, byte[] ref) {
+    return store.proposal(h, groupId, ref);
+  }
+
+  /** Every proposal accepted in the group's current epoch. */
+  public List<AcceptedProposal> acceptedProposals(byte[] groupId) {
+    return store.withHandle(h -> store.proposals(h, groupId));
+  }
+
+  /**
+   * Applies a commit for {@code expectedEpoch}, in one transaction: see {@link #commit(Handle, byte[], long, List)}.
+   */
+  public Committed commit(byte[] groupId, long expectedEpoch, List<MemberMap.Change> changes) {
+    return store.inTransaction(h -> commit(h, groupId, expectedEpoch, changes));
+  }
+
+  /**
+   * Applies a commit inside the caller's transaction, so the caller can queue its fan-out atomically
+   * with it. Locks the group's row until that transaction ends; WRONG_EPOCH (with {@code
+   * current_epoch}) unless {@code expectedEpoch} is the stored epoch, so of concurrent commits for
+   * one epoch the first to lock wins and the rest see the new epoch. Then writes the new member map,
+   * forgets the epoch's proposals and advances the epoch by one. A change RFC 9420 forbids refuses
+   * the whole commit and writes nothing.
+   */
+  public Committed commit(Handle h, byte[] groupId, long expectedEpoch, List<MemberMap.Change> changes) {
+    GroupRow row = store.lockForCommit(h, groupId).orElseThrow(Groups::notFound);
+    requireEpoch(row, expectedEpoch);
+    MemberMap next;
+    try {
+      next = store.members(h, groupId).apply(changes);
+    } catch (MembershipException e) {
+      throw refused(e);
+    }
+    long epoch = row.epoch() + 1;
+    store.replaceMembers(h, groupId, next);
+    store.clearProposals(h, groupId);
+    store.updateEpoch(h, groupId, epoch);
+    return new Committed(epoch, next);
+  }
+
+  private static void checkGroupId(byte[] groupId) {
+    if (groupId == null || groupId.length < MIN_GROUP_ID_BYTES || groupId.length > MAX_GROUP_ID_BYTES) {
+      throw new ApiException(ErrorReason.INVALID_ARGUMENT, "a group id is " + MIN_GROUP_ID_BYTES + " to "
+          + MAX_GROUP_ID_BYTES + " bytes", Map.of("field", "group_id"));
+    }
+  }
+
+  private static void requireEpoch(GroupRow row, long epoch) {
+    if (row.epoch() != epoch) {
+      throw new ApiException(ErrorReason.WRONG_EPOCH, "the group is at epoch " + row.epoch() + ", not " + epoch,
+          Map.of("current_epoch", Long.toString(row.epoch())));
+    }
+  }
+
+  private static ApiException notFound() {
+    return new ApiException(ErrorReason.GROUP_NOT_FOUND, "no such group");
+  }
+
+  private static ApiException refused(MembershipException e) {
+    return switch (e.reason()) {
+      case UNKNOWN_PROPOSAL -> new ApiException(ErrorReason.PROPOSAL_NOT_FOUND, e.getMessage());
+      case LEAF_NOT_OCCUPIED, ALREADY_MEMBER, INVALID_PROPOSAL_LIST ->
+          new ApiException(ErrorReason.INVALID_ARGUMENT, e.getMessage(), Map.of("rule", e.reason().name()));
+    };
+  }
+}
