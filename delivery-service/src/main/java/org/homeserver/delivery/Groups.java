@@ -36,12 +36,10 @@ public final class Groups {
   public Group create(byte[] groupId, int cipherSuite, String creatorClientId) {
     checkGroupId(groupId);
     if (cipherSuite < 1 || cipherSuite > 0xFFFF) {
-      throw new ApiException(ErrorReason.INVALID_ARGUMENT, "cipher suite " + cipherSuite + " is out of range",
-          Map.of("field", "cipher_suite"));
+      throw ApiException.invalidField("cipher_suite", "cipher suite " + cipherSuite + " is out of range");
     }
     if (creatorClientId == null || creatorClientId.isEmpty()) {
-      throw new ApiException(ErrorReason.INVALID_ARGUMENT, "the creator's client id is empty",
-          Map.of("field", "client_id"));
+      throw ApiException.invalidField("client_id", "the creator's client id is empty");
     }
     MemberMap members = MemberMap.create(creatorClientId);
     return store.inTransaction(h -> {
@@ -128,8 +126,8 @@ public final class Groups {
 
   private static void checkGroupId(byte[] groupId) {
     if (groupId == null || groupId.length < MIN_GROUP_ID_BYTES || groupId.length > MAX_GROUP_ID_BYTES) {
-      throw new ApiException(ErrorReason.INVALID_ARGUMENT, "a group id is " + MIN_GROUP_ID_BYTES + " to "
-          + MAX_GROUP_ID_BYTES + " bytes", Map.of("field", "group_id"));
+      throw ApiException.invalidField("group_id",
+          "a group id is " + MIN_GROUP_ID_BYTES + " to " + MAX_GROUP_ID_BYTES + " bytes");
     }
   }
 

@@ -210,6 +210,11 @@ public final class MlsReader {
     };
   }
 
+  /** Passes over what is left of the current structure (an unknown extension's data, say). */
+  public void skipRest() {
+    position = limit;
+  }
+
   /** Fails unless every byte was read. */
   public void requireEnd(String field) throws MlsDecodeException {
     if (position != limit) {

@@ -40,13 +40,13 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
 
   public static Extension decode(MlsReader r) throws MlsDecodeException {
     int type = r.u16("extension_type");
-    if (!KNOWN.contains(type)) {
-      return new Extension(type, r.opaque("extension_data"), Optional.empty());
-    }
     return r.lengthPrefixed("extension_data", x -> {
       int start = x.position();
-      Known known = decodeKnown(x, type);
-      return new Extension(type, x.bytesSince(start), Optional.of(known));
+      Optional<Known> known = decodeKnown(x, type);
+      if (known.isEmpty()) {
+        x.skipRest();
+      }
+      return new Extension(type, x.bytesSince(start), known);
     });
   }
 
@@ -63,11 +63,9 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
     w.vector(extensions, Extension::encode);
   }
 
-  private static final java.util.Set<Integer> KNOWN = java.util.Set.of(APPLICATION_ID, RATCHET_TREE,
-      REQUIRED_CAPABILITIES, EXTERNAL_PUB, EXTERNAL_SENDERS, LAST_RESORT);
-
-  private static Known decodeKnown(MlsReader r, int type) throws MlsDecodeException {
-    return switch (type) {
+  /** The data of a known extension type, read in place; empty (nothing read) for other types. */
+  private static Optional<Known> decodeKnown(MlsReader r, int type) throws MlsDecodeException {
+    return Optional.ofNullable(switch (type) {
       case APPLICATION_ID -> r.struct("application_id", x -> new ApplicationId(x.opaque("application_id")));
       case RATCHET_TREE -> r.struct("ratchet_tree", x -> new RatchetTreeExtension(RatchetTree.decode(x)));
       case REQUIRED_CAPABILITIES -> r.struct("required_capabilities", x -> new RequiredCapabilities(
@@ -79,7 +77,7 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
           x.vector("external_senders", y -> new ExternalSender(y.opaque("signature_key"),
               y.struct("credential", Credential::decode)))));
       case LAST_RESORT -> new LastResort();
-      default -> throw new IllegalStateException("not a known extension type: " + type);
-    };
+      default -> null;
+    });
   }
 }

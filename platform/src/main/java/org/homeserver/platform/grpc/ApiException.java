@@ -33,4 +33,9 @@ public final class ApiException extends RuntimeException {
   public static ApiException invalid(String message) {
     return new ApiException(ErrorReason.INVALID_ARGUMENT, message);
   }
+
+  /** INVALID_ARGUMENT naming the one field to blame in metadata {@code field} (common.proto). */
+  public static ApiException invalidField(String field, String message) {
+    return new ApiException(ErrorReason.INVALID_ARGUMENT, message, Map.of("field", field));
+  }
 }

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.homeserver.api.common.v1.Common;
-import org.homeserver.api.common.v1.ErrorReason;
 
 /**
  * Enforces common.proto's rule for every string of every request, before any work is done: no NUL
@@ -53,9 +52,8 @@ public final class FieldLimitsInterceptor implements ServerInterceptor {
   private static void checkString(String value, String path, boolean ownLengthRule) {
     if (value.indexOf('\0') >= 0
         || !ownLengthRule && value.getBytes(StandardCharsets.UTF_8).length > MAX_STRING_BYTES) {
-      throw new ApiException(ErrorReason.INVALID_ARGUMENT,
-          path + " must be at most " + MAX_STRING_BYTES + " bytes of UTF-8 without NUL characters",
-          Map.of("field", path));
+      throw ApiException.invalidField(path,
+          path + " must be at most " + MAX_STRING_BYTES + " bytes of UTF-8 without NUL characters");
     }
   }
 }
