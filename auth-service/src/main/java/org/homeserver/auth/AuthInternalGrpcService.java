@@ -24,6 +24,7 @@ import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
 
 /** The internal API the other services use: token keys and registered clients. */

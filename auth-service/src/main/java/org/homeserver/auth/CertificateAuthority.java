@@ -31,6 +31,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.homeserver.platform.ids.ClientIdentity;
 
 /**
  * The homeserver's MLS Authentication Service: a P-256 root CA and an intermediate CA under it, which

@@ -17,6 +17,7 @@ import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
 import org.homeserver.auth.AuthStore.Revocation;
 import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.ClientIdentity;
 
 /**
  * The rules for clients: registration with proof of possession of the signature key, the X.509

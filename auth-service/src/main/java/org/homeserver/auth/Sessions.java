@@ -12,6 +12,7 @@ import org.homeserver.auth.AuthStore.Challenge;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
 

@@ -38,6 +38,8 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.CredentialParseException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

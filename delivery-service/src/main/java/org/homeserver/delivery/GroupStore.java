@@ -1,8 +1,12 @@
 package org.homeserver.delivery;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
@@ -22,13 +26,15 @@ public final class GroupStore {
   }
 
   /** A groups row. */
-  public record GroupRow(byte[] groupId, int cipherSuite, long epoch) {}
+  public record GroupRow(byte[] groupId, int cipherSuite, long epoch, Instant createdAt) {}
 
   /** A proposal accepted in its group's current epoch. */
   public record AcceptedProposal(long epoch, byte[] ref, byte[] proposal, long senderLeaf) {}
 
+  private static final String GROUP_COLUMNS = "group_id, cipher_suite, epoch, created_at";
+
   private static final RowMapper<GroupRow> GROUP = (rs, ctx) -> new GroupRow(rs.getBytes("group_id"),
-      rs.getInt("cipher_suite"), rs.getLong("epoch"));
+      rs.getInt("cipher_suite"), rs.getLong("epoch"), rs.getObject("created_at", OffsetDateTime.class).toInstant());
 
   private static final RowMapper<AcceptedProposal> PROPOSAL = (rs, ctx) -> new AcceptedProposal(rs.getLong("epoch"),
       rs.getBytes("proposal_ref"), rs.getBytes("proposal"), rs.getLong("sender_leaf"));
@@ -54,19 +60,19 @@ public final class GroupStore {
 
   /** The group, without a lock. */
   public Optional<GroupRow> group(Handle h, byte[] groupId) {
-    return h.createQuery("select group_id, cipher_suite, epoch from groups where group_id = :id")
+    return h.createQuery("select " + GROUP_COLUMNS + " from groups where group_id = :id")
         .bind("id", groupId).map(GROUP).findOne();
   }
 
   /** The group, locked FOR UPDATE until the transaction ends: commits of one group take turns here. */
   public Optional<GroupRow> lockForCommit(Handle h, byte[] groupId) {
-    return h.createQuery("select group_id, cipher_suite, epoch from groups where group_id = :id for update")
+    return h.createQuery("select " + GROUP_COLUMNS + " from groups where group_id = :id for update")
         .bind("id", groupId).map(GROUP).findOne();
   }
 
   /** The group, locked FOR SHARE: proposals may be accepted side by side but not across a commit. */
   public Optional<GroupRow> lockForProposal(Handle h, byte[] groupId) {
-    return h.createQuery("select group_id, cipher_suite, epoch from groups where group_id = :id for share")
+    return h.createQuery("select " + GROUP_COLUMNS + " from groups where group_id = :id for share")
         .bind("id", groupId).map(GROUP).findOne();
   }
 
@@ -131,6 +137,72 @@ public final class GroupStore {
             select epoch, proposal_ref, proposal, sender_leaf from accepted_proposals
             where group_id = :id order by proposal_ref""")
         .bind("id", groupId).map(PROPOSAL).list();
+  }
+
+  /** Deletes a group this transaction has locked, with its members, proposals and policies. */
+  public void deleteGroup(Handle h, byte[] groupId) {
+    h.createUpdate("delete from groups where group_id = :id").bind("id", groupId).execute();
+  }
+
+  /** Sets (or with null clears) the GroupInfo of the group's current epoch. */
+  public void updateGroupInfo(Handle h, byte[] groupId, byte[] groupInfo) {
+    h.createUpdate("update groups set group_info = :info where group_id = :id")
+        .bind("info", groupInfo).bind("id", groupId).execute();
+  }
+
+  /** The GroupInfo of the group's current epoch, if one was supplied. */
+  public Optional<byte[]> groupInfo(Handle h, byte[] groupId) {
+    return h.createQuery("select group_info from groups where group_id = :id and group_info is not null")
+        .bind("id", groupId).mapTo(byte[].class).findOne();
+  }
+
+  /** The members' serialized notification policies for the group, by client id. */
+  public Map<String, byte[]> policies(Handle h, byte[] groupId) {
+    return h.createQuery("select client_id, policy from group_notification_policies where group_id = :id")
+        .bind("id", groupId)
+        .reduceRows(new HashMap<String, byte[]>(), (map, row) -> {
+          map.put(row.getColumn("client_id", String.class), row.getColumn("policy", byte[].class));
+          return map;
+        });
+  }
+
+  /** Sets or (with null) clears one member's policy for the group. */
+  public void setPolicy(Handle h, byte[] groupId, String clientId, byte[] policy) {
+    if (policy == null) {
+      h.createUpdate("delete from group_notification_policies where group_id = :id and client_id = :client")
+          .bind("id", groupId).bind("client", clientId).execute();
+      return;
+    }
+    h.createUpdate("""
+            insert into group_notification_policies (group_id, client_id, policy) values (:id, :client, :policy)
+            on conflict (group_id, client_id) do update set policy = excluded.policy""")
+        .bind("id", groupId).bind("client", clientId).bind("policy", policy).execute();
+  }
+
+  /** Forgets the policies of clients no longer in the group, after a commit rewrote its members. */
+  public void dropPoliciesOfNonMembers(Handle h, byte[] groupId) {
+    h.createUpdate("""
+            delete from group_notification_policies p where p.group_id = :id
+            and not exists (select 1 from group_members m where m.group_id = p.group_id and m.client_id = p.client_id)""")
+        .bind("id", groupId).execute();
+  }
+
+  /** The clients that share a group with any of {@code clientIds} (those themselves included), in id order. */
+  public List<String> groupPeers(Collection<String> clientIds) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select distinct peer.client_id from group_members own
+            join group_members peer on peer.group_id = own.group_id
+            where own.client_id = any(:clients) order by peer.client_id""")
+        .bindArray("clients", String.class, clientIds)
+        .mapTo(String.class).list());
+  }
+
+  /** The groups in which {@code clientIds} hold leaves. */
+  public List<byte[]> groupsOf(Collection<String> clientIds) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select distinct group_id from group_members where client_id = any(:clients)""")
+        .bindArray("clients", String.class, clientIds)
+        .mapTo(byte[].class).list());
   }
 
   /** Forgets the group's accepted proposals, when its epoch advances. */

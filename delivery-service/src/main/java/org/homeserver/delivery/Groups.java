@@ -1,9 +1,11 @@
 package org.homeserver.delivery;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.delivery.GroupStore.AcceptedProposal;
 import org.homeserver.delivery.GroupStore.GroupRow;
@@ -27,13 +29,22 @@ public final class Groups {
   }
 
   /** A group as stored: its epoch and who sits in each leaf. */
-  public record Group(byte[] groupId, int cipherSuite, long epoch, MemberMap members) {}
+  public record Group(byte[] groupId, int cipherSuite, long epoch, Instant createdAt, MemberMap members) {
+    Group(GroupRow row, MemberMap members) {
+      this(row.groupId(), row.cipherSuite(), row.epoch(), row.createdAt(), members);
+    }
+  }
 
-  /** The outcome of an accepted commit: the new epoch and the member map it starts with. */
-  public record Committed(long epoch, MemberMap members) {}
+  /** The outcome of an accepted commit: the new epoch, and the member maps before and after it. */
+  public record Committed(long epoch, MemberMap before, MemberMap members) {}
 
   /** Creates the group at epoch 0 with {@code creatorClientId} alone, at leaf 0; GROUP_EXISTS if the id is taken. */
   public Group create(byte[] groupId, int cipherSuite, String creatorClientId) {
+    return store.inTransaction(h -> create(h, groupId, cipherSuite, creatorClientId));
+  }
+
+  /** As {@link #create(byte[], int, String)}, inside the caller's transaction. */
+  public Group create(Handle h, byte[] groupId, int cipherSuite, String creatorClientId) {
     checkGroupId(groupId);
     if (cipherSuite < 1 || cipherSuite > 0xFFFF) {
       throw ApiException.invalidField("cipher_suite", "cipher suite " + cipherSuite + " is out of range");
@@ -42,20 +53,19 @@ public final class Groups {
       throw ApiException.invalidField("client_id", "the creator's client id is empty");
     }
     MemberMap members = MemberMap.create(creatorClientId);
-    return store.inTransaction(h -> {
-      if (!store.insertGroup(h, groupId, cipherSuite, clock.instant())) {
-        throw new ApiException(ErrorReason.GROUP_EXISTS, "a group with this id exists");
-      }
-      store.replaceMembers(h, groupId, members);
-      return new Group(groupId.clone(), cipherSuite, 0, members);
-    });
+    Instant now = clock.instant();
+    if (!store.insertGroup(h, groupId, cipherSuite, now)) {
+      throw new ApiException(ErrorReason.GROUP_EXISTS, "a group with this id exists");
+    }
+    store.replaceMembers(h, groupId, members);
+    return new Group(groupId.clone(), cipherSuite, 0, now, members);
   }
 
   /** The group's epoch and member map; GROUP_NOT_FOUND if there is none. */
   public Group group(byte[] groupId) {
     return store.inTransaction(h -> {
       GroupRow row = store.group(h, groupId).orElseThrow(Groups::notFound);
-      return new Group(row.groupId(), row.cipherSuite(), row.epoch(), store.members(h, groupId));
+      return new Group(row, store.members(h, groupId));
     });
   }
 
@@ -94,26 +104,38 @@ public final class Groups {
   }
 
   /**
-   * Applies a commit for {@code expectedEpoch}, in one transaction: see {@link #commit(Handle, byte[], long, List)}.
+   * Applies a commit for {@code expectedEpoch}, in one transaction: see {@link #commit(Handle, byte[], long, CommitRule)}.
    */
   public Committed commit(byte[] groupId, long expectedEpoch, List<MemberMap.Change> changes) {
-    return store.inTransaction(h -> commit(h, groupId, expectedEpoch, changes));
+    return store.inTransaction(h -> commit(h, groupId, expectedEpoch, (before, accepted) -> changes));
+  }
+
+  /**
+   * What a commit changes, worked out once the group is locked at the expected epoch: from the group
+   * as it stands and the proposals accepted in this epoch (by ProposalRef). It may refuse the commit
+   * by throwing.
+   */
+  public interface CommitRule {
+    List<MemberMap.Change> changes(Group before, Function<byte[], Optional<AcceptedProposal>> accepted)
+        throws MembershipException;
   }
 
   /**
    * Applies a commit inside the caller's transaction, so the caller can queue its fan-out atomically
    * with it. Locks the group's row until that transaction ends; WRONG_EPOCH (with {@code
    * current_epoch}) unless {@code expectedEpoch} is the stored epoch, so of concurrent commits for
-   * one epoch the first to lock wins and the rest see the new epoch. Then writes the new member map,
-   * forgets the epoch's proposals and advances the epoch by one. A change RFC 9420 forbids refuses
-   * the whole commit and writes nothing.
+   * one epoch the first to lock wins and the rest see the new epoch. Then asks {@code rule} for the
+   * changes, writes the new member map, forgets the epoch's proposals, the GroupInfo and the policies
+   * of removed members, and advances the epoch by one. A change RFC 9420 forbids refuses the whole
+   * commit and writes nothing.
    */
-  public Committed commit(Handle h, byte[] groupId, long expectedEpoch, List<MemberMap.Change> changes) {
+  public Committed commit(Handle h, byte[] groupId, long expectedEpoch, CommitRule rule) {
     GroupRow row = store.lockForCommit(h, groupId).orElseThrow(Groups::notFound);
     requireEpoch(row, expectedEpoch);
+    MemberMap before = store.members(h, groupId);
     MemberMap next;
     try {
-      next = store.members(h, groupId).apply(changes);
+      next = before.apply(rule.changes(new Group(row, before), ref -> store.proposal(h, groupId, ref)));
     } catch (MembershipException e) {
       throw refused(e);
     }
@@ -121,7 +143,62 @@ public final class Groups {
     store.replaceMembers(h, groupId, next);
     store.clearProposals(h, groupId);
     store.updateEpoch(h, groupId, epoch);
-    return new Committed(epoch, next);
+    store.updateGroupInfo(h, groupId, null);
+    store.dropPoliciesOfNonMembers(h, groupId);
+    return new Committed(epoch, before, next);
+  }
+
+  /**
+   * The group and its members, locked FOR SHARE in the caller's transaction: a message or proposal
+   * sent under this lock sees the members no commit can change until it is queued.
+   */
+  public Group lockForMessage(Handle h, byte[] groupId) {
+    GroupRow row = store.lockForProposal(h, groupId).orElseThrow(Groups::notFound);
+    return new Group(row, store.members(h, groupId));
+  }
+
+  /** The group locked FOR UPDATE in the caller's transaction, then deleted; its former state is returned. */
+  public Group delete(Handle h, byte[] groupId) {
+    GroupRow row = store.lockForCommit(h, groupId).orElseThrow(Groups::notFound);
+    Group group = new Group(row, store.members(h, groupId));
+    store.deleteGroup(h, groupId);
+    return group;
+  }
+
+  /** Keeps {@code groupInfo} (an MLSMessage) as the GroupInfo of the group's current epoch. */
+  public void setGroupInfo(Handle h, byte[] groupId, byte[] groupInfo) {
+    store.updateGroupInfo(h, groupId, groupInfo);
+  }
+
+  /** The GroupInfo of the current epoch with that epoch; GROUP_INFO_UNAVAILABLE if none was supplied. */
+  public Optional<byte[]> groupInfo(byte[] groupId) {
+    return store.withHandle(h -> store.groupInfo(h, groupId));
+  }
+
+  /** The members' serialized notification policies, read in the caller's transaction. */
+  public Map<String, byte[]> policies(Handle h, byte[] groupId) {
+    return store.policies(h, groupId);
+  }
+
+  /** Sets or (null) clears a member's notification policy; NOT_A_MEMBER unless it is one. */
+  public void setPolicy(byte[] groupId, String clientId, byte[] policy) {
+    store.inTransaction(h -> {
+      Group group = lockForMessage(h, groupId);
+      if (group.members().leafOf(clientId).isEmpty()) {
+        throw notAMember();
+      }
+      store.setPolicy(h, groupId, clientId, policy);
+      return null;
+    });
+  }
+
+  /** The clients sharing a group with any of {@code clientIds}, themselves included, in id order. */
+  public List<String> peersOf(List<String> clientIds) {
+    return store.groupPeers(clientIds);
+  }
+
+  static ApiException notAMember() {
+    return new ApiException(ErrorReason.NOT_A_MEMBER, "the calling client is not a member of this group");
   }
 
   private static void checkGroupId(byte[] groupId) {
@@ -131,14 +208,14 @@ public final class Groups {
     }
   }
 
-  private static void requireEpoch(GroupRow row, long epoch) {
+  static void requireEpoch(GroupRow row, long epoch) {
     if (row.epoch() != epoch) {
       throw new ApiException(ErrorReason.WRONG_EPOCH, "the group is at epoch " + row.epoch() + ", not " + epoch,
           Map.of("current_epoch", Long.toString(row.epoch())));
     }
   }
 
-  private static ApiException notFound() {
+  static ApiException notFound() {
     return new ApiException(ErrorReason.GROUP_NOT_FOUND, "no such group");
   }
 

@@ -138,6 +138,19 @@ public final class QueueStore {
         .map(HEAD).list();
   }
 
+  /**
+   * Locks the heads of {@code clients} in uuid order, creating those that do not exist, without
+   * changing them; for a transaction that then allocates in several statements.
+   */
+  public void lockHeads(Handle h, Collection<UUID> clients) {
+    h.createUpdate("""
+            insert into queue_heads (client_uuid, last_sequence, floor_sequence)
+            select c, 0, 0 from unnest(:clients) as c order by c
+            on conflict (client_uuid) do update set last_sequence = queue_heads.last_sequence""")
+        .bindArray("clients", UUID.class, clients)
+        .execute();
+  }
+
   /** Locks the heads of {@code clients} in uuid order, skipping any another transaction holds. */
   public List<Head> lockHeadsSkippingBusy(Handle h, Collection<UUID> clients) {
     return h.createQuery("""
@@ -168,6 +181,12 @@ public final class QueueStore {
             update queue_heads set floor_sequence = greatest(floor_sequence, :upTo)
             where client_uuid = :client and last_sequence >= :upTo""")
         .bind("upTo", upTo).bind("client", client).execute() == 1;
+  }
+
+  /** The client's floor: 0 if it has no queue yet. */
+  public long floor(UUID client) {
+    return jdbi.withHandle(h -> h.createQuery("select floor_sequence from queue_heads where client_uuid = :client")
+        .bind("client", client).mapTo(Long.class).findOne().orElse(0L));
   }
 
   // --- entries and bodies ---

@@ -84,6 +84,16 @@ public final class Queues {
 
   /** The first answer under the request's key, or empty once the key is claimed for this request. */
   private Optional<Enqueued> claim(Handle h, IdempotentRequest request, Instant now) {
+    return claimKey(h, request, now).map(Enqueued::replay);
+  }
+
+  /**
+   * Claims the request's idempotency key in the caller's transaction, for an operation that keeps
+   * its own answer ({@link #recordAnswer}): the first answer if the key was used for this request
+   * within {@link #IDEMPOTENCY_WINDOW}, empty once the key is this request's. The key with another
+   * request is IDEMPOTENCY_KEY_REUSED. Take it before any group or queue lock (the lock order).
+   */
+  public Optional<byte[]> claimKey(Handle h, IdempotentRequest request, Instant now) {
     return store.claimIdempotencyKey(h, request.sender(), request.key(), request.requestDigest(), now,
             now.minus(IDEMPOTENCY_WINDOW))
         .map(earlier -> {
@@ -91,8 +101,39 @@ public final class Queues {
             throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
                 "this idempotency key was used for a different request");
           }
-          return Enqueued.replay(earlier.answer());
+          return earlier.answer();
         });
+  }
+
+  /** Keeps the answer of the request that claimed its key with {@link #claimKey}, in the same transaction. */
+  public void recordAnswer(Handle h, IdempotentRequest request, byte[] answer) {
+    store.recordAnswer(h, request.sender(), request.key(), answer);
+  }
+
+  /**
+   * Queues several deliveries in the caller's transaction, each as {@link #enqueue} would (without
+   * their idempotency, which the caller handles). The heads of all recipients are locked first in
+   * one sorted statement, so deliveries to overlapping sets cannot deadlock. The caller must pass
+   * the result to {@link #signal} once the transaction has committed.
+   */
+  public List<Enqueued.Position> queueAll(Handle h, List<Delivery> deliveries, Instant now) {
+    if (deliveries.size() > 1) {
+      store.lockHeads(h, deliveries.stream().flatMap(d -> d.recipients().stream()).map(Recipient::client)
+          .distinct().toList());
+    }
+    List<Enqueued.Position> positions = new ArrayList<>();
+    for (Delivery delivery : deliveries) {
+      if (delivery.idempotency().isPresent()) {
+        throw new IllegalArgumentException("queueAll leaves idempotency to its caller");
+      }
+      positions.addAll(queue(h, delivery, now).positions());
+    }
+    return positions;
+  }
+
+  /** Tells the listeners of each position's client that its queue reaches that sequence; after commit. */
+  public void signal(List<Enqueued.Position> positions) {
+    signals.queued(positions);
   }
 
   private Enqueued queue(Handle h, Delivery delivery, Instant now) {
@@ -169,6 +210,12 @@ public final class Queues {
       store.releaseBodies(h, store.deleteUpTo(h, client, upToSequence));
       return null;
     });
+    signals.acked(client, upToSequence);
+  }
+
+  /** Every entry of {@code client} at or below this sequence number is gone (acknowledged or dropped). */
+  public long floor(UUID client) {
+    return store.floor(client);
   }
 
   /**

@@ -179,7 +179,7 @@ class GroupsTest {
     groups.create(GROUP, SUITE, "alice");
     groups.acceptProposal(GROUP, 0, id("ref"), id("proposal"), 0);
     assertThrows(IllegalStateException.class, () -> f.store.inTransaction(h -> {
-      Committed committed = groups.commit(h, GROUP, 0, List.of(new Add("bob")));
+      Committed committed = groups.commit(h, GROUP, 0, (before, accepted) -> List.of(new Add("bob")));
       assertEquals(1, committed.epoch());
       throw new IllegalStateException("the caller's own work failed");
     }));
@@ -188,7 +188,7 @@ class GroupsTest {
 
     Committed committed = f.store.inTransaction(h -> {
       assertTrue(groups.acceptedProposal(h, GROUP, id("ref")).isPresent());
-      return groups.commit(h, GROUP, 0, List.of(new Add("bob")));
+      return groups.commit(h, GROUP, 0, (before, accepted) -> List.of(new Add("bob")));
     });
     assertEquals(1, committed.epoch());
     assertUnchanged(1, map("alice", "bob"));

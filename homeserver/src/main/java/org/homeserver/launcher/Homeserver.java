@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.auth.AuthModule;
+import org.homeserver.delivery.DeliveryModule;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
@@ -50,7 +51,8 @@ public final class Homeserver implements AutoCloseable {
 
   /** The services this build has, in start order. */
   static final List<BuiltService> BUILT = List.of(
-      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress));
+      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress),
+      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
 
   /** How long running calls may take to finish at shutdown. */

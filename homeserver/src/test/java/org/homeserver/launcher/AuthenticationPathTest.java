@@ -24,8 +24,9 @@ import org.homeserver.api.auth.v1.ListClientsRequest;
 import org.homeserver.api.auth.v1.ListClientsResponse;
 import org.homeserver.api.auth.v1.RegisterUserRequest;
 import org.homeserver.api.common.v1.SignatureScheme;
-import org.homeserver.auth.ClientIdentity;
+
 import org.homeserver.launcher.TestHomeserver.TestClient;
+import org.homeserver.platform.ids.ClientIdentity;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

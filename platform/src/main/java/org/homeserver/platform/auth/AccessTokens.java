@@ -61,12 +61,11 @@ public final class AccessTokens {
       Principal principal;
       try {
         principal = new Principal(claims.getUserId(), UUID.fromString(claims.getUserUuid()), claims.getClientId(),
-            UUID.fromString(claims.getClientUuid()), claims.getTokenId(), expiresAt);
+            UUID.fromString(claims.getClientUuid()), claims.getTokenId(), issuedAt, expiresAt);
       } catch (IllegalArgumentException e) {
         throw invalid();
       }
-      if (revocations.isRevoked(principal.userUuid().toString(), issuedAt)
-          || revocations.isRevoked(principal.clientUuid().toString(), issuedAt)) {
+      if (principal.revokedIn(revocations)) {
         throw new ApiException(ErrorReason.TOKEN_REVOKED,
             "the access token was revoked (the client or user was deleted or suspended)");
       }

@@ -6,7 +6,7 @@ import java.util.UUID;
 
 /** The authenticated client of the current call, as its verified access token names it. */
 public record Principal(String userId, UUID userUuid, String clientId, UUID clientUuid, String tokenId,
-                        Instant expiresAt) {
+                        Instant issuedAt, Instant expiresAt) {
   static final Context.Key<Principal> CONTEXT_KEY = Context.key("principal");
 
   /** The principal of the current authenticated call. */
@@ -16,6 +16,14 @@ public record Principal(String userId, UUID userUuid, String clientId, UUID clie
       throw new IllegalStateException("no authenticated principal: is this RPC marked public by mistake?");
     }
     return principal;
+  }
+
+  /**
+   * Whether the token is revoked now: its user or client was deleted or suspended after it was
+   * issued. Checked at each call, and again by streams that outlive the check.
+   */
+  public boolean revokedIn(Revocations revocations) {
+    return revocations.isRevoked(userUuid.toString(), issuedAt) || revocations.isRevoked(clientUuid.toString(), issuedAt);
   }
 
   /** Runs code as {@code principal}; for handlers that continue on other threads, and tests. */

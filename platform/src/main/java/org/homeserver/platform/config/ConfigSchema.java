@@ -89,6 +89,9 @@ public final class ConfigSchema {
   public static final Setting<String> AUTH_ADDRESS = new Setting<>("services.auth.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as auth:7402",
       "Where to reach the auth service's internal API when it is not in this process.");
+  public static final Setting<String> DELIVERY_ADDRESS = new Setting<>("services.delivery.address", "",
+      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as delivery:7402",
+      "Where to reach the delivery service's internal API when it is not in this process.");
 
   public static final Setting<RegistrationMode> REGISTRATION = new Setting<>("auth.registration", "open",
       oneOf(RegistrationMode.class), words(RegistrationMode.class),
@@ -120,6 +123,16 @@ public final class ConfigSchema {
   public static final Setting<Integer> ARGON2_PARALLELISM = new Setting<>("auth.argon2.parallelism", "1",
       integer(1, 64), "an integer from 1 to 64", "Argon2id lanes.");
 
+  public static final Setting<Duration> QUEUE_RETENTION = new Setting<>("delivery.queue-retention", "30d",
+      duration(Duration.ofHours(1), Duration.ofDays(3650)), "a duration from 1h to 3650d",
+      "How long an unacknowledged queue entry is kept; older ones are dropped and the client gets a QueueGap event.");
+  public static final Setting<Integer> QUEUE_CAP = new Setting<>("delivery.queue-cap", "10000",
+      integer(10, 10_000_000), "an integer from 10 to 10000000",
+      "Entries one client's queue holds; beyond it the oldest are dropped and the client gets a QueueGap event.");
+  public static final Setting<Integer> APPLICATION_WINDOW = new Setting<>("delivery.application-epoch-window", "3",
+      integer(0, 1000), "an integer from 0 to 1000",
+      "How many epochs behind the current one a group still accepts application messages for.");
+
   public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
       oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
   public static final Setting<LogLevel> LOG_LEVEL = new Setting<>("logging.level", "info",
@@ -136,10 +149,11 @@ public final class ConfigSchema {
       METRICS_HOST, METRICS_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
-      AUTH_ADDRESS,
+      AUTH_ADDRESS, DELIVERY_ADDRESS,
       REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
       CHALLENGES, HANDLE_HOLD,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
+      QUEUE_RETENTION, QUEUE_CAP, APPLICATION_WINDOW,
       LOG_FORMAT, LOG_LEVEL);
 
   private ConfigSchema() {}

@@ -26,7 +26,9 @@ public record HomeserverConfig(
     Optional<String> redisUrl,
     String redisKeyPrefix,
     Optional<String> authAddress,
+    Optional<String> deliveryAddress,
     Auth auth,
+    Delivery delivery,
     LogFormat logFormat,
     LogLevel logLevel) {
 
@@ -46,6 +48,9 @@ public record HomeserverConfig(
                      int challengesPerMinute, Duration deletedHandleHold, int argon2MemoryKib,
                      int argon2Iterations, int argon2Parallelism) {}
 
+  /** The delivery service's settings. */
+  public record Delivery(Duration queueRetention, int queueCap, int applicationEpochWindow) {}
+
   static HomeserverConfig from(ConfigValues v) {
     return new HomeserverConfig(
         nonEmpty(v.get(DOMAIN_KEY)),
@@ -63,10 +68,12 @@ public record HomeserverConfig(
         nonEmpty(v.get(REDIS_URL_KEY)),
         v.get(REDIS_PREFIX),
         nonEmpty(v.get(AUTH_ADDRESS)),
+        nonEmpty(v.get(DELIVERY_ADDRESS)),
         new Auth(v.get(REGISTRATION), v.get(ACCESS_TOKEN_TTL), v.get(CREDENTIAL_VALIDITY),
             v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(CHALLENGES),
             v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
             v.get(ARGON2_PARALLELISM)),
+        new Delivery(v.get(QUEUE_RETENTION), v.get(QUEUE_CAP), v.get(APPLICATION_WINDOW)),
         v.get(LOG_FORMAT),
         v.get(LOG_LEVEL));
   }

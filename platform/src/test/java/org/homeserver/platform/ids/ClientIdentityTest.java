@@ -1,4 +1,4 @@
-package org.homeserver.auth;
+package org.homeserver.platform.ids;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.homeserver.auth;
+package org.homeserver.platform.ids;
 
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.homeserver.platform.ids.UserId;
 
 /**
  * Which client a credential speaks for: its user's domain and handle and the client's UUID, with the

@@ -1,4 +1,4 @@
-package org.homeserver.auth;
+package org.homeserver.platform.ids;
 
 /** A client certificate does not name a client in the homeserver's id forms; the message says how. */
 public final class CredentialParseException extends Exception {

@@ -1,0 +1,47 @@
+package org.homeserver.bench.load;
+
+import java.time.Duration;
+
+/**
+ * What one run does: {@code clients} clients in groups of {@code groupSize} (consecutive clients
+ * share a group), of which {@code senders} send, spread over the groups round-robin; messages of
+ * {@code messageBytes} of ciphertext; measured for {@code duration} after {@code warmup}.
+ */
+record Plan(Scenario scenario, int clients, int groupSize, int senders, int messageBytes, Pacing pacing,
+            Duration warmup, Duration duration, int connections) {
+  /** A message carries its send time in its first 8 bytes of ciphertext. */
+  static final int MIN_MESSAGE_BYTES = Long.BYTES;
+  /** Stays well inside the 1 MiB an MLSMessage may have, whatever the framing around it. */
+  static final int MAX_MESSAGE_BYTES = 1_000_000;
+
+  Plan {
+    require(clients >= 1, "--clients must be at least 1");
+    require(connections >= 1, "--connections must be at least 1");
+    require(messageBytes >= MIN_MESSAGE_BYTES && messageBytes <= MAX_MESSAGE_BYTES,
+        "--message-bytes must be from " + MIN_MESSAGE_BYTES + " to " + MAX_MESSAGE_BYTES);
+    if (scenario != Scenario.IDLE_LISTEN) {
+      require(groupSize >= 2, "--group-size must be at least 2");
+      require(clients % groupSize == 0, "--clients must be a multiple of --group-size");
+      require(senders >= 1 && senders <= clients, "--senders must be from 1 to --clients");
+      require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
+      if (pacing instanceof Pacing.Open(double rate)) {
+        require(rate > 0, "--rate must be positive");
+      }
+    }
+  }
+
+  int groups() {
+    return groupSize == 0 ? 0 : clients / groupSize;
+  }
+
+  /** Each message is queued for every member of its group but the sender. */
+  int recipientsPerMessage() {
+    return groupSize - 1;
+  }
+
+  private static void require(boolean condition, String problem) {
+    if (!condition) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+}

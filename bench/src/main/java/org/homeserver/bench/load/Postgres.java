@@ -1,0 +1,63 @@
+package org.homeserver.bench.load;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** The PostgreSQL server a run uses: the homeserver's scratch database and pgbench's both live on it. */
+record Postgres(String host, int port, String user, String password) {
+  /** The database every PostgreSQL has, from which scratch databases are created and dropped. */
+  private static final String MAINTENANCE_DATABASE = "postgres";
+
+  String jdbcUrl(String database) {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+  }
+
+  /** The server's version, e.g. {@code 15.20}. */
+  String version() throws SQLException {
+    return query("show server_version");
+  }
+
+  /** How many connections the server takes; pgbench cannot open more. */
+  int maxConnections() throws SQLException {
+    return Integer.parseInt(query("show max_connections"));
+  }
+
+  /** A new empty database named {@code name}, dropped when closed. */
+  ScratchDatabase createScratch(String name) throws SQLException {
+    execute(MAINTENANCE_DATABASE, "create database " + name);
+    return new ScratchDatabase(this, name);
+  }
+
+  void execute(String database, String sql) throws SQLException {
+    try (Connection c = connect(database); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private String query(String sql) throws SQLException {
+    try (Connection c = connect(MAINTENANCE_DATABASE); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getString(1);
+    }
+  }
+
+  private Connection connect(String database) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), user, password);
+  }
+
+  /** A database of one run; closing it drops it, with whatever connections still use it. */
+  record ScratchDatabase(Postgres server, String name) implements AutoCloseable {
+    String jdbcUrl() {
+      return server.jdbcUrl(name);
+    }
+
+    @Override
+    public void close() throws SQLException {
+      server.execute(MAINTENANCE_DATABASE, "drop database if exists " + name + " with (force)");
+    }
+  }
+}

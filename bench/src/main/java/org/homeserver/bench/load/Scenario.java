@@ -1,0 +1,36 @@
+package org.homeserver.bench.load;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** The runs the load generator knows, each with the sizes it uses unless told otherwise. */
+enum Scenario {
+  /** 1:1 chats: groups of two, every client sending to its partner. */
+  ONE_TO_ONE("one-to-one", 1_000, 2, 1_000),
+  /** One large group with a few senders; every message fans out to every other member. */
+  BIG_GROUP("big-group", 1_000, 1_000, 10),
+  /** Clients that only hold a Listen stream open: the server's heap per idle stream. */
+  IDLE_LISTEN("idle-listen", 10_000, 0, 0);
+
+  final String label;
+  final int defaultClients;
+  /** 0: no groups. */
+  final int defaultGroupSize;
+  final int defaultSenders;
+
+  Scenario(String label, int defaultClients, int defaultGroupSize, int defaultSenders) {
+    this.label = label;
+    this.defaultClients = defaultClients;
+    this.defaultGroupSize = defaultGroupSize;
+    this.defaultSenders = defaultSenders;
+  }
+
+  static Scenario named(String label) {
+    return Arrays.stream(values()).filter(s -> s.label.equals(label)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("unknown scenario " + label + "; one of " + labels()));
+  }
+
+  static String labels() {
+    return Arrays.stream(values()).map(s -> s.label).collect(Collectors.joining(", "));
+  }
+}

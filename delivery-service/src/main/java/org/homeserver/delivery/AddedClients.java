@@ -1,0 +1,128 @@
+package org.homeserver.delivery;
+
+import java.io.ByteArrayInputStream;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.keypackage.v1.KeyPackageRule;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.Credential;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.validation.InvalidKeyPackageException;
+import org.homeserver.mls.validation.KeyPackageValidator;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.CredentialParseException;
+
+/**
+ * Who a KeyPackage in an Add brings into a group, and whether it may: the KeyPackage validates for
+ * the group's cipher suite, its x509 credential names a registered client of this domain (the
+ * SubjectAlternativeName URIs the AS wrote), and its signature key is the one that client
+ * registered, so only that client can have signed it.
+ */
+public final class AddedClients {
+  /** The registered clients (the auth service's internal API). */
+  public interface Registry {
+    /** The client with this id, if it is registered. */
+    Optional<RegisteredClient> client(String clientId);
+
+    /** The clients of a user of this domain; none for an unknown user. */
+    List<RegisteredClient> clientsOf(String userId);
+  }
+
+  private final KeyPackageValidator validator;
+  private final Registry registry;
+  private final String domain;
+
+  public AddedClients(KeyPackageValidator validator, Registry registry, String domain) {
+    this.validator = validator;
+    this.registry = registry;
+    this.domain = domain;
+  }
+
+  /**
+   * The client id each KeyPackage names, after checking all of them; KEY_PACKAGE_INVALID (metadata
+   * {@code client_id} when known, {@code rule}, {@code detail}) or ADD_NOT_ALLOWED for the first
+   * that fails. Keyed by identity: the decoded KeyPackages the caller will look up again.
+   */
+  public Map<KeyPackage, String> admit(Iterable<KeyPackage> keyPackages, int groupSuite) {
+    Map<KeyPackage, String> admitted = new IdentityHashMap<>();
+    for (KeyPackage keyPackage : keyPackages) {
+      admitted.put(keyPackage, admit(keyPackage, groupSuite));
+    }
+    return admitted;
+  }
+
+  private String admit(KeyPackage keyPackage, int groupSuite) {
+    Optional<String> named = clientIdOf(keyPackage);
+    try {
+      CipherSuite suite = validator.validate(keyPackage);
+      if (suite.code() != groupSuite) {
+        throw invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CIPHER_SUITE_NOT_ALLOWED,
+            "the KeyPackage is for cipher suite " + suite.code() + ", the group uses " + groupSuite);
+      }
+    } catch (InvalidKeyPackageException e) {
+      throw invalid(named, ruleOf(e.rule()), e.detail());
+    }
+    String clientId = named.orElseThrow(() -> invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID,
+        "the credential is not an x509 certificate of this domain's AS naming a client"));
+    RegisteredClient client = registry.client(clientId).orElseThrow(() -> invalid(named,
+        KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID, "the credential names no registered client"));
+    if (!MessageDigest.isEqual(client.getSignaturePublicKey().toByteArray(), keyPackage.leafNode().signatureKey())) {
+      throw invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID,
+          "the signature key is not the one the client registered");
+    }
+    if (client.getSuspended()) {
+      throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "the client's user is suspended",
+          Map.of("client_id", clientId));
+    }
+    return clientId;
+  }
+
+  /**
+   * The client a KeyPackage's credential names, read from its leaf certificate without other checks;
+   * for KeyPackages already admitted (proposals accepted earlier in the epoch).
+   */
+  public Optional<String> clientIdOf(KeyPackage keyPackage) {
+    if (!(keyPackage.leafNode().credential() instanceof Credential.X509(var chain)) || chain.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(chain.getFirst()));
+      return Optional.of(ClientIdentity.identify(leaf, domain).clientId());
+    } catch (CertificateException | CredentialParseException | ClassCastException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static ApiException invalid(Optional<String> clientId, KeyPackageRule rule, String detail) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    clientId.ifPresent(id -> metadata.put("client_id", id));
+    metadata.put("rule", rule.name());
+    metadata.put("detail", detail);
+    return new ApiException(ErrorReason.KEY_PACKAGE_INVALID, "an added KeyPackage is invalid: " + detail, metadata);
+  }
+
+  /** The API's name (keypackage.proto KeyPackageRule) of a broken validation rule. */
+  static KeyPackageRule ruleOf(org.homeserver.mls.validation.KeyPackageRule rule) {
+    return switch (rule) {
+      case VERSION -> KeyPackageRule.KEY_PACKAGE_RULE_VERSION_UNSUPPORTED;
+      case CIPHER_SUITE -> KeyPackageRule.KEY_PACKAGE_RULE_CIPHER_SUITE_NOT_ALLOWED;
+      case LEAF_NODE_SOURCE -> KeyPackageRule.KEY_PACKAGE_RULE_LEAF_NODE_SOURCE_INVALID;
+      case LIFETIME -> KeyPackageRule.KEY_PACKAGE_RULE_LIFETIME_INVALID;
+      case INIT_KEY_REUSED -> KeyPackageRule.KEY_PACKAGE_RULE_INIT_KEY_REUSED;
+      case HPKE_KEY -> KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED;
+      case CAPABILITIES -> KeyPackageRule.KEY_PACKAGE_RULE_CAPABILITIES_INVALID;
+      case SIGNATURE_KEY, LEAF_NODE_SIGNATURE, SIGNATURE -> KeyPackageRule.KEY_PACKAGE_RULE_SIGNATURE_INVALID;
+    };
+  }
+}

@@ -1,0 +1,152 @@
+package org.homeserver.delivery;
+
+import io.grpc.BindableService;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Gauge;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.auth.v1.GetClientRequest;
+import org.homeserver.api.auth.v1.ListUserClientsRequest;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.validation.KeyPackageValidator;
+import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.ServiceModule;
+
+/** The composition root of the delivery service: builds it from the process's context. */
+public final class DeliveryModule implements ServiceModule {
+  public static final String NAME = "delivery";
+  /** A commit bundle is at most 4 MiB (delivery.proto); the request framing around it is small. */
+  private static final long MAX_REQUEST_BYTES = Messages.MAX_BUNDLE_BYTES + 64 * 1024;
+  /** How often the retention pass runs. */
+  private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
+  /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
+  private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
+  /** Calls to the auth service's internal API give up after this long. */
+  private static final Duration AUTH_DEADLINE = Duration.ofSeconds(10);
+
+  private final ServiceDatabase database;
+  private final RetentionJob retention;
+  private final ListenStreams listeners;
+  private final List<BindableService> client;
+  private final List<BindableService> internal;
+
+  private DeliveryModule(ServiceDatabase database, RetentionJob retention, ListenStreams listeners,
+      List<BindableService> client, List<BindableService> internal) {
+    this.database = database;
+    this.retention = retention;
+    this.listeners = listeners;
+    this.client = client;
+    this.internal = internal;
+  }
+
+  /** Migrates the delivery schema and builds the services. */
+  public static DeliveryModule start(ServiceContext context) {
+    HomeserverConfig.Delivery settings = context.config().delivery();
+    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    try {
+      var jdbi = database.jdbi();
+      QueueSignals signals = new QueueSignals(context.signals());
+      Queues queues = new Queues(new QueueStore(jdbi), signals, context.clock(),
+          new QueueLimits(settings.queueRetention(), settings.queueCap()));
+      Groups groups = new Groups(new GroupStore(jdbi), context.clock());
+      AddedClients.Registry registry = new AuthRegistry(
+          AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")));
+      LocalClients local = new LocalClients(context.domain());
+      AddedClients added = new AddedClients(new KeyPackageValidator(EnumSet.allOf(CipherSuite.class),
+          LIFETIME_TOLERANCE, context.clock()), registry, context.domain());
+      Messages messages = new Messages(jdbi, groups, queues, added, settings.applicationEpochWindow(), local,
+          context.clock());
+      ListenStreams listeners = new ListenStreams(queues, signals, context.signals(), context.revocations(),
+          context.clock());
+      Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
+          .description("Live Listen streams in this process").register(context.meters());
+      HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, local, context.clock());
+      GroupEvents events = new GroupEvents(queues, groups, registry, local);
+      return new DeliveryModule(database, RetentionJob.start(queues, RETENTION_INTERVAL), listeners,
+          List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)),
+          List.of(new DeliveryInternalGrpcService(events)));
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public List<BindableService> clientServices() {
+    return client;
+  }
+
+  @Override
+  public Set<String> publicMethods() {
+    return Set.of();
+  }
+
+  @Override
+  public long maxRequestBytes() {
+    return MAX_REQUEST_BYTES;
+  }
+
+  @Override
+  public List<BindableService> internalServices() {
+    return internal;
+  }
+
+  @Override
+  public List<BindableService> adminServices() {
+    return List.of();
+  }
+
+  @Override
+  public void close() {
+    listeners.close();
+    retention.close();
+    database.close();
+  }
+
+  /** The registered clients, from the auth service's internal API. */
+  private record AuthRegistry(AuthInternalServiceGrpc.AuthInternalServiceBlockingStub auth)
+      implements AddedClients.Registry {
+    @Override
+    public Optional<RegisteredClient> client(String clientId) {
+      try {
+        return Optional.of(stub().getClient(GetClientRequest.newBuilder().setClientId(clientId).build()).getClient());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          return Optional.empty();
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public List<RegisteredClient> clientsOf(String userId) {
+      try {
+        return stub().listUserClients(ListUserClientsRequest.newBuilder().setUserId(userId).build()).getClientsList();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          return List.of();
+        }
+        throw e;
+      }
+    }
+
+    private AuthInternalServiceGrpc.AuthInternalServiceBlockingStub stub() {
+      return auth.withDeadlineAfter(AUTH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+}

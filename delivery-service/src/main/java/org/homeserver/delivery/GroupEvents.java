@@ -1,0 +1,82 @@
+package org.homeserver.delivery;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.delivery.v1.DeliverEventRequest;
+import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
+import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.ClientIdentity;
+
+/**
+ * What the other services ask of the delivery service (delivery_internal.proto): server events for
+ * users and clients, and the peers a user shares groups with.
+ */
+public final class GroupEvents {
+  /** DeliverEventRequest names at most this many users, and as many clients. */
+  public static final int MAX_NAMED = 10_000;
+  /** Idempotency keys of DeliverEvent are scoped to the calling services, as if they were one sender. */
+  static final UUID SERVICES = UUID.nameUUIDFromBytes("homeserver internal services".getBytes());
+
+  private final Queues queues;
+  private final Groups groups;
+  private final AddedClients.Registry registry;
+  private final LocalClients local;
+
+  public GroupEvents(Queues queues, Groups groups, AddedClients.Registry registry, LocalClients local) {
+    this.queues = queues;
+    this.groups = groups;
+    this.registry = registry;
+    this.local = local;
+  }
+
+  /** Queues the event for every client of the users and for the clients named, except the excluded. */
+  public void deliver(DeliverEventRequest request) {
+    if (request.getIdempotencyKey().isEmpty()) {
+      throw ApiException.invalidField("idempotency_key", "DeliverEvent requires an idempotency key");
+    }
+    ServerEvent event = request.getEvent();
+    if (event.getEventCase() == ServerEvent.EventCase.EVENT_NOT_SET
+        || event.getEventCase() == ServerEvent.EventCase.QUEUE_GAP) {
+      throw ApiException.invalidField("event", "set an event other than QueueGap, which only the queues send");
+    }
+    if (request.getUserIdsCount() > MAX_NAMED || request.getClientIdsCount() > MAX_NAMED) {
+      throw ApiException.invalid("at most " + MAX_NAMED + " users and " + MAX_NAMED + " clients");
+    }
+    Set<String> clients = new LinkedHashSet<>();
+    for (String userId : request.getUserIdsList()) {
+      registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
+    }
+    clients.addAll(request.getClientIdsList());
+    request.getExcludeClientIdsList().forEach(clients::remove);
+    List<Recipient> recipients = clients.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of).toList();
+    if (recipients.isEmpty()) {
+      return;
+    }
+    queues.enqueue(new Delivery(new QueueContent.Event(event), recipients,
+        Optional.of(new IdempotentRequest(SERVICES, request.getIdempotencyKey(), Messages.digest(request)))));
+  }
+
+  /** The users and clients other than {@code userId}'s own that share a group with one of its clients. */
+  public ListGroupPeersResponse peers(String userId) {
+    List<String> own = registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).toList();
+    if (own.isEmpty()) {
+      return ListGroupPeersResponse.getDefaultInstance();
+    }
+    Set<String> users = new TreeSet<>();
+    Set<String> clients = new TreeSet<>();
+    for (String peer : groups.peersOf(own)) {
+      Optional<String> peerUser = ClientIdentity.parseClientId(peer).map(ClientIdentity::userId);
+      if (peerUser.isPresent() && !peerUser.get().equals(userId)) {
+        users.add(peerUser.get());
+        clients.add(peer);
+      }
+    }
+    return ListGroupPeersResponse.newBuilder().addAllUserIds(users).addAllClientIds(clients).build();
+  }
+}

@@ -1,0 +1,163 @@
+package org.homeserver.delivery;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.CreateGroupRequest;
+import org.homeserver.api.delivery.v1.CreateGroupResponse;
+import org.homeserver.api.delivery.v1.GetGroupInfoResponse;
+import org.homeserver.api.delivery.v1.GroupDeleted;
+import org.homeserver.api.delivery.v1.GroupMember;
+import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.api.notifier.v1.NotificationPolicy;
+import org.homeserver.delivery.Groups.Group;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.GroupInfo;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.grpc.Protos;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The group operations besides Send (delivery.proto): creation with the caller at leaf 0, deletion
+ * by a member with a GroupDeleted event to the others, reading the group and its GroupInfo, and a
+ * member's notification policy for it.
+ */
+public final class HostedGroups {
+  /** A GroupInfo given to CreateGroup is at most this large. */
+  public static final int MAX_GROUP_INFO_BYTES = 1024 * 1024;
+
+  private final Jdbi jdbi;
+  private final Groups groups;
+  private final Queues queues;
+  private final AddedClients.Registry registry;
+  private final LocalClients local;
+  private final Clock clock;
+
+  public HostedGroups(Jdbi jdbi, Groups groups, Queues queues, AddedClients.Registry registry, LocalClients local,
+      Clock clock) {
+    this.jdbi = jdbi;
+    this.groups = groups;
+    this.queues = queues;
+    this.registry = registry;
+    this.local = local;
+    this.clock = clock;
+  }
+
+  /** Creates the group hosted here at epoch 0 with the caller at leaf 0; see delivery.proto CreateGroup. */
+  public CreateGroupResponse create(Principal caller, CreateGroupRequest request) {
+    byte[] groupId = request.getGroupId().toByteArray();
+    CipherSuite suite = CipherSuite.fromCode(request.getCipherSuite()).orElseThrow(() -> ApiException.invalidField(
+        "cipher_suite", "cipher suite " + request.getCipherSuite() + " is not one RFC 9420 defines"));
+    var client = registry.client(caller.clientId()).orElseThrow(() -> new IllegalStateException(
+        "the authenticated client " + caller.clientId() + " is not registered"));
+    if (suite.signatureScheme().code() != client.getSignatureScheme().getNumber()) {
+      throw ApiException.invalidField("cipher_suite", suite + " signs with " + suite.signatureScheme()
+          + ", but this client's key is " + client.getSignatureScheme());
+    }
+    byte[] groupInfo = request.getGroupInfo().toByteArray();
+    if (groupInfo.length > MAX_GROUP_INFO_BYTES) {
+      throw ApiException.invalidField("group_info", "a GroupInfo is at most " + MAX_GROUP_INFO_BYTES + " bytes");
+    }
+    if (groupInfo.length > 0) {
+      GroupInfo info = Messages.decodeGroupInfo("group_info.", groupInfo);
+      if (!Arrays.equals(info.groupContext().groupId(), groupId) || info.groupContext().epoch() != 0) {
+        throw ApiException.invalidField("group_info", "the GroupInfo is not for this group at epoch 0");
+      }
+    }
+    Optional<IdempotentRequest> idempotency = request.getIdempotencyKey().isEmpty() ? Optional.empty()
+        : Optional.of(new IdempotentRequest(caller.clientUuid(), request.getIdempotencyKey(), Messages.digest(request)));
+    Instant now = clock.instant();
+    return jdbi.inTransaction(h -> {
+      Optional<byte[]> earlier = idempotency.flatMap(r -> queues.claimKey(h, r, now));
+      if (earlier.isPresent()) {
+        return parse(earlier.get());
+      }
+      Group group = groups.create(h, groupId, suite.code(), caller.clientId());
+      if (groupInfo.length > 0) {
+        groups.setGroupInfo(h, groupId, groupInfo);
+      }
+      CreateGroupResponse response = CreateGroupResponse.newBuilder().setGroup(toProto(group)).build();
+      idempotency.ifPresent(r -> queues.recordAnswer(h, r, response.toByteArray()));
+      return response;
+    });
+  }
+
+  /** Deletes the group, by a member; the other members get a GroupDeleted event. */
+  public void delete(Principal caller, byte[] groupId) {
+    Instant now = clock.instant();
+    List<Enqueued.Position> positions = jdbi.inTransaction(h -> {
+      Group group = groups.delete(h, groupId);
+      if (group.members().leafOf(caller.clientId()).isEmpty()) {
+        throw Groups.notAMember();
+      }
+      List<Recipient> others = group.members().members().stream()
+          .filter(m -> !m.clientId().equals(caller.clientId()))
+          .flatMap(m -> local.queueOf(m.clientId()).stream())
+          .map(Recipient::of)
+          .toList();
+      if (others.isEmpty()) {
+        return List.<Enqueued.Position>of();
+      }
+      ServerEvent event = ServerEvent.newBuilder().setGroupDeleted(GroupDeleted.newBuilder()
+          .setGroupId(ByteString.copyFrom(groupId)).setDeletedByClientId(caller.clientId())).build();
+      return queues.queueAll(h, List.of(Delivery.of(new QueueContent.Event(event), others)), now);
+    });
+    queues.signal(positions);
+  }
+
+  /** The group as its hub knows it, for a member. */
+  public org.homeserver.api.delivery.v1.Group get(Principal caller, byte[] groupId) {
+    Group group = groups.group(groupId);
+    if (group.members().leafOf(caller.clientId()).isEmpty()) {
+      throw Groups.notAMember();
+    }
+    return toProto(group);
+  }
+
+  /**
+   * The GroupInfo of the current epoch, for a member or a client that may join by external commit
+   * (one whose user already has a client in the group).
+   */
+  public GetGroupInfoResponse groupInfo(Principal caller, byte[] groupId) {
+    Group group = groups.group(groupId);
+    if (!LocalClients.hasClientOf(group.members(), caller.userId())) {
+      throw new ApiException(ErrorReason.PERMISSION_DENIED, "only members and clients of their users read the GroupInfo");
+    }
+    byte[] info = groups.groupInfo(groupId).orElseThrow(() -> new ApiException(ErrorReason.GROUP_INFO_UNAVAILABLE,
+        "no GroupInfo was supplied for epoch " + group.epoch()));
+    return GetGroupInfoResponse.newBuilder().setGroupInfo(ByteString.copyFrom(info)).setEpoch(group.epoch()).build();
+  }
+
+  /** Sets or (with an unset policy) clears the caller's policy for the group; returns what is stored. */
+  public Optional<NotificationPolicy> setPolicy(Principal caller, byte[] groupId, Optional<NotificationPolicy> policy) {
+    groups.setPolicy(groupId, caller.clientId(), policy.map(NotificationPolicy::toByteArray).orElse(null));
+    return policy;
+  }
+
+  private org.homeserver.api.delivery.v1.Group toProto(Group group) {
+    var proto = org.homeserver.api.delivery.v1.Group.newBuilder()
+        .setGroupId(ByteString.copyFrom(group.groupId()))
+        .setCipherSuite(group.cipherSuite())
+        .setEpoch(group.epoch())
+        .setHubDomain(local.domain())
+        .setCreatedAt(Protos.timestamp(group.createdAt()));
+    for (MemberMap.Member member : group.members().members()) {
+      proto.addMembers(GroupMember.newBuilder().setLeafIndex((int) member.leafIndex()).setClientId(member.clientId()));
+    }
+    return proto.build();
+  }
+
+  private static CreateGroupResponse parse(byte[] answer) {
+    try {
+      return CreateGroupResponse.parseFrom(answer);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored CreateGroup answer does not parse", e);
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package org.homeserver.delivery;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.KeepAlive;
+import org.homeserver.api.delivery.v1.ListenRequest;
+import org.homeserver.api.delivery.v1.ListenResponse;
+import org.homeserver.api.delivery.v1.QueueEmpty;
+import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.auth.Revocations;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.grpc.ErrorStatus;
+import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.signal.Signals;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live Listen streams of this process (delivery.proto Listen). A stream holds no thread while
+ * idle: queue signals, acks, flow-control readiness and a periodic tick each schedule a short drain
+ * on a virtual thread, and one drain at a time per stream writes to it. Takeover works across
+ * processes: a new stream announces itself on {@code listen.<client uuid>} and any other stream of
+ * that client, wherever it runs, ends with LISTEN_TAKEN_OVER.
+ */
+public final class ListenStreams implements AutoCloseable {
+  public static final int DEFAULT_MAX_UNACKED = 100;
+  public static final int MAX_MAX_UNACKED = 1000;
+  public static final int DEFAULT_KEEP_ALIVE_SECONDS = 25;
+  public static final int MIN_KEEP_ALIVE_SECONDS = 5;
+  public static final int MAX_KEEP_ALIVE_SECONDS = 300;
+  /** How often a stream checks its keep-alive, its token and (while it waits for acks) its queue's floor. */
+  static final Duration TICK = Duration.ofSeconds(1);
+
+  private static final Logger log = LoggerFactory.getLogger(ListenStreams.class);
+
+  private final Queues queues;
+  private final QueueSignals queueSignals;
+  private final Signals signals;
+  private final Revocations revocations;
+  private final Clock clock;
+  private final ExecutorService drains = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService ticks =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("listen-ticks").daemon().factory());
+  private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+
+  public ListenStreams(Queues queues, QueueSignals queueSignals, Signals signals, Revocations revocations,
+      Clock clock) {
+    this.queues = queues;
+    this.queueSignals = queueSignals;
+    this.signals = signals;
+    this.revocations = revocations;
+    this.clock = clock;
+  }
+
+  /** The live streams in this process. */
+  public int count() {
+    return open.size();
+  }
+
+  /** Starts a stream for {@code caller}; INVALID_ARGUMENT for limits out of range. */
+  public void listen(Principal caller, ListenRequest request, ServerCallStreamObserver<ListenResponse> observer) {
+    int maxUnacked = request.getMaxUnacked() == 0 ? DEFAULT_MAX_UNACKED : request.getMaxUnacked();
+    if (maxUnacked < 1 || maxUnacked > MAX_MAX_UNACKED) {
+      throw ApiException.invalidField("max_unacked", "max_unacked is 1 to " + MAX_MAX_UNACKED + " (0 means "
+          + DEFAULT_MAX_UNACKED + ")");
+    }
+    int keepAlive = request.getKeepAliveSeconds() == 0 ? DEFAULT_KEEP_ALIVE_SECONDS : request.getKeepAliveSeconds();
+    if (keepAlive < MIN_KEEP_ALIVE_SECONDS || keepAlive > MAX_KEEP_ALIVE_SECONDS) {
+      throw ApiException.invalidField("keep_alive_seconds", "keep_alive_seconds is " + MIN_KEEP_ALIVE_SECONDS
+          + " to " + MAX_KEEP_ALIVE_SECONDS + " (0 means " + DEFAULT_KEEP_ALIVE_SECONDS + ")");
+    }
+    if (request.getAfterSequence() < 0) {
+      throw ApiException.invalidField("after_sequence", "after_sequence is beyond any queue");
+    }
+    Stream stream = new Stream(caller, request.getAfterSequence(), maxUnacked, Duration.ofSeconds(keepAlive),
+        observer);
+    stream.start();
+  }
+
+  /** Ends every stream with UNAVAILABLE (the server is shutting down; clients reconnect with backoff). */
+  @Override
+  public void close() {
+    for (Stream stream : open) {
+      stream.end(Status.UNAVAILABLE.withDescription("the server is shutting down; reconnect with backoff")
+          .asRuntimeException());
+    }
+    ticks.shutdownNow();
+    drains.shutdown();
+    try {
+      drains.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static String takeoverChannel(UUID client) {
+    return "listen." + client;
+  }
+
+  /** One Listen call. Its fields other than the wake-up flags are touched only inside {@link #drain()}. */
+  private final class Stream {
+    private final Principal caller;
+    private final int maxUnacked;
+    private final Duration keepAlive;
+    private final ServerCallStreamObserver<ListenResponse> observer;
+    private final String id = UUID.randomUUID().toString();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
+    private volatile long ackedUpTo;
+    private volatile RuntimeException ending;
+    private long lastSent;
+    private boolean backlogDone;
+    private boolean closed;
+    private Instant lastWrite;
+    private Signals.Subscription queueSubscription;
+    private Signals.Subscription takeoverSubscription;
+    private ScheduledFuture<?> tick;
+
+    Stream(Principal caller, long afterSequence, int maxUnacked, Duration keepAlive,
+        ServerCallStreamObserver<ListenResponse> observer) {
+      this.caller = caller;
+      this.lastSent = afterSequence;
+      this.maxUnacked = maxUnacked;
+      this.keepAlive = keepAlive;
+      this.observer = observer;
+    }
+
+    void start() {
+      lastWrite = clock.instant();
+      observer.setOnCancelHandler(() -> end(null));
+      observer.setOnReadyHandler(this::wake);
+      UUID client = caller.clientUuid();
+      // Subscribe before the first read, so nothing queued after the read goes unsignalled; announce
+      // this stream after subscribing, so a later one's announcement reaches it.
+      takeoverSubscription = signals.subscribe(takeoverChannel(client), message -> {
+        if (!new String(message, StandardCharsets.US_ASCII).equals(id)) {
+          end(new ApiException(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
+        }
+      });
+      queueSubscription = queueSignals.subscribe(client, queued -> wake(), acked -> {
+        ackedUpTo = Math.max(ackedUpTo, acked);
+        wake();
+      });
+      open.add(this);
+      signals.publish(takeoverChannel(client), id.getBytes(StandardCharsets.US_ASCII));
+      ackedUpTo = queues.floor(client);
+      tick = ticks.scheduleWithFixedDelay(this::wake, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+      wake();
+    }
+
+    /** Ends the stream with {@code error} (null: the client cancelled) at the next drain. */
+    void end(RuntimeException error) {
+      if (ending == null) {
+        ending = error == null ? Status.CANCELLED.asRuntimeException() : error;
+      }
+      wake();
+    }
+
+    void wake() {
+      if (pending.getAndIncrement() == 0) {
+        try {
+          drains.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+          pending.set(0);
+        }
+      }
+    }
+
+    private void drain() {
+      int wakeUps = pending.get();
+      while (true) {
+        try {
+          step();
+        } catch (RuntimeException e) {
+          log.warn("Listen stream of client {} failed", caller.clientId(), e);
+          ending = ending == null ? Status.UNAVAILABLE.withDescription("the stream failed; reconnect").asRuntimeException()
+              : ending;
+          finish();
+        }
+        wakeUps = pending.addAndGet(-wakeUps);
+        if (wakeUps == 0) {
+          return;
+        }
+      }
+    }
+
+    private void step() {
+      if (closed) {
+        return;
+      }
+      Instant now = clock.instant();
+      if (ending == null && !now.isBefore(caller.expiresAt())) {
+        ending = new ApiException(ErrorReason.TOKEN_EXPIRED, "the access token expired; reconnect with a fresh one");
+      }
+      if (ending == null && caller.revokedIn(revocations)) {
+        ending = new ApiException(ErrorReason.TOKEN_REVOKED, "the client or its user was deleted or suspended");
+      }
+      if (ending != null) {
+        finish();
+        return;
+      }
+      if (inFlight.size() >= maxUnacked) {
+        // An ack signal can be missed (it is only a signal); the floor in PostgreSQL is the truth.
+        ackedUpTo = Math.max(ackedUpTo, queues.floor(caller.clientUuid()));
+      }
+      while (!inFlight.isEmpty() && inFlight.peekFirst() <= ackedUpTo) {
+        inFlight.pollFirst();
+      }
+      sendEntries(now);
+      if (!Duration.between(lastWrite, now).minus(keepAlive).isNegative() && observer.isReady()) {
+        write(ListenResponse.newBuilder().setKeepAlive(KeepAlive.newBuilder().setServerTime(Protos.timestamp(now)))
+            .build(), now);
+      }
+    }
+
+    private void sendEntries(Instant now) {
+      while (observer.isReady() && inFlight.size() < maxUnacked) {
+        int room = Math.min(maxUnacked - inFlight.size(), Queues.MAX_FETCH);
+        QueuePage page = queues.fetch(caller.clientUuid(), lastSent, room);
+        for (QueueEntry entry : page.entries()) {
+          write(ListenResponse.newBuilder().setEntry(entry).build(), now);
+          lastSent = entry.getSequence();
+          inFlight.addLast(lastSent);
+        }
+        if (!page.hasMore() && page.entries().size() < room) {
+          if (!backlogDone) {
+            backlogDone = true;
+            write(ListenResponse.newBuilder().setQueueEmpty(QueueEmpty.newBuilder().setLastSequence(lastSent)).build(),
+                now);
+          }
+          return;
+        }
+      }
+    }
+
+    private void write(ListenResponse response, Instant now) {
+      observer.onNext(response);
+      lastWrite = now;
+    }
+
+    private void finish() {
+      closed = true;
+      open.remove(this);
+      if (tick != null) {
+        tick.cancel(false);
+      }
+      if (queueSubscription != null) {
+        queueSubscription.close();
+      }
+      if (takeoverSubscription != null) {
+        takeoverSubscription.close();
+      }
+      if (observer.isCancelled()) {
+        return;
+      }
+      try {
+        observer.onError(ending instanceof ApiException api ? ErrorStatus.toStatus(api) : ending);
+      } catch (RuntimeException alreadyClosed) {
+        // The call ended meanwhile; nothing to tell.
+      }
+    }
+  }
+}

@@ -1,0 +1,480 @@
+package org.homeserver.delivery;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.GroupMessage;
+import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.api.delivery.v1.WelcomeMessage;
+import org.homeserver.api.notifier.v1.NotificationPolicy;
+import org.homeserver.delivery.Groups.Committed;
+import org.homeserver.delivery.Groups.Group;
+import org.homeserver.mls.codec.MlsDecodeException;
+import org.homeserver.mls.codec.MlsReader;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.crypto.HashReferences;
+import org.homeserver.mls.message.Commit;
+import org.homeserver.mls.message.ContentType;
+import org.homeserver.mls.message.FramedContent;
+import org.homeserver.mls.message.GroupInfo;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.MlsMessage;
+import org.homeserver.mls.message.PrivateMessage;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.mls.message.PublicMessage;
+import org.homeserver.mls.message.Sender;
+import org.homeserver.mls.message.Welcome;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.grpc.Protos;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The Send path of hosted groups (delivery.proto, WHAT A GROUP ACCEPTS): the bytes are decoded with
+ * the {@code mls} codec and checked, then in one transaction the group is locked, the message
+ * accepted against its epoch and member map, and queued for every other member; the queues are
+ * signalled after the commit. A refusal changes nothing. Lock order: {@code V3__message_path.sql}.
+ */
+public final class Messages {
+  /** One MLSMessage, or the commit of a bundle, is at most this large (delivery.proto). */
+  public static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+  /** A whole commit bundle is at most this large. */
+  public static final int MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+  private final Jdbi jdbi;
+  private final Groups groups;
+  private final Queues queues;
+  private final AddedClients addedClients;
+  private final int applicationWindow;
+  private final LocalClients local;
+  private final Clock clock;
+
+  /**
+   * @param applicationWindow how many epochs behind the current one application messages are still
+   *                          accepted for
+   */
+  public Messages(Jdbi jdbi, Groups groups, Queues queues, AddedClients addedClients, int applicationWindow,
+      LocalClients local, Clock clock) {
+    this.jdbi = jdbi;
+    this.groups = groups;
+    this.queues = queues;
+    this.addedClients = addedClients;
+    this.applicationWindow = applicationWindow;
+    this.local = local;
+    this.clock = clock;
+  }
+
+  /** What a Send carries, decoded and checked for its wire format. */
+  private sealed interface Parsed {
+    byte[] groupId();
+
+    long epoch();
+  }
+
+  private record Application(PrivateMessage message, byte[] bytes) implements Parsed {
+    public byte[] groupId() {
+      return message.groupId();
+    }
+
+    public long epoch() {
+      return message.epoch();
+    }
+  }
+
+  private record ProposalMessage(PublicMessage message, Proposal proposal, byte[] bytes) implements Parsed {
+    public byte[] groupId() {
+      return message.content().groupId();
+    }
+
+    public long epoch() {
+      return message.content().epoch();
+    }
+  }
+
+  private record CommitMessage(PublicMessage message, Commit commit, byte[] bytes, Optional<Welcome> welcome,
+                               byte[] welcomeBytes, Optional<GroupInfo> groupInfo, byte[] groupInfoBytes)
+      implements Parsed {
+    public byte[] groupId() {
+      return message.content().groupId();
+    }
+
+    public long epoch() {
+      return message.content().epoch();
+    }
+  }
+
+  /** The answer and the queue positions to signal once the transaction has committed. */
+  private record Outcome(SendResponse response, List<Enqueued.Position> positions) {}
+
+  /**
+   * Sends one MLS message or commit bundle for {@code caller}; see delivery.proto Send for every
+   * refusal. A retry under the same idempotency key returns the first answer and queues nothing.
+   */
+  public SendResponse send(Principal caller, SendRequest request) {
+    if (request.getIdempotencyKey().isEmpty()) {
+      throw ApiException.invalidField("idempotency_key", "Send requires an idempotency key");
+    }
+    Parsed parsed = parse(request);
+    IdempotentRequest idempotency = new IdempotentRequest(caller.clientUuid(), request.getIdempotencyKey(),
+        digest(request));
+    // Everything that needs no lock happens first: which group, whether the caller may send to it at
+    // all, and the checks of added KeyPackages (signatures, the auth service). The transaction checks
+    // membership again under the lock.
+    Group current = groups.group(parsed.groupId());
+    Map<KeyPackage, String> admitted = switch (parsed) {
+      case ProposalMessage p when p.proposal() instanceof Proposal.Add(KeyPackage kp) -> {
+        requireSenderLeaf(current, p.message().content().sender(), caller);
+        yield addedClients.admit(List.of(kp), current.cipherSuite());
+      }
+      case CommitMessage c when c.message().content().sender() instanceof Sender.Member -> {
+        requireSenderLeaf(current, c.message().content().sender(), caller);
+        yield addedClients.admit(addsByValue(c.commit()), current.cipherSuite());
+      }
+      default -> Map.of();
+    };
+    Instant now = clock.instant();
+    Outcome outcome = jdbi.inTransaction(h -> {
+      Optional<byte[]> earlier = queues.claimKey(h, idempotency, now);
+      if (earlier.isPresent()) {
+        return new Outcome(replay(earlier.get()), List.of());
+      }
+      Outcome accepted = switch (parsed) {
+        case Application a -> application(h, caller, a, now);
+        case ProposalMessage p -> proposal(h, caller, p, now);
+        case CommitMessage c -> commit(h, caller, c, suiteOf(current), admitted, now);
+      };
+      queues.recordAnswer(h, idempotency, accepted.response().toByteArray());
+      return accepted;
+    });
+    queues.signal(outcome.positions());
+    return outcome.response();
+  }
+
+  private Outcome application(Handle h, Principal caller, Application a, Instant now) {
+    Group group = groups.lockForMessage(h, a.groupId());
+    requireMember(group, caller);
+    long oldest = Math.max(0, group.epoch() - applicationWindow);
+    if (a.epoch() < oldest || a.epoch() > group.epoch()) {
+      throw wrongEpoch(group.epoch(), "application messages are accepted for epochs " + oldest + " to "
+          + group.epoch() + ", not " + a.epoch());
+    }
+    return fanOut(h, group, caller, a.bytes(), a.epoch(), group.epoch(), now);
+  }
+
+  private Outcome proposal(Handle h, Principal caller, ProposalMessage p, Instant now) {
+    Group group = groups.lockForMessage(h, p.groupId());
+    long senderLeaf = requireSenderLeaf(group, p.message().content().sender(), caller);
+    if (p.epoch() != group.epoch()) {
+      throw wrongEpoch(group.epoch(), "the group is at epoch " + group.epoch() + ", not " + p.epoch());
+    }
+    if (p.proposal() instanceof Proposal.ExternalInit) {
+      throw malformedProposalList("ExternalInit belongs only in an external commit");
+    }
+    CipherSuite suite = suiteOf(group);
+    byte[] ref = HashReferences.proposalRef(suite, p.message().authenticatedContent());
+    groups.acceptProposal(h, p.groupId(), p.epoch(), ref, p.proposal().toBytes(), senderLeaf);
+    return fanOut(h, group, caller, p.bytes(), p.epoch(), group.epoch(), now);
+  }
+
+  private Outcome commit(Handle h, Principal caller, CommitMessage c, CipherSuite suite,
+      Map<KeyPackage, String> admitted, Instant now) {
+    List<KeyPackage> added = new ArrayList<>();
+    CommitChanges changes = new CommitChanges(keyPackage -> {
+      added.add(keyPackage);
+      // By value: admitted before the transaction. By reference: admitted when the proposal was.
+      return Optional.ofNullable(admitted.get(keyPackage)).or(() -> addedClients.clientIdOf(keyPackage))
+          .orElseThrow(() -> new IllegalStateException("an added KeyPackage was not admitted"));
+    });
+    Sender sender = c.message().content().sender();
+    Committed committed = groups.commit(h, c.groupId(), c.epoch(), (before, accepted) -> {
+      switch (sender) {
+        case Sender.Member m -> requireSenderLeaf(before, m, caller);
+        case Sender.NewMemberCommit n -> requireMayJoin(before, caller);
+        default -> throw Groups.notAMember();
+      }
+      return changes.of(c.commit(), sender, caller.clientId(), ref -> accepted.apply(ref).map(Messages::proposalOf));
+    });
+    List<String> welcomed = checkWelcome(c, added, suite);
+    c.groupInfo().ifPresent(info -> {
+      if (!Arrays.equals(info.groupContext().groupId(), c.groupId()) || info.groupContext().epoch() != committed.epoch()) {
+        throw ApiException.invalidField("commit_bundle.group_info", "the GroupInfo is not for this group at epoch "
+            + committed.epoch());
+      }
+      groups.setGroupInfo(h, c.groupId(), c.groupInfoBytes());
+    });
+    // The members before the commit hear of it, the removed ones included; the added ones get the Welcome.
+    List<Delivery> deliveries = new ArrayList<>();
+    recipients(h, c.groupId(), committed.before(), caller).ifPresent(recipients -> deliveries.add(new Delivery(
+        new QueueContent.Message(groupMessage(c.groupId(), c.epoch(), c.bytes())), recipients, Optional.empty())));
+    List<Recipient> newcomers = welcomed.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of)
+        .toList();
+    if (!newcomers.isEmpty()) {
+      WelcomeMessage welcome = WelcomeMessage.newBuilder().setGroupId(ByteString.copyFrom(c.groupId()))
+          .setEpoch(committed.epoch()).setWelcome(ByteString.copyFrom(c.welcomeBytes())).build();
+      deliveries.add(Delivery.of(new QueueContent.Welcome(welcome), newcomers));
+    }
+    return new Outcome(response(c.groupId(), committed.epoch(), now), queues.queueAll(h, deliveries, now));
+  }
+
+  /**
+   * The clients the Welcome names, which must be exactly those the commit adds (by KeyPackageRef);
+   * WELCOME_MISMATCH otherwise.
+   */
+  private List<String> checkWelcome(CommitMessage c, List<KeyPackage> added, CipherSuite suite) {
+    if (added.isEmpty()) {
+      if (c.welcome().isPresent()) {
+        throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the commit adds no one, but the bundle has a Welcome");
+      }
+      return List.of();
+    }
+    Welcome welcome = c.welcome().orElseThrow(() -> new ApiException(ErrorReason.WELCOME_MISMATCH,
+        "the commit adds " + added.size() + " clients; send it in a CommitBundle with their Welcome"));
+    if (welcome.cipherSuite() != suite.code()) {
+      throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the Welcome is for cipher suite "
+          + welcome.cipherSuite() + ", the group uses " + suite.code());
+    }
+    Set<ByteString> addedRefs = new HashSet<>();
+    List<String> clients = new ArrayList<>();
+    for (KeyPackage keyPackage : added) {
+      addedRefs.add(ByteString.copyFrom(HashReferences.keyPackageRef(suite, keyPackage.toBytes())));
+      clients.add(addedClients.clientIdOf(keyPackage).orElseThrow());
+    }
+    Set<ByteString> named = new HashSet<>();
+    for (Welcome.EncryptedGroupSecrets secrets : welcome.secrets()) {
+      ByteString ref = ByteString.copyFrom(secrets.newMember());
+      if (!addedRefs.contains(ref)) {
+        throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the Welcome names KeyPackage "
+            + HexFormat.of().formatHex(secrets.newMember()) + ", which the commit does not add");
+      }
+      named.add(ref);
+    }
+    if (!named.equals(addedRefs)) {
+      throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the Welcome names " + named.size()
+          + " of the " + addedRefs.size() + " KeyPackages the commit adds");
+    }
+    return clients;
+  }
+
+  /** Queues {@code bytes} for every member but the caller; the answer names {@code answerEpoch}. */
+  private Outcome fanOut(Handle h, Group group, Principal caller, byte[] bytes, long messageEpoch, long answerEpoch,
+      Instant now) {
+    List<Enqueued.Position> positions = recipients(h, group.groupId(), group.members(), caller)
+        .map(recipients -> queues.queueAll(h, List.of(new Delivery(new QueueContent.Message(
+            groupMessage(group.groupId(), messageEpoch, bytes)), recipients, Optional.empty())), now))
+        .orElse(List.of());
+    return new Outcome(response(group.groupId(), answerEpoch, now), positions);
+  }
+
+  /**
+   * The local members of {@code members} other than the caller, each with its policy for the group;
+   * empty if there are none. Members of other domains are reached through federation, not here.
+   */
+  private Optional<List<Recipient>> recipients(Handle h, byte[] groupId, MemberMap members, Principal caller) {
+    Map<String, byte[]> policies = groups.policies(h, groupId);
+    List<Recipient> recipients = new ArrayList<>();
+    for (MemberMap.Member member : members.members()) {
+      if (member.clientId().equals(caller.clientId())) {
+        continue;
+      }
+      local.queueOf(member.clientId()).ifPresent(uuid -> recipients.add(
+          new Recipient(uuid, Optional.ofNullable(policies.get(member.clientId())).map(Messages::policy))));
+    }
+    return recipients.isEmpty() ? Optional.empty() : Optional.of(recipients);
+  }
+
+  private static NotificationPolicy policy(byte[] stored) {
+    try {
+      return NotificationPolicy.parseFrom(stored);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored notification policy does not parse", e);
+    }
+  }
+
+  // --- checks ---
+
+  private static void requireMember(Group group, Principal caller) {
+    if (group.members().leafOf(caller.clientId()).isEmpty()) {
+      throw Groups.notAMember();
+    }
+  }
+
+  /** The sender's leaf, which must hold the calling client; NOT_A_MEMBER otherwise. */
+  private static long requireSenderLeaf(Group group, Sender sender, Principal caller) {
+    if (sender instanceof Sender.Member(long leaf) && group.members().occupant(leaf).equals(
+        Optional.of(caller.clientId()))) {
+      return leaf;
+    }
+    requireMember(group, caller);
+    throw new ApiException(ErrorReason.NOT_A_MEMBER, sender instanceof Sender.Member(long leaf)
+        ? "the sender leaf " + leaf + " is not the calling client's"
+        : "only members send proposals and commits here, not a sender of type " + sender.getClass().getSimpleName());
+  }
+
+  /**
+   * An external commit joins the calling client: allowed while its user already has a client in the
+   * group (a new device, or a client rejoining after losing its state).
+   */
+  private static void requireMayJoin(Group group, Principal caller) {
+    if (!LocalClients.hasClientOf(group.members(), caller.userId())) {
+      throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "an external commit may join only a group in which the"
+          + " caller's user already has a client", Map.of("client_id", caller.clientId()));
+    }
+  }
+
+  private static ApiException wrongEpoch(long current, String message) {
+    return new ApiException(ErrorReason.WRONG_EPOCH, message, Map.of("current_epoch", Long.toString(current)));
+  }
+
+  private static ApiException malformedProposalList(String message) {
+    return new ApiException(ErrorReason.INVALID_ARGUMENT, message, Map.of("rule", "INVALID_PROPOSAL_LIST"));
+  }
+
+  private static CipherSuite suiteOf(Group group) {
+    return CipherSuite.fromCode(group.cipherSuite()).orElseThrow(() -> new IllegalStateException(
+        "group with unknown cipher suite " + group.cipherSuite()));
+  }
+
+  // --- decoding ---
+
+  private static Parsed parse(SendRequest request) {
+    return switch (request.getContentCase()) {
+      case MLS_MESSAGE -> parseMessage(request.getMlsMessage().toByteArray());
+      case COMMIT_BUNDLE -> parseBundle(request);
+      case CONTENT_NOT_SET -> throw ApiException.invalidField("content", "set mls_message or commit_bundle");
+    };
+  }
+
+  private static Parsed parseMessage(byte[] bytes) {
+    requireSize("mls_message", bytes.length, MAX_MESSAGE_BYTES);
+    MlsMessage message = decode("", bytes);
+    return switch (message.body()) {
+      case PrivateMessage p when p.contentType() == ContentType.APPLICATION -> new Application(p, bytes);
+      case PrivateMessage p -> throw wireFormat("a " + p.contentType().name().toLowerCase()
+          + " must be sent as a PublicMessage, so the server can follow the group's membership");
+      case PublicMessage p -> switch (p.content().body()) {
+        case FramedContent.Application a -> throw wireFormat("application messages must be sent as PrivateMessage");
+        case FramedContent.ProposalBody proposal -> new ProposalMessage(p, proposal.proposal(), bytes);
+        case FramedContent.CommitBody commit ->
+            new CommitMessage(p, commit.commit(), bytes, Optional.empty(), new byte[0], Optional.empty(), new byte[0]);
+      };
+      default -> throw wireFormat("a " + message.wireFormat() + " is sent only inside a CommitBundle or CreateGroup");
+    };
+  }
+
+  private static Parsed parseBundle(SendRequest request) {
+    var bundle = request.getCommitBundle();
+    requireSize("commit_bundle", bundle.getSerializedSize(), MAX_BUNDLE_BYTES);
+    byte[] commitBytes = bundle.getCommit().toByteArray();
+    if (commitBytes.length == 0) {
+      throw ApiException.invalidField("commit_bundle.commit", "a commit bundle needs its commit");
+    }
+    if (!(parseMessage(commitBytes) instanceof CommitMessage commit)) {
+      throw wireFormat("commit_bundle.commit must hold a commit");
+    }
+    byte[] welcomeBytes = bundle.getWelcome().toByteArray();
+    Optional<Welcome> welcome = Optional.empty();
+    if (welcomeBytes.length > 0) {
+      if (!(decode("commit_bundle.welcome.", welcomeBytes).body() instanceof Welcome w)) {
+        throw wireFormat("commit_bundle.welcome must hold a Welcome");
+      }
+      welcome = Optional.of(w);
+    }
+    byte[] groupInfoBytes = bundle.getGroupInfo().toByteArray();
+    Optional<GroupInfo> groupInfo = Optional.empty();
+    if (groupInfoBytes.length > 0) {
+      groupInfo = Optional.of(decodeGroupInfo("commit_bundle.group_info.", groupInfoBytes));
+    }
+    return new CommitMessage(commit.message(), commit.commit(), commitBytes, welcome, welcomeBytes, groupInfo,
+        groupInfoBytes);
+  }
+
+  /** The GroupInfo in {@code bytes}, an MLSMessage; MLS_MESSAGE_MALFORMED or WIRE_FORMAT_NOT_ALLOWED if not. */
+  static GroupInfo decodeGroupInfo(String fieldPrefix, byte[] bytes) {
+    if (!(decode(fieldPrefix, bytes).body() instanceof GroupInfo info)) {
+      throw wireFormat(fieldPrefix.substring(0, fieldPrefix.length() - 1) + " must hold a GroupInfo");
+    }
+    return info;
+  }
+
+  private static MlsMessage decode(String fieldPrefix, byte[] bytes) {
+    try {
+      return MlsMessage.decode(bytes);
+    } catch (MlsDecodeException e) {
+      throw new ApiException(ErrorReason.MLS_MESSAGE_MALFORMED, fieldPrefix + e.getMessage(),
+          Map.of("field", fieldPrefix + e.field(), "offset", Integer.toString(e.offset())));
+    }
+  }
+
+  private static Proposal proposalOf(GroupStore.AcceptedProposal accepted) {
+    try {
+      return MlsReader.decodeAll(accepted.proposal(), "proposal", Proposal::decode);
+    } catch (MlsDecodeException e) {
+      throw new IllegalStateException("a stored proposal does not decode", e);
+    }
+  }
+
+  private static List<KeyPackage> addsByValue(Commit commit) {
+    return commit.proposals().stream()
+        .flatMap(p -> p instanceof Commit.ByValue(Proposal.Add(KeyPackage kp)) ? Stream.of(kp) : Stream.empty())
+        .toList();
+  }
+
+  private static void requireSize(String field, long size, long limit) {
+    if (size > limit) {
+      throw new ApiException(ErrorReason.REQUEST_TOO_LARGE, field + " has " + size + " bytes; at most " + limit,
+          Map.of("limit_bytes", Long.toString(limit), "field", field));
+    }
+  }
+
+  private static ApiException wireFormat(String message) {
+    return new ApiException(ErrorReason.WIRE_FORMAT_NOT_ALLOWED, message);
+  }
+
+  // --- answers ---
+
+  private static GroupMessage groupMessage(byte[] groupId, long epoch, byte[] bytes) {
+    return GroupMessage.newBuilder().setGroupId(ByteString.copyFrom(groupId)).setEpoch(epoch)
+        .setMlsMessage(ByteString.copyFrom(bytes)).build();
+  }
+
+  private static SendResponse response(byte[] groupId, long epoch, Instant now) {
+    return SendResponse.newBuilder().setGroupId(ByteString.copyFrom(groupId)).setEpoch(epoch)
+        .setAcceptedAt(Protos.timestamp(now)).build();
+  }
+
+  private static SendResponse replay(byte[] answer) {
+    try {
+      return SendResponse.parseFrom(answer);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored Send answer does not parse", e);
+    }
+  }
+
+  /** The request digest under its idempotency key: the operation's name and the whole request. */
+  static byte[] digest(com.google.protobuf.Message request) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      sha256.update(request.getDescriptorForType().getFullName().getBytes(StandardCharsets.UTF_8));
+      sha256.update((byte) 0);
+      return sha256.digest(request.toByteArray());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+}

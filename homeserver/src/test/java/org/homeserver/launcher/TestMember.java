@@ -1,0 +1,120 @@
+package org.homeserver.launcher;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.api.delivery.v1.AckRequest;
+import org.homeserver.api.delivery.v1.CommitBundle;
+import org.homeserver.api.delivery.v1.DeliveryServiceGrpc;
+import org.homeserver.api.delivery.v1.FetchRequest;
+import org.homeserver.api.delivery.v1.FetchResponse;
+import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.mls.TestKeyPackages;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.Credential;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.platform.grpc.BearerTokens;
+
+/**
+ * One registered client acting as MLS client software would against the delivery service: its
+ * access token, KeyPackages with the credential the AS issued, Send with fresh idempotency keys,
+ * and reading its queue.
+ */
+final class TestMember {
+  final TestHomeserver.TestClient client;
+  final String token;
+  final CipherSuite suite;
+  private final Channel channel;
+
+  TestMember(TestHomeserver.TestClient client, String token, Channel channel) {
+    this.client = client;
+    this.token = token;
+    this.channel = channel;
+    this.suite = client.key().scheme() == SignatureScheme.ED25519
+        ? CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+        : CipherSuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256;
+  }
+
+  /** A new client of {@code handle} (which must be registered) with an Ed25519 key, signed in. */
+  static TestMember register(TestHomeserver server, String handle) {
+    TestHomeserver.TestClient client = server.registerClient(handle, SignatureScheme.ED25519);
+    return new TestMember(client, server.session(client), server.channel);
+  }
+
+  /** The same client talking to another process (sharing the database). */
+  TestMember via(Channel other) {
+    return new TestMember(client, token, other);
+  }
+
+  String id() {
+    return client.clientId();
+  }
+
+  DeliveryServiceGrpc.DeliveryServiceBlockingStub delivery() {
+    return DeliveryServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  DeliveryServiceGrpc.DeliveryServiceStub deliveryAsync() {
+    return DeliveryServiceGrpc.newStub(channel).withCallCredentials(BearerTokens.credentials(token));
+  }
+
+  /** A KeyPackage of this client, valid now on {@code server}'s clock, with the credential the AS issued. */
+  KeyPackage keyPackage(TestHomeserver server) {
+    return TestKeyPackages.create(suite, credential(), signingKey(), server.clock.instant());
+  }
+
+  Credential credential() {
+    return new Credential.X509(client.chain().stream().map(ByteString::toByteArray).toList());
+  }
+
+  byte[] signatureKey() {
+    return client.key().signatureKey().publicKey();
+  }
+
+  TestKeyPackages.SigningKey signingKey() {
+    return new TestKeyPackages.SigningKey(suite.signatureScheme(), client.key().privateKey(), signatureKey());
+  }
+
+  SendResponse send(byte[] mlsMessage) {
+    return delivery().send(SendRequest.newBuilder().setMlsMessage(ByteString.copyFrom(mlsMessage))
+        .setIdempotencyKey(UUID.randomUUID().toString()).build());
+  }
+
+  SendResponse sendBundle(byte[] commit, byte[] welcome) {
+    CommitBundle.Builder bundle = CommitBundle.newBuilder().setCommit(ByteString.copyFrom(commit));
+    if (welcome != null) {
+      bundle.setWelcome(ByteString.copyFrom(welcome));
+    }
+    return delivery().send(SendRequest.newBuilder().setCommitBundle(bundle)
+        .setIdempotencyKey(UUID.randomUUID().toString()).build());
+  }
+
+  /** Every entry in the queue after {@code after}, reading page by page. */
+  List<QueueEntry> fetchAll(long after) {
+    List<QueueEntry> entries = new ArrayList<>();
+    while (true) {
+      FetchResponse page = delivery().fetch(FetchRequest.newBuilder().setAfterSequence(after).setLimit(1000).build());
+      entries.addAll(page.getEntriesList());
+      if (!page.getHasMore()) {
+        return entries;
+      }
+      after = page.getEntries(page.getEntriesCount() - 1).getSequence();
+    }
+  }
+
+  /** Reads and acknowledges everything queued; returns what was read. */
+  List<QueueEntry> drain() {
+    List<QueueEntry> entries = fetchAll(0);
+    if (!entries.isEmpty()) {
+      delivery().ack(AckRequest.newBuilder().setUpToSequence(entries.getLast().getSequence()).build());
+    }
+    return entries;
+  }
+}
