@@ -8,10 +8,12 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -41,8 +43,12 @@ import org.slf4j.LoggerFactory;
  * to run, and its gRPC servers. Every built service by default; one with {@code --service}.
  */
 public final class Homeserver implements AutoCloseable {
-  /** A service this build has: how to start it, and where to reach it when it runs elsewhere. */
-  record BuiltService(String name, ModuleFactory start, Function<HomeserverConfig, Optional<String>> address) {}
+  /**
+   * A service this build has: how to start it, where to reach it when it runs elsewhere, and the
+   * services whose internal APIs it calls.
+   */
+  record BuiltService(String name, ModuleFactory start, Function<HomeserverConfig, Optional<String>> address,
+                      List<String> calls) {}
 
   /** A service module's composition root. */
   interface ModuleFactory {
@@ -51,8 +57,9 @@ public final class Homeserver implements AutoCloseable {
 
   /** The services this build has, in start order. */
   static final List<BuiltService> BUILT = List.of(
-      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress),
-      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress));
+      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress, List.of()),
+      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress,
+          List.of(AuthModule.NAME)));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
 
   /** How long running calls may take to finish at shutdown. */
@@ -232,12 +239,20 @@ public final class Homeserver implements AutoCloseable {
     storage.close();
   }
 
-  /** Channels to the internal APIs: in-process for services here, the configured address for others. */
+  /**
+   * Channels to the internal APIs the process needs (the auth service's for token checks, and those
+   * its services call): in-process for services here, the configured address for others.
+   */
   private static final class Channels implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
 
     Channels(HomeserverConfig config, List<BuiltService> local, String inProcessName) throws ConfigException {
+      Set<String> needed = new HashSet<>(List.of(AuthModule.NAME));
+      local.forEach(service -> needed.addAll(service.calls()));
       for (BuiltService service : BUILT) {
+        if (!needed.contains(service.name()) && !local.contains(service)) {
+          continue;
+        }
         if (local.contains(service)) {
           channels.put(service.name(), InProcessChannelBuilder.forName(inProcessName).directExecutor().build());
         } else {

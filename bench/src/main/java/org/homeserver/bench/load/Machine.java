@@ -9,18 +9,18 @@ import java.util.Optional;
 /** The machine a run took place on, as the summary names it. */
 record Machine(int cores, long memoryBytes, String cpu, String jdk, String os) {
   static Machine current() {
-    return new Machine(Runtime.getRuntime().availableProcessors(), memoryBytes(), cpu(),
+    return new Machine(Runtime.getRuntime().availableProcessors(), totalMemory(), cpuModel(),
         System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"),
         System.getProperty("os.name") + " " + System.getProperty("os.version"));
   }
 
-  private static long memoryBytes() {
+  private static long totalMemory() {
     return procLine("/proc/meminfo", "MemTotal:")
         .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024)
         .orElse(-1L);
   }
 
-  private static String cpu() {
+  private static String cpuModel() {
     return procLine("/proc/cpuinfo", "model name").map(line -> line.substring(line.indexOf(':') + 1).strip())
         .orElse(System.getProperty("os.arch"));
   }

@@ -1,0 +1,67 @@
+package org.homeserver.bench.load;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.homeserver.api.delivery.v1.CommitBundle;
+import org.homeserver.api.delivery.v1.CreateGroupRequest;
+import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.Proposal;
+
+/**
+ * Builds the run's groups through the API as clients would: the first member creates the group
+ * (leaf 0) and adds the others by commits carrying their real, signed KeyPackages (x509 credentials
+ * from the Authentication Service) with a Welcome naming them, {@link #ADDS_PER_COMMIT} at a time so
+ * a commit stays well under the 1 MiB an MLSMessage may have.
+ */
+final class GroupSetup {
+  static final int ADDS_PER_COMMIT = 100;
+  private static final int GROUP_ID_BYTES = 16;
+  private static final long DEADLINE_SECONDS = 120;
+
+  private GroupSetup() {}
+
+  /** Groups of {@code size} consecutive clients, {@code parallelism} of them set up at a time. */
+  static List<BenchGroup> create(List<SimulatedClient> clients, int size, int parallelism) throws InterruptedException {
+    List<List<SimulatedClient>> memberships = IntStream.range(0, clients.size() / size)
+        .mapToObj(g -> clients.subList(g * size, (g + 1) * size)).toList();
+    return Concurrently.map(memberships, parallelism, GroupSetup::create);
+  }
+
+  private static BenchGroup create(List<SimulatedClient> members) {
+    SimulatedClient creator = members.getFirst();
+    byte[] groupId = TestMessages.random(GROUP_ID_BYTES);
+    long epoch = creator.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .createGroup(CreateGroupRequest.newBuilder()
+            .setGroupId(ByteString.copyFrom(groupId))
+            .setCipherSuite(SimulatedClient.SUITE.code())
+            .setIdempotencyKey(UUID.randomUUID().toString())
+            .build())
+        .getGroup().getEpoch();
+    List<SimulatedClient> others = members.subList(1, members.size());
+    for (int from = 0; from < others.size(); from += ADDS_PER_COMMIT) {
+      epoch = add(creator, groupId, epoch, others.subList(from, Math.min(others.size(), from + ADDS_PER_COMMIT)));
+    }
+    return new BenchGroup(groupId, List.copyOf(members), epoch);
+  }
+
+  /** Commits the Add of {@code added} at {@code epoch}; returns the new epoch. */
+  private static long add(SimulatedClient committer, byte[] groupId, long epoch, List<SimulatedClient> added) {
+    List<KeyPackage> keyPackages = added.stream().map(SimulatedClient::keyPackage).toList();
+    Proposal[] adds = keyPackages.stream().map(Proposal.Add::new).toArray(Proposal[]::new);
+    byte[] commit = TestMessages.commitByValue(groupId, epoch, 0, adds);
+    byte[] welcome = TestMessages.welcome(SimulatedClient.SUITE, keyPackages);
+    return committer.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .send(SendRequest.newBuilder()
+            .setCommitBundle(CommitBundle.newBuilder()
+                .setCommit(ByteString.copyFrom(commit))
+                .setWelcome(ByteString.copyFrom(welcome)))
+            .setIdempotencyKey(UUID.randomUUID().toString())
+            .build())
+        .getEpoch();
+  }
+}

@@ -1,0 +1,177 @@
+package org.homeserver.bench.load;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The delivery load generator ({@code bench/load}): starts a homeserver process on a scratch
+ * database, drives it over gRPC with simulated clients in one JVM, measures pgbench on the same
+ * PostgreSQL, and prints a summary table.
+ */
+@Command(name = "bench/load", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Load-tests the Delivery Service of a homeserver process started for the run.",
+        "Scenarios: one-to-one (1:1 chats, every client sends to its partner), big-group (one group, a few senders),"
+            + " idle-listen (the server's heap with idle Listen streams)."})
+public final class LoadGenerator implements Callable<Integer> {
+  @Option(names = "--scenario", defaultValue = "one-to-one", converter = ScenarioConverter.class,
+      description = "one-to-one, big-group or idle-listen (default: ${DEFAULT-VALUE}).")
+  Scenario scenario;
+
+  @Option(names = "--clients", description = "Clients in all (default: 1,000; 10,000 for idle-listen).")
+  Integer clients;
+
+  @Option(names = "--group-size", description = "Members per group; consecutive clients share one (default: 2; 1,000 for big-group).")
+  Integer groupSize;
+
+  @Option(names = "--senders", description = "Sending clients, spread over the groups (default: every client; 10 for big-group).")
+  Integer senders;
+
+  @Option(names = "--message-bytes", defaultValue = "1024",
+      description = "Ciphertext bytes per application message, the pgbench row's payload too (default: ${DEFAULT-VALUE}).")
+  int messageBytes;
+
+  @Option(names = "--rate", description = "Open loop: messages per second in all, latency counted from when each was due.")
+  Double rate;
+
+  @Option(names = "--closed", description = "Closed loop (the default): each sender sends again when its Send returned.")
+  boolean closed;
+
+  @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
+      description = "The measured window, e.g. 30s or 2m (default: ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
+      description = "Sending before the window opens (default: ${DEFAULT-VALUE}).")
+  Duration warmup;
+
+  @Option(names = "--connections", description = "gRPC connections the clients share (default: one per client).")
+  Integer connections;
+
+  @Option(names = "--pgbench-duration", converter = DurationConverter.class,
+      description = "How long pgbench runs (default: --duration).")
+  Duration pgbenchDuration;
+
+  @Option(names = "--no-pgbench", description = "Skip pgbench (it never runs for idle-listen).")
+  boolean noPgbench;
+
+  @Option(names = "--server-jvm-options", defaultValue = "-Xmx4g",
+      description = "The homeserver JVM's options, passed as JAVA_TOOL_OPTIONS (default: ${DEFAULT-VALUE}).")
+  String serverJvmOptions;
+
+  @Option(names = "--server-setting", paramLabel = "KEY=VALUE",
+      description = "A homeserver setting on top of the load-test ones (repeatable), e.g. database.pool-size=20.")
+  Map<String, String> serverSettings = new LinkedHashMap<>();
+
+  @Option(names = "--postgres-host", defaultValue = "localhost", description = "PostgreSQL host (default: ${DEFAULT-VALUE}).")
+  String postgresHost;
+
+  @Option(names = "--postgres-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
+  int postgresPort;
+
+  @Option(names = "--postgres-user", defaultValue = "postgres",
+      description = "PostgreSQL user, allowed to create databases (default: ${DEFAULT-VALUE}); password from $PGPASSWORD.")
+  String postgresUser;
+
+  @Option(names = "--homeserver", defaultValue = "bin/homeserver",
+      description = "The homeserver executable (default: ${DEFAULT-VALUE}).")
+  Path launcher;
+
+  @Option(names = "--run-directory", defaultValue = "bench/target/load",
+      description = "Where each run keeps its configuration, data and logs (default: ${DEFAULT-VALUE}).")
+  Path runsDirectory;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LoadGenerator()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Plan plan = plan();
+    Progress progress = new Progress();
+    Postgres postgres = new Postgres(postgresHost, postgresPort, postgresUser,
+        System.getenv().getOrDefault("PGPASSWORD", ""));
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
+    Path runDirectory = Files.createDirectories(runsDirectory.resolve(stamp));
+    progress.say("run directory " + runDirectory + " (homeserver.yaml, homeserver.log, pgbench.log)");
+    String postgresVersion = postgres.version();
+
+    Report report = Report.of(plan);
+    double messagesPerSecond;
+    try (Postgres.ScratchDatabase database = postgres.createScratch("bench_" + stamp);
+         ServerProcess server = progress.step("starting the homeserver (" + launcher + " serve)", () ->
+             ServerProcess.start(launcher, runDirectory, database.jdbcUrl(), postgres, serverJvmOptions, serverSettings));
+         Connections channels = new Connections("127.0.0.1", server.port(), plan.connections())) {
+      progress.say("homeserver pid " + server.pid() + " on port " + server.port() + ", database " + database.name());
+      if (plan.scenario() == Scenario.IDLE_LISTEN) {
+        report.idleListen(new IdleListenRun(plan, channels, server, progress).run());
+        messagesPerSecond = 0;
+      } else {
+        MessageRun.Result result = new MessageRun(plan, channels, progress).run();
+        report.messages(result);
+        messagesPerSecond = result.figures().acceptedPerSecond();
+      }
+      progress.say("stopping the homeserver; its log is " + server.log());
+    }
+    if (plan.scenario() != Scenario.IDLE_LISTEN && !noPgbench) {
+      Duration pgbench = pgbenchDuration == null ? plan.duration() : pgbenchDuration;
+      report.pgbench(progress.step("pgbench, " + plan.senders() + " clients, " + Progress.seconds(pgbench), () ->
+          Pgbench.run(postgres, runDirectory, "bench_pgbench_" + stamp, plan.senders(), plan.messageBytes(), pgbench)),
+          messagesPerSecond);
+    }
+    report.machine(Machine.current(), postgresVersion, serverJvmOptions).print(System.out);
+    return 0;
+  }
+
+  private Plan plan() {
+    if (rate != null && closed) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--rate and --closed exclude each other");
+    }
+    int clientCount = clients != null ? clients : scenario.defaultClients;
+    int size = groupSize != null ? groupSize : Math.min(scenario.defaultGroupSize, clientCount);
+    int senderCount = senders != null ? senders : Math.min(scenario.defaultSenders, clientCount);
+    Pacing pacing = rate != null ? new Pacing.Open(rate) : new Pacing.Closed();
+    try {
+      return new Plan(scenario, clientCount, size, senderCount, messageBytes, pacing, warmup, duration,
+          connections != null ? connections : clientCount);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
+  }
+
+  static final class ScenarioConverter implements CommandLine.ITypeConverter<Scenario> {
+    @Override
+    public Scenario convert(String value) {
+      return Scenario.named(value);
+    }
+  }
+
+  /** {@code 30s}, {@code 2m}, {@code 1h}, or seconds alone. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)([smh]?)");
+
+    @Override
+    public Duration convert(String value) {
+      Matcher m = DURATION.matcher(value);
+      if (!m.matches()) {
+        throw new CommandLine.TypeConversionException("not a duration such as 30s, 2m or 1h: " + value);
+      }
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofSeconds(n);
+      };
+    }
+  }
+}

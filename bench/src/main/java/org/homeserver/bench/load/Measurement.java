@@ -1,0 +1,107 @@
+package org.homeserver.bench.load;
+
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * What a run counts, for the messages sent inside its window (after the warm-up, before the end):
+ * accepted and failed Sends, deliveries over Listen and their send-to-receive latency. A message
+ * belongs to the window by its send time, so deliveries that arrive after the window still count
+ * for it, and the warm-up's messages count for nothing.
+ */
+final class Measurement {
+  /** Latencies are recorded in microseconds, to three significant digits. */
+  private static final int SIGNIFICANT_DIGITS = 3;
+
+  private final long start;
+  private final long end;
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder delivered = new LongAdder();
+  private final Map<Status.Code, LongAdder> failures = new ConcurrentHashMap<>();
+  private final Recorder latency = new Recorder(SIGNIFICANT_DIGITS);
+  private volatile String firstFailure;
+
+  /** A window of {@code duration} that opens {@code warmup} from now (System.nanoTime). */
+  Measurement(Duration warmup, Duration duration) {
+    this.start = System.nanoTime() + warmup.toNanos();
+    this.end = start + duration.toNanos();
+  }
+
+  long windowEnd() {
+    return end;
+  }
+
+  Duration window() {
+    return Duration.ofNanos(end - start);
+  }
+
+  boolean inWindow(long sentAt) {
+    return sentAt >= start && sentAt < end;
+  }
+
+  void accepted(long sentAt) {
+    if (inWindow(sentAt)) {
+      accepted.increment();
+    }
+  }
+
+  void failed(long sentAt, Throwable error) {
+    Status status = Status.fromThrowable(error);
+    if (firstFailure == null) {
+      firstFailure = status.getCode() + ": " + status.getDescription();
+    }
+    if (inWindow(sentAt)) {
+      failures.computeIfAbsent(status.getCode(), c -> new LongAdder()).increment();
+    }
+  }
+
+  /** A message of the run arrived over Listen at {@code receivedAt}. */
+  void delivered(long sentAt, long receivedAt) {
+    if (inWindow(sentAt)) {
+      delivered.increment();
+      latency.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(receivedAt - sentAt)));
+    }
+  }
+
+  long deliveredSoFar() {
+    return delivered.sum();
+  }
+
+  long acceptedSoFar() {
+    return accepted.sum();
+  }
+
+  /** The figures as they stand; call once sending ended and deliveries drained. */
+  Result result() {
+    Map<Status.Code, Long> failed = new TreeMap<>();
+    failures.forEach((code, count) -> failed.put(code, count.sum()));
+    return new Result(window(), accepted.sum(), delivered.sum(), failed, firstFailure, latency.getIntervalHistogram());
+  }
+
+  /** The figures of one window; latencies in microseconds. */
+  record Result(Duration window, long accepted, long delivered, Map<Status.Code, Long> failed, String firstFailure,
+                Histogram latencyMicros) {
+    double acceptedPerSecond() {
+      return accepted / seconds();
+    }
+
+    double deliveredPerSecond() {
+      return delivered / seconds();
+    }
+
+    long failedCount() {
+      return failed.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private double seconds() {
+      return window.toNanos() / 1e9;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package org.homeserver.bench.load;
+
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run that sends (one-to-one, big-group): registers the clients, opens their Listen streams,
+ * builds the groups, then sends for the warm-up and the measured window, and waits for the window's
+ * messages to arrive.
+ */
+final class MessageRun {
+  /** Registrations and group set-up in flight at once: enough to keep a small server busy. */
+  static final int SETUP_PARALLELISM = 16;
+  static final Duration BACKLOG_TIMEOUT = Duration.ofMinutes(5);
+  /** After sending, deliveries may still arrive for this long... */
+  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+  /** ... unless none arrived for this long. */
+  private static final Duration DRAIN_QUIET = Duration.ofSeconds(5);
+
+  /** A run's figures, with what it took to set up and anything that went wrong on the streams. */
+  record Result(Measurement.Result figures, long expectedDeliveries, Duration registration, Duration groupSetup,
+                Map<Status.Code, Long> streamsEnded, long ackFailures) {
+    long missingDeliveries() {
+      return Math.max(0, expectedDeliveries - figures.delivered());
+    }
+  }
+
+  private final Plan plan;
+  private final Connections connections;
+  private final Progress progress;
+
+  MessageRun(Plan plan, Connections connections, Progress progress) {
+    this.plan = plan;
+    this.connections = connections;
+    this.progress = progress;
+  }
+
+  Result run() throws Exception {
+    long start = System.nanoTime();
+    List<SimulatedClient> clients = progress.step("registering " + plan.clients() + " clients",
+        () -> new Registrations(connections, SETUP_PARALLELISM).register(plan.clients()));
+    Duration registration = since(start);
+    try (Listeners listeners = progress.step("opening " + clients.size() + " Listen streams",
+        () -> openListeners(clients))) {
+      start = System.nanoTime();
+      List<BenchGroup> groups = progress.step("creating " + plan.groups() + " groups of " + plan.groupSize(),
+          () -> GroupSetup.create(clients, plan.groupSize(), SETUP_PARALLELISM));
+      Duration groupSetup = since(start);
+      Senders senders = new Senders(Senders.choose(groups, plan.senders()), plan.messageBytes());
+
+      Measurement m = new Measurement(plan.warmup(), plan.duration());
+      listeners.measureInto(m);
+      try (AutoCloseable ticker = progress.every(Duration.ofSeconds(5), () -> "sends accepted in the window: "
+          + m.acceptedSoFar() + ", deliveries: " + m.deliveredSoFar() + ", queue entries received: "
+          + listeners.entries())) {
+        progress.step("sending: " + Progress.seconds(plan.warmup()) + " warm-up, then "
+            + Progress.seconds(plan.duration()) + " measured", () -> {
+          senders.run(plan.pacing(), m);
+          return null;
+        });
+        long expected = m.acceptedSoFar() * plan.recipientsPerMessage();
+        progress.step("waiting for the last deliveries", () -> {
+          drain(m, expected);
+          return null;
+        });
+        return new Result(m.result(), expected, registration, groupSetup, listeners.ended(), listeners.ackFailures());
+      }
+    }
+  }
+
+  private static Listeners openListeners(List<SimulatedClient> clients) throws InterruptedException {
+    Listeners listeners = new Listeners(clients);
+    if (!listeners.awaitBacklogs(BACKLOG_TIMEOUT)) {
+      listeners.close();
+      throw new IllegalStateException(listeners.backlogsPending() + " Listen streams got no QueueEmpty within "
+          + Progress.seconds(BACKLOG_TIMEOUT));
+    }
+    return listeners;
+  }
+
+  /** Waits until every expected delivery arrived, none arrived for a while, or the drain timed out. */
+  private static void drain(Measurement m, long expected) throws InterruptedException {
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    long last = -1;
+    long lastProgress = System.nanoTime();
+    while (m.deliveredSoFar() < expected && System.nanoTime() < deadline
+        && System.nanoTime() - lastProgress < DRAIN_QUIET.toNanos()) {
+      long now = m.deliveredSoFar();
+      if (now != last) {
+        last = now;
+        lastProgress = System.nanoTime();
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static Duration since(long start) {
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+}

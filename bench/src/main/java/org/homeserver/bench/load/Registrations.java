@@ -1,0 +1,84 @@
+package org.homeserver.bench.load;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.homeserver.api.auth.v1.AuthServiceGrpc;
+import org.homeserver.api.auth.v1.CreateChallengeRequest;
+import org.homeserver.api.auth.v1.CreateChallengeResponse;
+import org.homeserver.api.auth.v1.CreateSessionRequest;
+import org.homeserver.api.auth.v1.RegisterClientRequest;
+import org.homeserver.api.auth.v1.RegisterClientResponse;
+import org.homeserver.api.auth.v1.RegisterUserRequest;
+import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.auth.SignContent;
+import org.homeserver.mls.TestKeyPackages.SigningKey;
+
+/**
+ * Brings the run's clients into being as client software does (auth.proto): registers users, then
+ * each client with an Ed25519 key and its proof of possession, then opens a session for it with the
+ * signed challenge. Users have {@link #CLIENTS_PER_USER} clients each, the most the homeserver allows
+ * by default, so 10,000 clients need 313 users.
+ */
+final class Registrations {
+  static final int CLIENTS_PER_USER = 32;
+  private static final String PASSWORD = "load generator password";
+  private static final long DEADLINE_SECONDS = 60;
+
+  private final Connections connections;
+  private final int parallelism;
+
+  Registrations(Connections connections, int parallelism) {
+    this.connections = connections;
+    this.parallelism = parallelism;
+  }
+
+  /** {@code count} registered clients with open sessions; client {@code i} belongs to user {@code i / 32}. */
+  List<SimulatedClient> register(int count) throws InterruptedException {
+    int users = (count + CLIENTS_PER_USER - 1) / CLIENTS_PER_USER;
+    Concurrently.map(IntStream.range(0, users).boxed().toList(), parallelism, user ->
+        auth(user).registerUser(RegisterUserRequest.newBuilder().setHandle(handle(user)).setPassword(PASSWORD).build()));
+    return Concurrently.map(IntStream.range(0, count).boxed().toList(), parallelism, this::client);
+  }
+
+  private SimulatedClient client(int index) {
+    String handle = handle(index / CLIENTS_PER_USER);
+    SigningKey key = SigningKey.generate(SimulatedClient.SUITE.signatureScheme());
+    String userId = "mimi://" + ServerProcess.DOMAIN + "/u/" + handle;
+    RegisterClientResponse registered = auth(index).registerClient(RegisterClientRequest.newBuilder()
+        .setHandle(handle)
+        .setPassword(PASSWORD)
+        .setSignatureScheme(SignatureScheme.ED25519)
+        .setSignaturePublicKey(ByteString.copyFrom(key.publicKey()))
+        .setProofOfPossession(ByteString.copyFrom(key.signWithLabel(SignContent.REGISTRATION_LABEL,
+            SignContent.registration(userId, key.publicKey()))))
+        .setIdempotencyKey(UUID.randomUUID().toString())
+        .build());
+    String clientId = registered.getClientId();
+    List<byte[]> chain = registered.getCertificateChainList().stream().map(ByteString::toByteArray).toList();
+    return new SimulatedClient(index, clientId, key, chain, session(index, clientId, key), connections.forClient(index));
+  }
+
+  private String session(int index, String clientId, SigningKey key) {
+    CreateChallengeResponse challenge = auth(index).createChallenge(
+        CreateChallengeRequest.newBuilder().setClientId(clientId).build());
+    byte[] signature = key.signWithLabel(SignContent.SESSION_LABEL,
+        SignContent.session(clientId, challenge.getNonce().toByteArray()));
+    return auth(index).createSession(CreateSessionRequest.newBuilder()
+        .setClientId(clientId)
+        .setChallengeId(challenge.getChallengeId())
+        .setSignature(ByteString.copyFrom(signature))
+        .build()).getAccessToken();
+  }
+
+  private AuthServiceGrpc.AuthServiceBlockingStub auth(int index) {
+    return AuthServiceGrpc.newBlockingStub(connections.forClient(index))
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private static String handle(int user) {
+    return String.format("load-user-%05d", user);
+  }
+}

@@ -1,0 +1,256 @@
+package org.homeserver.launcher;
+
+import static org.homeserver.launcher.Failures.assertFails;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.CommitBundle;
+import org.homeserver.api.delivery.v1.CreateGroupRequest;
+import org.homeserver.api.delivery.v1.GetGroupRequest;
+import org.homeserver.api.delivery.v1.Group;
+import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.mls.TestKeyPackages;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.Commit;
+import org.homeserver.mls.message.ContentType;
+import org.homeserver.mls.message.FramedContent;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.mls.message.Sender;
+import org.homeserver.platform.grpc.ErrorStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Every kind of bad Send gets its documented status and reason, and changes nothing: the group's
+ * epoch and members stay, and no member finds anything new in its queue.
+ */
+class DeliveryRefusalsTest {
+  private static TestHomeserver server;
+  private static TestMember alice;
+  private static TestMember bob;
+  private static TestMember mallory;
+
+  private byte[] groupId;
+  private Group before;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestHomeserver.start(Map.of());
+    for (String handle : List.of("alice", "bob", "mallory")) {
+      server.registerUser(handle);
+    }
+    alice = TestMember.register(server, "alice");
+    bob = TestMember.register(server, "bob");
+    mallory = TestMember.register(server, "mallory");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  /** A group of alice (leaf 0) and bob (leaf 1) at epoch 1, with both queues drained. */
+  @BeforeEach
+  void createGroupOfAliceAndBob() {
+    groupId = TestMessages.random(16);
+    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
+        .setCipherSuite(alice.suite.code()).build());
+    KeyPackage kp = bob.keyPackage(server);
+    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
+        TestMessages.welcome(alice.suite, List.of(kp)));
+    bob.drain();
+    before = group();
+  }
+
+  /** Nothing the refused sends did is visible. */
+  @AfterEach
+  void nothingChanged() {
+    assertEquals(before, group());
+    for (TestMember member : List.of(alice, bob, mallory)) {
+      assertEquals(List.of(), member.fetchAll(0), "the queue of " + member.id());
+    }
+  }
+
+  private Group group() {
+    return alice.delivery().getGroup(GetGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId)).build())
+        .getGroup();
+  }
+
+  private static StatusRuntimeException refused(Status.Code code, ErrorReason reason, Executable call) {
+    return assertFails(code, reason, call);
+  }
+
+  private static Map<String, String> metadata(StatusRuntimeException e) {
+    return ErrorStatus.errorInfo(e).orElseThrow().getMetadataMap();
+  }
+
+  @Test
+  void aNonMemberCannotSendAnything() {
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
+        () -> mallory.send(TestMessages.application(groupId, 1, 10)));
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
+        () -> mallory.send(TestMessages.commitByValue(groupId, 1, 0, new Proposal.Remove(1))));
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
+        () -> mallory.send(TestMessages.proposal(groupId, 1, 1, new Proposal.Remove(0))));
+  }
+
+  @Test
+  void aMemberCannotSpeakForAnotherLeaf() {
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
+        () -> bob.send(TestMessages.commitByValue(groupId, 1, 0, new Proposal.Remove(1))));
+  }
+
+  @Test
+  void aStrangerCannotJoinByExternalCommit() {
+    StatusRuntimeException e = refused(Status.Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
+        () -> mallory.send(TestMessages.externalCommit(mallory.suite, groupId, 1, mallory.credential(),
+            mallory.signatureKey(), Optional.empty())));
+    assertEquals(mallory.id(), metadata(e).get("client_id"));
+  }
+
+  @Test
+  void eachContentHasItsWireFormat() {
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
+        () -> bob.send(TestMessages.privateMessage(groupId, 1, ContentType.COMMIT, 50)));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
+        () -> bob.send(TestMessages.privateMessage(groupId, 1, ContentType.PROPOSAL, 50)));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
+        () -> bob.send(TestMessages.publicMessage(groupId, 1, new Sender.Member(1),
+            new FramedContent.Application(new byte[10]))));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
+        () -> bob.send(TestMessages.welcome(bob.suite, List.of(alice.keyPackage(server)))));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
+        () -> bob.send(TestKeyPackages.encodeAsMessage(alice.keyPackage(server))));
+  }
+
+  @Test
+  void commitsForAStaleOrAFutureEpochNameTheCurrentOne() {
+    for (long epoch : List.of(0L, 2L, 7L)) {
+      StatusRuntimeException e = refused(Status.Code.FAILED_PRECONDITION, ErrorReason.WRONG_EPOCH,
+          () -> bob.sendBundle(TestMessages.commitByValue(groupId, epoch, 1, new Proposal.Remove(0)), null));
+      assertEquals("1", metadata(e).get("current_epoch"));
+    }
+    StatusRuntimeException e = refused(Status.Code.FAILED_PRECONDITION, ErrorReason.WRONG_EPOCH,
+        () -> bob.send(TestMessages.proposal(groupId, 0, 1, new Proposal.Remove(0))));
+    assertEquals("1", metadata(e).get("current_epoch"));
+  }
+
+  @Test
+  void applicationMessagesAreAcceptedOnlyUpToTheCurrentEpoch() {
+    StatusRuntimeException e = refused(Status.Code.FAILED_PRECONDITION, ErrorReason.WRONG_EPOCH,
+        () -> bob.send(TestMessages.application(groupId, 2, 10)));
+    assertEquals("1", metadata(e).get("current_epoch"));
+  }
+
+  @Test
+  void anUnknownGroupIsNotFound() {
+    byte[] unknown = TestMessages.random(16);
+    refused(Status.Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND, () -> bob.send(TestMessages.application(unknown, 0, 10)));
+    refused(Status.Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND,
+        () -> bob.send(TestMessages.commitByValue(unknown, 0, 0, new Proposal.Remove(1))));
+  }
+
+  @Test
+  void malformedBytesNameTheFieldAndOffset() {
+    byte[] commit = TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0));
+    StatusRuntimeException truncated = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED,
+        () -> bob.send(Arrays.copyOf(commit, commit.length - 5)));
+    assertTrue(metadata(truncated).containsKey("field"), metadata(truncated).toString());
+    assertTrue(Integer.parseInt(metadata(truncated).get("offset")) > 0, metadata(truncated).toString());
+
+    byte[] trailing = Arrays.copyOf(commit, commit.length + 1);
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED, () -> bob.send(trailing));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED, () -> bob.send(new byte[] {0, 1, 0}));
+    StatusRuntimeException badWelcome = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED,
+        () -> bob.sendBundle(commit, new byte[] {0, 1, 0, 3, 0}));
+    assertTrue(metadata(badWelcome).get("field").startsWith("commit_bundle.welcome."), metadata(badWelcome).toString());
+  }
+
+  @Test
+  void aWelcomeMustNameExactlyTheAddedKeyPackages() {
+    KeyPackage added = mallory.keyPackage(server);
+    KeyPackage other = mallory.keyPackage(server);
+    byte[] commit = TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(added));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
+        () -> bob.sendBundle(commit, TestMessages.welcome(bob.suite, List.of(other))));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
+        () -> bob.sendBundle(commit, TestMessages.welcome(bob.suite, List.of(added, other))));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH, () -> bob.sendBundle(commit, null));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
+        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0)),
+            TestMessages.welcome(bob.suite, List.of(added))));
+  }
+
+  @Test
+  void anAddedKeyPackageMustValidateAndNameItsRegisteredClient() {
+    KeyPackage valid = mallory.keyPackage(server);
+    KeyPackage tampered = new KeyPackage(valid.version(), valid.cipherSuite(), TestMessages.random(32),
+        valid.leafNode(), valid.extensions(), valid.signature());
+    StatusRuntimeException badSignature = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.KEY_PACKAGE_INVALID,
+        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(tampered)),
+            TestMessages.welcome(bob.suite, List.of(tampered))));
+    assertEquals("KEY_PACKAGE_RULE_SIGNATURE_INVALID", metadata(badSignature).get("rule"));
+    assertEquals(mallory.id(), metadata(badSignature).get("client_id"));
+
+    // Mallory's credential with a key of her own making: the signatures verify, the key is not hers.
+    TestKeyPackages.SigningKey otherKey = TestKeyPackages.SigningKey.generate(mallory.suite.signatureScheme());
+    KeyPackage foreignKey = TestKeyPackages.create(mallory.suite, mallory.credential(), otherKey, server.clock.instant());
+    StatusRuntimeException wrongKey = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.KEY_PACKAGE_INVALID,
+        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(foreignKey)),
+            TestMessages.welcome(bob.suite, List.of(foreignKey))));
+    assertEquals("KEY_PACKAGE_RULE_CREDENTIAL_INVALID", metadata(wrongKey).get("rule"));
+
+    KeyPackage basic = TestKeyPackages.create(mallory.suite, TestKeyPackages.basic(mallory.id()), mallory.signingKey(),
+        server.clock.instant());
+    StatusRuntimeException notX509 = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.KEY_PACKAGE_INVALID,
+        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(basic)),
+            TestMessages.welcome(bob.suite, List.of(basic))));
+    assertEquals("KEY_PACKAGE_RULE_CREDENTIAL_INVALID", metadata(notX509).get("rule"));
+    assertFalse(metadata(notX509).containsKey("client_id"));
+  }
+
+  @Test
+  void aProposalByReferenceMustHaveBeenAccepted() {
+    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.PROPOSAL_NOT_FOUND,
+        () -> bob.send(TestMessages.commit(groupId, 1, 1, List.of(new Commit.ByReference(TestMessages.random(32))))));
+  }
+
+  @Test
+  void anOversizedMessageIsRefusedWhole() {
+    StatusRuntimeException e = refused(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.REQUEST_TOO_LARGE,
+        () -> bob.send(TestMessages.application(groupId, 1, 1024 * 1024)));
+    assertEquals(Integer.toString(1024 * 1024), metadata(e).get("limit_bytes"));
+    refused(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.REQUEST_TOO_LARGE,
+        () -> bob.delivery().send(SendRequest.newBuilder().setIdempotencyKey("big").setCommitBundle(CommitBundle
+            .newBuilder().setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0))))
+            .setGroupInfo(ByteString.copyFrom(new byte[4 * 1024 * 1024]))).build()));
+  }
+
+  @Test
+  void aSendNeedsAnIdempotencyKeyAndAKeyServesOneRequest() {
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> bob.delivery().send(SendRequest
+        .newBuilder().setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 10))).build()));
+    String key = UUID.randomUUID().toString();
+    SendRequest first = SendRequest.newBuilder().setIdempotencyKey(key)
+        .setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 10))).build();
+    bob.delivery().send(first);
+    assertEquals(1, alice.drain().size());
+    refused(Status.Code.FAILED_PRECONDITION, ErrorReason.IDEMPOTENCY_KEY_REUSED, () -> bob.delivery().send(first.toBuilder()
+        .setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 10))).build()));
+  }
+}
