@@ -23,7 +23,7 @@ final class Report {
     int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(6);
     out.println();
     out.printf("| %-" + width + "s | %s |%n", "figure", "value");
-    out.printf("|%s|%s|%n", "-".repeat(width + 2), "---:");
+    out.printf("|%s|%s|%n", "-".repeat(width + 2), "---");
     rows.forEach(r -> out.printf("| %-" + width + "s | %s |%n", r[0], r[1]));
   }
 
@@ -94,7 +94,7 @@ final class Report {
 
   Report machine(Machine m, String postgresVersion, String serverJvmOptions) {
     return add("machine", m.cores() + " cores (" + m.cpu() + "), "
-            + String.format(Locale.ROOT, "%.1f GB", m.memoryBytes() / 1e9) + " RAM, " + m.os())
+            + String.format(Locale.ROOT, "%.1f GiB", m.memoryBytes() / (double) (1L << 30)) + " RAM, " + m.os())
         .add("JDK", m.jdk())
         .add("PostgreSQL", postgresVersion)
         .add("server JVM options", "`" + serverJvmOptions + "`");

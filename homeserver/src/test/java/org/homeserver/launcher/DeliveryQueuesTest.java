@@ -1,0 +1,192 @@
+package org.homeserver.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.api.auth.v1.DeleteClientRequest;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.AckRequest;
+import org.homeserver.api.delivery.v1.CreateGroupRequest;
+import org.homeserver.api.delivery.v1.ListenRequest;
+import org.homeserver.api.delivery.v1.ListenResponse;
+import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.platform.grpc.ErrorStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queues as a client sees them over gRPC: an offline client catches up on 1,000 messages in
+ * order, acknowledged entries are gone, a retried Send stores nothing, and Listen delivers the
+ * backlog, QueueEmpty and live entries with bounded entries in flight, keep-alives, and an end that
+ * says why.
+ */
+class DeliveryQueuesTest {
+  private static TestHomeserver server;
+
+  private TestMember alice;
+  private TestMember bob;
+  private byte[] groupId;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestHomeserver.start(Map.of());
+    server.registerUser("alice");
+    server.registerUser("bob");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  /** A group of alice and a fresh client of bob, whose queue holds only its Welcome. */
+  @BeforeEach
+  void group() {
+    alice = TestMember.register(server, "alice");
+    bob = TestMember.register(server, "bob");
+    groupId = TestMessages.random(16);
+    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
+        .setCipherSuite(alice.suite.code()).build());
+    KeyPackage kp = bob.keyPackage(server);
+    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
+        TestMessages.welcome(alice.suite, List.of(kp)));
+  }
+
+  private List<ByteString> sendMessages(int n) {
+    List<ByteString> sent = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[] message = TestMessages.application(groupId, 1, 64);
+      alice.send(message);
+      sent.add(ByteString.copyFrom(message));
+    }
+    return sent;
+  }
+
+  private static List<ByteString> messages(List<QueueEntry> entries) {
+    return entries.stream().filter(QueueEntry::hasMessage).map(e -> e.getMessage().getMlsMessage()).toList();
+  }
+
+  @Test
+  void anOfflineClientFetchesEveryMessageInOrderAndAcknowledgedEntriesAreGone() {
+    List<ByteString> sent = sendMessages(1000);
+    List<QueueEntry> queued = bob.fetchAll(0);
+    assertEquals(1001, queued.size());
+    assertTrue(queued.getFirst().hasWelcome());
+    assertEquals(sent, messages(queued));
+    for (int i = 1; i < queued.size(); i++) {
+      assertEquals(queued.get(i - 1).getSequence() + 1, queued.get(i).getSequence());
+    }
+
+    long middle = queued.get(500).getSequence();
+    bob.delivery().ack(AckRequest.newBuilder().setUpToSequence(middle).build());
+    assertEquals(queued.subList(501, 1001), bob.fetchAll(0));
+    bob.delivery().ack(AckRequest.newBuilder().setUpToSequence(queued.getLast().getSequence()).build());
+    assertEquals(List.of(), bob.fetchAll(0));
+  }
+
+  @Test
+  void aRetryWithTheSameIdempotencyKeyStoresNothingNew() {
+    bob.drain();
+    SendRequest request = SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString())
+        .setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 64))).build();
+    SendResponse first = alice.delivery().send(request);
+    SendResponse retry = alice.delivery().send(request);
+    assertEquals(first, retry);
+    assertEquals(1, bob.drain().size());
+    alice.delivery().send(request);
+    assertEquals(List.of(), bob.fetchAll(0));
+  }
+
+  @Test
+  void listenSendsTheBacklogThenQueueEmptyThenLiveEntries() throws Exception {
+    List<ByteString> backlog = sendMessages(3);
+    try (ListenProbe listen = ListenProbe.open(bob)) {
+      List<QueueEntry> first = listen.entries(4);
+      assertTrue(first.getFirst().hasWelcome());
+      assertEquals(backlog, messages(first));
+      ListenResponse empty = listen.next();
+      assertEquals(first.getLast().getSequence(), empty.getQueueEmpty().getLastSequence());
+      List<ByteString> live = sendMessages(2);
+      assertEquals(live, messages(listen.entries(2)));
+    }
+  }
+
+  @Test
+  void listenKeepsAtMostMaxUnackedEntriesInFlight() throws Exception {
+    bob.drain();
+    List<ByteString> sent = sendMessages(12);
+    try (ListenProbe listen = new ListenProbe(bob, ListenRequest.newBuilder().setMaxUnacked(5).build())) {
+      List<QueueEntry> firstFive = listen.entries(5);
+      assertEquals(sent.subList(0, 5), messages(firstFive));
+      assertNull(listen.received.poll(2, TimeUnit.SECONDS), "more than max_unacked entries in flight");
+      bob.delivery().ack(AckRequest.newBuilder().setUpToSequence(firstFive.get(2).getSequence()).build());
+      assertEquals(sent.subList(5, 8), messages(listen.entries(3)));
+      assertNull(listen.received.poll(1, TimeUnit.SECONDS), "more than max_unacked entries in flight");
+      // Acknowledging the first five leaves three in flight: room for two more.
+      bob.delivery().ack(AckRequest.newBuilder().setUpToSequence(firstFive.getLast().getSequence()).build());
+      List<QueueEntry> next = listen.entries(2);
+      assertEquals(sent.subList(8, 10), messages(next));
+      assertNull(listen.received.poll(1, TimeUnit.SECONDS), "more than max_unacked entries in flight");
+      bob.delivery().ack(AckRequest.newBuilder().setUpToSequence(next.getLast().getSequence()).build());
+      assertEquals(sent.subList(10, 12), messages(listen.entries(2)));
+      assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, listen.next().getItemCase());
+    }
+  }
+
+  @Test
+  void anIdleStreamGetsKeepAlivesAndEndsWhenItsTokenExpires() throws Exception {
+    bob.drain();
+    try (ListenProbe listen = new ListenProbe(bob, ListenRequest.newBuilder().setKeepAliveSeconds(5).build())) {
+      assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, listen.next().getItemCase());
+      server.clock.advance(Duration.ofSeconds(6));
+      assertEquals(ListenResponse.ItemCase.KEEP_ALIVE, listen.next().getItemCase());
+      server.clock.advance(server.config.auth().accessTokenTtl());
+      StatusRuntimeException end = listen.end();
+      assertEquals(Status.Code.UNAUTHENTICATED, end.getStatus().getCode());
+      assertEquals(ErrorReason.TOKEN_EXPIRED.name(), ErrorStatus.errorInfo(end).orElseThrow()
+          .getReason());
+    }
+  }
+
+  @Test
+  void aDeletedClientsStreamEndsRevoked() throws Exception {
+    try (ListenProbe listen = ListenProbe.open(bob)) {
+      listen.entries(1);
+      server.auth(bob.token).deleteClient(DeleteClientRequest.newBuilder().setClientId(bob.id()).build());
+      StatusRuntimeException end = listen.end();
+      assertEquals(Status.Code.UNAUTHENTICATED, end.getStatus().getCode());
+      assertEquals(ErrorReason.TOKEN_REVOKED.name(), ErrorStatus.errorInfo(end).orElseThrow()
+          .getReason());
+    }
+  }
+
+  @Test
+  void aSecondListenOfTheSameClientTakesOver() throws Exception {
+    try (ListenProbe first = ListenProbe.open(bob); ListenProbe second = ListenProbe.open(bob)) {
+      StatusRuntimeException end = first.end();
+      assertEquals(Status.Code.ABORTED, end.getStatus().getCode());
+      assertEquals(ErrorReason.LISTEN_TAKEN_OVER.name(), ErrorStatus.errorInfo(end).orElseThrow()
+          .getReason());
+      assertTrue(second.entries(1).getFirst().hasWelcome());
+      assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, second.next().getItemCase());
+      assertTrue(!second.ended.isDone());
+    }
+  }
+}
