@@ -1,6 +1,7 @@
 package org.homeserver.launcher;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -98,11 +99,15 @@ final class TestHomeserver implements AutoCloseable {
   }
 
   AuthServiceGrpc.AuthServiceBlockingStub auth() {
-    return AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return auth(channel);
   }
 
   AuthServiceGrpc.AuthServiceBlockingStub auth(String token) {
     return auth().withCallCredentials(BearerTokens.credentials(token));
+  }
+
+  static AuthServiceGrpc.AuthServiceBlockingStub auth(Channel channel) {
+    return AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   AdminServiceGrpc.AdminServiceBlockingStub admin() {
@@ -112,7 +117,12 @@ final class TestHomeserver implements AutoCloseable {
 
   /** Registers {@code handle} with the test password; returns the user id. */
   String registerUser(String handle) {
-    return auth().registerUser(RegisterUserRequest.newBuilder().setHandle(handle).setPassword(PASSWORD).build())
+    return registerUser(channel, handle);
+  }
+
+  /** Registers {@code handle} on the homeserver behind {@code channel}; returns the user id. */
+  static String registerUser(Channel channel, String handle) {
+    return auth(channel).registerUser(RegisterUserRequest.newBuilder().setHandle(handle).setPassword(PASSWORD).build())
         .getUserId();
   }
 
@@ -133,18 +143,26 @@ final class TestHomeserver implements AutoCloseable {
   }
 
   TestClient registerClient(String handle, SignatureScheme scheme) {
+    return registerClient(channel, handle, scheme);
+  }
+
+  static TestClient registerClient(Channel channel, String handle, SignatureScheme scheme) {
     TestSigningKey key = TestSigningKey.generate(scheme);
-    RegisterClientResponse r = auth().registerClient(clientRequest(handle, key).build());
+    RegisterClientResponse r = auth(channel).registerClient(clientRequest(handle, key).build());
     return new TestClient(r.getClientId(), "mimi://" + DOMAIN + "/u/" + handle, key, r.getCertificateChainList());
   }
 
   /** Runs the challenge-response and returns an access token. */
   String session(TestClient client) {
-    CreateChallengeResponse challenge = auth().createChallenge(
+    return session(channel, client);
+  }
+
+  static String session(Channel channel, TestClient client) {
+    CreateChallengeResponse challenge = auth(channel).createChallenge(
         CreateChallengeRequest.newBuilder().setClientId(client.clientId()).build());
     byte[] signature = client.key().signWithLabel(SignContent.SESSION_LABEL,
         SignContent.session(client.clientId(), challenge.getNonce().toByteArray()));
-    return auth().createSession(CreateSessionRequest.newBuilder()
+    return auth(channel).createSession(CreateSessionRequest.newBuilder()
         .setClientId(client.clientId())
         .setChallengeId(challenge.getChallengeId())
         .setSignature(ByteString.copyFrom(signature))

@@ -2,6 +2,7 @@ package org.homeserver.launcher;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -43,8 +44,13 @@ final class TestMember {
 
   /** A new client of {@code handle} (which must be registered) with an Ed25519 key, signed in. */
   static TestMember register(TestHomeserver server, String handle) {
-    TestHomeserver.TestClient client = server.registerClient(handle, SignatureScheme.ED25519);
-    return new TestMember(client, server.session(client), server.channel);
+    return register(server.channel, handle);
+  }
+
+  /** As {@link #register(TestHomeserver, String)}, on the homeserver behind {@code channel}. */
+  static TestMember register(Channel channel, String handle) {
+    TestHomeserver.TestClient client = TestHomeserver.registerClient(channel, handle, SignatureScheme.ED25519);
+    return new TestMember(client, TestHomeserver.session(channel, client), channel);
   }
 
   /** The same client talking to another process (sharing the database). */
@@ -67,7 +73,12 @@ final class TestMember {
 
   /** A KeyPackage of this client, valid now on {@code server}'s clock, with the credential the AS issued. */
   KeyPackage keyPackage(TestHomeserver server) {
-    return TestKeyPackages.create(suite, credential(), signingKey(), server.clock.instant());
+    return keyPackage(server.clock.instant());
+  }
+
+  /** A KeyPackage valid at {@code now}. */
+  KeyPackage keyPackage(Instant now) {
+    return TestKeyPackages.create(suite, credential(), signingKey(), now);
   }
 
   Credential credential() {

@@ -1,0 +1,110 @@
+package org.homeserver.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.CreateGroupRequest;
+import org.homeserver.api.delivery.v1.ListenResponse;
+import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.platform.grpc.ErrorStatus;
+import org.homeserver.platform.testing.TestPostgres;
+import org.homeserver.platform.testing.TestRedis;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two homeserver processes sharing one PostgreSQL and one Redis: a message sent through one reaches a
+ * Listen stream on the other live, a Listen on one takes over from the other, and a process killed
+ * outright right after accepting messages loses none of them.
+ */
+class DeliveryAcrossProcessesTest {
+
+  private static Map<String, String> shared() {
+    return Map.of(
+        "database.url", TestPostgres.freshDatabase().jdbcUrl(),
+        "redis.url", TestRedis.URL,
+        "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
+  }
+
+  /** A group of a fresh alice client (leaf 0) and a fresh bob client, created through {@code via}. */
+  private static byte[] group(TestMember alice, TestMember bob) {
+    byte[] groupId = TestMessages.random(16);
+    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
+        .setCipherSuite(alice.suite.code()).build());
+    KeyPackage kp = bob.keyPackage(Instant.now());
+    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
+        TestMessages.welcome(alice.suite, List.of(kp)));
+    return groupId;
+  }
+
+  @Test
+  void listenDeliversLiveAcrossProcessesAndTakesOverAcrossThem() throws Exception {
+    Map<String, String> shared = shared();
+    try (HomeserverProcess first = HomeserverProcess.start(shared);
+         HomeserverProcess second = HomeserverProcess.start(shared)) {
+      TestHomeserver.registerUser(first.channel, "alice");
+      TestHomeserver.registerUser(first.channel, "bob");
+      TestMember alice = TestMember.register(first.channel, "alice");
+      TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
+      byte[] groupId = group(alice, bobOnSecond);
+
+      try (ListenProbe listen = ListenProbe.open(bobOnSecond)) {
+        assertTrue(listen.nextContent().getEntry().hasWelcome());
+        assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, listen.nextContent().getItemCase());
+        for (int i = 0; i < 20; i++) {
+          byte[] message = TestMessages.application(groupId, 1, 100);
+          alice.send(message);
+          assertEquals(ByteString.copyFrom(message), listen.nextContent().getEntry().getMessage().getMlsMessage());
+        }
+
+        try (ListenProbe onFirst = ListenProbe.open(bobOnSecond.via(first.channel))) {
+          StatusRuntimeException end = listen.end();
+          assertEquals(Status.Code.ABORTED, end.getStatus().getCode());
+          assertEquals(ErrorReason.LISTEN_TAKEN_OVER.name(), ErrorStatus.errorInfo(end).orElseThrow().getReason());
+          List<QueueEntry> backlog = new ArrayList<>();
+          ListenResponse next;
+          while ((next = onFirst.nextContent()).hasEntry()) {
+            backlog.add(next.getEntry());
+          }
+          assertEquals(21, backlog.size(), "nothing was acknowledged, so the new stream gets everything again");
+        }
+      }
+    }
+  }
+
+  @Test
+  void aProcessKilledRightAfterAcceptingLosesNothing() throws Exception {
+    Map<String, String> shared = shared();
+    List<ByteString> sent = new ArrayList<>();
+    TestMember bob;
+    try (HomeserverProcess doomed = HomeserverProcess.start(shared)) {
+      TestHomeserver.registerUser(doomed.channel, "alice");
+      TestHomeserver.registerUser(doomed.channel, "bob");
+      TestMember alice = TestMember.register(doomed.channel, "alice");
+      bob = TestMember.register(doomed.channel, "bob");
+      byte[] groupId = group(alice, bob);
+      for (int i = 0; i < 100; i++) {
+        byte[] message = TestMessages.application(groupId, 1, 100);
+        alice.send(message);
+        sent.add(ByteString.copyFrom(message));
+      }
+      doomed.kill();
+    }
+    try (HomeserverProcess restarted = HomeserverProcess.start(shared)) {
+      List<QueueEntry> queued = bob.via(restarted.channel).fetchAll(0);
+      assertTrue(queued.getFirst().hasWelcome());
+      assertEquals(sent, queued.stream().skip(1).map(e -> e.getMessage().getMlsMessage()).toList());
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package org.homeserver.launcher;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.platform.config.ConfigSchema;
+
+/**
+ * A homeserver in its own operating-system process, started as an operator would (`serve`, the
+ * configuration in HOMESERVER_* variables) from this test's classpath, so a test can run several
+ * against one PostgreSQL and Redis, and kill one outright.
+ */
+final class HomeserverProcess implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  final int port;
+  final ManagedChannel channel;
+  private final Process process;
+  private final Path log;
+
+  private HomeserverProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  /** Starts `serve` with {@code settings} (configuration keys) and waits until it serves. */
+  static HomeserverProcess start(Map<String, String> settings) throws IOException, InterruptedException {
+    int port = TestHomeserver.freePort();
+    Map<String, String> all = new HashMap<>();
+    all.put("domain", TestHomeserver.DOMAIN);
+    all.put("server.host", "127.0.0.1");
+    all.put("server.port", Integer.toString(port));
+    all.put("internal.port", Integer.toString(TestHomeserver.freePort()));
+    all.put("admin.port", "0");
+    all.put("metrics.port", "0");
+    all.put("data-dir", Files.createTempDirectory("hs-process").toString());
+    all.put("auth.registration-rate-per-minute", "1000");
+    all.putAll(settings);
+
+    Path log = Files.createTempFile("homeserver-process", ".log");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "serve"))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    for (var setting : ConfigSchema.ALL) {
+      String value = all.get(setting.key());
+      if (value != null) {
+        builder.environment().put(setting.environmentVariable(), value);
+      }
+    }
+    HomeserverProcess server = new HomeserverProcess(builder.start(), port, log);
+    server.awaitServing();
+    return server;
+  }
+
+  private void awaitServing() throws IOException, InterruptedException {
+    Instant deadline = Instant.now().plus(START_TIMEOUT);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the homeserver process exited with " + process.exitValue() + ":\n"
+            + Files.readString(log));
+      }
+      if (Files.readString(log).contains("serving auth, delivery")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    close();
+    throw new IllegalStateException("the homeserver process did not start in " + START_TIMEOUT + ":\n"
+        + Files.readString(log));
+  }
+
+  /** Ends the process at once (SIGKILL): nothing gets to finish or flush. */
+  void kill() throws InterruptedException {
+    channel.shutdownNow();
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}
