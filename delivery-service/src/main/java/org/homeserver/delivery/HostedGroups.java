@@ -21,6 +21,7 @@ import org.homeserver.mls.message.GroupInfo;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.notify.NotificationPolicies;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -136,8 +137,9 @@ public final class HostedGroups {
 
   /** Sets or (with an unset policy) clears the caller's policy for the group; returns what is stored. */
   public Optional<NotificationPolicy> setPolicy(Principal caller, byte[] groupId, Optional<NotificationPolicy> policy) {
-    groups.setPolicy(groupId, caller.clientId(), policy.map(NotificationPolicy::toByteArray).orElse(null));
-    return policy;
+    Optional<NotificationPolicy> stored = policy.map(p -> NotificationPolicies.normalize("policy", p));
+    groups.setPolicy(groupId, caller.clientId(), stored.map(NotificationPolicy::toByteArray).orElse(null));
+    return stored;
   }
 
   private org.homeserver.api.delivery.v1.Group toProto(Group group) {

@@ -49,7 +49,12 @@ final class TestMember {
 
   /** As {@link #register(TestHomeserver, String)}, on the homeserver behind {@code channel}. */
   static TestMember register(Channel channel, String handle) {
-    TestHomeserver.TestClient client = TestHomeserver.registerClient(channel, handle, SignatureScheme.ED25519);
+    return register(channel, handle, SignatureScheme.ED25519);
+  }
+
+  /** A new client of {@code handle} with a key of {@code scheme}, signed in. */
+  static TestMember register(Channel channel, String handle, SignatureScheme scheme) {
+    TestHomeserver.TestClient client = TestHomeserver.registerClient(channel, handle, scheme);
     return new TestMember(client, TestHomeserver.session(channel, client), channel);
   }
 
