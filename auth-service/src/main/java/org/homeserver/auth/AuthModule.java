@@ -1,6 +1,5 @@
 package org.homeserver.auth;
 
-import io.grpc.BindableService;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,29 +10,19 @@ import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
+import org.homeserver.platform.grpc.ServiceParts;
 import org.homeserver.platform.ratelimit.RateLimiter;
 
 /** The composition root of the auth service: builds it from the process's context. */
-public final class AuthModule implements ServiceModule {
+public final class AuthModule {
   public static final String NAME = "auth";
   /** Auth requests are small; anything larger is not a real request. */
   private static final long MAX_REQUEST_BYTES = 64 * 1024;
 
-  private final ServiceDatabase database;
-  private final List<BindableService> client;
-  private final List<BindableService> internal;
-  private final List<BindableService> admin;
-
-  private AuthModule(ServiceDatabase database, List<BindableService> client, List<BindableService> internal,
-                     List<BindableService> admin) {
-    this.database = database;
-    this.client = client;
-    this.internal = internal;
-    this.admin = admin;
-  }
+  private AuthModule() {}
 
   /** Migrates the auth schema, settles the AS keys and builds the services. */
-  public static AuthModule start(ServiceContext context) throws InvalidStoredAuthorityException {
+  public static ServiceModule start(ServiceContext context) throws InvalidStoredAuthorityException {
     HomeserverConfig.Auth settings = context.config().auth();
     Clock clock = context.clock();
     SecureRandom random = new SecureRandom();
@@ -58,29 +47,20 @@ public final class AuthModule implements ServiceModule {
       Clients clients = new Clients(store, users, authority, revocations, settings.credentialValidity(),
           settings.maxClientsPerUser(), clock);
       Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), challenges, random, clock);
-      return new AuthModule(database,
+      return new ServiceParts(NAME,
           List.of(new AuthGrpcService(users, clients, sessions, authority, registrations, settings.accessTokenTtl(),
               context.process().version())),
+          publicMethods(), MAX_REQUEST_BYTES,
           List.of(new AuthInternalGrpcService(users, clients, keys, revocations)),
-          List.of(new AdminGrpcService(users, clients, store, context, database, random)));
+          List.of(new AdminGrpcService(users, clients, store, context, database, random)),
+          List.of(database));
     } catch (RuntimeException | InvalidStoredAuthorityException e) {
       database.close();
       throw e;
     }
   }
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public List<BindableService> clientServices() {
-    return client;
-  }
-
-  @Override
-  public Set<String> publicMethods() {
+  private static Set<String> publicMethods() {
     return Set.of(
         AuthServiceGrpc.getGetServerInfoMethod().getFullMethodName(),
         AuthServiceGrpc.getGetAuthenticationRootsMethod().getFullMethodName(),
@@ -88,25 +68,5 @@ public final class AuthModule implements ServiceModule {
         AuthServiceGrpc.getRegisterClientMethod().getFullMethodName(),
         AuthServiceGrpc.getCreateChallengeMethod().getFullMethodName(),
         AuthServiceGrpc.getCreateSessionMethod().getFullMethodName());
-  }
-
-  @Override
-  public long maxRequestBytes() {
-    return MAX_REQUEST_BYTES;
-  }
-
-  @Override
-  public List<BindableService> internalServices() {
-    return internal;
-  }
-
-  @Override
-  public List<BindableService> adminServices() {
-    return admin;
-  }
-
-  @Override
-  public void close() {
-    database.close();
   }
 }

@@ -1,11 +1,9 @@
 package org.homeserver.delivery;
 
-import io.grpc.BindableService;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -21,9 +19,10 @@ import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
+import org.homeserver.platform.grpc.ServiceParts;
 
 /** The composition root of the delivery service: builds it from the process's context. */
-public final class DeliveryModule implements ServiceModule {
+public final class DeliveryModule {
   public static final String NAME = "delivery";
   /** A commit bundle is at most 4 MiB (delivery.proto); the request framing around it is small. */
   private static final long MAX_REQUEST_BYTES = Messages.MAX_BUNDLE_BYTES + 64 * 1024;
@@ -34,23 +33,10 @@ public final class DeliveryModule implements ServiceModule {
   /** Calls to the auth service's internal API give up after this long. */
   private static final Duration AUTH_DEADLINE = Duration.ofSeconds(10);
 
-  private final ServiceDatabase database;
-  private final RetentionJob retention;
-  private final ListenStreams listeners;
-  private final List<BindableService> client;
-  private final List<BindableService> internal;
-
-  private DeliveryModule(ServiceDatabase database, RetentionJob retention, ListenStreams listeners,
-      List<BindableService> client, List<BindableService> internal) {
-    this.database = database;
-    this.retention = retention;
-    this.listeners = listeners;
-    this.client = client;
-    this.internal = internal;
-  }
+  private DeliveryModule() {}
 
   /** Migrates the delivery schema and builds the services. */
-  public static DeliveryModule start(ServiceContext context) {
+  public static ServiceModule start(ServiceContext context) {
     HomeserverConfig.Delivery settings = context.config().delivery();
     ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
     try {
@@ -72,50 +58,13 @@ public final class DeliveryModule implements ServiceModule {
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, local, context.clock());
       GroupEvents events = new GroupEvents(queues, groups, registry, local);
-      return new DeliveryModule(database, RetentionJob.start(queues, RETENTION_INTERVAL), listeners,
-          List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)),
-          List.of(new DeliveryInternalGrpcService(events)));
+      return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
+          MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events)), List.of(),
+          List.of(database, RetentionJob.start(queues, RETENTION_INTERVAL), listeners));
     } catch (RuntimeException e) {
       database.close();
       throw e;
     }
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public List<BindableService> clientServices() {
-    return client;
-  }
-
-  @Override
-  public Set<String> publicMethods() {
-    return Set.of();
-  }
-
-  @Override
-  public long maxRequestBytes() {
-    return MAX_REQUEST_BYTES;
-  }
-
-  @Override
-  public List<BindableService> internalServices() {
-    return internal;
-  }
-
-  @Override
-  public List<BindableService> adminServices() {
-    return List.of();
-  }
-
-  @Override
-  public void close() {
-    listeners.close();
-    retention.close();
-    database.close();
   }
 
   /** The registered clients, from the auth service's internal API. */

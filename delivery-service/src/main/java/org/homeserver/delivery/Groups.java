@@ -35,8 +35,13 @@ public final class Groups {
     }
   }
 
-  /** The outcome of an accepted commit: the new epoch, and the member maps before and after it. */
-  public record Committed(long epoch, MemberMap before, MemberMap members) {}
+  /** The outcome of an accepted commit: the group before it, the new epoch and its member map. */
+  public record Committed(Group group, long epoch, MemberMap members) {
+    /** The member map before the commit. */
+    public MemberMap before() {
+      return group.members();
+    }
+  }
 
   /** Creates the group at epoch 0 with {@code creatorClientId} alone, at leaf 0; GROUP_EXISTS if the id is taken. */
   public Group create(byte[] groupId, int cipherSuite, String creatorClientId) {
@@ -132,10 +137,10 @@ public final class Groups {
   public Committed commit(Handle h, byte[] groupId, long expectedEpoch, CommitRule rule) {
     GroupRow row = store.lockForCommit(h, groupId).orElseThrow(Groups::notFound);
     requireEpoch(row, expectedEpoch);
-    MemberMap before = store.members(h, groupId);
+    Group before = new Group(row, store.members(h, groupId));
     MemberMap next;
     try {
-      next = before.apply(rule.changes(new Group(row, before), ref -> store.proposal(h, groupId, ref)));
+      next = before.members().apply(rule.changes(before, ref -> store.proposal(h, groupId, ref)));
     } catch (MembershipException e) {
       throw refused(e);
     }
@@ -145,7 +150,7 @@ public final class Groups {
     store.updateEpoch(h, groupId, epoch);
     store.updateGroupInfo(h, groupId, null);
     store.dropPoliciesOfNonMembers(h, groupId);
-    return new Committed(epoch, before, next);
+    return new Committed(before, epoch, next);
   }
 
   /**

@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * The live Listen streams of this process (delivery.proto Listen). A stream holds no thread while
  * idle: queue signals, acks, flow-control readiness and a periodic tick each schedule a short drain
  * on a virtual thread, and one drain at a time per stream writes to it. Takeover works across
- * processes: a new stream announces itself on {@code listen.<client uuid>} and any other stream of
- * that client, wherever it runs, ends with LISTEN_TAKEN_OVER.
+ * processes: a new stream takes the client's next Listen generation from PostgreSQL and announces
+ * it on {@code listen.<client uuid>}; a stream of that client that hears of a higher generation,
+ * wherever it runs, ends with LISTEN_TAKEN_OVER. Of streams started together, the last numbered
+ * stays.
  */
 public final class ListenStreams implements AutoCloseable {
   public static final int DEFAULT_MAX_UNACKED = 100;
@@ -120,7 +121,9 @@ public final class ListenStreams implements AutoCloseable {
     private final int maxUnacked;
     private final Duration keepAlive;
     private final ServerCallStreamObserver<ListenResponse> observer;
-    private final String id = UUID.randomUUID().toString();
+    /** This stream's generation (0 until it has one) and the highest announced, under this stream's lock. */
+    private long generation;
+    private long highestAnnounced;
     private final AtomicInteger pending = new AtomicInteger();
     private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
     private volatile long ackedUpTo;
@@ -150,19 +153,44 @@ public final class ListenStreams implements AutoCloseable {
       // Subscribe before the first read, so nothing queued after the read goes unsignalled; announce
       // this stream after subscribing, so a later one's announcement reaches it.
       takeoverSubscription = signals.subscribe(takeoverChannel(client), message -> {
-        if (!new String(message, StandardCharsets.US_ASCII).equals(id)) {
-          end(new ApiException(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
+        long announced;
+        try {
+          announced = Long.parseLong(new String(message, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+          log.warn("malformed Listen takeover signal for client {}", client);
+          return;
         }
+        heard(announced);
       });
       queueSubscription = queueSignals.subscribe(client, queued -> wake(), acked -> {
         ackedUpTo = Math.max(ackedUpTo, acked);
         wake();
       });
       open.add(this);
-      signals.publish(takeoverChannel(client), id.getBytes(StandardCharsets.US_ASCII));
+      long mine = queues.nextListenGeneration(client);
+      synchronized (this) {
+        generation = mine;
+      }
+      heard(mine);
+      signals.publish(takeoverChannel(client), Long.toString(mine).getBytes(StandardCharsets.US_ASCII));
       ackedUpTo = queues.floor(client);
       tick = ticks.scheduleWithFixedDelay(this::wake, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
       wake();
+    }
+
+    /**
+     * Takes note of an announced generation (its own included): a higher one than this stream's ends
+     * it. An announcement heard before this stream has its own number is kept until it has one.
+     */
+    private void heard(long announced) {
+      boolean overtaken;
+      synchronized (this) {
+        highestAnnounced = Math.max(highestAnnounced, announced);
+        overtaken = generation != 0 && highestAnnounced > generation;
+      }
+      if (overtaken) {
+        end(new ApiException(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
+      }
     }
 
     /** Ends the stream with {@code error} (null: the client cancelled) at the next drain. */

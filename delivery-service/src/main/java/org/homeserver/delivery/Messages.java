@@ -133,19 +133,13 @@ public final class Messages {
     Parsed parsed = parse(request);
     IdempotentRequest idempotency = new IdempotentRequest(caller.clientUuid(), request.getIdempotencyKey(),
         digest(request));
-    // Everything that needs no lock happens first: which group, whether the caller may send to it at
-    // all, and the checks of added KeyPackages (signatures, the auth service). The transaction checks
-    // membership again under the lock.
-    Group current = groups.group(parsed.groupId());
+    // Added KeyPackages are checked before any lock (signatures, the auth service), by a sender
+    // that is a member at the moment; the transaction checks the membership again under the lock.
     Map<KeyPackage, String> admitted = switch (parsed) {
-      case ProposalMessage p when p.proposal() instanceof Proposal.Add(KeyPackage kp) -> {
-        requireSenderLeaf(current, p.message().content().sender(), caller);
-        yield addedClients.admit(List.of(kp), current.cipherSuite());
-      }
-      case CommitMessage c when c.message().content().sender() instanceof Sender.Member -> {
-        requireSenderLeaf(current, c.message().content().sender(), caller);
-        yield addedClients.admit(addsByValue(c.commit()), current.cipherSuite());
-      }
+      case ProposalMessage p when p.proposal() instanceof Proposal.Add(KeyPackage kp) ->
+          admit(caller, p.groupId(), p.message().content().sender(), List.of(kp));
+      case CommitMessage c when c.message().content().sender() instanceof Sender.Member ->
+          admit(caller, c.groupId(), c.message().content().sender(), addsByValue(c.commit()));
       default -> Map.of();
     };
     Instant now = clock.instant();
@@ -157,7 +151,7 @@ public final class Messages {
       Outcome accepted = switch (parsed) {
         case Application a -> application(h, caller, a, now);
         case ProposalMessage p -> proposal(h, caller, p, now);
-        case CommitMessage c -> commit(h, caller, c, suiteOf(current), admitted, now);
+        case CommitMessage c -> commit(h, caller, c, admitted, now);
       };
       queues.recordAnswer(h, idempotency, accepted.response().toByteArray());
       return accepted;
@@ -192,8 +186,16 @@ public final class Messages {
     return fanOut(h, group, caller, p.bytes(), p.epoch(), group.epoch(), now);
   }
 
-  private Outcome commit(Handle h, Principal caller, CommitMessage c, CipherSuite suite,
-      Map<KeyPackage, String> admitted, Instant now) {
+  private Map<KeyPackage, String> admit(Principal caller, byte[] groupId, Sender sender, List<KeyPackage> added) {
+    if (added.isEmpty()) {
+      return Map.of();
+    }
+    Group group = groups.group(groupId);
+    requireSenderLeaf(group, sender, caller);
+    return addedClients.admit(added, group.cipherSuite());
+  }
+
+  private Outcome commit(Handle h, Principal caller, CommitMessage c, Map<KeyPackage, String> admitted, Instant now) {
     List<KeyPackage> added = new ArrayList<>();
     CommitChanges changes = new CommitChanges(keyPackage -> {
       added.add(keyPackage);
@@ -210,7 +212,7 @@ public final class Messages {
       }
       return changes.of(c.commit(), sender, caller.clientId(), ref -> accepted.apply(ref).map(Messages::proposalOf));
     });
-    List<String> welcomed = checkWelcome(c, added, suite);
+    List<String> welcomed = checkWelcome(c, added, suiteOf(committed.group()));
     c.groupInfo().ifPresent(info -> {
       if (!Arrays.equals(info.groupContext().groupId(), c.groupId()) || info.groupContext().epoch() != committed.epoch()) {
         throw ApiException.invalidField("commit_bundle.group_info", "the GroupInfo is not for this group at epoch "

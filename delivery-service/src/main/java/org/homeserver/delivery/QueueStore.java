@@ -183,6 +183,15 @@ public final class QueueStore {
         .bind("upTo", upTo).bind("client", client).execute() == 1;
   }
 
+  /** The next Listen generation of the client (1 for its first stream). */
+  public long nextListenGeneration(UUID client) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            insert into listen_generations (client_uuid, generation) values (:client, 1)
+            on conflict (client_uuid) do update set generation = listen_generations.generation + 1
+            returning generation""")
+        .bind("client", client).mapTo(Long.class).one());
+  }
+
   /** The client's floor: 0 if it has no queue yet. */
   public long floor(UUID client) {
     return jdbi.withHandle(h -> h.createQuery("select floor_sequence from queue_heads where client_uuid = :client")

@@ -213,6 +213,11 @@ public final class Queues {
     signals.acked(client, upToSequence);
   }
 
+  /** The generation of a new Listen stream of {@code client}: higher than any before it. */
+  public long nextListenGeneration(UUID client) {
+    return store.nextListenGeneration(client);
+  }
+
   /** Every entry of {@code client} at or below this sequence number is gone (acknowledged or dropped). */
   public long floor(UUID client) {
     return store.floor(client);

@@ -12,12 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.ListenResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
-import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
@@ -37,17 +34,6 @@ class DeliveryAcrossProcessesTest {
         "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
   }
 
-  /** A group of a fresh alice client (leaf 0) and a fresh bob client, created through {@code via}. */
-  private static byte[] group(TestMember alice, TestMember bob) {
-    byte[] groupId = TestMessages.random(16);
-    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(alice.suite.code()).build());
-    KeyPackage kp = bob.keyPackage(Instant.now());
-    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
-        TestMessages.welcome(alice.suite, List.of(kp)));
-    return groupId;
-  }
-
   @Test
   void listenDeliversLiveAcrossProcessesAndTakesOverAcrossThem() throws Exception {
     Map<String, String> shared = shared();
@@ -57,7 +43,7 @@ class DeliveryAcrossProcessesTest {
       TestHomeserver.registerUser(first.channel, "bob");
       TestMember alice = TestMember.register(first.channel, "alice");
       TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
-      byte[] groupId = group(alice, bobOnSecond);
+      byte[] groupId = alice.createGroupWith(bobOnSecond, Instant.now());
 
       try (ListenProbe listen = ListenProbe.open(bobOnSecond)) {
         assertTrue(listen.nextContent().getEntry().hasWelcome());
@@ -93,7 +79,7 @@ class DeliveryAcrossProcessesTest {
       TestHomeserver.registerUser(doomed.channel, "bob");
       TestMember alice = TestMember.register(doomed.channel, "alice");
       bob = TestMember.register(doomed.channel, "bob");
-      byte[] groupId = group(alice, bob);
+      byte[] groupId = alice.createGroupWith(bob, Instant.now());
       for (int i = 0; i < 100; i++) {
         byte[] message = TestMessages.application(groupId, 1, 100);
         alice.send(message);

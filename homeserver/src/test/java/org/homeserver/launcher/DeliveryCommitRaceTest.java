@@ -13,13 +13,10 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
-import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,12 +50,7 @@ class DeliveryCommitRaceTest {
   void ofTwoCommitsForOneEpochExactlyOneWins() throws Exception {
     TestMember alice = TestMember.register(server, "alice");
     TestMember bob = TestMember.register(server, "bob");
-    byte[] groupId = TestMessages.random(16);
-    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(alice.suite.code()).build());
-    KeyPackage kp = bob.keyPackage(server);
-    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
-        TestMessages.welcome(alice.suite, List.of(kp)));
+    byte[] groupId = alice.createGroupWith(bob, server.clock.instant());
     bob.drain();
 
     List<ByteString> aliceWon = new ArrayList<>();

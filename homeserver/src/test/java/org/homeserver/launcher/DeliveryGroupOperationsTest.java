@@ -36,8 +36,6 @@ import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.api.notifier.v1.Urgency;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
-import org.homeserver.mls.message.KeyPackage;
-import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
@@ -87,11 +85,7 @@ class DeliveryGroupOperationsTest {
   void group() {
     alice = TestMember.register(server, "alice");
     bob = TestMember.register(server, "bob");
-    groupId = TestMessages.random(16);
-    create(alice, groupId);
-    KeyPackage kp = bob.keyPackage(server);
-    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
-        TestMessages.welcome(alice.suite, List.of(kp)));
+    groupId = alice.createGroupWith(bob, server.clock.instant());
     bob.drain();
   }
 

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
-import org.homeserver.api.delivery.v1.GroupMember;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.mls.TestMessages;
@@ -59,8 +56,7 @@ class DeliveryGroupsTest {
     TestMember a2 = TestMember.register(server, "alice");
     List<TestMember> everyone = List.of(a1, b1, c1, d1, a2);
 
-    a1.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(a1.suite.code()).build());
+    a1.createGroup(groupId);
     leaves = new ArrayList<>(List.of(Optional.of(a1)));
     assertMembers();
 

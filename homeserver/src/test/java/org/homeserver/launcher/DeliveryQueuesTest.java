@@ -1,6 +1,7 @@
 package org.homeserver.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,15 +17,12 @@ import java.util.concurrent.TimeUnit;
 import org.homeserver.api.auth.v1.DeleteClientRequest;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.AckRequest;
-import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.ListenRequest;
 import org.homeserver.api.delivery.v1.ListenResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
-import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,12 +59,7 @@ class DeliveryQueuesTest {
   void group() {
     alice = TestMember.register(server, "alice");
     bob = TestMember.register(server, "bob");
-    groupId = TestMessages.random(16);
-    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(alice.suite.code()).build());
-    KeyPackage kp = bob.keyPackage(server);
-    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
-        TestMessages.welcome(alice.suite, List.of(kp)));
+    groupId = alice.createGroupWith(bob, server.clock.instant());
   }
 
   private List<ByteString> sendMessages(int n) {
@@ -179,14 +172,44 @@ class DeliveryQueuesTest {
 
   @Test
   void aSecondListenOfTheSameClientTakesOver() throws Exception {
-    try (ListenProbe first = ListenProbe.open(bob); ListenProbe second = ListenProbe.open(bob)) {
-      StatusRuntimeException end = first.end();
-      assertEquals(Status.Code.ABORTED, end.getStatus().getCode());
-      assertEquals(ErrorReason.LISTEN_TAKEN_OVER.name(), ErrorStatus.errorInfo(end).orElseThrow()
-          .getReason());
-      assertTrue(second.entries(1).getFirst().hasWelcome());
-      assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, second.next().getItemCase());
-      assertTrue(!second.ended.isDone());
+    try (ListenProbe first = ListenProbe.open(bob)) {
+      assertTrue(first.entries(1).getFirst().hasWelcome());
+      assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, first.next().getItemCase());
+      try (ListenProbe second = ListenProbe.open(bob)) {
+        StatusRuntimeException end = first.end();
+        assertEquals(Status.Code.ABORTED, end.getStatus().getCode());
+        assertEquals(ErrorReason.LISTEN_TAKEN_OVER.name(), ErrorStatus.errorInfo(end).orElseThrow().getReason());
+        assertTrue(second.entries(1).getFirst().hasWelcome());
+        assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, second.next().getItemCase());
+        assertFalse(second.ended.isDone());
+      }
+    }
+  }
+
+  @Test
+  void ofListensStartedTogetherExactlyOneStays() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      List<ListenProbe> probes = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          probes.add(ListenProbe.open(bob));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ListenProbe.WAIT_SECONDS);
+        while (probes.stream().filter(p -> p.ended.isDone()).count() < 2 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        List<ListenProbe> live = probes.stream().filter(p -> !p.ended.isDone()).toList();
+        assertEquals(1, live.size(), "streams still open in round " + round);
+        for (ListenProbe ended : probes.stream().filter(p -> p.ended.isDone()).toList()) {
+          assertEquals(ErrorReason.LISTEN_TAKEN_OVER.name(), ErrorStatus.errorInfo(ended.end()).orElseThrow().getReason());
+        }
+        ListenProbe stayed = live.getFirst();
+        assertTrue(stayed.entries(1).getFirst().hasWelcome());
+        assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, stayed.next().getItemCase());
+        assertFalse(stayed.ended.isDone());
+      } finally {
+        probes.forEach(ListenProbe::close);
+      }
     }
   }
 }

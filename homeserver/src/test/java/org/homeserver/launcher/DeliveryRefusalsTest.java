@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.CommitBundle;
-import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.Group;
 import org.homeserver.api.delivery.v1.SendRequest;
@@ -67,12 +66,7 @@ class DeliveryRefusalsTest {
   /** A group of alice (leaf 0) and bob (leaf 1) at epoch 1, with both queues drained. */
   @BeforeEach
   void createGroupOfAliceAndBob() {
-    groupId = TestMessages.random(16);
-    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(alice.suite.code()).build());
-    KeyPackage kp = bob.keyPackage(server);
-    alice.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
-        TestMessages.welcome(alice.suite, List.of(kp)));
+    groupId = alice.createGroupWith(bob, server.clock.instant());
     bob.drain();
     before = group();
   }
@@ -236,7 +230,7 @@ class DeliveryRefusalsTest {
         () -> bob.send(TestMessages.application(groupId, 1, 1024 * 1024)));
     assertEquals(Integer.toString(1024 * 1024), metadata(e).get("limit_bytes"));
     refused(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.REQUEST_TOO_LARGE,
-        () -> bob.delivery().send(SendRequest.newBuilder().setIdempotencyKey("big").setCommitBundle(CommitBundle
+        () -> bob.delivery().send(SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString()).setCommitBundle(CommitBundle
             .newBuilder().setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0))))
             .setGroupInfo(ByteString.copyFrom(new byte[4 * 1024 * 1024]))).build()));
   }
@@ -245,6 +239,9 @@ class DeliveryRefusalsTest {
   void aSendNeedsAnIdempotencyKeyAndAKeyServesOneRequest() {
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> bob.delivery().send(SendRequest
         .newBuilder().setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 10))).build()));
+    refused(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> bob.delivery().send(SendRequest
+        .newBuilder().setIdempotencyKey("too-short").setMlsMessage(ByteString.copyFrom(
+            TestMessages.application(groupId, 1, 10))).build()));
     String key = UUID.randomUUID().toString();
     SendRequest first = SendRequest.newBuilder().setIdempotencyKey(key)
         .setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 10))).build();

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.api.delivery.v1.AckRequest;
 import org.homeserver.api.delivery.v1.CommitBundle;
+import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.DeliveryServiceGrpc;
 import org.homeserver.api.delivery.v1.FetchRequest;
 import org.homeserver.api.delivery.v1.FetchResponse;
@@ -17,9 +18,11 @@ import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.mls.TestKeyPackages;
+import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.Credential;
 import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.BearerTokens;
 
 /**
@@ -96,6 +99,24 @@ final class TestMember {
 
   TestKeyPackages.SigningKey signingKey() {
     return new TestKeyPackages.SigningKey(suite.signatureScheme(), client.key().privateKey(), signatureKey());
+  }
+
+  /** Creates a group with this client at leaf 0. */
+  void createGroup(byte[] groupId) {
+    delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
+        .setCipherSuite(suite.code()).build());
+  }
+
+  /**
+   * Creates a group with this client at leaf 0 and adds {@code other} at leaf 1 with a KeyPackage
+   * valid at {@code now}; the group is then at epoch 1 and {@code other}'s Welcome is queued.
+   */
+  byte[] createGroupWith(TestMember other, Instant now) {
+    byte[] groupId = TestMessages.random(16);
+    createGroup(groupId);
+    KeyPackage kp = other.keyPackage(now);
+    sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(suite, List.of(kp)));
+    return groupId;
   }
 
   SendResponse send(byte[] mlsMessage) {
