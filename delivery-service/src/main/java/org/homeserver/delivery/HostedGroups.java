@@ -92,7 +92,7 @@ public final class HostedGroups {
   /** Deletes the group, by a member; the other members get a GroupDeleted event. */
   public void delete(Principal caller, byte[] groupId) {
     Instant now = clock.instant();
-    List<Enqueued.Position> positions = jdbi.inTransaction(h -> {
+    List<Queues.Queued> queued = jdbi.inTransaction(h -> {
       Group group = groups.delete(h, groupId);
       if (group.members().leafOf(caller.clientId()).isEmpty()) {
         throw Groups.notAMember();
@@ -103,13 +103,13 @@ public final class HostedGroups {
           .map(Recipient::of)
           .toList();
       if (others.isEmpty()) {
-        return List.<Enqueued.Position>of();
+        return List.<Queues.Queued>of();
       }
       ServerEvent event = ServerEvent.newBuilder().setGroupDeleted(GroupDeleted.newBuilder()
           .setGroupId(ByteString.copyFrom(groupId)).setDeletedByClientId(caller.clientId())).build();
       return queues.queueAll(h, List.of(Delivery.of(new QueueContent.Event(event), others)), now);
     });
-    queues.signal(positions);
+    queues.signal(queued);
   }
 
   /** The group as its hub knows it, for a member. */

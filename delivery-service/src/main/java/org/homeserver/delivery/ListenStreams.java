@@ -7,9 +7,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * processes: a new stream takes the client's next Listen generation from PostgreSQL and announces
  * it on {@code listen.<client uuid>}; a stream of that client that hears of a higher generation,
  * wherever it runs, ends with LISTEN_TAKEN_OVER. Of streams started together, the last numbered
- * stays.
+ * stays. Entries this process queues reach its streams in memory; a stream reads PostgreSQL for
+ * its backlog, for entries queued by other processes, and whenever what it holds in memory does
+ * not continue exactly where it is.
  */
 public final class ListenStreams implements AutoCloseable {
   public static final int DEFAULT_MAX_UNACKED = 100;
@@ -48,6 +53,13 @@ public final class ListenStreams implements AutoCloseable {
   public static final int MAX_KEEP_ALIVE_SECONDS = 300;
   /** How often a stream checks its keep-alive, its token and (while it waits for acks) its queue's floor. */
   static final Duration TICK = Duration.ofSeconds(1);
+  /**
+   * How often an idle stream reads its queue even without a signal, in case one was lost (signals
+   * are not stored, and Redis drops them while a connection is down).
+   */
+  static final Duration RESYNC = Duration.ofSeconds(60);
+  /** Entries a stream holds in memory before it falls back to reading them from the database. */
+  static final int INBOX_LIMIT = 2 * MAX_MAX_UNACKED;
 
   private static final Logger log = LoggerFactory.getLogger(ListenStreams.class);
 
@@ -60,6 +72,8 @@ public final class ListenStreams implements AutoCloseable {
   private final ScheduledExecutorService ticks =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("listen-ticks").daemon().factory());
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+  /** The newest stream of each client listening in this process. */
+  private final Map<UUID, Stream> byClient = new ConcurrentHashMap<>();
 
   public ListenStreams(Queues queues, QueueSignals queueSignals, Signals signals, Revocations revocations,
       Clock clock) {
@@ -68,6 +82,17 @@ public final class ListenStreams implements AutoCloseable {
     this.signals = signals;
     this.revocations = revocations;
     this.clock = clock;
+    queues.onQueued(this::queued);
+  }
+
+  /** Entries just queued by this process: each goes to its client's stream here, if there is one. */
+  private void queued(List<Queues.Queued> entries) {
+    for (Queues.Queued queued : entries) {
+      Stream stream = byClient.get(queued.client());
+      if (stream != null) {
+        stream.offer(queued.entry());
+      }
+    }
   }
 
   /** The live streams in this process. */
@@ -126,12 +151,18 @@ public final class ListenStreams implements AutoCloseable {
     private long highestAnnounced;
     private final AtomicInteger pending = new AtomicInteger();
     private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
+    /** Entries handed over in memory, not yet sent; bounded, and cleared when it overflows. */
+    private final ConcurrentLinkedQueue<QueueEntry> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inboxSize = new AtomicInteger();
     private volatile long ackedUpTo;
+    /** The highest sequence the queue signals announced: past the backlog, nothing beyond it to read. */
+    private volatile long signalledUpTo;
     private volatile RuntimeException ending;
     private long lastSent;
     private boolean backlogDone;
     private boolean closed;
     private Instant lastWrite;
+    private Instant lastRead;
     private Signals.Subscription queueSubscription;
     private Signals.Subscription takeoverSubscription;
     private ScheduledFuture<?> tick;
@@ -162,11 +193,15 @@ public final class ListenStreams implements AutoCloseable {
         }
         heard(announced);
       });
-      queueSubscription = queueSignals.subscribe(client, queued -> wake(), acked -> {
+      queueSubscription = queueSignals.subscribe(client, queued -> {
+        signalledUpTo = Math.max(signalledUpTo, queued);
+        wake();
+      }, acked -> {
         ackedUpTo = Math.max(ackedUpTo, acked);
         wake();
       });
       open.add(this);
+      byClient.put(client, this);
       long mine = queues.nextListenGeneration(client);
       synchronized (this) {
         generation = mine;
@@ -191,6 +226,17 @@ public final class ListenStreams implements AutoCloseable {
       if (overtaken) {
         end(new ApiException(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
       }
+    }
+
+    /** Takes an entry this process just queued for the client; past the bound the database serves instead. */
+    void offer(QueueEntry entry) {
+      if (inboxSize.incrementAndGet() > INBOX_LIMIT) {
+        inbox.clear();
+        inboxSize.set(0);
+      } else {
+        inbox.add(entry);
+      }
+      wake();
     }
 
     /** Ends the stream with {@code error} (null: the client cancelled) at the next drain. */
@@ -259,7 +305,25 @@ public final class ListenStreams implements AutoCloseable {
     }
 
     private void sendEntries(Instant now) {
-      while (observer.isReady() && inFlight.size() < maxUnacked) {
+      // Live entries from memory while they continue the stream exactly; then the database.
+      while (backlogDone && observer.isReady() && inFlight.size() < maxUnacked) {
+        QueueEntry next = inbox.peek();
+        if (next == null || next.getSequence() > lastSent + 1) {
+          break;
+        }
+        inbox.poll();
+        inboxSize.decrementAndGet();
+        if (next.getSequence() == lastSent + 1) {
+          write(ListenResponse.newBuilder().setEntry(next).build(), now);
+          lastSent = next.getSequence();
+          inFlight.addLast(lastSent);
+        }
+      }
+      boolean resync = lastRead == null || !Duration.between(lastRead, now).minus(RESYNC).isNegative();
+      while (observer.isReady() && inFlight.size() < maxUnacked
+          && (!backlogDone || signalledUpTo > lastSent || resync)) {
+        resync = false;
+        lastRead = now;
         int room = Math.min(maxUnacked - inFlight.size(), Queues.MAX_FETCH);
         QueuePage page = queues.fetch(caller.clientUuid(), lastSent, room);
         for (QueueEntry entry : page.entries()) {
@@ -286,6 +350,7 @@ public final class ListenStreams implements AutoCloseable {
     private void finish() {
       closed = true;
       open.remove(this);
+      byClient.remove(caller.clientUuid(), this);
       if (tick != null) {
         tick.cancel(false);
       }

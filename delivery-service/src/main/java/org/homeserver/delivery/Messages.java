@@ -120,7 +120,7 @@ public final class Messages {
   }
 
   /** The answer and the queue positions to signal once the transaction has committed. */
-  private record Outcome(SendResponse response, List<Enqueued.Position> positions) {}
+  private record Outcome(SendResponse response, List<Queues.Queued> queued) {}
 
   /**
    * Sends one MLS message or commit bundle for {@code caller}; see delivery.proto Send for every
@@ -156,7 +156,7 @@ public final class Messages {
       queues.recordAnswer(h, idempotency, accepted.response().toByteArray());
       return accepted;
     });
-    queues.signal(outcome.positions());
+    queues.signal(outcome.queued());
     return outcome.response();
   }
 
@@ -276,11 +276,11 @@ public final class Messages {
   /** Queues {@code bytes} for every member but the caller; the answer names {@code answerEpoch}. */
   private Outcome fanOut(Handle h, Group group, Principal caller, byte[] bytes, long messageEpoch, long answerEpoch,
       Instant now) {
-    List<Enqueued.Position> positions = recipients(h, group.groupId(), group.members(), caller)
+    List<Queues.Queued> queued = recipients(h, group.groupId(), group.members(), caller)
         .map(recipients -> queues.queueAll(h, List.of(new Delivery(new QueueContent.Message(
             groupMessage(group.groupId(), messageEpoch, bytes)), recipients, Optional.empty())), now))
         .orElse(List.of());
-    return new Outcome(response(group.groupId(), answerEpoch, now), positions);
+    return new Outcome(response(group.groupId(), answerEpoch, now), queued);
   }
 
   /**

@@ -7,6 +7,7 @@ import org.homeserver.api.delivery.v1.GroupMessage;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.delivery.v1.WelcomeMessage;
+import org.homeserver.api.notifier.v1.NotificationPolicy;
 
 /** What one queue entry holds: the three contents of a QueueEntry, stored once per send. */
 public sealed interface QueueContent {
@@ -51,6 +52,22 @@ public sealed interface QueueContent {
       case Welcome w -> Optional.of(w.welcome().getGroupId());
       case Event e -> Optional.empty();
     };
+  }
+
+  /** The queue entry at {@code sequence} holding this content, with the recipient's policy for a message. */
+  default QueueEntry toEntry(long sequence, com.google.protobuf.Timestamp receivedAt,
+      Optional<NotificationPolicy> policy) {
+    QueueEntry.Builder entry = QueueEntry.newBuilder().setSequence(sequence).setReceivedAt(receivedAt);
+    switch (this) {
+      case Message m -> {
+        GroupMessage.Builder message = m.message().toBuilder();
+        policy.ifPresent(message::setNotificationPolicy);
+        entry.setMessage(message);
+      }
+      case Welcome w -> entry.setWelcome(w.welcome());
+      case Event e -> entry.setEvent(e.event());
+    }
+    return entry.build();
   }
 
   /**

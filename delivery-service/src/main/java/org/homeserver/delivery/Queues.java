@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.QueueGap;
@@ -26,6 +28,8 @@ import org.homeserver.delivery.QueueStore.Range;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rules of the per-client queues (delivery.proto, QUEUES): numbering, idempotent sends, the
@@ -44,6 +48,8 @@ public final class Queues {
   /** Queues purged per transaction, so a purge holds few locks at a time. */
   static final int PURGE_BATCH = 100;
 
+  private static final Logger log = LoggerFactory.getLogger(Queues.class);
+
   private final QueueStore store;
   private final QueueSignals signals;
   private final Clock clock;
@@ -54,6 +60,20 @@ public final class Queues {
     this.signals = signals;
     this.clock = clock;
     this.limits = limits;
+  }
+
+  /** An entry just queued for {@code client}, as Fetch would return it. */
+  public record Queued(UUID client, QueueEntry entry) {}
+
+  private volatile Consumer<List<Queued>> localListener = queued -> { };
+
+  /**
+   * Hands every entry queued by this process, once committed, to {@code listener} (the Listen
+   * streams of this process), so a live entry need not be read back from PostgreSQL. It must not
+   * block; entries it does not take are found in the database as usual.
+   */
+  public void onQueued(Consumer<List<Queued>> listener) {
+    this.localListener = listener;
   }
 
   /** A drop of a client's oldest entries, reported by a gap event at {@code gapSequence}. */
@@ -67,19 +87,21 @@ public final class Queues {
    */
   public Enqueued enqueue(Delivery delivery) {
     Instant now = clock.instant();
-    Enqueued result = store.inTransaction(h -> {
+    Delivered result = store.inTransaction(h -> {
       Optional<Enqueued> earlier = delivery.idempotency().flatMap(r -> claim(h, r, now));
       if (earlier.isPresent()) {
-        return earlier.get();
+        return new Delivered(earlier.get(), List.of());
       }
-      Enqueued enqueued = queue(h, delivery, now);
+      List<Queued> queued = queue(h, delivery, now);
+      Enqueued enqueued = new Enqueued(queued.stream().map(q -> new Enqueued.Position(q.client(),
+          q.entry().getSequence())).toList(), false);
       delivery.idempotency().ifPresent(r -> store.recordAnswer(h, r.sender(), r.key(), enqueued.encode()));
-      return enqueued;
+      return new Delivered(enqueued, queued);
     });
-    if (!result.replayed()) {
-      signals.queued(result.positions());
+    if (!result.enqueued().replayed()) {
+      signal(result.queued());
     }
-    return result;
+    return result.enqueued();
   }
 
   /** The first answer under the request's key, or empty once the key is claimed for this request. */
@@ -116,27 +138,42 @@ public final class Queues {
    * one sorted statement, so deliveries to overlapping sets cannot deadlock. The caller must pass
    * the result to {@link #signal} once the transaction has committed.
    */
-  public List<Enqueued.Position> queueAll(Handle h, List<Delivery> deliveries, Instant now) {
+  public List<Queued> queueAll(Handle h, List<Delivery> deliveries, Instant now) {
     if (deliveries.size() > 1) {
       store.lockHeads(h, deliveries.stream().flatMap(d -> d.recipients().stream()).map(Recipient::client)
           .distinct().toList());
     }
-    List<Enqueued.Position> positions = new ArrayList<>();
+    List<Queued> queued = new ArrayList<>();
     for (Delivery delivery : deliveries) {
       if (delivery.idempotency().isPresent()) {
         throw new IllegalArgumentException("queueAll leaves idempotency to its caller");
       }
-      positions.addAll(queue(h, delivery, now).positions());
+      queued.addAll(queue(h, delivery, now));
     }
-    return positions;
+    return queued;
   }
 
-  /** Tells the listeners of each position's client that its queue reaches that sequence; after commit. */
-  public void signal(List<Enqueued.Position> positions) {
-    signals.queued(positions);
+  /**
+   * After the transaction that queued them has committed: hands the entries to this process's
+   * Listen streams and tells every process's listeners that each client's queue reaches that
+   * sequence.
+   */
+  public void signal(List<Queued> queued) {
+    if (queued.isEmpty()) {
+      return;
+    }
+    try {
+      localListener.accept(queued);
+    } catch (RuntimeException e) {
+      log.warn("local delivery of queued entries failed; streams read them from the database", e);
+    }
+    signals.queued(queued.stream().map(q -> new Enqueued.Position(q.client(), q.entry().getSequence())).toList());
   }
 
-  private Enqueued queue(Handle h, Delivery delivery, Instant now) {
+  /** What one enqueue did: the answer, and the entries to signal (none for a replay). */
+  private record Delivered(Enqueued enqueued, List<Queued> queued) {}
+
+  private List<Queued> queue(Handle h, Delivery delivery, Instant now) {
     List<UUID> clients = delivery.recipients().stream().map(Recipient::client).toList();
     Map<UUID, Long> sequences = new HashMap<>();
     List<Drop> drops = new ArrayList<>();
@@ -163,7 +200,14 @@ public final class Queues {
         .toList();
     store.insertBody(h, new QueueStore.Body(content.kind(), content.toBytes(),
         content.groupId().map(ByteString::toByteArray)), entries, now);
-    return new Enqueued(entries.stream().map(e -> new Enqueued.Position(e.client(), e.sequence())).toList(), false);
+    // As PostgreSQL keeps it: timestamps to the microsecond.
+    var receivedAt = Protos.timestamp(now.truncatedTo(ChronoUnit.MICROS));
+    List<Queued> queued = new ArrayList<>(entries.size());
+    for (Recipient recipient : delivery.recipients()) {
+      queued.add(new Queued(recipient.client(), content.toEntry(sequences.get(recipient.client()), receivedAt,
+          recipient.policy())));
+    }
+    return queued;
   }
 
   /**
