@@ -28,6 +28,8 @@ public final class DeliveryModule {
   private static final long MAX_REQUEST_BYTES = Messages.MAX_BUNDLE_BYTES + 64 * 1024;
   /** How often the retention pass runs. */
   private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
+  /** How often released bodies are swept. */
+  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
   /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
   private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
   /** Calls to the auth service's internal API give up after this long. */
@@ -60,7 +62,7 @@ public final class DeliveryModule {
       GroupEvents events = new GroupEvents(queues, groups, registry, local);
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events)), List.of(),
-          List.of(database, RetentionJob.start(queues, RETENTION_INTERVAL), listeners));
+          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners));
     } catch (RuntimeException e) {
       database.close();
       throw e;

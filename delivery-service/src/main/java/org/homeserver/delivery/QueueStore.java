@@ -24,6 +24,9 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * the callers in {@link Queues}; each method says which locks it takes.
  */
 public final class QueueStore {
+  /** The advisory lock key of the body sweep ("bodysweep" in ASCII). */
+  private static final long SWEEP_LOCK = 0x626f647973776570L;
+
   private final Jdbi jdbi;
 
   public QueueStore(Jdbi jdbi) {
@@ -274,27 +277,36 @@ public final class QueueStore {
   }
 
   /**
-   * Counts down the bodies' remaining entries by {@code released} (body id -> entries deleted) and
-   * deletes those with none left. The body rows are locked first, in id order: two transactions
-   * releasing the last entries of one body (two recipients acking at once) take turns, so exactly
-   * one of them sees zero and deletes it, and neither can deadlock the other.
+   * Records that {@code released} (body id to entries deleted) no longer point at their bodies: an
+   * append, so recipients acknowledging the same body never wait for each other. Takes no lock.
    */
   public void releaseBodies(Handle h, Map<Long, Integer> released) {
     if (released.isEmpty()) {
       return;
     }
     List<Long> ids = List.copyOf(released.keySet());
-    List<Integer> counts = ids.stream().map(released::get).toList();
-    h.createQuery("select id from queue_bodies where id = any(:ids) order by id for update")
-        .bindArray("ids", Long.class, ids).mapTo(Long.class).list();
-    h.createUpdate("""
-            delete from queue_bodies b using unnest(:ids, :counts) as r(id, n)
-            where b.id = r.id and b.remaining <= r.n""")
-        .bindArray("ids", Long.class, ids).bindArray("counts", Integer.class, counts).execute();
-    h.createUpdate("""
-            update queue_bodies b set remaining = b.remaining - r.n
-            from unnest(:ids, :counts) as r(id, n) where b.id = r.id""")
-        .bindArray("ids", Long.class, ids).bindArray("counts", Integer.class, counts).execute();
+    h.createUpdate("insert into body_releases (body_id, entries) select * from unnest(:ids, :counts)")
+        .bindArray("ids", Long.class, ids).bindArray("counts", Integer.class, ids.stream().map(released::get).toList())
+        .execute();
+  }
+
+  /**
+   * Applies the recorded releases to their bodies and deletes the bodies no entry points at any more;
+   * how many were deleted. One sweep at a time (a transaction-scoped advisory lock): a sweep that
+   * finds another running skips its turn, so processes never wait for each other here.
+   */
+  public int sweepReleasedBodies() {
+    return jdbi.inTransaction(h -> {
+      if (!h.createQuery("select pg_try_advisory_xact_lock(:key)").bind("key", SWEEP_LOCK).mapTo(Boolean.class).one()) {
+        return 0;
+      }
+      h.createUpdate("""
+              with consumed as (delete from body_releases returning body_id, entries),
+                   totals as (select body_id, sum(entries)::int as n from consumed group by body_id order by body_id)
+              update queue_bodies b set remaining = b.remaining - t.n from totals t where b.id = t.body_id""")
+          .execute();
+      return h.createUpdate("delete from queue_bodies where remaining = 0").execute();
+    });
   }
 
   /**
@@ -353,15 +365,17 @@ public final class QueueStore {
   }
 
   /**
-   * Bodies whose remaining count differs from the entries pointing at them (a body with none left
-   * is one), plus entries whose body is gone. Zero unless the bookkeeping that replaces a foreign
+   * Bodies whose remaining count, less the releases not swept yet, differs from the entries pointing
+   * at them, plus entries whose body is gone. Zero unless the bookkeeping that replaces a foreign
    * key is broken; full scans, for tests and diagnosis only.
    */
   public long inconsistencies() {
     return jdbi.withHandle(h -> h.createQuery("""
             select (select count(*) from queue_bodies b
                     left join (select body_id, count(*) as n from queue_entries group by body_id) e on e.body_id = b.id
-                    where b.remaining <> coalesce(e.n, 0))
+                    left join (select body_id, sum(entries) as n from body_releases group by body_id) r
+                      on r.body_id = b.id
+                    where b.remaining - coalesce(r.n, 0) <> coalesce(e.n, 0))
                  + (select count(*) from queue_entries e
                     where not exists (select 1 from queue_bodies b where b.id = e.body_id))""")
         .mapTo(Long.class).one());

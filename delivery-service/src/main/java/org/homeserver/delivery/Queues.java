@@ -267,6 +267,11 @@ public final class Queues {
     return store.floor(client);
   }
 
+  /** Applies the bodies released by acks and drops, deleting those nothing points at; how many went. */
+  public int sweepReleasedBodies() {
+    return store.sweepReleasedBodies();
+  }
+
   /**
    * One retention pass: drops every entry received before the retention, leaving each queue that
    * lost any a gap event, and forgets idempotency records past their window. Queues a sender or an

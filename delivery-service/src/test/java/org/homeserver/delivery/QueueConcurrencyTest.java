@@ -85,8 +85,8 @@ class QueueConcurrencyTest {
         queue.forEach(e -> actual.put(QueueFixture.textOf(e), e.getSequence()));
         assertEquals(expected, actual, "every send this client was in, at the sequence enqueue answered");
       }
-      assertEquals(THREADS * 200, f.store.counts().bodies());
-      assertEquals(0, f.store.inconsistencies());
+      assertEquals(THREADS * 200, f.counts().bodies());
+      assertEquals(0, f.inconsistencies());
     }
   }
 
@@ -162,7 +162,7 @@ class QueueConcurrencyTest {
           assertTrue(last >= maxQueued.getOrDefault(client, 0L), "the cap never drops the newest entry");
         }
       }
-      assertEquals(0, f.store.inconsistencies(), "each body counts exactly the entries pointing at it");
+      assertEquals(0, f.inconsistencies(), "each body counts exactly the entries pointing at it");
     }
   }
 
@@ -181,7 +181,7 @@ class QueueConcurrencyTest {
 
       assertEquals(1, answers.stream().filter(a -> !a.replayed()).count(), "exactly one stored");
       assertEquals(1, answers.stream().map(Enqueued::positions).distinct().count(), "all got its answer");
-      assertEquals(new QueueStore.Counts(1, 5, 1), f.store.counts());
+      assertEquals(new QueueStore.Counts(1, 5, 1), f.counts());
     }
   }
 }

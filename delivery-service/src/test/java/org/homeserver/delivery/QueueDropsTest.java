@@ -50,8 +50,8 @@ class QueueDropsTest {
       assertEquals("m11", textOf(queue.get(9)));
       assertEquals(12, overflow.sequenceOf(client).orElseThrow());
       assertEquals(1, overflow.sequenceOf(sender).orElseThrow(), "the other recipient's queue was not full");
-      assertEquals(0, f.store.inconsistencies());
-      assertEquals(8 + 1 + 1, f.store.counts().bodies(), "m1 and m2 are gone; m3..m10, the gap and m11 stay");
+      assertEquals(0, f.inconsistencies());
+      assertEquals(8 + 1 + 1, f.counts().bodies(), "m1 and m2 are gone; m3..m10, the gap and m11 stay");
     }
   }
 
@@ -99,9 +99,9 @@ class QueueDropsTest {
       assertEquals(1, bobQueue.size());
       assertEquals(2, bobQueue.getFirst().getSequence());
       assertEquals(1, bobQueue.getFirst().getEvent().getQueueGap().getLastSequence());
-      QueueStore.Counts counts = f.store.counts();
+      QueueStore.Counts counts = f.counts();
       assertEquals(3, counts.bodies(), "the fresh message and the two gap events");
-      assertEquals(0, f.store.inconsistencies());
+      assertEquals(0, f.inconsistencies());
       assertEquals(new PurgeReport(0, 0, 0), f.queues.purgeExpired(), "gap events are fresh entries");
     }
   }
@@ -131,28 +131,30 @@ class QueueDropsTest {
         assertEquals(List.of(2L), queue.stream().map(QueueEntry::getSequence).toList());
         assertTrue(queue.getFirst().getEvent().hasQueueGap());
       }
-      assertEquals(members.size(), f.store.counts().bodies(), "one gap event each; the old body is gone");
+      assertEquals(members.size(), f.counts().bodies(), "one gap event each; the old body is gone");
     }
   }
 
   @Test
-  void theRetentionJobPurgesInTheBackground() throws InterruptedException {
+  void maintenancePurgesAndSweepsInTheBackground() throws InterruptedException {
     try (QueueFixture f = QueueFixture.start()) {
       UUID client = UUID.randomUUID();
       f.send("g", "old", client);
       f.clock.advance(QueueLimits.DEFAULTS.retention().plusMinutes(1));
 
-      RetentionJob job = RetentionJob.start(f.queues, Duration.ofMillis(20));
-      try {
+      try (QueueMaintenance jobs = QueueMaintenance.start(f.queues, Duration.ofMillis(20), Duration.ofMillis(20))) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!f.fetchAll(client).getFirst().hasEvent() && System.nanoTime() < deadline) {
           Thread.sleep(20);
         }
-      } finally {
-        job.close();
+        assertEquals(QueueGapReason.QUEUE_GAP_REASON_RETENTION,
+            f.fetchAll(client).getFirst().getEvent().getQueueGap().getReason());
+        f.queues.ack(client, f.fetchAll(client).getLast().getSequence());
+        while (f.store.counts().bodies() > 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertEquals(0, f.store.counts().bodies(), "the sweep deletes the bodies nothing points at");
       }
-
-      assertEquals(QueueGapReason.QUEUE_GAP_REASON_RETENTION, f.fetchAll(client).getFirst().getEvent().getQueueGap().getReason());
     }
   }
 }

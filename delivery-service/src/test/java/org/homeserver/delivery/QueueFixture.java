@@ -74,6 +74,19 @@ final class QueueFixture implements AutoCloseable {
     return queues.enqueue(Delivery.of(message(group, text), Arrays.stream(recipients).map(Recipient::of).toList()));
   }
 
+  /** Row counts once the released bodies are swept. */
+  QueueStore.Counts counts() {
+    queues.sweepReleasedBodies();
+    return store.counts();
+  }
+
+  /** {@link QueueStore#inconsistencies()}, before and after a sweep of released bodies (both must be none). */
+  long inconsistencies() {
+    long before = store.inconsistencies();
+    queues.sweepReleasedBodies();
+    return before + store.inconsistencies();
+  }
+
   /** The texts of the messages in {@code client}'s queue, in order. */
   List<String> texts(UUID client) {
     return fetchAll(client).stream().map(QueueFixture::textOf).toList();

@@ -47,7 +47,7 @@ class QueueIdempotencyTest {
         Optional.of(keyed(sender, "key-0123456789abcdef", "request one")));
 
     Enqueued first = f.queues.enqueue(send);
-    QueueStore.Counts afterFirst = f.store.counts();
+    QueueStore.Counts afterFirst = f.counts();
     Enqueued retry = f.queues.enqueue(send);
     f.send("g", "marker", recipient);
 
@@ -55,7 +55,7 @@ class QueueIdempotencyTest {
     assertTrue(retry.replayed());
     assertEquals(first.positions(), retry.positions());
     assertEquals(List.of("once", "marker"), f.texts(recipient));
-    assertEquals(afterFirst.bodies() + 1, f.store.counts().bodies(), "only the marker was stored since");
+    assertEquals(afterFirst.bodies() + 1, f.counts().bodies(), "only the marker was stored since");
     assertEquals(1L, signalled.poll(5, TimeUnit.SECONDS));
     assertEquals(2L, signalled.poll(5, TimeUnit.SECONDS), "the retry signalled nothing");
   }
@@ -66,14 +66,14 @@ class QueueIdempotencyTest {
     UUID recipient = UUID.randomUUID();
     f.queues.enqueue(new Delivery(message("g", "first"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(sender, "key-0123456789abcdef", "request one"))));
-    QueueStore.Counts before = f.store.counts();
+    QueueStore.Counts before = f.counts();
 
     ApiException refused = refusal(() -> f.queues.enqueue(new Delivery(message("g", "second"),
         List.of(Recipient.of(recipient), Recipient.of(UUID.randomUUID())),
         Optional.of(keyed(sender, "key-0123456789abcdef", "request two")))));
 
     assertEquals(ErrorReason.IDEMPOTENCY_KEY_REUSED, refused.reason());
-    assertEquals(before, f.store.counts());
+    assertEquals(before, f.counts());
     assertEquals(List.of("first"), f.texts(recipient));
   }
 
@@ -98,7 +98,7 @@ class QueueIdempotencyTest {
         f.texts(recipient));
     f.clock.advance(Duration.ofMinutes(1));
     assertEquals(1, f.queues.purgeExpired().idempotencyRecordsForgotten(), "bob's record is past the window");
-    assertEquals(1, f.store.counts().idempotencyRecords());
+    assertEquals(1, f.counts().idempotencyRecords());
   }
 
   @Test

@@ -71,7 +71,7 @@ class QueuesTest {
     for (int i = 0; i < 1000; i++) {
       assertEquals("m" + i, textOf(received.get(i)));
     }
-    assertEquals(1000, f.store.counts().bodies(), "the other recipient still needs every body");
+    assertEquals(1000, f.counts().bodies(), "the other recipient still needs every body");
   }
 
   @Test
@@ -85,11 +85,11 @@ class QueuesTest {
 
     assertEquals(List.of(), f.fetchAll(alice));
     assertEquals(List.of("shared"), f.texts(bob));
-    assertEquals(1, f.store.counts().bodies(), "only the body bob still needs is left");
+    assertEquals(1, f.counts().bodies(), "only the body bob still needs is left");
 
     f.queues.ack(bob, 1);
 
-    QueueStore.Counts counts = f.store.counts();
+    QueueStore.Counts counts = f.counts();
     assertEquals(0, counts.entries());
     assertEquals(0, counts.bodies());
   }
@@ -119,7 +119,7 @@ class QueuesTest {
         "a uint64 above 2^63 is beyond any sequence");
 
     assertEquals(List.of("kept"), f.texts(client));
-    assertEquals(1, f.store.counts().bodies());
+    assertEquals(1, f.counts().bodies());
     f.send("g", "next", client);
     assertEquals(List.of(1L, 2L), f.sequences(client),
         "the refused ack moved nothing");
@@ -206,7 +206,7 @@ class QueuesTest {
 
     Enqueued enqueued = f.queues.enqueue(Delivery.of(message("g", "to everyone"), recipients));
 
-    QueueStore.Counts counts = f.store.counts();
+    QueueStore.Counts counts = f.counts();
     assertEquals(1, counts.bodies());
     assertEquals(100, counts.entries());
     assertEquals(members, enqueued.positions().stream().map(Enqueued.Position::client).toList(),
