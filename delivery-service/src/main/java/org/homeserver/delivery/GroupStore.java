@@ -76,6 +76,43 @@ public final class GroupStore {
         .bind("id", groupId).map(GROUP).findOne();
   }
 
+  /** A group locked for a message, with its member map and the members' serialized policies. */
+  public record LockedGroup(GroupRow row, MemberMap members, Map<String, byte[]> policies) {}
+
+  /**
+   * The group locked FOR SHARE, its members and their policies, in one statement: the read of every
+   * application message and proposal.
+   */
+  public Optional<LockedGroup> lockWithMembers(Handle h, byte[] groupId) {
+    record Row(GroupRow group, Long leaf, String client, byte[] policy) {}
+    List<Row> rows = h.createQuery("""
+            select g.group_id, g.cipher_suite, g.epoch, g.created_at, m.leaf_index, m.client_id, p.policy
+            from groups g
+            left join group_members m on m.group_id = g.group_id
+            left join group_notification_policies p on p.group_id = m.group_id and p.client_id = m.client_id
+            where g.group_id = :id
+            order by m.leaf_index
+            for share of g""")
+        .bind("id", groupId)
+        .map((rs, ctx) -> new Row(GROUP.map(rs, ctx), rs.getObject("leaf_index", Long.class), rs.getString("client_id"),
+            rs.getBytes("policy")))
+        .list();
+    if (rows.isEmpty()) {
+      return Optional.empty();
+    }
+    List<MemberMap.Member> members = new ArrayList<>();
+    Map<String, byte[]> policies = new HashMap<>();
+    for (Row row : rows) {
+      if (row.leaf() != null) {
+        members.add(new MemberMap.Member(row.leaf(), row.client()));
+        if (row.policy() != null) {
+          policies.put(row.client(), row.policy());
+        }
+      }
+    }
+    return Optional.of(new LockedGroup(rows.getFirst().group(), memberMap(members), policies));
+  }
+
   /** Sets the epoch of a group this transaction has locked. */
   public void updateEpoch(Handle h, byte[] groupId, long epoch) {
     h.createUpdate("update groups set epoch = :epoch where group_id = :id")
@@ -89,6 +126,11 @@ public final class GroupStore {
         .bind("id", groupId)
         .map((rs, ctx) -> new MemberMap.Member(rs.getLong("leaf_index"), rs.getString("client_id")))
         .list();
+    return memberMap(rows);
+  }
+
+  /** The map of occupied leaves given in leaf order, blank ones between them. */
+  private static MemberMap memberMap(List<MemberMap.Member> rows) {
     List<Optional<String>> leaves = new ArrayList<>();
     for (MemberMap.Member member : rows) {
       while (leaves.size() < member.leafIndex()) {

@@ -157,10 +157,13 @@ public final class Groups {
    * The group and its members, locked FOR SHARE in the caller's transaction: a message or proposal
    * sent under this lock sees the members no commit can change until it is queued.
    */
-  public Group lockForMessage(Handle h, byte[] groupId) {
-    GroupRow row = store.lockForProposal(h, groupId).orElseThrow(Groups::notFound);
-    return new Group(row, store.members(h, groupId));
+  public Locked lockForMessage(Handle h, byte[] groupId) {
+    GroupStore.LockedGroup locked = store.lockWithMembers(h, groupId).orElseThrow(Groups::notFound);
+    return new Locked(new Group(locked.row(), locked.members()), locked.policies());
   }
+
+  /** A group locked for a message, with the members' serialized notification policies by client id. */
+  public record Locked(Group group, Map<String, byte[]> policies) {}
 
   /** The group locked FOR UPDATE in the caller's transaction, then deleted; its former state is returned. */
   public Group delete(Handle h, byte[] groupId) {
@@ -188,7 +191,7 @@ public final class Groups {
   /** Sets or (null) clears a member's notification policy; NOT_A_MEMBER unless it is one. */
   public void setPolicy(byte[] groupId, String clientId, byte[] policy) {
     store.inTransaction(h -> {
-      Group group = lockForMessage(h, groupId);
+      Group group = lockForMessage(h, groupId).group();
       if (group.members().leafOf(clientId).isEmpty()) {
         throw notAMember();
       }

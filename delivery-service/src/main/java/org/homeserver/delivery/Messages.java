@@ -161,18 +161,20 @@ public final class Messages {
   }
 
   private Outcome application(Handle h, Principal caller, Application a, Instant now) {
-    Group group = groups.lockForMessage(h, a.groupId());
+    Groups.Locked locked = groups.lockForMessage(h, a.groupId());
+    Group group = locked.group();
     requireMember(group, caller);
     long oldest = Math.max(0, group.epoch() - applicationWindow);
     if (a.epoch() < oldest || a.epoch() > group.epoch()) {
       throw wrongEpoch(group.epoch(), "application messages are accepted for epochs " + oldest + " to "
           + group.epoch() + ", not " + a.epoch());
     }
-    return fanOut(h, group, caller, a.bytes(), a.epoch(), group.epoch(), now);
+    return fanOut(h, locked, caller, a.bytes(), a.epoch(), now);
   }
 
   private Outcome proposal(Handle h, Principal caller, ProposalMessage p, Instant now) {
-    Group group = groups.lockForMessage(h, p.groupId());
+    Groups.Locked locked = groups.lockForMessage(h, p.groupId());
+    Group group = locked.group();
     long senderLeaf = requireSenderLeaf(group, p.message().content().sender(), caller);
     if (p.epoch() != group.epoch()) {
       throw wrongEpoch(group.epoch(), "the group is at epoch " + group.epoch() + ", not " + p.epoch());
@@ -183,7 +185,7 @@ public final class Messages {
     CipherSuite suite = suiteOf(group);
     byte[] ref = HashReferences.proposalRef(suite, p.message().authenticatedContent());
     groups.acceptProposal(h, p.groupId(), p.epoch(), ref, p.proposal().toBytes(), senderLeaf);
-    return fanOut(h, group, caller, p.bytes(), p.epoch(), group.epoch(), now);
+    return fanOut(h, locked, caller, p.bytes(), p.epoch(), now);
   }
 
   private Map<KeyPackage, String> admit(Principal caller, byte[] groupId, Sender sender, List<KeyPackage> added) {
@@ -222,7 +224,7 @@ public final class Messages {
     });
     // The members before the commit hear of it, the removed ones included; the added ones get the Welcome.
     List<Delivery> deliveries = new ArrayList<>();
-    recipients(h, c.groupId(), committed.before(), caller).ifPresent(recipients -> deliveries.add(new Delivery(
+    recipients(committed.before(), groups.policies(h, c.groupId()), caller).ifPresent(recipients -> deliveries.add(new Delivery(
         new QueueContent.Message(groupMessage(c.groupId(), c.epoch(), c.bytes())), recipients, Optional.empty())));
     List<Recipient> newcomers = welcomed.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of)
         .toList();
@@ -273,22 +275,22 @@ public final class Messages {
     return clients;
   }
 
-  /** Queues {@code bytes} for every member but the caller; the answer names {@code answerEpoch}. */
-  private Outcome fanOut(Handle h, Group group, Principal caller, byte[] bytes, long messageEpoch, long answerEpoch,
+  /** Queues {@code bytes} for every member but the caller; the answer names the group's epoch. */
+  private Outcome fanOut(Handle h, Groups.Locked locked, Principal caller, byte[] bytes, long messageEpoch,
       Instant now) {
-    List<Queues.Queued> queued = recipients(h, group.groupId(), group.members(), caller)
+    Group group = locked.group();
+    List<Queues.Queued> queued = recipients(group.members(), locked.policies(), caller)
         .map(recipients -> queues.queueAll(h, List.of(new Delivery(new QueueContent.Message(
             groupMessage(group.groupId(), messageEpoch, bytes)), recipients, Optional.empty())), now))
         .orElse(List.of());
-    return new Outcome(response(group.groupId(), answerEpoch, now), queued);
+    return new Outcome(response(group.groupId(), group.epoch(), now), queued);
   }
 
   /**
    * The local members of {@code members} other than the caller, each with its policy for the group;
    * empty if there are none. Members of other domains are reached through federation, not here.
    */
-  private Optional<List<Recipient>> recipients(Handle h, byte[] groupId, MemberMap members, Principal caller) {
-    Map<String, byte[]> policies = groups.policies(h, groupId);
+  private Optional<List<Recipient>> recipients(MemberMap members, Map<String, byte[]> policies, Principal caller) {
     List<Recipient> recipients = new ArrayList<>();
     for (MemberMap.Member member : members.members()) {
       if (member.clientId().equals(caller.clientId())) {

@@ -99,8 +99,8 @@ final class Listeners implements AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicBoolean acking = new AtomicBoolean();
-    private volatile ClientCallStreamObserver<ListenRequest> call;
     private final AtomicBoolean backlogDone = new AtomicBoolean();
+    private volatile ClientCallStreamObserver<ListenRequest> call;
     private volatile boolean closing;
 
     Listener(SimulatedClient client) {
@@ -126,7 +126,8 @@ final class Listeners implements AutoCloseable {
       entries.increment();
       Measurement m = measurement.get();
       if (m != null && entry.hasMessage()) {
-        TimedMessage.sentAt(entry.getMessage().getMlsMessage().toByteArray()).ifPresent(sentAt -> m.delivered(sentAt, now));
+        TimedMessage.sentAt(entry.getMessage().getMlsMessage().toByteArray())
+            .ifPresent(sentAt -> m.delivered(sentAt, now));
       }
       received.set(entry.getSequence());
       if (entry.getSequence() - acked.get() >= ACK_EVERY) {

@@ -31,20 +31,24 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--clients", description = "Clients in all (default: 1,000; 10,000 for idle-listen).")
   Integer clients;
 
-  @Option(names = "--group-size", description = "Members per group; consecutive clients share one (default: 2; 1,000 for big-group).")
+  @Option(names = "--group-size",
+      description = "Members per group; consecutive clients share one (default: 2; 1,000 for big-group).")
   Integer groupSize;
 
-  @Option(names = "--senders", description = "Sending clients, spread over the groups (default: every client; 10 for big-group).")
+  @Option(names = "--senders",
+      description = "Sending clients, spread over the groups (default: every client; 10 for big-group).")
   Integer senders;
 
   @Option(names = "--message-bytes", defaultValue = "1024",
       description = "Ciphertext bytes per application message, the pgbench row's payload too (default: ${DEFAULT-VALUE}).")
   int messageBytes;
 
-  @Option(names = "--rate", description = "Open loop: messages per second in all, latency counted from when each was due.")
+  @Option(names = "--rate",
+      description = "Open loop: messages per second in all, latency counted from when each was due.")
   Double rate;
 
-  @Option(names = "--closed", description = "Closed loop (the default): each sender sends again when its Send returned.")
+  @Option(names = "--closed",
+      description = "Closed loop (the default): each sender sends again when its Send returned.")
   boolean closed;
 
   @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
@@ -55,7 +59,8 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Sending before the window opens (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
-  @Option(names = "--connections", description = "gRPC connections the clients share (default: one per client).")
+  @Option(names = "--connections",
+      description = "gRPC connections the clients share (default: one per client).")
   Integer connections;
 
   @Option(names = "--pgbench-duration", converter = DurationConverter.class,
@@ -73,10 +78,12 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "A homeserver setting on top of the load-test ones (repeatable), e.g. database.pool-size=20.")
   Map<String, String> serverSettings = new LinkedHashMap<>();
 
-  @Option(names = "--postgres-host", defaultValue = "localhost", description = "PostgreSQL host (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--postgres-host", defaultValue = "localhost",
+      description = "PostgreSQL host (default: ${DEFAULT-VALUE}).")
   String postgresHost;
 
-  @Option(names = "--postgres-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--postgres-port", defaultValue = "5432",
+      description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
   int postgresPort;
 
   @Option(names = "--postgres-user", defaultValue = "postgres",

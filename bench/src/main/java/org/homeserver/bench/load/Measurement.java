@@ -11,10 +11,11 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * What a run counts, for the messages sent inside its window (after the warm-up, before the end):
- * accepted and failed Sends, deliveries over Listen and their send-to-receive latency. A message
- * belongs to the window by its send time, so deliveries that arrive after the window still count
- * for it, and the warm-up's messages count for nothing.
+ * What a run counts inside its window (after the warm-up, before the end). Sends, their failures,
+ * and the latency and completeness of their deliveries count for the window by the send time, so
+ * messages of the warm-up count for nothing and late deliveries still count for their message. The
+ * delivery rate counts by the receive time: what the server handed out over Listen while the
+ * window was open, whenever those messages were sent.
  */
 final class Measurement {
   /** Latencies are recorded in microseconds, to three significant digits. */
@@ -24,6 +25,7 @@ final class Measurement {
   private final long end;
   private final LongAdder accepted = new LongAdder();
   private final LongAdder delivered = new LongAdder();
+  private final LongAdder receivedInWindow = new LongAdder();
   private final Map<Status.Code, LongAdder> failures = new ConcurrentHashMap<>();
   private final Recorder latency = new Recorder(SIGNIFICANT_DIGITS);
   private volatile String firstFailure;
@@ -42,8 +44,8 @@ final class Measurement {
     return Duration.ofNanos(end - start);
   }
 
-  boolean inWindow(long sentAt) {
-    return sentAt >= start && sentAt < end;
+  private boolean inWindow(long time) {
+    return time >= start && time < end;
   }
 
   void accepted(long sentAt) {
@@ -64,6 +66,9 @@ final class Measurement {
 
   /** A message of the run arrived over Listen at {@code receivedAt}. */
   void delivered(long sentAt, long receivedAt) {
+    if (inWindow(receivedAt)) {
+      receivedInWindow.increment();
+    }
     if (inWindow(sentAt)) {
       delivered.increment();
       latency.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(receivedAt - sentAt)));
@@ -82,18 +87,22 @@ final class Measurement {
   Result result() {
     Map<Status.Code, Long> failed = new TreeMap<>();
     failures.forEach((code, count) -> failed.put(code, count.sum()));
-    return new Result(window(), accepted.sum(), delivered.sum(), failed, firstFailure, latency.getIntervalHistogram());
+    return new Result(window(), accepted.sum(), delivered.sum(), receivedInWindow.sum(), failed, firstFailure,
+        latency.getIntervalHistogram());
   }
 
-  /** The figures of one window; latencies in microseconds. */
-  record Result(Duration window, long accepted, long delivered, Map<Status.Code, Long> failed, String firstFailure,
-                Histogram latencyMicros) {
+  /**
+   * The figures of one window: {@code delivered} counts deliveries of the window's messages,
+   * {@code received} the deliveries that arrived in the window; latencies in microseconds.
+   */
+  record Result(Duration window, long accepted, long delivered, long received, Map<Status.Code, Long> failed,
+                String firstFailure, Histogram latencyMicros) {
     double acceptedPerSecond() {
       return accepted / seconds();
     }
 
-    double deliveredPerSecond() {
-      return delivered / seconds();
+    double receivedPerSecond() {
+      return received / seconds();
     }
 
     long failedCount() {

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,10 +45,11 @@ final class Pgbench {
     try (Postgres.ScratchDatabase scratch = postgres.createScratch(database)) {
       postgres.execute(scratch.name(), "create table message (id bigserial primary key, payload bytea not null)");
       postgres.execute(scratch.name(), "alter table message alter column payload set storage external");
-      List<String> command = new ArrayList<>(List.of("pgbench", "-n", "-M", "prepared",
-          "-c", Integer.toString(usable), "-j", Integer.toString(Math.min(usable, Runtime.getRuntime().availableProcessors())),
+      int threads = Math.min(usable, Runtime.getRuntime().availableProcessors());
+      List<String> command = List.of("pgbench", "-n", "-M", "prepared",
+          "-c", Integer.toString(usable), "-j", Integer.toString(threads),
           "-T", Long.toString(duration.toSeconds()), "-f", script.toString(),
-          "-h", postgres.host(), "-p", Integer.toString(postgres.port()), "-U", postgres.user(), scratch.name()));
+          "-h", postgres.host(), "-p", Integer.toString(postgres.port()), "-U", postgres.user(), scratch.name());
       Path log = runDirectory.resolve("pgbench.log");
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       if (!postgres.password().isEmpty()) {

@@ -2,6 +2,8 @@ package org.homeserver.bench.load;
 
 import io.grpc.Status;
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +55,7 @@ final class Report {
     add("registration of the clients", Progress.seconds(r.registration()));
     add("group set-up", Progress.seconds(r.groupSetup()));
     add("**messages/s** (accepted Sends)", "**" + rate(f.acceptedPerSecond()) + "**");
-    add("**deliveries/s** (entries received over Listen)", "**" + rate(f.deliveredPerSecond()) + "**");
+    add("**deliveries/s** (messages received over Listen in the window)", "**" + rate(f.receivedPerSecond()) + "**");
     if (latency.getTotalCount() == 0) {
       add("send-to-receive latency", "no deliveries");
     } else {
@@ -89,7 +91,7 @@ final class Report {
         .add("**pgbench tps** (BEGIN, INSERT of the message size, COMMIT; " + Progress.seconds(p.duration()) + ")",
             "**" + rate(p.tps()) + "**")
         .add("pgbench latency average", String.format(Locale.ROOT, "%.2f ms", p.latencyMillis()))
-        .add("**homeserver messages/s ÷ pgbench tps**", String.format(Locale.ROOT, "**%.3f**", messagesPerSecond / p.tps()));
+        .add("**homeserver messages/s ÷ pgbench tps**", "**" + twoDigits(messagesPerSecond / p.tps()) + "**");
   }
 
   Report machine(Machine m, String postgresVersion, String serverJvmOptions) {
@@ -114,6 +116,11 @@ final class Report {
 
   private static String millis(long micros) {
     return String.format(Locale.ROOT, micros >= 100_000 ? "%,.0f" : "%.1f", micros / 1000.0);
+  }
+
+  /** Two significant digits, never in exponent form: 0.00025, 0.31, 1.2. */
+  private static String twoDigits(double x) {
+    return new BigDecimal(x).round(new MathContext(2)).toPlainString();
   }
 
   private static String megabytes(long bytes) {

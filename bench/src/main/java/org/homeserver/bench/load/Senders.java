@@ -122,7 +122,7 @@ final class Senders {
     BenchGroup group = sender.group();
     return SendRequest.newBuilder()
         .setMlsMessage(ByteString.copyFrom(TimedMessage.encode(group.groupId(), group.epoch(), messageBytes, sentAt)))
-        .setIdempotencyKey("load-" + sender.client().index() + "-" + n)
+        .setIdempotencyKey(String.format("load-%06d-%012d", sender.client().index(), n))
         .build();
   }
 }

@@ -81,7 +81,10 @@ final class ServerProcess implements AutoCloseable {
     // Only this run's configuration file counts, not HOMESERVER_* of the calling shell.
     builder.environment().keySet().removeIf(name -> name.startsWith("HOMESERVER_"));
     builder.environment().put("JAVA_TOOL_OPTIONS", jvmOptions);
-    ServerProcess server = new ServerProcess(builder.start(), port, log);
+    Process process = builder.start();
+    // An interrupted run (Ctrl-C) must not leave a server behind; after close() this finds it gone.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop-homeserver"));
+    ServerProcess server = new ServerProcess(process, port, log);
     try {
       server.awaitReady();
     } catch (IOException | InterruptedException | RuntimeException e) {

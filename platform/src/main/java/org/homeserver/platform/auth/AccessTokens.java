@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
@@ -38,8 +40,16 @@ public final class AccessTokens {
     return body + "." + B64.encodeToString(signer.generateSignature());
   }
 
-  /** Verifies tokens locally: signature, expiry and revocation. */
+  /**
+   * Verifies tokens locally: signature, expiry and revocation. A token whose signature verified is
+   * remembered (a bounded set, emptied when full), so a client's later calls with it skip the
+   * signature check; expiry and revocation are checked on every call.
+   */
   public static final class Verifier {
+    /** Verified tokens remembered at most; a client uses one token for many calls. */
+    static final int VERIFIED_CACHE = 100_000;
+
+    private final Map<String, AccessTokenClaims> verified = new ConcurrentHashMap<>();
     private final TokenKeySource keys;
     private final Revocations revocations;
     private final Clock clock;
@@ -73,6 +83,19 @@ public final class AccessTokens {
     }
 
     private AccessTokenClaims parseAndCheckSignature(String token) {
+      AccessTokenClaims known = verified.get(token);
+      if (known != null) {
+        return known;
+      }
+      AccessTokenClaims claims = parseAndVerifySignature(token);
+      if (verified.size() >= VERIFIED_CACHE) {
+        verified.clear();
+      }
+      verified.put(token, claims);
+      return claims;
+    }
+
+    private AccessTokenClaims parseAndVerifySignature(String token) {
       if (token.length() > MAX_TOKEN_LENGTH || !token.startsWith(PREFIX)) {
         throw invalid();
       }

@@ -16,6 +16,7 @@ import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.signal.LocalSignals;
+import org.homeserver.platform.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +98,20 @@ class AccessTokensTest {
     verifier.verify(sibling);
     revocations.revoke(user.toString(), now);
     assertEquals(ErrorReason.TOKEN_REVOKED, rejection(sibling));
+  }
+
+  @Test
+  void aTokenVerifiedBeforeStillExpires() {
+    MutableClock later = new MutableClock();
+    later.advance(Duration.between(later.instant(), now));
+    AccessTokens.Verifier remembering = new AccessTokens.Verifier(
+        id -> Optional.of(key.generatePublicKey().getEncoded()), revocations, later);
+    String token = AccessTokens.sign(claims().build(), key.getEncoded());
+    remembering.verify(token);
+    remembering.verify(token);
+    later.advance(Duration.ofSeconds(60));
+    assertEquals(ErrorReason.TOKEN_EXPIRED,
+        assertThrows(ApiException.class, () -> remembering.verify(token)).reason());
   }
 
   @Test
