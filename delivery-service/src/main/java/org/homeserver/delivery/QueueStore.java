@@ -176,14 +176,27 @@ public final class QueueStore {
   }
 
   /**
-   * Raises the client's floor to {@code upTo} if it has given out that sequence number; false if
-   * not (no head, or {@code upTo} beyond its last). Locks the client's head.
+   * An Ack in one statement (one round trip, its own transaction): raises the client's floor to
+   * {@code upTo}, deletes its entries up to there and records the bodies they release. False, and
+   * nothing changed, if the client has not been given {@code upTo} (no head, or beyond its last).
+   * Locks the client's head, so it waits for a send to that client, never for other clients' acks.
    */
-  public boolean raiseFloor(Handle h, UUID client, long upTo) {
-    return h.createUpdate("""
-            update queue_heads set floor_sequence = greatest(floor_sequence, :upTo)
-            where client_uuid = :client and last_sequence >= :upTo""")
-        .bind("upTo", upTo).bind("client", client).execute() == 1;
+  public boolean acknowledge(UUID client, long upTo) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            with head as (
+              update queue_heads set floor_sequence = greatest(floor_sequence, :upTo)
+              where client_uuid = :client and last_sequence >= :upTo
+              returning client_uuid),
+            gone as (
+              delete from queue_entries e using head
+              where e.client_uuid = head.client_uuid and e.sequence <= :upTo
+              returning e.body_id),
+            released as (
+              insert into body_releases (body_id, entries)
+              select body_id, count(*) from gone group by body_id)
+            select count(*) from head""")
+        .bind("upTo", upTo).bind("client", client)
+        .mapTo(Integer.class).one() == 1);
   }
 
   /** The next Listen generation of the client (1 for its first stream). */
@@ -239,22 +252,6 @@ public final class QueueStore {
         .bind("contents", byteaArray(events.stream().map(NewEvent::event).toList()))
         .bind("now", now)
         .execute();
-  }
-
-  /**
-   * Deletes the entries of a client up to {@code upTo} and answers how many pointed at each body.
-   * The caller holds the client's head.
-   */
-  public Map<Long, Integer> deleteUpTo(Handle h, UUID client, long upTo) {
-    return h.createQuery("""
-            with gone as (
-              delete from queue_entries where client_uuid = :client and sequence <= :upTo returning body_id)
-            select body_id, count(*)::int as n from gone group by body_id""")
-        .bind("client", client).bind("upTo", upTo)
-        .reduceRows(new HashMap<Long, Integer>(), (acc, row) -> {
-          acc.put(row.getColumn("body_id", Long.class), row.getColumn("n", Integer.class));
-          return acc;
-        });
   }
 
   /** Deletes the ranges and answers what they held, per client and body. The caller holds the heads. */

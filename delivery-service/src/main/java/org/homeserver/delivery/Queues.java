@@ -246,14 +246,10 @@ public final class Queues {
     if (upToSequence == 0) {
       return;
     }
-    store.inTransaction(h -> {
-      if (upToSequence < 0 || !store.raiseFloor(h, client, upToSequence)) {
-        throw new ApiException(ErrorReason.QUEUE_SEQUENCE_INVALID,
-            "the acknowledged sequence number is beyond the last entry queued");
-      }
-      store.releaseBodies(h, store.deleteUpTo(h, client, upToSequence));
-      return null;
-    });
+    if (upToSequence < 0 || !store.acknowledge(client, upToSequence)) {
+      throw new ApiException(ErrorReason.QUEUE_SEQUENCE_INVALID,
+          "the acknowledged sequence number is beyond the last entry queued");
+    }
     signals.acked(client, upToSequence);
   }
 

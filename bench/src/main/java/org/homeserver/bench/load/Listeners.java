@@ -33,7 +33,7 @@ import org.homeserver.api.delivery.v1.QueueEntry;
 final class Listeners implements AutoCloseable {
   static final int MAX_UNACKED = 1_000;
   static final int ACK_EVERY = MAX_UNACKED / 4;
-  static final Duration ACK_DELAY = Duration.ofMillis(100);
+  static final Duration ACK_DELAY = Duration.ofSeconds(1);
 
   private final List<Listener> listeners = new ArrayList<>();
   private final CountDownLatch backlogsDone;
