@@ -224,8 +224,9 @@ public final class Messages {
     });
     // The members before the commit hear of it, the removed ones included; the added ones get the Welcome.
     List<Delivery> deliveries = new ArrayList<>();
-    recipients(committed.before(), groups.policies(h, c.groupId()), caller).ifPresent(recipients -> deliveries.add(new Delivery(
-        new QueueContent.Message(groupMessage(c.groupId(), c.epoch(), c.bytes())), recipients, Optional.empty())));
+    recipients(committed.before(), groups.policies(h, c.groupId()), caller).ifPresent(recipients ->
+        deliveries.add(new Delivery(new QueueContent.Message(groupMessage(c.groupId(), c.epoch(), c.bytes())),
+            recipients, Optional.empty())));
     List<Recipient> newcomers = welcomed.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of)
         .toList();
     if (!newcomers.isEmpty()) {

@@ -34,6 +34,7 @@ final class Listeners implements AutoCloseable {
   static final int MAX_UNACKED = 1_000;
   static final int ACK_EVERY = MAX_UNACKED / 4;
   static final Duration ACK_DELAY = Duration.ofSeconds(1);
+  static final int ACK_SLICES = 20;
 
   private final List<Listener> listeners = new ArrayList<>();
   private final CountDownLatch backlogsDone;
@@ -52,8 +53,15 @@ final class Listeners implements AutoCloseable {
       listeners.add(listener);
       client.deliveryAsync().listen(ListenRequest.newBuilder().setMaxUnacked(MAX_UNACKED).build(), listener);
     }
-    acks.scheduleWithFixedDelay(() -> listeners.forEach(Listener::ackIfBehind),
-        ACK_DELAY.toMillis(), ACK_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    // Each client acks once per ACK_DELAY, the clients spread over it in ACK_SLICES turns, as a
+    // population of independent clients would be, not all in the same instant.
+    AtomicLong turn = new AtomicLong();
+    acks.scheduleWithFixedDelay(() -> {
+      int slice = (int) (turn.getAndIncrement() % ACK_SLICES);
+      for (int i = slice; i < listeners.size(); i += ACK_SLICES) {
+        listeners.get(i).ackIfBehind();
+      }
+    }, ACK_DELAY.toMillis() / ACK_SLICES, ACK_DELAY.toMillis() / ACK_SLICES, TimeUnit.MILLISECONDS);
   }
 
   /** Whether every stream got through its backlog (its QueueEmpty) within {@code timeout}. */
