@@ -7,7 +7,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -33,9 +32,7 @@ class DeliveryCommitRaceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestHomeserver.start(Map.of());
-    server.registerUser("alice");
-    server.registerUser("bob");
+    server = TestHomeserver.withUsers("alice", "bob");
   }
 
   @AfterAll

@@ -30,10 +30,7 @@ class DeliveryGroupsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestHomeserver.start(Map.of());
-    for (String handle : List.of("alice", "bob", "carol", "dave")) {
-      server.registerUser(handle);
-    }
+    server = TestHomeserver.withUsers("alice", "bob", "carol", "dave");
   }
 
   @AfterAll

@@ -11,7 +11,6 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.api.auth.v1.DeleteClientRequest;
@@ -44,9 +43,7 @@ class DeliveryQueuesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestHomeserver.start(Map.of());
-    server.registerUser("alice");
-    server.registerUser("bob");
+    server = TestHomeserver.withUsers("alice", "bob");
   }
 
   @AfterAll

@@ -49,10 +49,7 @@ class DeliveryRefusalsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestHomeserver.start(Map.of());
-    for (String handle : List.of("alice", "bob", "mallory")) {
-      server.registerUser(handle);
-    }
+    server = TestHomeserver.withUsers("alice", "bob", "mallory");
     alice = TestMember.register(server, "alice");
     bob = TestMember.register(server, "bob");
     mallory = TestMember.register(server, "mallory");

@@ -62,6 +62,15 @@ final class TestHomeserver implements AutoCloseable {
     return start(all);
   }
 
+  /** A homeserver on a fresh database with in-process signalling and users of these handles. */
+  static TestHomeserver withUsers(String... handles) throws Exception {
+    TestHomeserver server = start(Map.of());
+    for (String handle : handles) {
+      server.registerUser(handle);
+    }
+    return server;
+  }
+
   /** A homeserver on a fresh database with in-process signalling, plus {@code settings} overrides. */
   static TestHomeserver start(Map<String, String> settings) throws Exception {
     return start(configFor(TestPostgres.freshDatabase().jdbcUrl(), Files.createTempDirectory("hs-test"), settings),
