@@ -67,7 +67,8 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
   @Override
   public void listUserClients(ListUserClientsRequest request, StreamObserver<ListUserClientsResponse> response) {
     User user = users.find(request.getUserId());
-    ListUserClientsResponse.Builder out = ListUserClientsResponse.newBuilder().setUserUuid(user.uuid().toString());
+    ListUserClientsResponse.Builder out = ListUserClientsResponse.newBuilder().setUserUuid(user.uuid().toString())
+        .setSuspended(user.suspended());
     clients.of(user.uuid()).forEach(c -> out.addClients(registered(c)));
     reply(response, out.build());
   }

@@ -5,11 +5,13 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.keypackage.v1.KeyPackageRule;
@@ -38,25 +40,52 @@ public final class AddedClients {
     List<RegisteredClient> clientsOf(String userId);
   }
 
+  /** What users are to each other (the directory's internal API). */
+  public interface Relationships {
+    /**
+     * Of {@code others}, those {@code user} may add to groups: itself, users it is connected with,
+     * and the targets of its pending connection requests.
+     */
+    Set<String> mayAdd(String user, Collection<String> others);
+
+    /** Of {@code others}, those {@code user} is connected with. */
+    Set<String> connected(String user, Collection<String> others);
+  }
+
   private final KeyPackageValidator validator;
   private final Registry registry;
+  private final Relationships relationships;
   private final String domain;
 
-  public AddedClients(KeyPackageValidator validator, Registry registry, String domain) {
+  public AddedClients(KeyPackageValidator validator, Registry registry, Relationships relationships, String domain) {
     this.validator = validator;
     this.registry = registry;
+    this.relationships = relationships;
     this.domain = domain;
   }
 
   /**
    * The client id each KeyPackage names, after checking all of them; KEY_PACKAGE_INVALID (metadata
    * {@code client_id} when known, {@code rule}, {@code detail}) or ADD_NOT_ALLOWED for the first
-   * that fails. Keyed by identity: the decoded KeyPackages the caller will look up again.
+   * that fails, or ADD_NOT_ALLOWED for a client whose user {@code committerUser} may not add.
+   * Keyed by identity: the decoded KeyPackages the caller will look up again.
    */
-  public Map<KeyPackage, String> admit(Iterable<KeyPackage> keyPackages, int groupSuite) {
+  public Map<KeyPackage, String> admit(Iterable<KeyPackage> keyPackages, int groupSuite, String committerUser) {
     Map<KeyPackage, String> admitted = new IdentityHashMap<>();
     for (KeyPackage keyPackage : keyPackages) {
       admitted.put(keyPackage, admit(keyPackage, groupSuite));
+    }
+    Map<String, String> userOfClient = new LinkedHashMap<>();
+    for (String clientId : admitted.values()) {
+      userOfClient.put(clientId, ClientIdentity.parseClientId(clientId).orElseThrow().userId());
+    }
+    Set<String> allowed = userOfClient.isEmpty() ? Set.of()
+        : relationships.mayAdd(committerUser, Set.copyOf(userOfClient.values()));
+    for (var client : userOfClient.entrySet()) {
+      if (!allowed.contains(client.getValue())) {
+        throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "you may add only your own clients and clients of users"
+            + " you are connected with or asked for a connection", Map.of("client_id", client.getKey()));
+      }
     }
     return admitted;
   }
@@ -85,6 +114,11 @@ public final class AddedClients {
           Map.of("client_id", clientId));
     }
     return clientId;
+  }
+
+  /** Of {@code others}, the users {@code user} is connected with. */
+  public Set<String> connectedWith(String user, Collection<String> others) {
+    return relationships.connected(user, others);
   }
 
   /**

@@ -4,15 +4,21 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.auth.v1.GetClientRequest;
 import org.homeserver.api.auth.v1.ListUserClientsRequest;
 import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
+import org.homeserver.api.directory.v1.GetRelationshipsRequest;
+import org.homeserver.api.directory.v1.Relationship;
+import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
@@ -32,8 +38,8 @@ public final class DeliveryModule {
   private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
   /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
   private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
-  /** Calls to the auth service's internal API give up after this long. */
-  private static final Duration AUTH_DEADLINE = Duration.ofSeconds(10);
+  /** Calls to the other services' internal APIs give up after this long. */
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   private DeliveryModule() {}
 
@@ -50,15 +56,17 @@ public final class DeliveryModule {
       AddedClients.Registry registry = new AuthRegistry(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")));
       LocalClients local = new LocalClients(context.domain());
+      AddedClients.Relationships relationships = new DirectoryRelationships(
+          DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")));
       AddedClients added = new AddedClients(new KeyPackageValidator(EnumSet.allOf(CipherSuite.class),
-          LIFETIME_TOLERANCE, context.clock()), registry, context.domain());
+          LIFETIME_TOLERANCE, context.clock()), registry, relationships, context.domain());
       Messages messages = new Messages(jdbi, groups, queues, added, settings.applicationEpochWindow(), local,
           context.clock());
       ListenStreams listeners = new ListenStreams(queues, signals, context.signals(), context.revocations(),
           context.clock());
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
-      HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, local, context.clock());
+      HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, relationships, local, context.clock());
       GroupEvents events = new GroupEvents(queues, groups, registry, local);
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events)), List.of(),
@@ -66,6 +74,35 @@ public final class DeliveryModule {
     } catch (RuntimeException e) {
       database.close();
       throw e;
+    }
+  }
+
+  /** What users are to each other, from the directory's internal API. */
+  private record DirectoryRelationships(DirectoryInternalServiceGrpc.DirectoryInternalServiceBlockingStub directory)
+      implements AddedClients.Relationships {
+    private static final Set<Relationship> MAY_ADD = Set.of(Relationship.RELATIONSHIP_SELF,
+        Relationship.RELATIONSHIP_CONNECTED, Relationship.RELATIONSHIP_REQUEST_SENT);
+
+    @Override
+    public Set<String> mayAdd(String user, Collection<String> others) {
+      return having(user, others, MAY_ADD);
+    }
+
+    @Override
+    public Set<String> connected(String user, Collection<String> others) {
+      return having(user, others, Set.of(Relationship.RELATIONSHIP_CONNECTED));
+    }
+
+    private Set<String> having(String user, Collection<String> others, Set<Relationship> wanted) {
+      if (others.isEmpty()) {
+        return Set.of();
+      }
+      return directory.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .getRelationships(GetRelationshipsRequest.newBuilder().setUserId(user).addAllOtherUserIds(others).build())
+          .getRelationshipsList().stream()
+          .filter(r -> wanted.contains(r.getRelationship()))
+          .map(RelationshipInfo::getOtherUserId)
+          .collect(Collectors.toSet());
     }
   }
 
@@ -97,7 +134,7 @@ public final class DeliveryModule {
     }
 
     private AuthInternalServiceGrpc.AuthInternalServiceBlockingStub stub() {
-      return auth.withDeadlineAfter(AUTH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      return auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 }

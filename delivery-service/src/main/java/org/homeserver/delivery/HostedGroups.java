@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.CreateGroupResponse;
@@ -37,15 +38,17 @@ public final class HostedGroups {
   private final Groups groups;
   private final Queues queues;
   private final AddedClients.Registry registry;
+  private final AddedClients.Relationships relationships;
   private final LocalClients local;
   private final Clock clock;
 
-  public HostedGroups(Jdbi jdbi, Groups groups, Queues queues, AddedClients.Registry registry, LocalClients local,
-      Clock clock) {
+  public HostedGroups(Jdbi jdbi, Groups groups, Queues queues, AddedClients.Registry registry,
+      AddedClients.Relationships relationships, LocalClients local, Clock clock) {
     this.jdbi = jdbi;
     this.groups = groups;
     this.queues = queues;
     this.registry = registry;
+    this.relationships = relationships;
     this.local = local;
     this.clock = clock;
   }
@@ -122,12 +125,15 @@ public final class HostedGroups {
   }
 
   /**
-   * The GroupInfo of the current epoch, for a member or a client that may join by external commit
-   * (one whose user already has a client in the group).
+   * The GroupInfo of the current epoch, for a client that may join by external commit: one whose
+   * user, or a user it is connected with, has a client in the group.
    */
   public GetGroupInfoResponse groupInfo(Principal caller, byte[] groupId) {
     Group group = groups.group(groupId);
-    if (!LocalClients.hasClientOf(group.members(), caller.userId())) {
+    Set<String> memberUsers = LocalClients.usersOf(group.members());
+    boolean allowed = memberUsers.contains(caller.userId())
+        || !relationships.connected(caller.userId(), memberUsers).isEmpty();
+    if (!allowed) {
       throw new ApiException(ErrorReason.PERMISSION_DENIED, "only members and clients of their users read the GroupInfo");
     }
     byte[] info = groups.groupInfo(groupId).orElseThrow(() -> new ApiException(ErrorReason.GROUP_INFO_UNAVAILABLE,

@@ -1,7 +1,9 @@
 package org.homeserver.delivery;
 
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.homeserver.platform.ids.ClientIdentity;
 
 /**
@@ -16,9 +18,9 @@ public record LocalClients(String domain) {
         .map(ClientIdentity::clientUuid);
   }
 
-  /** Whether one of the group's members is a client of {@code userId}. */
-  static boolean hasClientOf(MemberMap members, String userId) {
-    return members.members().stream().anyMatch(m -> ClientIdentity.parseClientId(m.clientId())
-        .map(ClientIdentity::userId).filter(userId::equals).isPresent());
+  /** The users the members' clients belong to. */
+  static Set<String> usersOf(MemberMap members) {
+    return members.members().stream().flatMap(m -> ClientIdentity.parseClientId(m.clientId()).stream())
+        .map(ClientIdentity::userId).collect(Collectors.toSet());
   }
 }

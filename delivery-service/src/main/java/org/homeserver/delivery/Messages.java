@@ -42,6 +42,7 @@ import org.homeserver.mls.message.Welcome;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.ClientIdentity;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -142,6 +143,10 @@ public final class Messages {
           admit(caller, c.groupId(), c.message().content().sender(), addsByValue(c.commit()));
       default -> Map.of();
     };
+    // An external commit joins a client whose user is in the group or connected with a member's user.
+    Set<String> connectedMembers = parsed instanceof CommitMessage c
+        && c.message().content().sender() instanceof Sender.NewMemberCommit
+        ? connectedMemberUsers(caller, c.groupId()) : Set.of();
     Instant now = clock.instant();
     Outcome outcome = jdbi.inTransaction(h -> {
       Optional<byte[]> earlier = queues.claimKey(h, idempotency, now);
@@ -151,7 +156,7 @@ public final class Messages {
       Outcome accepted = switch (parsed) {
         case Application a -> application(h, caller, a, now);
         case ProposalMessage p -> proposal(h, caller, p, now);
-        case CommitMessage c -> commit(h, caller, c, admitted, now);
+        case CommitMessage c -> commit(h, caller, c, admitted, connectedMembers, now);
       };
       queues.recordAnswer(h, idempotency, accepted.response().toByteArray());
       return accepted;
@@ -194,10 +199,17 @@ public final class Messages {
     }
     Group group = groups.group(groupId);
     requireSenderLeaf(group, sender, caller);
-    return addedClients.admit(added, group.cipherSuite());
+    return addedClients.admit(added, group.cipherSuite(), caller.userId());
   }
 
-  private Outcome commit(Handle h, Principal caller, CommitMessage c, Map<KeyPackage, String> admitted, Instant now) {
+  private Set<String> connectedMemberUsers(Principal caller, byte[] groupId) {
+    Set<String> users = new HashSet<>(LocalClients.usersOf(groups.group(groupId).members()));
+    users.remove(caller.userId());
+    return users.isEmpty() ? Set.of() : addedClients.connectedWith(caller.userId(), users);
+  }
+
+  private Outcome commit(Handle h, Principal caller, CommitMessage c, Map<KeyPackage, String> admitted,
+      Set<String> connectedMembers, Instant now) {
     List<KeyPackage> added = new ArrayList<>();
     CommitChanges changes = new CommitChanges(keyPackage -> {
       added.add(keyPackage);
@@ -209,7 +221,7 @@ public final class Messages {
     Committed committed = groups.commit(h, c.groupId(), c.epoch(), (before, accepted) -> {
       switch (sender) {
         case Sender.Member m -> requireSenderLeaf(before, m, caller);
-        case Sender.NewMemberCommit n -> requireMayJoin(before, caller);
+        case Sender.NewMemberCommit n -> requireMayJoin(before, caller, connectedMembers);
         default -> throw Groups.notAMember();
       }
       return changes.of(c.commit(), sender, caller.clientId(), ref -> accepted.apply(ref).map(Messages::proposalOf));
@@ -335,10 +347,14 @@ public final class Messages {
    * An external commit joins the calling client: allowed while its user already has a client in the
    * group (a new device, or a client rejoining after losing its state).
    */
-  private static void requireMayJoin(Group group, Principal caller) {
-    if (!LocalClients.hasClientOf(group.members(), caller.userId())) {
+  private static void requireMayJoin(Group group, Principal caller, Set<String> connectedMembers) {
+    boolean allowed = group.members().members().stream().anyMatch(m -> ClientIdentity.parseClientId(m.clientId())
+        .map(ClientIdentity::userId)
+        .filter(user -> user.equals(caller.userId()) || connectedMembers.contains(user))
+        .isPresent());
+    if (!allowed) {
       throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "an external commit may join only a group in which the"
-          + " caller's user already has a client", Map.of("client_id", caller.clientId()));
+          + " caller's user, or a user it is connected with, has a client", Map.of("client_id", caller.clientId()));
     }
   }
 

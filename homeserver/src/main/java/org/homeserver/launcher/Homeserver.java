@@ -20,6 +20,7 @@ import java.util.function.Function;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.auth.AuthModule;
 import org.homeserver.delivery.DeliveryModule;
+import org.homeserver.directory.DirectoryModule;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
@@ -58,8 +59,10 @@ public final class Homeserver implements AutoCloseable {
   /** The services this build has, in start order. */
   static final List<BuiltService> BUILT = List.of(
       new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress, List.of()),
+      new BuiltService(DirectoryModule.NAME, DirectoryModule::start, HomeserverConfig::directoryAddress,
+          List.of(AuthModule.NAME, DeliveryModule.NAME)),
       new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress,
-          List.of(AuthModule.NAME)));
+          List.of(AuthModule.NAME, DirectoryModule.NAME)));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
 
   /** How long running calls may take to finish at shutdown. */

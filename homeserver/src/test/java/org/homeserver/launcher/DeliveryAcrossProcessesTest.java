@@ -41,6 +41,7 @@ class DeliveryAcrossProcessesTest {
          HomeserverProcess second = HomeserverProcess.start(shared)) {
       TestHomeserver.registerUser(first.channel, "alice");
       TestHomeserver.registerUser(first.channel, "bob");
+      TestHomeserver.connectAll(first.channel, "alice", "bob");
       TestMember alice = TestMember.register(first.channel, "alice");
       TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
       byte[] groupId = alice.createGroupWith(bobOnSecond, Instant.now());
@@ -77,6 +78,7 @@ class DeliveryAcrossProcessesTest {
     try (HomeserverProcess doomed = HomeserverProcess.start(shared)) {
       TestHomeserver.registerUser(doomed.channel, "alice");
       TestHomeserver.registerUser(doomed.channel, "bob");
+      TestHomeserver.connectAll(doomed.channel, "alice", "bob");
       TestMember alice = TestMember.register(doomed.channel, "alice");
       bob = TestMember.register(doomed.channel, "bob");
       byte[] groupId = alice.createGroupWith(bob, Instant.now());

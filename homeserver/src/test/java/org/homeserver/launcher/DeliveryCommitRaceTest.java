@@ -33,6 +33,7 @@ class DeliveryCommitRaceTest {
   @BeforeAll
   static void start() throws Exception {
     server = TestHomeserver.withUsers("alice", "bob");
+    server.connectAll("alice", "bob");
   }
 
   @AfterAll

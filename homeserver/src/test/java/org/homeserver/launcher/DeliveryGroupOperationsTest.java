@@ -64,14 +64,15 @@ class DeliveryGroupOperationsTest {
     var config = TestHomeserver.configFor(TestPostgres.freshDatabase().jdbcUrl(), Files.createTempDirectory("hs-test"),
         Map.of("redis.url", TestRedis.URL, "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":",
             "internal.token", INTERNAL_TOKEN));
-    // Both services, as separate processes would run them: the internal API is on the network.
-    server = TestHomeserver.start(config, List.of("auth", "delivery"));
+    // Every service, as separate processes would run them: the internal API is on the network.
+    server = TestHomeserver.start(config, Homeserver.SERVICES);
     internalChannel = NettyChannelBuilder.forAddress("127.0.0.1", config.internal().port()).usePlaintext()
         .intercept(SharedTokenInterceptor.sending(INTERNAL_TOKEN)).build();
     internal = DeliveryInternalServiceGrpc.newBlockingStub(internalChannel);
     for (String handle : List.of("alice", "bob", "carol")) {
       server.registerUser(handle);
     }
+    server.connectAll("alice", "bob");
   }
 
   @AfterAll

@@ -31,6 +31,7 @@ class DeliveryGroupsTest {
   @BeforeAll
   static void start() throws Exception {
     server = TestHomeserver.withUsers("alice", "bob", "carol", "dave");
+    server.connectAll("alice", "bob", "carol", "dave");
   }
 
   @AfterAll

@@ -44,6 +44,7 @@ class DeliveryQueuesTest {
   @BeforeAll
   static void start() throws Exception {
     server = TestHomeserver.withUsers("alice", "bob");
+    server.connectAll("alice", "bob");
   }
 
   @AfterAll

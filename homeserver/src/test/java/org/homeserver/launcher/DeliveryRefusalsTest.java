@@ -42,6 +42,7 @@ class DeliveryRefusalsTest {
   private static TestHomeserver server;
   private static TestMember alice;
   private static TestMember bob;
+  private static TestMember carol;
   private static TestMember mallory;
 
   private byte[] groupId;
@@ -49,9 +50,11 @@ class DeliveryRefusalsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestHomeserver.withUsers("alice", "bob", "mallory");
+    server = TestHomeserver.withUsers("alice", "bob", "carol", "mallory");
+    server.connectAll("alice", "bob", "carol");
     alice = TestMember.register(server, "alice");
     bob = TestMember.register(server, "bob");
+    carol = TestMember.register(server, "carol");
     mallory = TestMember.register(server, "mallory");
   }
 
@@ -72,7 +75,7 @@ class DeliveryRefusalsTest {
   @AfterEach
   void nothingChanged() {
     assertEquals(before, group());
-    for (TestMember member : List.of(alice, bob, mallory)) {
+    for (TestMember member : List.of(alice, bob, carol, mallory)) {
       assertEquals(List.of(), member.fetchAll(0), "the queue of " + member.id());
     }
   }
@@ -112,6 +115,17 @@ class DeliveryRefusalsTest {
         () -> mallory.send(TestMessages.externalCommit(mallory.suite, groupId, 1, mallory.credential(),
             mallory.signatureKey(), Optional.empty())));
     assertEquals(mallory.id(), metadata(e).get("client_id"));
+  }
+
+  @Test
+  void onlyOwnConnectedOrRequestedUsersClientsMayBeAdded() {
+    KeyPackage stranger = mallory.keyPackage(server);
+    StatusRuntimeException e = refused(Status.Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
+        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(stranger)),
+            TestMessages.welcome(bob.suite, List.of(stranger))));
+    assertEquals(mallory.id(), metadata(e).get("client_id"));
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
+        () -> bob.send(TestMessages.proposal(groupId, 1, 1, new Proposal.Add(stranger))));
   }
 
   @Test
@@ -174,8 +188,8 @@ class DeliveryRefusalsTest {
 
   @Test
   void aWelcomeMustNameExactlyTheAddedKeyPackages() {
-    KeyPackage added = mallory.keyPackage(server);
-    KeyPackage other = mallory.keyPackage(server);
+    KeyPackage added = carol.keyPackage(server);
+    KeyPackage other = carol.keyPackage(server);
     byte[] commit = TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(added));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
         () -> bob.sendBundle(commit, TestMessages.welcome(bob.suite, List.of(other))));

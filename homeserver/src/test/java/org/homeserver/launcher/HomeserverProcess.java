@@ -71,7 +71,7 @@ final class HomeserverProcess implements AutoCloseable {
         throw new IllegalStateException("the homeserver process exited with " + process.exitValue() + ":\n"
             + Files.readString(log));
       }
-      if (Files.readString(log).contains("serving auth, delivery")) {
+      if (Files.readString(log).contains(" serving " + String.join(", ", Homeserver.SERVICES) + " on ")) {
         return;
       }
       Thread.sleep(100);

@@ -21,6 +21,8 @@ import org.homeserver.api.auth.v1.RegisterClientRequest;
 import org.homeserver.api.auth.v1.RegisterClientResponse;
 import org.homeserver.api.auth.v1.RegisterUserRequest;
 import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.api.directory.v1.AcceptConnectionRequest;
+import org.homeserver.api.directory.v1.RequestConnectionRequest;
 import org.homeserver.auth.SignContent;
 import org.homeserver.auth.TestSigningKey;
 import org.homeserver.platform.config.ConfigLoader;
@@ -69,6 +71,27 @@ final class TestHomeserver implements AutoCloseable {
       server.registerUser(handle);
     }
     return server;
+  }
+
+  /**
+   * Connects every pair of these users (request and accept through the directory), with clients
+   * registered for the purpose, so clients registered afterwards find no connection events queued.
+   */
+  void connectAll(String... handles) {
+    connectAll(channel, handles);
+  }
+
+  static void connectAll(Channel channel, String... handles) {
+    for (int i = 0; i < handles.length; i++) {
+      for (int j = i + 1; j < handles.length; j++) {
+        TestMember requester = TestMember.register(channel, handles[i]);
+        TestMember target = TestMember.register(channel, handles[j]);
+        requester.directory().requestConnection(RequestConnectionRequest.newBuilder()
+            .setTargetUserId(target.client.userId()).build());
+        target.directory().acceptConnection(AcceptConnectionRequest.newBuilder()
+            .setRequesterUserId(requester.client.userId()).build());
+      }
+    }
   }
 
   /** A homeserver on a fresh database with in-process signalling, plus {@code settings} overrides. */

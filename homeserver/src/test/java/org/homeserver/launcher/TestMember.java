@@ -17,6 +17,7 @@ import org.homeserver.api.delivery.v1.FetchResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
@@ -72,6 +73,11 @@ final class TestMember {
 
   DeliveryServiceGrpc.DeliveryServiceBlockingStub delivery() {
     return DeliveryServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  DirectoryServiceGrpc.DirectoryServiceBlockingStub directory() {
+    return DirectoryServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 

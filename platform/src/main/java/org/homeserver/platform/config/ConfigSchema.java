@@ -89,6 +89,12 @@ public final class ConfigSchema {
   public static final Setting<String> AUTH_ADDRESS = new Setting<>("services.auth.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as auth:7402",
       "Where to reach the auth service's internal API when it is not in this process.");
+  public static final Setting<String> DIRECTORY_ADDRESS = new Setting<>("services.directory.address", "",
+      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as directory:7402",
+      "Where to reach the directory service's internal API when it is not in this process.");
+  public static final Setting<String> KEYPACKAGE_ADDRESS = new Setting<>("services.keypackage.address", "",
+      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as keypackage:7402",
+      "Where to reach the keypackage service's internal API when it is not in this process.");
   public static final Setting<String> DELIVERY_ADDRESS = new Setting<>("services.delivery.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as delivery:7402",
       "Where to reach the delivery service's internal API when it is not in this process.");
@@ -133,6 +139,13 @@ public final class ConfigSchema {
       integer(0, 1000), "an integer from 0 to 1000",
       "How many epochs behind the current one a group still accepts application messages for.");
 
+  public static final Setting<Integer> LOOKUPS = new Setting<>("directory.lookups-per-minute", "30",
+      integer(1, 100000), "an integer from 1 to 100000",
+      "Profile reads, discoveries and searches allowed per user per minute, together.");
+  public static final Setting<Integer> KEY_PACKAGES_LOW = new Setting<>("keypackage.low-threshold", "10",
+      integer(0, 1000), "an integer from 0 (never) to 1000",
+      "A client whose KeyPackages of a suite (not counting a last-resort one) fall below this gets a KeyPackagesLow event.");
+
   public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
       oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
   public static final Setting<LogLevel> LOG_LEVEL = new Setting<>("logging.level", "info",
@@ -149,10 +162,12 @@ public final class ConfigSchema {
       METRICS_HOST, METRICS_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
-      AUTH_ADDRESS, DELIVERY_ADDRESS,
+      AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS,
       REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
       CHALLENGES, HANDLE_HOLD,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
+      LOOKUPS,
+      KEY_PACKAGES_LOW,
       QUEUE_RETENTION, QUEUE_CAP, APPLICATION_WINDOW,
       LOG_FORMAT, LOG_LEVEL);
 

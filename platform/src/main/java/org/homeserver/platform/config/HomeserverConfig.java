@@ -26,8 +26,12 @@ public record HomeserverConfig(
     Optional<String> redisUrl,
     String redisKeyPrefix,
     Optional<String> authAddress,
+    Optional<String> directoryAddress,
+    Optional<String> keyPackageAddress,
     Optional<String> deliveryAddress,
     Auth auth,
+    Directory directory,
+    int keyPackagesLowThreshold,
     Delivery delivery,
     LogFormat logFormat,
     LogLevel logLevel) {
@@ -47,6 +51,9 @@ public record HomeserverConfig(
                      int maxClientsPerUser, int registrationRatePerMinute, int passwordAttemptsPerMinute,
                      int challengesPerMinute, Duration deletedHandleHold, int argon2MemoryKib,
                      int argon2Iterations, int argon2Parallelism) {}
+
+  /** The directory service's settings. */
+  public record Directory(int lookupsPerMinute) {}
 
   /** The delivery service's settings. */
   public record Delivery(Duration queueRetention, int queueCap, int applicationEpochWindow) {}
@@ -68,11 +75,15 @@ public record HomeserverConfig(
         nonEmpty(v.get(REDIS_URL_KEY)),
         v.get(REDIS_PREFIX),
         nonEmpty(v.get(AUTH_ADDRESS)),
+        nonEmpty(v.get(DIRECTORY_ADDRESS)),
+        nonEmpty(v.get(KEYPACKAGE_ADDRESS)),
         nonEmpty(v.get(DELIVERY_ADDRESS)),
         new Auth(v.get(REGISTRATION), v.get(ACCESS_TOKEN_TTL), v.get(CREDENTIAL_VALIDITY),
             v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(CHALLENGES),
             v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
             v.get(ARGON2_PARALLELISM)),
+        new Directory(v.get(LOOKUPS)),
+        v.get(KEY_PACKAGES_LOW),
         new Delivery(v.get(QUEUE_RETENTION), v.get(QUEUE_CAP), v.get(APPLICATION_WINDOW)),
         v.get(LOG_FORMAT),
         v.get(LOG_LEVEL));

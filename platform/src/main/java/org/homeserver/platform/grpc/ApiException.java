@@ -1,5 +1,6 @@
 package org.homeserver.platform.grpc;
 
+import java.util.List;
 import java.util.Map;
 import org.homeserver.api.common.v1.ErrorReason;
 
@@ -11,15 +12,26 @@ import org.homeserver.api.common.v1.ErrorReason;
 public final class ApiException extends RuntimeException {
   private final ErrorReason reason;
   private final Map<String, String> metadata;
+  private final List<FieldViolation> violations;
+
+  /** One field a google.rpc.BadRequest detail blames, for errors that name several at once. */
+  public record FieldViolation(String field, String description) {}
 
   public ApiException(ErrorReason reason, String message) {
     this(reason, message, Map.of());
   }
 
   public ApiException(ErrorReason reason, String message, Map<String, String> metadata) {
+    this(reason, message, metadata, List.of());
+  }
+
+  /** An error whose status also carries a BadRequest with {@code violations}, in this order. */
+  public ApiException(ErrorReason reason, String message, Map<String, String> metadata,
+                      List<FieldViolation> violations) {
     super(message, null, false, false);
     this.reason = reason;
     this.metadata = Map.copyOf(metadata);
+    this.violations = List.copyOf(violations);
   }
 
   public ErrorReason reason() {
@@ -28,6 +40,11 @@ public final class ApiException extends RuntimeException {
 
   public Map<String, String> metadata() {
     return metadata;
+  }
+
+  /** The fields a BadRequest detail names; none for most errors. */
+  public List<FieldViolation> violations() {
+    return violations;
   }
 
   public static ApiException invalid(String message) {

@@ -1,6 +1,7 @@
 package org.homeserver.platform.grpc;
 
 import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -35,18 +36,23 @@ public final class ErrorStatus {
     };
   }
 
-  /** The status, with its ErrorInfo detail, that a caller receives for {@code e}. */
+  /** The status, with its ErrorInfo detail (and BadRequest, if it names fields), that a caller receives for {@code e}. */
   public static StatusRuntimeException toStatus(ApiException e) {
-    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
         .setCode(codeOf(e.reason()).value())
         .setMessage(e.getMessage())
         .addDetails(Any.pack(ErrorInfo.newBuilder()
             .setDomain(DOMAIN)
             .setReason(e.reason().name())
             .putAllMetadata(e.metadata())
-            .build()))
-        .build();
-    return StatusProto.toStatusRuntimeException(status);
+            .build()));
+    if (!e.violations().isEmpty()) {
+      BadRequest.Builder badRequest = BadRequest.newBuilder();
+      e.violations().forEach(v -> badRequest.addFieldViolations(
+          BadRequest.FieldViolation.newBuilder().setField(v.field()).setDescription(v.description())));
+      status.addDetails(Any.pack(badRequest.build()));
+    }
+    return StatusProto.toStatusRuntimeException(status.build());
   }
 
   /** The ErrorInfo a caller finds in {@code e}, if the server sent one. */

@@ -1,0 +1,13 @@
+package org.homeserver.directory;
+
+import java.util.List;
+import java.util.Optional;
+
+/** What the directory needs to know of users from the auth service. */
+public interface Accounts {
+  /** A user of this domain as the auth service knows it. */
+  record Account(String userId, boolean suspended, List<String> clientIds) {}
+
+  /** The user of this domain with this id; empty if there is none. */
+  Optional<Account> find(String userId);
+}

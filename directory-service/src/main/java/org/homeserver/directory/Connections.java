@@ -1,0 +1,227 @@
+package org.homeserver.directory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.ConnectionAccepted;
+import org.homeserver.api.delivery.v1.ConnectionCancelled;
+import org.homeserver.api.delivery.v1.ConnectionRejected;
+import org.homeserver.api.delivery.v1.ConnectionRemoved;
+import org.homeserver.api.delivery.v1.ConnectionRequested;
+import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.api.directory.v1.Connection;
+import org.homeserver.api.directory.v1.Relationship;
+import org.homeserver.directory.DirectoryStore.Link;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.grpc.Protos;
+
+/**
+ * Connections between users (directory.proto, CONNECTIONS): requests with their one-time claim
+ * right, answers, removal, blocks, and what one user is to another. Each change is one transaction
+ * on the pair's link; the events go out after it.
+ */
+public final class Connections {
+  private final DirectoryStore store;
+  private final Accounts accounts;
+  private final Notices notices;
+  private final Clock clock;
+
+  public Connections(DirectoryStore store, Accounts accounts, Notices notices, Clock clock) {
+    this.store = store;
+    this.accounts = accounts;
+    this.notices = notices;
+    this.clock = clock;
+  }
+
+  /** Asks {@code target} for a connection; the caller's user gets the claim right. */
+  public Connection request(Principal caller, String target) {
+    String me = caller.userId();
+    if (me.equals(target)) {
+      throw ApiException.invalidField("target_user_id", "a user cannot connect with itself");
+    }
+    requireVisible(target);
+    Instant now = clock.instant();
+    Link link = store.inTransaction(h -> {
+      Optional<Link> existing = store.lockLink(h, me, target);
+      if (existing.isPresent()) {
+        throw new ApiException(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user",
+            Map.of("relationship", relationshipOf(existing.get(), me).name()));
+      }
+      if (store.blocked(h, target, me)) {
+        throw new ApiException(ErrorReason.CONNECTION_BLOCKED, "this user does not accept requests from you");
+      }
+      if (!store.insertRequest(h, me, target, now)) {
+        throw new ApiException(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user",
+            Map.of("relationship", Relationship.RELATIONSHIP_REQUEST_RECEIVED.name()));
+      }
+      return new Link(me, target, Optional.empty(), true, now);
+    });
+    tell(caller, target, ServerEvent.newBuilder().setConnectionRequested(ConnectionRequested.newBuilder()
+        .setRequesterUserId(me).setTargetUserId(target)).build());
+    return toProto(link, me);
+  }
+
+  /** Accepts the request {@code requester} sent the caller. */
+  public Connection accept(Principal caller, String requester) {
+    String me = caller.userId();
+    Instant now = clock.instant();
+    Link link = store.inTransaction(h -> {
+      Link pending = pendingFrom(h, requester, me);
+      store.connect(h, requester, me, now);
+      return new Link(requester, me, Optional.of(now), false, pending.createdAt());
+    });
+    tell(caller, requester, ServerEvent.newBuilder().setConnectionAccepted(ConnectionAccepted.newBuilder()
+        .setRequesterUserId(requester).setTargetUserId(me)).build());
+    return toProto(link, me);
+  }
+
+  /** Rejects the request {@code requester} sent the caller, blocking it too if asked. */
+  public void reject(Principal caller, String requester, boolean block) {
+    String me = caller.userId();
+    Instant now = clock.instant();
+    store.inTransaction(h -> {
+      pendingFrom(h, requester, me);
+      store.deleteLink(h, requester, me);
+      if (block) {
+        store.block(h, me, requester, now);
+      }
+      return null;
+    });
+    tell(caller, requester, ServerEvent.newBuilder().setConnectionRejected(ConnectionRejected.newBuilder()
+        .setRequesterUserId(requester).setTargetUserId(me)).build());
+  }
+
+  /** Withdraws the request the caller sent {@code target}. */
+  public void cancel(Principal caller, String target) {
+    String me = caller.userId();
+    store.inTransaction(h -> {
+      pendingFrom(h, me, target);
+      store.deleteLink(h, me, target);
+      return null;
+    });
+    tell(caller, target, ServerEvent.newBuilder().setConnectionCancelled(ConnectionCancelled.newBuilder()
+        .setRequesterUserId(me).setTargetUserId(target)).build());
+  }
+
+  /** Ends the connection with {@code other}. */
+  public void remove(Principal caller, String other) {
+    String me = caller.userId();
+    store.inTransaction(h -> {
+      Link link = store.lockLink(h, me, other).filter(l -> l.connectedAt().isPresent())
+          .orElseThrow(() -> new ApiException(ErrorReason.CONNECTION_NOT_FOUND, "you are not connected with this user"));
+      store.deleteLink(h, link.requester(), link.target());
+      return null;
+    });
+    tell(caller, other, ServerEvent.newBuilder().setConnectionRemoved(ConnectionRemoved.newBuilder()
+        .setRemovedByUserId(me).setOtherUserId(other)).build());
+  }
+
+  /** Blocks {@code other}, first ending a connection or request between them (with its event). */
+  public void block(Principal caller, String other) {
+    String me = caller.userId();
+    if (me.equals(other)) {
+      throw ApiException.invalidField("user_id", "a user cannot block itself");
+    }
+    requireVisible(other);
+    Optional<Link> ended = store.inTransaction(h -> {
+      Optional<Link> link = store.lockLink(h, me, other);
+      link.ifPresent(l -> store.deleteLink(h, l.requester(), l.target()));
+      store.block(h, me, other, clock.instant());
+      return link;
+    });
+    ended.ifPresent(link -> tell(caller, other, switch (relationshipOf(link, me)) {
+      case RELATIONSHIP_CONNECTED -> ServerEvent.newBuilder().setConnectionRemoved(ConnectionRemoved.newBuilder()
+          .setRemovedByUserId(me).setOtherUserId(other)).build();
+      case RELATIONSHIP_REQUEST_SENT -> ServerEvent.newBuilder().setConnectionCancelled(ConnectionCancelled
+          .newBuilder().setRequesterUserId(me).setTargetUserId(other)).build();
+      default -> ServerEvent.newBuilder().setConnectionRejected(ConnectionRejected.newBuilder()
+          .setRequesterUserId(other).setTargetUserId(me)).build();
+    }));
+  }
+
+  public void unblock(Principal caller, String other) {
+    store.unblock(caller.userId(), other);
+  }
+
+  /** What {@code other} is to {@code user}: SELF, CONNECTED, REQUEST_SENT/RECEIVED, BLOCKED or NONE. */
+  public Relationship relationship(String user, String other) {
+    if (user.equals(other)) {
+      return Relationship.RELATIONSHIP_SELF;
+    }
+    Optional<Link> link = store.link(user, other);
+    if (link.isPresent()) {
+      return relationshipOf(link.get(), user);
+    }
+    return store.blocked(user, other) ? Relationship.RELATIONSHIP_BLOCKED : Relationship.RELATIONSHIP_NONE;
+  }
+
+  /** Whether the pending request from {@code requester} to {@code target} still has its claim right. */
+  public boolean claimRightAvailable(String requester, String target) {
+    return store.link(requester, target).filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty())
+        .map(Link::claimRight).orElse(false);
+  }
+
+  /** Spends the claim right; NOT_CONNECTED without a pending request, CLAIM_RIGHT_USED once spent. */
+  public void spendClaimRight(String requester, String target) {
+    if (store.spendClaimRight(requester, target)) {
+      return;
+    }
+    boolean pending = store.link(requester, target)
+        .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty()).isPresent();
+    throw pending
+        ? new ApiException(ErrorReason.CLAIM_RIGHT_USED, "the claim right of this request was used")
+        : new ApiException(ErrorReason.NOT_CONNECTED, "no pending request from this user to the target");
+  }
+
+  /** The caller's links of one kind, a page at a time (user id order). */
+  public List<Connection> list(String userId, DirectoryStore.LinkKind kind, String after, int limit) {
+    return store.links(userId, kind, after, limit).stream().map(l -> toProto(l, userId)).toList();
+  }
+
+  public List<Connection> blocks(String userId, String after, int limit) {
+    return store.blocks(userId, after, limit).stream().map(b -> Connection.newBuilder().setUserId(b.blocked())
+        .setRelationship(Relationship.RELATIONSHIP_BLOCKED).setCreatedAt(Protos.timestamp(b.createdAt())).build())
+        .toList();
+  }
+
+  /** USER_NOT_FOUND unless {@code userId} is an active user of this domain (unknown and suspended look alike). */
+  void requireVisible(String userId) {
+    accounts.find(userId).filter(a -> !a.suspended())
+        .orElseThrow(() -> new ApiException(ErrorReason.USER_NOT_FOUND, "no such user"));
+  }
+
+  private Link pendingFrom(org.jdbi.v3.core.Handle h, String requester, String target) {
+    return store.lockLink(h, requester, target)
+        .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty())
+        .orElseThrow(() -> new ApiException(ErrorReason.CONNECTION_NOT_FOUND, "no such pending request"));
+  }
+
+  /** Tells every client of both users but the calling one. */
+  private void tell(Principal caller, String other, ServerEvent event) {
+    notices.tell(List.of(caller.userId(), other), caller.clientId(), event, "connection-" + UUID.randomUUID());
+  }
+
+  private static Relationship relationshipOf(Link link, String user) {
+    if (link.connectedAt().isPresent()) {
+      return Relationship.RELATIONSHIP_CONNECTED;
+    }
+    return link.requester().equals(user) ? Relationship.RELATIONSHIP_REQUEST_SENT
+        : Relationship.RELATIONSHIP_REQUEST_RECEIVED;
+  }
+
+  private static Connection toProto(Link link, String user) {
+    Connection.Builder c = Connection.newBuilder().setUserId(link.other(user))
+        .setRelationship(relationshipOf(link, user))
+        .setCreatedAt(Protos.timestamp(link.createdAt()));
+    link.connectedAt().ifPresent(t -> c.setConnectedAt(Protos.timestamp(t)));
+    if (link.connectedAt().isEmpty() && link.requester().equals(user)) {
+      c.setClaimRightAvailable(link.claimRight());
+    }
+    return c.build();
+  }
+}

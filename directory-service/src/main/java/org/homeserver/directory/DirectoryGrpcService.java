@@ -1,0 +1,198 @@
+package org.homeserver.directory;
+
+import static org.homeserver.platform.grpc.Replies.reply;
+
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.common.v1.PageRequest;
+import org.homeserver.api.directory.v1.AcceptConnectionRequest;
+import org.homeserver.api.directory.v1.AcceptConnectionResponse;
+import org.homeserver.api.directory.v1.BlockUserRequest;
+import org.homeserver.api.directory.v1.BlockUserResponse;
+import org.homeserver.api.directory.v1.CancelConnectionRequestRequest;
+import org.homeserver.api.directory.v1.CancelConnectionRequestResponse;
+import org.homeserver.api.directory.v1.Connection;
+import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
+import org.homeserver.api.directory.v1.DiscoverUserRequest;
+import org.homeserver.api.directory.v1.DiscoverUserResponse;
+import org.homeserver.api.directory.v1.GetProfileRequest;
+import org.homeserver.api.directory.v1.GetProfileResponse;
+import org.homeserver.api.directory.v1.ListBlockedUsersRequest;
+import org.homeserver.api.directory.v1.ListBlockedUsersResponse;
+import org.homeserver.api.directory.v1.ListConnectionRequestsRequest;
+import org.homeserver.api.directory.v1.ListConnectionRequestsResponse;
+import org.homeserver.api.directory.v1.ListConnectionsRequest;
+import org.homeserver.api.directory.v1.ListConnectionsResponse;
+import org.homeserver.api.directory.v1.RejectConnectionRequest;
+import org.homeserver.api.directory.v1.RejectConnectionResponse;
+import org.homeserver.api.directory.v1.RemoveConnectionRequest;
+import org.homeserver.api.directory.v1.RemoveConnectionResponse;
+import org.homeserver.api.directory.v1.RequestConnectionRequest;
+import org.homeserver.api.directory.v1.RequestConnectionResponse;
+import org.homeserver.api.directory.v1.SearchUsersRequest;
+import org.homeserver.api.directory.v1.SearchUsersResponse;
+import org.homeserver.api.directory.v1.SetDisplayNameRequest;
+import org.homeserver.api.directory.v1.SetDisplayNameResponse;
+import org.homeserver.api.directory.v1.UnblockUserRequest;
+import org.homeserver.api.directory.v1.UnblockUserResponse;
+import org.homeserver.directory.DirectoryStore.LinkKind;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.UserId;
+import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RateLimits;
+
+/** The directory's client API (directory.proto) over gRPC. */
+final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
+  private final Profiles profiles;
+  private final Connections connections;
+  private final RateLimiter lookups;
+
+  DirectoryGrpcService(Profiles profiles, Connections connections, RateLimiter lookups) {
+    this.profiles = profiles;
+    this.connections = connections;
+    this.lookups = lookups;
+  }
+
+  @Override
+  public void getProfile(GetProfileRequest request, StreamObserver<GetProfileResponse> response) {
+    Principal caller = Principal.current();
+    String userId = request.getUserId().isEmpty() ? caller.userId() : request.getUserId();
+    if (!userId.equals(caller.userId())) {
+      limitLookups(caller);
+      connections.requireVisible(userId);
+    }
+    reply(response, GetProfileResponse.newBuilder().setProfile(profiles.of(userId))
+        .setRelationship(connections.relationship(caller.userId(), userId)).build());
+  }
+
+  @Override
+  public void setDisplayName(SetDisplayNameRequest request, StreamObserver<SetDisplayNameResponse> response) {
+    reply(response, SetDisplayNameResponse.newBuilder()
+        .setProfile(profiles.setDisplayName(Principal.current(), request.getDisplayName())).build());
+  }
+
+  @Override
+  public void discoverUser(DiscoverUserRequest request, StreamObserver<DiscoverUserResponse> response) {
+    Principal caller = Principal.current();
+    limitLookups(caller);
+    String userId = userIdOf(request.getQuery());
+    connections.requireVisible(userId);
+    reply(response, DiscoverUserResponse.newBuilder().setProfile(profiles.of(userId))
+        .setRelationship(connections.relationship(caller.userId(), userId)).build());
+  }
+
+  @Override
+  public void searchUsers(SearchUsersRequest request, StreamObserver<SearchUsersResponse> response) {
+    throw new ApiException(ErrorReason.PREFIX_SEARCH_DISABLED, "prefix search is not offered by this homeserver");
+  }
+
+  @Override
+  public void requestConnection(RequestConnectionRequest request, StreamObserver<RequestConnectionResponse> response) {
+    Principal caller = Principal.current();
+    limitLookups(caller);
+    reply(response, RequestConnectionResponse.newBuilder()
+        .setConnection(connections.request(caller, request.getTargetUserId())).build());
+  }
+
+  @Override
+  public void acceptConnection(AcceptConnectionRequest request, StreamObserver<AcceptConnectionResponse> response) {
+    reply(response, AcceptConnectionResponse.newBuilder()
+        .setConnection(connections.accept(Principal.current(), request.getRequesterUserId())).build());
+  }
+
+  @Override
+  public void rejectConnection(RejectConnectionRequest request, StreamObserver<RejectConnectionResponse> response) {
+    connections.reject(Principal.current(), request.getRequesterUserId(), request.getBlock());
+    reply(response, RejectConnectionResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void cancelConnectionRequest(CancelConnectionRequestRequest request,
+      StreamObserver<CancelConnectionRequestResponse> response) {
+    connections.cancel(Principal.current(), request.getTargetUserId());
+    reply(response, CancelConnectionRequestResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void removeConnection(RemoveConnectionRequest request, StreamObserver<RemoveConnectionResponse> response) {
+    connections.remove(Principal.current(), request.getUserId());
+    reply(response, RemoveConnectionResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void blockUser(BlockUserRequest request, StreamObserver<BlockUserResponse> response) {
+    connections.block(Principal.current(), request.getUserId());
+    reply(response, BlockUserResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void unblockUser(UnblockUserRequest request, StreamObserver<UnblockUserResponse> response) {
+    connections.unblock(Principal.current(), request.getUserId());
+    reply(response, UnblockUserResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void listConnections(ListConnectionsRequest request, StreamObserver<ListConnectionsResponse> response) {
+    Page page = page(request.getPage(), (after, limit) ->
+        connections.list(Principal.current().userId(), LinkKind.CONNECTED, after, limit));
+    reply(response, ListConnectionsResponse.newBuilder().addAllConnections(page.items()).setPage(page.next()).build());
+  }
+
+  @Override
+  public void listConnectionRequests(ListConnectionRequestsRequest request,
+      StreamObserver<ListConnectionRequestsResponse> response) {
+    LinkKind kind = switch (request.getDirection()) {
+      case REQUEST_DIRECTION_INCOMING -> LinkKind.RECEIVED;
+      case REQUEST_DIRECTION_OUTGOING -> LinkKind.SENT;
+      default -> throw ApiException.invalidField("direction", "set INCOMING or OUTGOING");
+    };
+    Page page = page(request.getPage(), (after, limit) ->
+        connections.list(Principal.current().userId(), kind, after, limit));
+    reply(response, ListConnectionRequestsResponse.newBuilder().addAllRequests(page.items()).setPage(page.next())
+        .build());
+  }
+
+  @Override
+  public void listBlockedUsers(ListBlockedUsersRequest request, StreamObserver<ListBlockedUsersResponse> response) {
+    Page page = page(request.getPage(), (after, limit) -> connections.blocks(Principal.current().userId(), after, limit));
+    reply(response, ListBlockedUsersResponse.newBuilder().addAllBlocked(page.items()).setPage(page.next()).build());
+  }
+
+  private void limitLookups(Principal caller) {
+    RateLimits.check(lookups, caller.userId(), "too many lookups; wait a little");
+  }
+
+  /** The user id a person typed: `handle@domain` or a user id, compared exactly (domain lower-cased). */
+  static String userIdOf(String query) {
+    Optional<UserId> id = UserId.parse(query);
+    if (id.isEmpty()) {
+      int at = query.lastIndexOf('@');
+      if (at > 0) {
+        id = Optional.of(query.substring(at + 1).toLowerCase(Locale.ROOT))
+            .filter(UserId::isDomain)
+            .flatMap(domain -> Optional.of(query.substring(0, at)).filter(UserId::isHandle)
+                .map(handle -> new UserId(domain, handle)));
+      }
+    }
+    return id.map(UserId::toString).orElseThrow(() -> ApiException.invalidField("query",
+        "give a qualified handle (alice@example.org) or a user id (mimi://example.org/u/alice)"));
+  }
+
+  private record Page(List<Connection> items, org.homeserver.api.common.v1.PageResponse next) {}
+
+  private interface Lister {
+    List<Connection> list(String after, int limit);
+  }
+
+  /** One page after the request's position; the next page starts after the last user id returned. */
+  private static Page page(PageRequest request, Lister lister) {
+    int size = Protos.pageSize(request);
+    List<Connection> items = lister.list(Protos.pagePosition(request), size);
+    return new Page(items, Protos.nextPage(items.size() == size, items.isEmpty() ? "" : items.getLast().getUserId()));
+  }
+}

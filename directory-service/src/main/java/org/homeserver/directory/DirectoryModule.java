@@ -1,0 +1,102 @@
+package org.homeserver.directory;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.auth.v1.ListUserClientsRequest;
+import org.homeserver.api.auth.v1.ListUserClientsResponse;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.delivery.v1.DeliverEventRequest;
+import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
+import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
+import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.ServiceModule;
+import org.homeserver.platform.grpc.ServiceParts;
+import org.homeserver.platform.ratelimit.RateLimiter;
+
+/** The composition root of the directory service: builds it from the process's context. */
+public final class DirectoryModule {
+  public static final String NAME = "directory";
+  /** Directory requests are small. */
+  private static final long MAX_REQUEST_BYTES = 64 * 1024;
+  /** Calls to the other services' internal APIs give up after this long. */
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  private DirectoryModule() {}
+
+  /** Migrates the directory schema and builds the services. */
+  public static ServiceModule start(ServiceContext context) {
+    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    try {
+      DirectoryStore store = new DirectoryStore(database.jdbi());
+      Accounts accounts = new AuthAccounts(AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")),
+          context.domain());
+      Notices notices = new DeliveryNotices(
+          DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")));
+      Connections connections = new Connections(store, accounts, notices, context.clock());
+      Profiles profiles = new Profiles(store, notices, context.clock());
+      RateLimiter lookups = RateLimiter.of(context.redis(), "directory-lookup",
+          context.config().directory().lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
+      return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, lookups)), Set.of(),
+          MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections)), List.of(), List.of(database));
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  /** Users as the auth service knows them. */
+  private record AuthAccounts(AuthInternalServiceGrpc.AuthInternalServiceBlockingStub auth, String domain)
+      implements Accounts {
+    @Override
+    public Optional<Account> find(String userId) {
+      if (!userId.startsWith("mimi://" + domain + "/u/")) {
+        return Optional.empty();
+      }
+      try {
+        ListUserClientsResponse user = auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .listUserClients(ListUserClientsRequest.newBuilder().setUserId(userId).build());
+        return Optional.of(new Account(userId, user.getSuspended(),
+            user.getClientsList().stream().map(RegisteredClient::getClientId).toList()));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          return Optional.empty();
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Events through the delivery service's internal API. */
+  private record DeliveryNotices(DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub delivery)
+      implements Notices {
+    @Override
+    public void tell(List<String> userIds, String excludedClient, ServerEvent event, String idempotencyKey) {
+      if (userIds.isEmpty()) {
+        return;
+      }
+      DeliverEventRequest.Builder request = DeliverEventRequest.newBuilder().addAllUserIds(userIds).setEvent(event)
+          .setIdempotencyKey(idempotencyKey);
+      if (!excludedClient.isEmpty()) {
+        request.addExcludeClientIds(excludedClient);
+      }
+      stub().deliverEvent(request.build());
+    }
+
+    @Override
+    public List<String> groupPeers(String userId) {
+      return stub().listGroupPeers(ListGroupPeersRequest.newBuilder().setUserId(userId).build()).getUserIdsList();
+    }
+
+    private DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub stub() {
+      return delivery.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package org.homeserver.launcher;
+
+import static org.homeserver.launcher.Failures.assertFails;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Map;
+import org.homeserver.api.admin.v1.SuspendUserRequest;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.api.directory.v1.AcceptConnectionRequest;
+import org.homeserver.api.directory.v1.CancelConnectionRequestRequest;
+import org.homeserver.api.directory.v1.DiscoverUserRequest;
+import org.homeserver.api.directory.v1.GetProfileRequest;
+import org.homeserver.api.directory.v1.ListConnectionRequestsRequest;
+import org.homeserver.api.directory.v1.ListConnectionsRequest;
+import org.homeserver.api.directory.v1.RejectConnectionRequest;
+import org.homeserver.api.directory.v1.Relationship;
+import org.homeserver.api.directory.v1.RemoveConnectionRequest;
+import org.homeserver.api.directory.v1.RequestConnectionRequest;
+import org.homeserver.api.directory.v1.RequestDirection;
+import org.homeserver.api.directory.v1.SearchUsersRequest;
+import org.homeserver.api.directory.v1.SetDisplayNameRequest;
+import org.homeserver.api.directory.v1.UnblockUserRequest;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.platform.grpc.ErrorStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The directory over gRPC: discovery that cannot enumerate, display names with their event to group
+ * peers, and the life of a connection with the events each step sends and the adds it allows.
+ */
+class DirectoryTest {
+  private static final int LOOKUPS = 20;
+  private static TestHomeserver server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestHomeserver.start(Map.of("directory.lookups-per-minute", Integer.toString(LOOKUPS)));
+    for (String handle : List.of("alice", "bob", "carol", "dave", "suspect", "erin", "frank")) {
+      server.registerUser(handle);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static List<ServerEvent.EventCase> events(TestMember member) {
+    return member.drain().stream().map(QueueEntry::getEvent).map(ServerEvent::getEventCase).toList();
+  }
+
+  @Test
+  void discoveryFindsExactNamesOnlyAndUnknownLooksLikeSuspended() {
+    TestMember alice = TestMember.register(server, "alice");
+    var found = alice.directory().discoverUser(DiscoverUserRequest.newBuilder().setQuery("bob@EXAMPLE.org").build());
+    assertEquals("mimi://example.org/u/bob", found.getProfile().getUserId());
+    assertEquals(Relationship.RELATIONSHIP_NONE, found.getRelationship());
+    assertEquals("mimi://example.org/u/bob", alice.directory().discoverUser(DiscoverUserRequest.newBuilder()
+        .setQuery("mimi://example.org/u/bob").build()).getProfile().getUserId());
+
+    server.admin().suspendUser(SuspendUserRequest.newBuilder().setUser("suspect").build());
+    StatusRuntimeException unknown = assertFails(Code.NOT_FOUND, ErrorReason.USER_NOT_FOUND, () -> alice.directory()
+        .discoverUser(DiscoverUserRequest.newBuilder().setQuery("nobody@example.org").build()));
+    StatusRuntimeException suspended = assertFails(Code.NOT_FOUND, ErrorReason.USER_NOT_FOUND, () -> alice.directory()
+        .discoverUser(DiscoverUserRequest.newBuilder().setQuery("suspect@example.org").build()));
+    assertEquals(unknown.getStatus().getDescription(), suspended.getStatus().getDescription());
+    assertFails(Code.NOT_FOUND, ErrorReason.USER_NOT_FOUND, () -> alice.directory()
+        .discoverUser(DiscoverUserRequest.newBuilder().setQuery("bobby@example.org").build()));
+    assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> alice.directory()
+        .discoverUser(DiscoverUserRequest.newBuilder().setQuery("bob").build()));
+    assertFails(Code.FAILED_PRECONDITION, ErrorReason.PREFIX_SEARCH_DISABLED, () -> alice.directory()
+        .searchUsers(SearchUsersRequest.newBuilder().setHandlePrefix("bo").build()));
+  }
+
+  @Test
+  void lookupsAreRateLimitedPerUser() {
+    TestMember frank = TestMember.register(server, "frank");
+    DiscoverUserRequest query = DiscoverUserRequest.newBuilder().setQuery("alice@example.org").build();
+    StatusRuntimeException limited = null;
+    for (int i = 0; i <= LOOKUPS && limited == null; i++) {
+      try {
+        frank.directory().discoverUser(query);
+      } catch (StatusRuntimeException e) {
+        limited = e;
+      }
+    }
+    assertTrue(limited != null, "no rate limit after " + LOOKUPS + " lookups");
+    assertEquals(ErrorReason.RATE_LIMITED.name(), ErrorStatus.errorInfo(limited).orElseThrow().getReason());
+    // The user's other clients share the limit.
+    assertFails(Code.RESOURCE_EXHAUSTED, ErrorReason.RATE_LIMITED,
+        () -> TestMember.register(server, "frank").directory().discoverUser(query));
+  }
+
+  @Test
+  void aConnectionsLifeSendsItsEventsAndOpensAdds() {
+    TestMember carol = TestMember.register(server, "carol");
+    TestMember carolElsewhere = TestMember.register(server, "carol");
+    TestMember dave = TestMember.register(server, "dave");
+    String carolId = carol.client.userId();
+    String daveId = dave.client.userId();
+
+    var sent = carol.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(daveId).build());
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_SENT, sent.getConnection().getRelationship());
+    assertTrue(sent.getConnection().getClaimRightAvailable());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REQUESTED), events(dave));
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REQUESTED), events(carolElsewhere));
+    assertEquals(List.of(), events(carol), "the calling client is not told");
+    assertFails(Code.ALREADY_EXISTS, ErrorReason.CONNECTION_EXISTS, () -> dave.directory().requestConnection(
+        RequestConnectionRequest.newBuilder().setTargetUserId(carolId).build()));
+    assertEquals(daveId, carol.directory().listConnectionRequests(ListConnectionRequestsRequest.newBuilder()
+        .setDirection(RequestDirection.REQUEST_DIRECTION_OUTGOING).build()).getRequests(0).getUserId());
+
+    // Under the pending request carol may add dave's client to her connection group.
+    byte[] groupId = TestMessages.random(16);
+    carol.createGroup(groupId);
+    KeyPackage kp = dave.keyPackage(server);
+    carol.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
+        TestMessages.welcome(carol.suite, List.of(kp)));
+    assertTrue(dave.drain().getFirst().hasWelcome());
+
+    var accepted = dave.directory().acceptConnection(AcceptConnectionRequest.newBuilder()
+        .setRequesterUserId(carolId).build());
+    assertEquals(Relationship.RELATIONSHIP_CONNECTED, accepted.getConnection().getRelationship());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_ACCEPTED), events(carol));
+    assertEquals(daveId, carol.directory().listConnections(ListConnectionsRequest.getDefaultInstance())
+        .getConnections(0).getUserId());
+
+    // A display name change reaches the group peers.
+    dave.directory().setDisplayName(SetDisplayNameRequest.newBuilder().setDisplayName("  Dave ").build());
+    List<QueueEntry> told = carol.drain();
+    assertEquals("Dave", told.getLast().getEvent().getProfileChanged().getDisplayName());
+    assertEquals("Dave", carol.directory().getProfile(GetProfileRequest.newBuilder().setUserId(daveId).build())
+        .getProfile().getDisplayName());
+    for (String bad : List.of("", "   ", "x".repeat(65), "tab\there")) {
+      assertFails(Code.INVALID_ARGUMENT, ErrorReason.DISPLAY_NAME_INVALID, () -> dave.directory()
+          .setDisplayName(SetDisplayNameRequest.newBuilder().setDisplayName(bad).build()));
+    }
+
+    dave.directory().removeConnection(RemoveConnectionRequest.newBuilder().setUserId(carolId).build());
+    assertTrue(events(carol).contains(ServerEvent.EventCase.CONNECTION_REMOVED));
+    assertFails(Code.NOT_FOUND, ErrorReason.CONNECTION_NOT_FOUND, () -> dave.directory().removeConnection(
+        RemoveConnectionRequest.newBuilder().setUserId(carolId).build()));
+  }
+
+  @Test
+  void aRejectionCanBlockAndACancellationEndsTheClaimRight() {
+    TestMember erin = TestMember.register(server, "erin");
+    TestMember bob = TestMember.register(server, "bob");
+    String erinId = erin.client.userId();
+    String bobId = bob.client.userId();
+
+    erin.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(bobId).build());
+    bob.directory().rejectConnection(RejectConnectionRequest.newBuilder().setRequesterUserId(erinId).setBlock(true)
+        .build());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REJECTED), events(erin));
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.CONNECTION_BLOCKED, () -> erin.directory().requestConnection(
+        RequestConnectionRequest.newBuilder().setTargetUserId(bobId).build()));
+    assertEquals(Relationship.RELATIONSHIP_NONE, erin.directory().getProfile(GetProfileRequest.newBuilder()
+        .setUserId(bobId).build()).getRelationship(), "a block is never shown to the blocked");
+
+    bob.directory().unblockUser(UnblockUserRequest.newBuilder().setUserId(erinId).build());
+    erin.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(bobId).build());
+    erin.directory().cancelConnectionRequest(CancelConnectionRequestRequest.newBuilder().setTargetUserId(bobId)
+        .build());
+    List<ServerEvent.EventCase> bobSaw = events(bob);
+    assertEquals(ServerEvent.EventCase.CONNECTION_CANCELLED, bobSaw.getLast());
+    assertFalse(bobSaw.contains(ServerEvent.EventCase.CONNECTION_ACCEPTED));
+
+    // With the request gone, bob's clients can no longer be added.
+    byte[] groupId = TestMessages.random(16);
+    erin.createGroup(groupId);
+    KeyPackage kp = bob.keyPackage(server);
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> erin.sendBundle(
+        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(erin.suite, List.of(kp))));
+  }
+}
