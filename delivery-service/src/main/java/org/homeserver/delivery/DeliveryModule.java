@@ -69,7 +69,8 @@ public final class DeliveryModule {
       HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, relationships, local, context.clock());
       GroupEvents events = new GroupEvents(queues, groups, registry, local);
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
-          MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events)), List.of(),
+          MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
+              new Purges(jdbi, groups, queues, registry, local))), List.of(),
           List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners));
     } catch (RuntimeException e) {
       database.close();

@@ -5,9 +5,11 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -77,40 +79,46 @@ public final class GroupStore {
   }
 
   /** A group locked for a message, with its member map and the members' serialized policies. */
-  public record LockedGroup(GroupRow row, MemberMap members, Map<String, byte[]> policies) {}
+  public record LockedGroup(GroupRow row, MemberMap members, Map<String, byte[]> policies, Set<String> purged) {}
 
   /**
    * The group locked FOR SHARE, its members and their policies, in one statement: the read of every
    * application message and proposal.
    */
   public Optional<LockedGroup> lockWithMembers(Handle h, byte[] groupId) {
-    record Row(GroupRow group, Long leaf, String client, byte[] policy) {}
+    record Row(GroupRow group, Long leaf, String client, byte[] policy, boolean purged) {}
     List<Row> rows = h.createQuery("""
-            select g.group_id, g.cipher_suite, g.epoch, g.created_at, m.leaf_index, m.client_id, p.policy
+            select g.group_id, g.cipher_suite, g.epoch, g.created_at, m.leaf_index, m.client_id, p.policy,
+                   pc.client_id is not null as purged
             from groups g
             left join group_members m on m.group_id = g.group_id
             left join group_notification_policies p on p.group_id = m.group_id and p.client_id = m.client_id
+            left join purged_clients pc on pc.client_id = m.client_id
             where g.group_id = :id
             order by m.leaf_index
             for share of g""")
         .bind("id", groupId)
         .map((rs, ctx) -> new Row(GROUP.map(rs, ctx), rs.getObject("leaf_index", Long.class), rs.getString("client_id"),
-            rs.getBytes("policy")))
+            rs.getBytes("policy"), rs.getBoolean("purged")))
         .list();
     if (rows.isEmpty()) {
       return Optional.empty();
     }
     List<MemberMap.Member> members = new ArrayList<>();
     Map<String, byte[]> policies = new HashMap<>();
+    Set<String> purged = new HashSet<>();
     for (Row row : rows) {
       if (row.leaf() != null) {
         members.add(new MemberMap.Member(row.leaf(), row.client()));
+        if (row.purged()) {
+          purged.add(row.client());
+        }
         if (row.policy() != null) {
           policies.put(row.client(), row.policy());
         }
       }
     }
-    return Optional.of(new LockedGroup(rows.getFirst().group(), memberMap(members), policies));
+    return Optional.of(new LockedGroup(rows.getFirst().group(), memberMap(members), policies, purged));
   }
 
   /** Sets the epoch of a group this transaction has locked. */
@@ -245,6 +253,39 @@ public final class GroupStore {
             select distinct group_id from group_members where client_id = any(:clients)""")
         .bindArray("clients", String.class, clientIds)
         .mapTo(byte[].class).list());
+  }
+
+  /** The member client ids that start with {@code prefix}. */
+  public List<String> memberClientsWithPrefix(String prefix) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select distinct client_id from group_members where starts_with(client_id, :prefix)""")
+        .bind("prefix", prefix).mapTo(String.class).list());
+  }
+
+  /** Of the group's members, the purged clients. */
+  public Set<String> purgedMembers(Handle h, byte[] groupId) {
+    return Set.copyOf(h.createQuery("""
+            select m.client_id from group_members m join purged_clients p on p.client_id = m.client_id
+            where m.group_id = :id""")
+        .bind("id", groupId).mapTo(String.class).list());
+  }
+
+  /**
+   * Marks a client purged, forgets its group policies and deletes the groups whose every leaf is now
+   * purged; the ids of those groups.
+   */
+  public List<byte[]> purgeClient(Handle h, String clientId, Instant now) {
+    h.createUpdate("insert into purged_clients (client_id, purged_at) values (:c, :now) on conflict do nothing")
+        .bind("c", clientId).bind("now", now).execute();
+    h.createUpdate("delete from group_notification_policies where client_id = :c").bind("c", clientId).execute();
+    return h.createQuery("""
+            delete from groups g
+            where exists (select 1 from group_members m where m.group_id = g.group_id and m.client_id = :c)
+              and not exists (select 1 from group_members m
+                              where m.group_id = g.group_id
+                                and not exists (select 1 from purged_clients p where p.client_id = m.client_id))
+            returning g.group_id""")
+        .bind("c", clientId).mapTo(byte[].class).list();
   }
 
   /** Forgets the group's accepted proposals, when its epoch advances. */

@@ -5,11 +5,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.delivery.GroupStore.AcceptedProposal;
 import org.homeserver.delivery.GroupStore.GroupRow;
 import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -159,11 +161,29 @@ public final class Groups {
    */
   public Locked lockForMessage(Handle h, byte[] groupId) {
     GroupStore.LockedGroup locked = store.lockWithMembers(h, groupId).orElseThrow(Groups::notFound);
-    return new Locked(new Group(locked.row(), locked.members()), locked.policies());
+    return new Locked(new Group(locked.row(), locked.members()), locked.policies(), locked.purged());
   }
 
-  /** A group locked for a message, with the members' serialized notification policies by client id. */
-  public record Locked(Group group, Map<String, byte[]> policies) {}
+  /**
+   * A group locked for a message, with the members' serialized notification policies by client id
+   * and the members whose clients were purged (nothing is queued for them).
+   */
+  public record Locked(Group group, Map<String, byte[]> policies, Set<String> purged) {}
+
+  /** Of the group's members, the purged clients, read in the caller's transaction. */
+  public Set<String> purgedMembers(Handle h, byte[] groupId) {
+    return store.purgedMembers(h, groupId);
+  }
+
+  /** The clients of {@code user} that hold a leaf in a group here. */
+  public List<String> memberClientsOf(UserId user) {
+    return store.memberClientsWithPrefix("mimi://" + user.domain() + "/c/" + user.handle() + "/");
+  }
+
+  /** Purges a client from every group (see {@link GroupStore#purgeClient}); the groups deleted. */
+  public List<byte[]> purge(Handle h, String clientId) {
+    return store.purgeClient(h, clientId, clock.instant());
+  }
 
   /** The group locked FOR UPDATE in the caller's transaction, then deleted; its former state is returned. */
   public Group delete(Handle h, byte[] groupId) {

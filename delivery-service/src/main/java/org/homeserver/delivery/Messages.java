@@ -236,7 +236,8 @@ public final class Messages {
     });
     // The members before the commit hear of it, the removed ones included; the added ones get the Welcome.
     List<Delivery> deliveries = new ArrayList<>();
-    recipients(committed.before(), groups.policies(h, c.groupId()), caller).ifPresent(recipients ->
+    recipients(committed.before(), groups.policies(h, c.groupId()), groups.purgedMembers(h, c.groupId()), caller)
+        .ifPresent(recipients ->
         deliveries.add(new Delivery(new QueueContent.Message(groupMessage(c.groupId(), c.epoch(), c.bytes())),
             recipients, Optional.empty())));
     List<Recipient> newcomers = welcomed.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of)
@@ -292,7 +293,7 @@ public final class Messages {
   private Outcome fanOut(Handle h, Groups.Locked locked, Principal caller, byte[] bytes, long messageEpoch,
       Instant now) {
     Group group = locked.group();
-    List<Queues.Queued> queued = recipients(group.members(), locked.policies(), caller)
+    List<Queues.Queued> queued = recipients(group.members(), locked.policies(), locked.purged(), caller)
         .map(recipients -> queues.queueAll(h, List.of(new Delivery(new QueueContent.Message(
             groupMessage(group.groupId(), messageEpoch, bytes)), recipients, Optional.empty())), now))
         .orElse(List.of());
@@ -300,13 +301,15 @@ public final class Messages {
   }
 
   /**
-   * The local members of {@code members} other than the caller, each with its policy for the group;
-   * empty if there are none. Members of other domains are reached through federation, not here.
+   * The local members of {@code members} other than the caller and purged clients, each with its
+   * policy for the group; empty if there are none. Members of other domains are reached through
+   * federation, not here.
    */
-  private Optional<List<Recipient>> recipients(MemberMap members, Map<String, byte[]> policies, Principal caller) {
+  private Optional<List<Recipient>> recipients(MemberMap members, Map<String, byte[]> policies, Set<String> purged,
+      Principal caller) {
     List<Recipient> recipients = new ArrayList<>();
     for (MemberMap.Member member : members.members()) {
-      if (member.clientId().equals(caller.clientId())) {
+      if (member.clientId().equals(caller.clientId()) || purged.contains(member.clientId())) {
         continue;
       }
       local.queueOf(member.clientId()).ifPresent(uuid -> recipients.add(

@@ -199,6 +199,20 @@ public final class QueueStore {
         .mapTo(Integer.class).one() == 1);
   }
 
+  /**
+   * Deletes a client's whole queue in the caller's transaction: its entries (recording the bodies
+   * they release), its head, its idempotency records and its Listen generation.
+   */
+  public void dropQueue(Handle h, UUID client) {
+    h.createUpdate("""
+            with gone as (delete from queue_entries where client_uuid = :c returning body_id)
+            insert into body_releases (body_id, entries) select body_id, count(*) from gone group by body_id""")
+        .bind("c", client).execute();
+    h.createUpdate("delete from queue_heads where client_uuid = :c").bind("c", client).execute();
+    h.createUpdate("delete from idempotency_records where sender_client = :c").bind("c", client).execute();
+    h.createUpdate("delete from listen_generations where client_uuid = :c").bind("c", client).execute();
+  }
+
   /** The next Listen generation of the client (1 for its first stream). */
   public long nextListenGeneration(UUID client) {
     return jdbi.withHandle(h -> h.createQuery("""

@@ -258,6 +258,11 @@ public final class Queues {
     return store.nextListenGeneration(client);
   }
 
+  /** Deletes the client's queue, in the caller's transaction (a purge). */
+  public void dropQueue(Handle h, UUID client) {
+    store.dropQueue(h, client);
+  }
+
   /** Every entry of {@code client} at or below this sequence number is gone (acknowledged or dropped). */
   public long floor(UUID client) {
     return store.floor(client);

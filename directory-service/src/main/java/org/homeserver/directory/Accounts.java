@@ -10,4 +10,10 @@ public interface Accounts {
 
   /** The user of this domain with this id; empty if there is none. */
   Optional<Account> find(String userId);
+
+  /** Checks the user's password: WRONG_CREDENTIALS or RATE_LIMITED if not. */
+  void verifyPassword(String userId, String password);
+
+  /** Deletes the user and its clients; its tokens stop working at once. Idempotent. */
+  void delete(String userId);
 }

@@ -15,6 +15,8 @@ import org.homeserver.api.directory.v1.BlockUserResponse;
 import org.homeserver.api.directory.v1.CancelConnectionRequestRequest;
 import org.homeserver.api.directory.v1.CancelConnectionRequestResponse;
 import org.homeserver.api.directory.v1.Connection;
+import org.homeserver.api.directory.v1.DeleteAccountRequest;
+import org.homeserver.api.directory.v1.DeleteAccountResponse;
 import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
 import org.homeserver.api.directory.v1.DiscoverUserRequest;
 import org.homeserver.api.directory.v1.DiscoverUserResponse;
@@ -50,12 +52,20 @@ import org.homeserver.platform.ratelimit.RateLimits;
 final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
   private final Profiles profiles;
   private final Connections connections;
+  private final AccountDeletion deletion;
   private final RateLimiter lookups;
 
-  DirectoryGrpcService(Profiles profiles, Connections connections, RateLimiter lookups) {
+  DirectoryGrpcService(Profiles profiles, Connections connections, AccountDeletion deletion, RateLimiter lookups) {
     this.profiles = profiles;
     this.connections = connections;
+    this.deletion = deletion;
     this.lookups = lookups;
+  }
+
+  @Override
+  public void deleteAccount(DeleteAccountRequest request, StreamObserver<DeleteAccountResponse> response) {
+    deletion.deleteAccount(Principal.current(), request.getPassword());
+    reply(response, DeleteAccountResponse.getDefaultInstance());
   }
 
   @Override

@@ -3,6 +3,8 @@ package org.homeserver.directory;
 import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.stub.StreamObserver;
+import org.homeserver.api.directory.v1.DeleteUserDataRequest;
+import org.homeserver.api.directory.v1.DeleteUserDataResponse;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.GetRelationshipsResponse;
@@ -14,15 +16,23 @@ import org.homeserver.platform.grpc.ApiException;
 
 /**
  * The directory's internal API (directory_internal.proto): relationships and claim rights for the
- * keypackage and delivery services. The federation RPCs and DeleteUserData answer UNIMPLEMENTED
- * until federation and account deletion are built.
+ * keypackage and delivery services, and the deletion of a user's data. The federation RPCs answer
+ * UNIMPLEMENTED until federation is built; DeleteUserData handles users of this domain.
  */
 final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.DirectoryInternalServiceImplBase {
   static final int MAX_OTHERS = 1000;
   private final Connections connections;
+  private final AccountDeletion deletion;
 
-  DirectoryInternalGrpcService(Connections connections) {
+  DirectoryInternalGrpcService(Connections connections, AccountDeletion deletion) {
     this.connections = connections;
+    this.deletion = deletion;
+  }
+
+  @Override
+  public void deleteUserData(DeleteUserDataRequest request, StreamObserver<DeleteUserDataResponse> response) {
+    deletion.deleteUserData(request.getUserId());
+    reply(response, DeleteUserDataResponse.getDefaultInstance());
   }
 
   @Override

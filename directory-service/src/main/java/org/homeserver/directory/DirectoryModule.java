@@ -8,15 +8,22 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.auth.v1.DeleteUserRequest;
 import org.homeserver.api.auth.v1.ListUserClientsRequest;
 import org.homeserver.api.auth.v1.ListUserClientsResponse;
 import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.auth.v1.VerifyPasswordRequest;
+import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
+import org.homeserver.api.delivery.v1.PurgeClientsRequest;
 import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
+import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
 import org.homeserver.platform.ratelimit.RateLimiter;
@@ -42,10 +49,14 @@ public final class DirectoryModule {
           DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")));
       Connections connections = new Connections(store, accounts, notices, context.clock());
       Profiles profiles = new Profiles(store, notices, context.clock());
+      AccountDeletion deletion = new AccountDeletion(store, accounts, notices, new ServicePurger(
+          KeyPackageInternalServiceGrpc.newBlockingStub(context.channels().channel("keypackage")),
+          DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery"))), context.domain());
       RateLimiter lookups = RateLimiter.of(context.redis(), "directory-lookup",
           context.config().directory().lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
-      return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, lookups)), Set.of(),
-          MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections)), List.of(), List.of(database));
+      return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups)),
+          Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion)), List.of(),
+          List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -72,6 +83,37 @@ public final class DirectoryModule {
         throw e;
       }
     }
+
+    @Override
+    public void verifyPassword(String userId, String password) {
+      auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .verifyPassword(VerifyPasswordRequest.newBuilder().setUserId(userId).setPassword(password).build());
+    }
+
+    @Override
+    public void delete(String userId) {
+      try {
+        auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .deleteUser(DeleteUserRequest.newBuilder().setUserId(userId).build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Purges through the keypackage and delivery services' internal APIs. */
+  private record ServicePurger(KeyPackageInternalServiceGrpc.KeyPackageInternalServiceBlockingStub keyPackages,
+                               DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub delivery)
+      implements Purger {
+    @Override
+    public void purge(String userId) {
+      keyPackages.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .purgeKeyPackages(PurgeKeyPackagesRequest.newBuilder().setUserId(userId).build());
+      delivery.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .purgeClients(PurgeClientsRequest.newBuilder().setUserId(userId).build());
+    }
   }
 
   /** Events through the delivery service's internal API. */
@@ -87,7 +129,17 @@ public final class DirectoryModule {
       if (!excludedClient.isEmpty()) {
         request.addExcludeClientIds(excludedClient);
       }
-      stub().deliverEvent(request.build());
+      try {
+        stub().deliverEvent(request.build());
+      } catch (StatusRuntimeException e) {
+        // A retry whose recipients changed since the first attempt (a deletion resumed after its
+        // links were gone): the event went out the first time.
+        boolean reused = ErrorStatus.errorInfo(e).map(i -> i.getReason().equals(ErrorReason.IDEMPOTENCY_KEY_REUSED
+            .name())).orElse(false);
+        if (!reused) {
+          throw e;
+        }
+      }
     }
 
     @Override

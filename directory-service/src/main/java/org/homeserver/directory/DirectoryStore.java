@@ -129,6 +129,23 @@ public final class DirectoryStore {
   /** Which of the user's links to list. */
   public enum LinkKind { CONNECTED, SENT, RECEIVED }
 
+  /** The users {@code userId} has a link with (connected or pending, either way). */
+  public List<String> linkedUsers(String userId) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select case when requester = :u then target else requester end from links
+            where requester = :u or target = :u""")
+        .bind("u", userId).mapTo(String.class).list());
+  }
+
+  /** Deletes the user's profile, links and blocks (by it and of it). */
+  public void deleteUser(String userId) {
+    jdbi.useTransaction(h -> {
+      h.createUpdate("delete from profiles where user_id = :u").bind("u", userId).execute();
+      h.createUpdate("delete from links where requester = :u or target = :u").bind("u", userId).execute();
+      h.createUpdate("delete from blocks where blocker = :u or blocked = :u").bind("u", userId).execute();
+    });
+  }
+
   // --- blocks ---
 
   public boolean blocked(Handle h, String blocker, String blocked) {

@@ -21,6 +21,7 @@ import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.auth.AuthModule;
 import org.homeserver.delivery.DeliveryModule;
 import org.homeserver.directory.DirectoryModule;
+import org.homeserver.keypackage.KeyPackageModule;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
@@ -60,7 +61,9 @@ public final class Homeserver implements AutoCloseable {
   static final List<BuiltService> BUILT = List.of(
       new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress, List.of()),
       new BuiltService(DirectoryModule.NAME, DirectoryModule::start, HomeserverConfig::directoryAddress,
-          List.of(AuthModule.NAME, DeliveryModule.NAME)),
+          List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME)),
+      new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, HomeserverConfig::keyPackageAddress,
+          List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
       new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress,
           List.of(AuthModule.NAME, DirectoryModule.NAME)));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();

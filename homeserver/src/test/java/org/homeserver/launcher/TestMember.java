@@ -67,6 +67,10 @@ final class TestMember {
     return new TestMember(client, token, other);
   }
 
+  Channel channel() {
+    return channel;
+  }
+
   String id() {
     return client.clientId();
   }

@@ -1,0 +1,53 @@
+package org.homeserver.delivery;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.UserId;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Purges of deleted users and clients (delivery_internal.proto PurgeClients): each client's queue
+ * and group policies go, nothing is queued for it any more, and groups left with purged leaves
+ * only are deleted. Idempotent.
+ */
+public final class Purges {
+  private final Jdbi jdbi;
+  private final Groups groups;
+  private final Queues queues;
+  private final AddedClients.Registry registry;
+  private final LocalClients local;
+
+  public Purges(Jdbi jdbi, Groups groups, Queues queues, AddedClients.Registry registry, LocalClients local) {
+    this.jdbi = jdbi;
+    this.groups = groups;
+    this.queues = queues;
+    this.registry = registry;
+    this.local = local;
+  }
+
+  /** Purges one client of this domain. */
+  public void purgeClient(String clientId) {
+    ClientIdentity client = ClientIdentity.parseClientId(clientId).filter(c -> local.queueOf(clientId).isPresent())
+        .orElseThrow(() -> ApiException.invalidField("client_id", "not a client id of this domain"));
+    jdbi.useTransaction(h -> {
+      queues.dropQueue(h, client.clientUuid());
+      groups.purge(h, clientId);
+    });
+  }
+
+  /**
+   * Purges every client of a user of this domain: those the auth service still lists and those
+   * holding leaves in groups here (a user already deleted there).
+   */
+  public void purgeUser(String userId) {
+    UserId user = UserId.parse(userId).filter(u -> u.domain().equals(local.domain()))
+        .orElseThrow(() -> ApiException.invalidField("user_id", "not a user id of this domain"));
+    Set<String> clients = new LinkedHashSet<>();
+    registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
+    clients.addAll(groups.memberClientsOf(user));
+    clients.forEach(this::purgeClient);
+  }
+}

@@ -1,0 +1,7 @@
+package org.homeserver.directory;
+
+/** Has the other services forget a deleted user (their internal APIs). */
+public interface Purger {
+  /** Deletes the user's KeyPackages, queues and group policies. Idempotent. */
+  void purge(String userId);
+}

@@ -1,0 +1,28 @@
+package org.homeserver.keypackage;
+
+/**
+ * Whether one user may claim another's KeyPackages (the directory's internal API in production).
+ * A user's own KeyPackages need no asking; this is for every other user.
+ */
+public interface ClaimRights {
+  /** Why a claim is allowed. */
+  enum Grant {
+    /** The two users are connected: claims are unlimited. */
+    CONNECTED,
+    /** The claimer sent the target a pending request whose one claim right is unspent. */
+    CLAIM_RIGHT
+  }
+
+  /**
+   * Why {@code claimerUserId} may claim {@code targetUserId}'s KeyPackages; NOT_CONNECTED (also for
+   * unknown users and blocks) or CLAIM_RIGHT_USED as an {@code ApiException} if it may not.
+   */
+  Grant check(String claimerUserId, String targetUserId);
+
+  /**
+   * Spends the claim right of the pending request from the claimer to the target, after a
+   * {@link Grant#CLAIM_RIGHT}: of concurrent callers one succeeds, the others fail with
+   * CLAIM_RIGHT_USED (or NOT_CONNECTED if the request is gone).
+   */
+  void spend(String claimerUserId, String targetUserId);
+}

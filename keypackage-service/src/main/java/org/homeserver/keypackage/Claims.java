@@ -1,0 +1,199 @@
+package org.homeserver.keypackage;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.KeyPackagesLow;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesResponse;
+import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.UserId;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims (keypackage.proto, CLAIMS): one KeyPackage of a suite per client of a user, deleted unless
+ * it is the client's last of the suite. Each claim locks the client rows of the clients it takes
+ * from (client id order), so claims of one client are serialised for the few statements that pick
+ * and delete: two claims cannot both take a KeyPackage, nor both take the second-to-last one, and
+ * a claim never sees half of a publish.
+ */
+public final class Claims {
+  /** A claim names at most this many clients. */
+  public static final int MAX_CLIENTS = 100;
+  private static final Logger log = LoggerFactory.getLogger(Claims.class);
+
+  private final KeyPackageStore store;
+  private final RegisteredClients registry;
+  private final ClaimRights rights;
+  private final LowStockNotices notices;
+  private final Set<Integer> allowedSuites;
+  private final int lowThreshold;
+  private final String domain;
+  private final Clock clock;
+
+  /** A low stock that a claim left, for the event sent once it has committed. */
+  private record LowStock(String clientId, int suite, int count, long generation) {}
+
+  private record Outcome(ClaimKeyPackagesResponse response, List<LowStock> lows) {}
+
+  public Claims(KeyPackageStore store, RegisteredClients registry, ClaimRights rights, LowStockNotices notices,
+                Set<CipherSuite> allowedSuites, int lowThreshold, String domain, Clock clock) {
+    this.store = store;
+    this.registry = registry;
+    this.rights = rights;
+    this.notices = notices;
+    this.allowedSuites = allowedSuites.stream().map(CipherSuite::code).collect(Collectors.toUnmodifiableSet());
+    this.lowThreshold = lowThreshold;
+    this.domain = domain;
+    this.clock = clock;
+  }
+
+  /** Claims for the caller's user or, with the directory's consent, another user of this domain. */
+  public ClaimKeyPackagesResponse claim(Principal caller, ClaimKeyPackagesRequest request) {
+    UserId target = validate(request);
+    Optional<IdempotentRequest> idempotent =
+        IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), "ClaimKeyPackages", request);
+    Instant now = clock.instant();
+    Outcome outcome = store.inTransaction(h -> {
+      Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(store, h, now));
+      if (earlier.isPresent()) {
+        return new Outcome(parse(earlier.get()), List.of());
+      }
+      Optional<ClaimRights.Grant> grant = caller.userId().equals(target.toString())
+          ? Optional.empty() : Optional.of(rights.check(caller.userId(), target.toString()));
+      Outcome claimed = handOut(h, asked(caller, target, request), request.getCipherSuite(), () -> grant
+          .filter(g -> g == ClaimRights.Grant.CLAIM_RIGHT)
+          .ifPresent(g -> rights.spend(caller.userId(), target.toString())));
+      idempotent.ifPresent(key -> key.recordAnswer(store, h, claimed.response()));
+      return claimed;
+    });
+    outcome.lows().forEach(this::tell);
+    return outcome.response();
+  }
+
+  private UserId validate(ClaimKeyPackagesRequest request) {
+    UserId target = UserId.parse(request.getUserId()).filter(u -> u.toString().equals(request.getUserId()))
+        .orElseThrow(() -> ApiException.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
+    if (!allowedSuites.contains(request.getCipherSuite())) {
+      throw ApiException.invalidField("cipher_suite", "cipher suite " + request.getCipherSuite()
+          + " is not one of the allowed " + allowedSuites.stream().sorted().toList());
+    }
+    if (request.getClientIdsCount() > MAX_CLIENTS) {
+      throw ApiException.invalidField("client_ids", "name at most " + MAX_CLIENTS + " clients");
+    }
+    if (!target.domain().equals(domain)) {
+      throw new ApiException(ErrorReason.FEDERATION_DENIED, "claims for users of other domains are not served yet");
+    }
+    return target;
+  }
+
+  /** The clients to claim for: the listed ones, or every client of the user but the caller. */
+  private List<String> asked(Principal caller, UserId target, ClaimKeyPackagesRequest request) {
+    Set<String> registered = registry.clientsOf(target.toString()).stream().map(RegisteredClient::getClientId)
+        .collect(Collectors.toCollection(LinkedHashSet::new));
+    if (request.getClientIdsCount() == 0) {
+      registered.remove(caller.clientId());
+      return List.copyOf(registered);
+    }
+    for (String listed : request.getClientIdsList()) {
+      if (!registered.contains(listed)) {
+        throw ApiException.invalidField("client_ids", listed + " is not a client of " + target);
+      }
+    }
+    return request.getClientIdsList().stream().distinct().toList();
+  }
+
+  /**
+   * Under the clients' row locks: picks one KeyPackage per client, runs {@code beforeHandingOut}
+   * once something is there to hand out (the spending of a claim right), then deletes the picked
+   * ones that are not their client's last. NO_KEY_PACKAGE if no client has one.
+   */
+  private Outcome handOut(Handle h, List<String> asked, int suite, Runnable beforeHandingOut) {
+    Map<String, Long> generations = store.lockClients(h, asked);
+    Map<String, KeyPackageStore.Candidate> found = store.candidates(h, generations.keySet(), suite).stream()
+        .collect(Collectors.toMap(KeyPackageStore.Candidate::clientId, Function.identity()));
+    if (found.isEmpty()) {
+      throw new ApiException(ErrorReason.NO_KEY_PACKAGE,
+          "no client asked for has a KeyPackage of cipher suite " + suite);
+    }
+    beforeHandingOut.run();
+    ClaimKeyPackagesResponse.Builder response = ClaimKeyPackagesResponse.newBuilder();
+    List<Long> handedOut = new ArrayList<>();
+    List<LowStock> lows = new ArrayList<>();
+    for (String clientId : asked) {
+      KeyPackageStore.Candidate candidate = found.get(clientId);
+      if (candidate == null) {
+        response.addClientsWithoutKeyPackage(clientId);
+        continue;
+      }
+      boolean kept = candidate.lastResort() || candidate.total() == 1;
+      if (!kept) {
+        handedOut.add(candidate.id());
+      }
+      response.addKeyPackages(ClaimedKeyPackage.newBuilder().setClientId(clientId)
+          .setKeyPackage(ByteString.copyFrom(candidate.keyPackage())).setKept(kept));
+      int left = candidate.deletable() - (kept ? 0 : 1);
+      long generation = generations.get(clientId);
+      if (left < lowThreshold && store.recordLowStock(h, clientId, suite, generation)) {
+        lows.add(new LowStock(clientId, suite, left, generation));
+      }
+    }
+    store.delete(h, handedOut);
+    return new Outcome(response.build(), lows);
+  }
+
+  /**
+   * Sends a KeyPackagesLow event recorded by a committed claim. Its idempotency key names the
+   * client, suite and publish, so a resend never queues a second one; if it cannot be sent, the
+   * record is dropped and the client's next claim tries again.
+   */
+  private void tell(LowStock low) {
+    KeyPackagesLow event = KeyPackagesLow.newBuilder().setCipherSuite(low.suite()).setCount(low.count())
+        .setThreshold(lowThreshold).build();
+    try {
+      notices.send(low.clientId(), event, lowStockKey(low.clientId(), low.suite(), low.generation()));
+    } catch (RuntimeException e) {
+      log.warn("could not send KeyPackagesLow to {}; the next claim retries", low.clientId(), e);
+      store.forgetLowStock(low.clientId(), low.suite(), low.generation());
+    }
+  }
+
+  /** The idempotency key of the KeyPackagesLow event of a client's suite after one of its publishes. */
+  static String lowStockKey(String clientId, int suite, long generation) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+          ("KeyPackagesLow\0" + clientId + "\0" + suite + "\0" + generation).getBytes(StandardCharsets.UTF_8));
+      return "kplow-" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ClaimKeyPackagesResponse parse(byte[] answer) {
+    try {
+      return ClaimKeyPackagesResponse.parseFrom(answer);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored answer does not parse", e);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package org.homeserver.keypackage;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
+import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.validation.KeyPackageValidator;
+import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.ServiceModule;
+import org.homeserver.platform.grpc.ServiceParts;
+
+/** The composition root of the KeyPackage store: builds it from the process's context. */
+public final class KeyPackageModule {
+  public static final String NAME = "keypackage";
+  /** The cipher suites clients may publish and claim KeyPackages of (keypackage.proto's defaults). */
+  public static final Set<CipherSuite> DEFAULT_SUITES = Set.of(
+      CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519,
+      CipherSuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
+      CipherSuite.MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519);
+  /** A full batch of KeyPackages; the framing around them (tags, lengths, the idempotency key) is small. */
+  private static final long MAX_REQUEST_BYTES =
+      (long) BatchAdmission.MAX_BATCH * BatchAdmission.MAX_KEY_PACKAGE_BYTES + 64 * 1024;
+  /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
+  private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
+  /** Calls to the other services' internal APIs give up after this long. */
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  /** How often expired idempotency records are deleted. */
+  private static final Duration CLEANUP_INTERVAL = Duration.ofMinutes(10);
+
+  private KeyPackageModule() {}
+
+  /** Migrates the keypackage schema and builds the services. */
+  public static ServiceModule start(ServiceContext context) {
+    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    try {
+      KeyPackageStore store = new KeyPackageStore(database.jdbi());
+      int threshold = context.config().keyPackagesLowThreshold();
+      RegisteredClients registry = new AuthClients(
+          AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
+      BatchAdmission admission = new BatchAdmission(BatchAdmission.validatorsFor(DEFAULT_SUITES,
+          suites -> new KeyPackageValidator(suites, LIFETIME_TOLERANCE, context.clock())), context.domain());
+      Publishes publishes = new Publishes(store, admission, registry, threshold, context.clock());
+      Claims claims = new Claims(store, registry,
+          new DirectoryClaimRights(DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")),
+              DEADLINE),
+          new DeliveryLowStockNotices(DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")),
+              DEADLINE),
+          DEFAULT_SUITES, threshold, context.domain(), context.clock());
+      return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
+          MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes)), List.of(),
+          List.of(database, IdempotencyCleanup.start(store, CLEANUP_INTERVAL, context.clock())));
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+}
