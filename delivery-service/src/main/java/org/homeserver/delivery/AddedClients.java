@@ -8,7 +8,6 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,9 +19,11 @@ import org.homeserver.mls.message.Credential;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
+import org.homeserver.platform.mls.KeyPackageRules;
 
 /**
  * Who a KeyPackage in an Add brings into a group, and whether it may: the KeyPackage validates for
@@ -31,15 +32,6 @@ import org.homeserver.platform.ids.CredentialParseException;
  * registered, so only that client can have signed it.
  */
 public final class AddedClients {
-  /** The registered clients (the auth service's internal API). */
-  public interface Registry {
-    /** The client with this id, if it is registered. */
-    Optional<RegisteredClient> client(String clientId);
-
-    /** The clients of a user of this domain; none for an unknown user. */
-    List<RegisteredClient> clientsOf(String userId);
-  }
-
   /** What users are to each other (the directory's internal API). */
   public interface Relationships {
     /**
@@ -53,11 +45,11 @@ public final class AddedClients {
   }
 
   private final KeyPackageValidator validator;
-  private final Registry registry;
+  private final RegisteredClients registry;
   private final Relationships relationships;
   private final String domain;
 
-  public AddedClients(KeyPackageValidator validator, Registry registry, Relationships relationships, String domain) {
+  public AddedClients(KeyPackageValidator validator, RegisteredClients registry, Relationships relationships, String domain) {
     this.validator = validator;
     this.registry = registry;
     this.relationships = relationships;
@@ -99,7 +91,7 @@ public final class AddedClients {
             "the KeyPackage is for cipher suite " + suite.code() + ", the group uses " + groupSuite);
       }
     } catch (InvalidKeyPackageException e) {
-      throw invalid(named, ruleOf(e.rule()), e.detail());
+      throw invalid(named, KeyPackageRules.of(e.rule()), e.detail());
     }
     String clientId = named.orElseThrow(() -> invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID,
         "the credential is not an x509 certificate of this domain's AS naming a client"));
@@ -144,19 +136,5 @@ public final class AddedClients {
     metadata.put("rule", rule.name());
     metadata.put("detail", detail);
     return new ApiException(ErrorReason.KEY_PACKAGE_INVALID, "an added KeyPackage is invalid: " + detail, metadata);
-  }
-
-  /** The API's name (keypackage.proto KeyPackageRule) of a broken validation rule. */
-  static KeyPackageRule ruleOf(org.homeserver.mls.validation.KeyPackageRule rule) {
-    return switch (rule) {
-      case VERSION -> KeyPackageRule.KEY_PACKAGE_RULE_VERSION_UNSUPPORTED;
-      case CIPHER_SUITE -> KeyPackageRule.KEY_PACKAGE_RULE_CIPHER_SUITE_NOT_ALLOWED;
-      case LEAF_NODE_SOURCE -> KeyPackageRule.KEY_PACKAGE_RULE_LEAF_NODE_SOURCE_INVALID;
-      case LIFETIME -> KeyPackageRule.KEY_PACKAGE_RULE_LIFETIME_INVALID;
-      case INIT_KEY_REUSED -> KeyPackageRule.KEY_PACKAGE_RULE_INIT_KEY_REUSED;
-      case HPKE_KEY -> KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED;
-      case CAPABILITIES -> KeyPackageRule.KEY_PACKAGE_RULE_CAPABILITIES_INVALID;
-      case SIGNATURE_KEY, LEAF_NODE_SIGNATURE, SIGNATURE -> KeyPackageRule.KEY_PACKAGE_RULE_SIGNATURE_INVALID;
-    };
   }
 }

@@ -1,20 +1,14 @@
 package org.homeserver.delivery;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
-import org.homeserver.api.auth.v1.GetClientRequest;
-import org.homeserver.api.auth.v1.ListUserClientsRequest;
-import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.Relationship;
@@ -22,6 +16,7 @@ import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
@@ -53,8 +48,8 @@ public final class DeliveryModule {
       Queues queues = new Queues(new QueueStore(jdbi), signals, context.clock(),
           new QueueLimits(settings.queueRetention(), settings.queueCap()));
       Groups groups = new Groups(new GroupStore(jdbi), context.clock());
-      AddedClients.Registry registry = new AuthRegistry(
-          AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")));
+      RegisteredClients registry = RegisteredClients.of(
+          AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
       LocalClients local = new LocalClients(context.domain());
       AddedClients.Relationships relationships = new DirectoryRelationships(
           DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")));
@@ -104,38 +99,6 @@ public final class DeliveryModule {
           .filter(r -> wanted.contains(r.getRelationship()))
           .map(RelationshipInfo::getOtherUserId)
           .collect(Collectors.toSet());
-    }
-  }
-
-  /** The registered clients, from the auth service's internal API. */
-  private record AuthRegistry(AuthInternalServiceGrpc.AuthInternalServiceBlockingStub auth)
-      implements AddedClients.Registry {
-    @Override
-    public Optional<RegisteredClient> client(String clientId) {
-      try {
-        return Optional.of(stub().getClient(GetClientRequest.newBuilder().setClientId(clientId).build()).getClient());
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-          return Optional.empty();
-        }
-        throw e;
-      }
-    }
-
-    @Override
-    public List<RegisteredClient> clientsOf(String userId) {
-      try {
-        return stub().listUserClients(ListUserClientsRequest.newBuilder().setUserId(userId).build()).getClientsList();
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-          return List.of();
-        }
-        throw e;
-      }
-    }
-
-    private AuthInternalServiceGrpc.AuthInternalServiceBlockingStub stub() {
-      return auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 }

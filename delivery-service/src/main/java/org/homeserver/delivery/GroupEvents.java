@@ -10,6 +10,7 @@ import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
 import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 
@@ -25,10 +26,10 @@ public final class GroupEvents {
 
   private final Queues queues;
   private final Groups groups;
-  private final AddedClients.Registry registry;
+  private final RegisteredClients registry;
   private final LocalClients local;
 
-  public GroupEvents(Queues queues, Groups groups, AddedClients.Registry registry, LocalClients local) {
+  public GroupEvents(Queues queues, Groups groups, RegisteredClients registry, LocalClients local) {
     this.queues = queues;
     this.groups = groups;
     this.registry = registry;

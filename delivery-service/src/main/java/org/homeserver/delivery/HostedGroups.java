@@ -20,6 +20,7 @@ import org.homeserver.delivery.Groups.Group;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.GroupInfo;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.notify.NotificationPolicies;
@@ -37,12 +38,12 @@ public final class HostedGroups {
   private final Jdbi jdbi;
   private final Groups groups;
   private final Queues queues;
-  private final AddedClients.Registry registry;
+  private final RegisteredClients registry;
   private final AddedClients.Relationships relationships;
   private final LocalClients local;
   private final Clock clock;
 
-  public HostedGroups(Jdbi jdbi, Groups groups, Queues queues, AddedClients.Registry registry,
+  public HostedGroups(Jdbi jdbi, Groups groups, Queues queues, RegisteredClients registry,
       AddedClients.Relationships relationships, LocalClients local, Clock clock) {
     this.jdbi = jdbi;
     this.groups = groups;

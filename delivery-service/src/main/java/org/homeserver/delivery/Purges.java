@@ -3,6 +3,7 @@ package org.homeserver.delivery;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
@@ -17,10 +18,10 @@ public final class Purges {
   private final Jdbi jdbi;
   private final Groups groups;
   private final Queues queues;
-  private final AddedClients.Registry registry;
+  private final RegisteredClients registry;
   private final LocalClients local;
 
-  public Purges(Jdbi jdbi, Groups groups, Queues queues, AddedClients.Registry registry, LocalClients local) {
+  public Purges(Jdbi jdbi, Groups groups, Queues queues, RegisteredClients registry, LocalClients local) {
     this.jdbi = jdbi;
     this.groups = groups;
     this.queues = queues;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import org.homeserver.platform.db.IdempotencyRecords;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.Argument;
@@ -54,9 +55,6 @@ public final class QueueStore {
   /** An entry read back for Fetch; {@code content} is null past the byte budget. */
   public record StoredEntry(long sequence, Instant receivedAt, short kind, byte[] content, byte[] notificationPolicy) {}
 
-  /** The first answer given under an idempotency key. */
-  public record IdempotencyRecord(byte[] requestDigest, byte[] answer) {}
-
   /** Row counts, for status and tests. */
   public record Counts(long bodies, long entries, long idempotencyRecords) {}
 
@@ -80,47 +78,9 @@ public final class QueueStore {
     return jdbi.inTransaction(work::apply);
   }
 
-  // --- idempotency ---
-
-  /**
-   * Claims {@code key} for this request: empty if it is now ours (a new key, or one whose record
-   * was created at or before {@code expiredAt}); else the live record of the earlier request. A
-   * concurrent claim of the same key waits here until the first transaction ends, then sees its
-   * record, so two racing retries never both store. Locks the key's record.
-   */
-  public Optional<IdempotencyRecord> claimIdempotencyKey(Handle h, UUID sender, String key, byte[] digest,
-                                                         Instant now, Instant expiredAt) {
-    boolean claimed = h.createQuery("""
-            insert into idempotency_records (sender_client, idempotency_key, request_digest, answer, created_at)
-            values (:sender, :key, :digest, null, :now)
-            on conflict (sender_client, idempotency_key) do update
-              set request_digest = excluded.request_digest, answer = null, created_at = excluded.created_at
-              where idempotency_records.created_at <= :expiredAt
-            returning 1""")
-        .bind("sender", sender).bind("key", key).bind("digest", digest).bind("now", now)
-        .bind("expiredAt", expiredAt)
-        .mapTo(Integer.class).findOne().isPresent();
-    if (claimed) {
-      return Optional.empty();
-    }
-    return Optional.of(h.createQuery("""
-            select request_digest, answer from idempotency_records
-            where sender_client = :sender and idempotency_key = :key""")
-        .bind("sender", sender).bind("key", key)
-        .map((rs, ctx) -> new IdempotencyRecord(rs.getBytes("request_digest"), rs.getBytes("answer")))
-        .one());
-  }
-
-  /** Keeps the answer of the request that claimed {@code key}, in the same transaction. */
-  public void recordAnswer(Handle h, UUID sender, String key, byte[] answer) {
-    h.createUpdate("update idempotency_records set answer = :answer where sender_client = :sender and idempotency_key = :key")
-        .bind("answer", answer).bind("sender", sender).bind("key", key).execute();
-  }
-
-  /** Forgets records created before {@code before}; how many. */
+  /** Forgets idempotency records created before {@code before}; how many. */
   public int deleteIdempotencyRecordsBefore(Instant before) {
-    return jdbi.withHandle(h -> h.createUpdate("delete from idempotency_records where created_at < :before")
-        .bind("before", before).execute());
+    return IdempotencyRecords.deleteBefore(jdbi, before);
   }
 
   // --- heads ---

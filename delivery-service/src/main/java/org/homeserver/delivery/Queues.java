@@ -25,6 +25,7 @@ import org.homeserver.delivery.QueueStore.Head;
 import org.homeserver.delivery.QueueStore.NewEntry;
 import org.homeserver.delivery.QueueStore.NewEvent;
 import org.homeserver.delivery.QueueStore.Range;
+import org.homeserver.platform.db.IdempotencyRecords;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.jdbi.v3.core.Handle;
@@ -95,7 +96,7 @@ public final class Queues {
       List<Queued> queued = queue(h, delivery, now);
       Enqueued enqueued = new Enqueued(queued.stream().map(q -> new Enqueued.Position(q.client(),
           q.entry().getSequence())).toList(), false);
-      delivery.idempotency().ifPresent(r -> store.recordAnswer(h, r.sender(), r.key(), enqueued.encode()));
+      delivery.idempotency().ifPresent(r -> IdempotencyRecords.recordAnswer(h, r.sender(), r.key(), enqueued.encode()));
       return new Delivered(enqueued, queued);
     });
     if (!result.enqueued().replayed()) {
@@ -116,7 +117,7 @@ public final class Queues {
    * request is IDEMPOTENCY_KEY_REUSED. Take it before any group or queue lock (the lock order).
    */
   public Optional<byte[]> claimKey(Handle h, IdempotentRequest request, Instant now) {
-    return store.claimIdempotencyKey(h, request.sender(), request.key(), request.requestDigest(), now,
+    return IdempotencyRecords.claim(h, request.sender(), request.key(), request.requestDigest(), now,
             now.minus(IDEMPOTENCY_WINDOW))
         .map(earlier -> {
           if (!MessageDigest.isEqual(earlier.requestDigest(), request.requestDigest())) {
@@ -129,7 +130,7 @@ public final class Queues {
 
   /** Keeps the answer of the request that claimed its key with {@link #claimKey}, in the same transaction. */
   public void recordAnswer(Handle h, IdempotentRequest request, byte[] answer) {
-    store.recordAnswer(h, request.sender(), request.key(), answer);
+    IdempotencyRecords.recordAnswer(h, request.sender(), request.key(), answer);
   }
 
   /**

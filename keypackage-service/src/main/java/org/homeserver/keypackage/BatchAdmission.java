@@ -30,6 +30,7 @@ import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.mls.KeyPackageRules;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
 
@@ -121,7 +122,7 @@ public final class BatchAdmission {
     try {
       suite = validator.validate(keyPackage);
     } catch (InvalidKeyPackageException e) {
-      return new Invalid(ruleOf(e.rule()), e.detail());
+      return new Invalid(KeyPackageRules.of(e.rule()), e.detail());
     }
     return credentialProblem(caller, keyPackage.leafNode()).orElseGet(() ->
         new Admitted(new PublishedKeyPackage(suite.code(), isLastResort(keyPackage), bytes.toByteArray())));
@@ -191,19 +192,5 @@ public final class BatchAdmission {
       }
     }
     return violations;
-  }
-
-  /** The API's name (keypackage.proto KeyPackageRule) of a broken validation rule. */
-  static KeyPackageRule ruleOf(org.homeserver.mls.validation.KeyPackageRule rule) {
-    return switch (rule) {
-      case VERSION -> KeyPackageRule.KEY_PACKAGE_RULE_VERSION_UNSUPPORTED;
-      case CIPHER_SUITE -> KeyPackageRule.KEY_PACKAGE_RULE_CIPHER_SUITE_NOT_ALLOWED;
-      case LEAF_NODE_SOURCE -> KeyPackageRule.KEY_PACKAGE_RULE_LEAF_NODE_SOURCE_INVALID;
-      case LIFETIME -> KeyPackageRule.KEY_PACKAGE_RULE_LIFETIME_INVALID;
-      case INIT_KEY_REUSED -> KeyPackageRule.KEY_PACKAGE_RULE_INIT_KEY_REUSED;
-      case HPKE_KEY -> KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED;
-      case CAPABILITIES -> KeyPackageRule.KEY_PACKAGE_RULE_CAPABILITIES_INVALID;
-      case SIGNATURE_KEY, LEAF_NODE_SIGNATURE, SIGNATURE -> KeyPackageRule.KEY_PACKAGE_RULE_SIGNATURE_INVALID;
-    };
   }
 }

@@ -24,6 +24,7 @@ import org.homeserver.api.keypackage.v1.ClaimKeyPackagesResponse;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
@@ -75,7 +76,7 @@ public final class Claims {
         IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), "ClaimKeyPackages", request);
     Instant now = clock.instant();
     Outcome outcome = store.inTransaction(h -> {
-      Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(store, h, now));
+      Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(h, now));
       if (earlier.isPresent()) {
         return new Outcome(parse(earlier.get()), List.of());
       }
@@ -84,7 +85,7 @@ public final class Claims {
       Outcome claimed = handOut(h, asked(caller, target, request), request.getCipherSuite(), () -> grant
           .filter(g -> g == ClaimRights.Grant.CLAIM_RIGHT)
           .ifPresent(g -> rights.spend(caller.userId(), target.toString())));
-      idempotent.ifPresent(key -> key.recordAnswer(store, h, claimed.response()));
+      idempotent.ifPresent(key -> key.recordAnswer(h, claimed.response()));
       return claimed;
     });
     outcome.lows().forEach(this::tell);

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.platform.db.IdempotencyRecords;
 import org.homeserver.platform.grpc.ApiException;
 import org.jdbi.v3.core.Handle;
 
@@ -48,8 +49,8 @@ record IdempotentRequest(UUID sender, String key, byte[] digest) {
    * used for this request within {@link #WINDOW}, empty once the key is this request's (record the
    * answer with {@link #recordAnswer}). The key with another request is IDEMPOTENCY_KEY_REUSED.
    */
-  Optional<byte[]> claim(KeyPackageStore store, Handle h, Instant now) {
-    return store.claimIdempotencyKey(h, sender, key, digest, now, now.minus(WINDOW)).map(earlier -> {
+  Optional<byte[]> claim(Handle h, Instant now) {
+    return IdempotencyRecords.claim(h, sender, key, digest, now, now.minus(WINDOW)).map(earlier -> {
       if (!MessageDigest.isEqual(earlier.requestDigest(), digest)) {
         throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED, "this idempotency key was used for a different request");
       }
@@ -58,7 +59,7 @@ record IdempotentRequest(UUID sender, String key, byte[] digest) {
   }
 
   /** Keeps the answer of the request that claimed the key, in the same transaction. */
-  void recordAnswer(KeyPackageStore store, Handle h, Message answer) {
-    store.recordAnswer(h, sender, key, answer.toByteArray());
+  void recordAnswer(Handle h, Message answer) {
+    IdempotencyRecords.recordAnswer(h, sender, key, answer.toByteArray());
   }
 }

@@ -9,6 +9,7 @@ import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
@@ -39,7 +40,7 @@ public final class KeyPackageModule {
     try {
       KeyPackageStore store = new KeyPackageStore(database.jdbi());
       int threshold = context.config().keyPackagesLowThreshold();
-      RegisteredClients registry = new AuthClients(
+      RegisteredClients registry = RegisteredClients.of(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
       BatchAdmission admission = new BatchAdmission(BatchAdmission.validatorsFor(DEFAULT_SUITES,
           suites -> new KeyPackageValidator(suites, LIFETIME_TOLERANCE, context.clock())), context.domain());

@@ -11,6 +11,7 @@ import org.homeserver.api.keypackage.v1.KeyPackageCount;
 import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.PublishKeyPackagesResponse;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
@@ -48,7 +49,7 @@ public final class Publishes {
         IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), "PublishKeyPackages", request);
     Instant now = clock.instant();
     return store.inTransaction(h -> {
-      Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(store, h, now));
+      Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(h, now));
       if (earlier.isPresent()) {
         return parse(earlier.get());
       }
@@ -56,7 +57,7 @@ public final class Publishes {
       store.replace(h, caller.clientId(), batch, now);
       PublishKeyPackagesResponse response = PublishKeyPackagesResponse.newBuilder()
           .addAllCounts(counts(store.stock(h, caller.clientId(), 0))).build();
-      idempotent.ifPresent(key -> key.recordAnswer(store, h, response));
+      idempotent.ifPresent(key -> key.recordAnswer(h, response));
       return response;
     });
   }

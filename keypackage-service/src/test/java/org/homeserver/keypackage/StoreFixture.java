@@ -34,6 +34,7 @@ import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.testing.MutableClock;
 import org.homeserver.platform.testing.TestPostgres;
 import org.junit.jupiter.api.function.Executable;

@@ -1,0 +1,96 @@
+package org.homeserver.launcher;
+
+import static org.homeserver.launcher.Failures.assertFails;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status.Code;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
+import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
+import org.homeserver.api.keypackage.v1.GetKeyPackageCountRequest;
+import org.homeserver.api.keypackage.v1.KeyPackageServiceGrpc;
+import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
+import org.homeserver.mls.TestKeyPackages;
+import org.homeserver.platform.grpc.BearerTokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * KeyPackage claims over gRPC with the real auth and directory behind them: a stranger is refused,
+ * and 100 concurrent claims against 50 KeyPackages hand out each at most once, then the kept last.
+ */
+class KeyPackageClaimsTest {
+  private static TestHomeserver server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestHomeserver.withUsers("alice", "bob", "carol");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static KeyPackageServiceGrpc.KeyPackageServiceBlockingStub keyPackages(TestMember member) {
+    return KeyPackageServiceGrpc.newBlockingStub(member.channel()).withCallCredentials(
+        BearerTokens.credentials(member.token));
+  }
+
+  private static void publish(TestMember member, int count) {
+    PublishKeyPackagesRequest.Builder batch = PublishKeyPackagesRequest.newBuilder();
+    for (int i = 0; i < count; i++) {
+      batch.addKeyPackages(ByteString.copyFrom(TestKeyPackages.encodeAsMessage(member.keyPackage(server))));
+    }
+    keyPackages(member).publishKeyPackages(batch.build());
+  }
+
+  @Test
+  void aStrangerCannotClaim() {
+    TestMember bob = TestMember.register(server, "bob");
+    publish(bob, 5);
+    TestMember carol = TestMember.register(server, "carol");
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.NOT_CONNECTED, () -> keyPackages(carol).claimKeyPackages(
+        ClaimKeyPackagesRequest.newBuilder().setUserId(bob.client.userId()).setCipherSuite(bob.suite.code()).build()));
+    assertEquals(5, keyPackages(bob).getKeyPackageCount(GetKeyPackageCountRequest.getDefaultInstance())
+        .getCounts(0).getCount());
+  }
+
+  @Test
+  void concurrentClaimsNeverHandOutAKeyPackageTwice() throws Exception {
+    TestMember target = TestMember.register(server, "alice");
+    TestMember claimer = TestMember.register(server, "alice");
+    publish(target, 50);
+    ClaimKeyPackagesRequest claim = ClaimKeyPackagesRequest.newBuilder().setUserId(target.client.userId())
+        .setCipherSuite(target.suite.code()).addClientIds(target.id()).build();
+    List<Future<ClaimedKeyPackage>> claims = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+      for (int i = 0; i < 100; i++) {
+        claims.add(pool.submit(() -> keyPackages(claimer).claimKeyPackages(claim).getKeyPackages(0)));
+      }
+    }
+    Set<ByteString> deleted = new HashSet<>();
+    Set<ByteString> kept = new HashSet<>();
+    for (Future<ClaimedKeyPackage> f : claims) {
+      ClaimedKeyPackage claimed = f.get();
+      if (claimed.getKept()) {
+        kept.add(claimed.getKeyPackage());
+      } else {
+        assertTrue(deleted.add(claimed.getKeyPackage()), "a KeyPackage was handed out twice");
+      }
+    }
+    assertEquals(49, deleted.size(), "every KeyPackage but the last is handed out once");
+    assertEquals(1, kept.size(), "then only the kept last one");
+    assertTrue(!deleted.containsAll(kept));
+  }
+}
