@@ -22,13 +22,15 @@ import picocli.CommandLine.Option;
 @Command(name = "bench/load", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Load-tests the Delivery Service of a homeserver process started for the run.",
         "Scenarios: one-to-one (1:1 chats, every client sends to its partner), big-group (one group, a few senders),"
-            + " idle-listen (the server's heap with idle Listen streams)."})
+            + " idle-listen (the server's heap with idle Listen streams),"
+            + " key-packages (publish latency and claims/s of the KeyPackage store)."})
 public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--scenario", defaultValue = "one-to-one", converter = ScenarioConverter.class,
-      description = "one-to-one, big-group or idle-listen (default: ${DEFAULT-VALUE}).")
+      description = "one-to-one, big-group, idle-listen or key-packages (default: ${DEFAULT-VALUE}).")
   Scenario scenario;
 
-  @Option(names = "--clients", description = "Clients in all (default: 1,000; 10,000 for idle-listen).")
+  @Option(names = "--clients",
+      description = "Clients in all (default: 1,000; 10,000 for idle-listen); the claimers for key-packages (default 100).")
   Integer clients;
 
   @Option(names = "--group-size",
@@ -59,6 +61,14 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Sending before the window opens (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
+  @Option(names = "--target-users", defaultValue = "500",
+      description = "key-packages: users whose clients (2 each) publish and are claimed from (default: ${DEFAULT-VALUE}).")
+  int targetUsers;
+
+  @Option(names = "--publishers", defaultValue = "4",
+      description = "key-packages: publishes in flight at once (default: ${DEFAULT-VALUE}).")
+  int publishers;
+
   @Option(names = "--connections",
       description = "gRPC connections the clients share (default: one per client).")
   Integer connections;
@@ -67,7 +77,7 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "How long pgbench runs (default: --duration).")
   Duration pgbenchDuration;
 
-  @Option(names = "--no-pgbench", description = "Skip pgbench (it never runs for idle-listen).")
+  @Option(names = "--no-pgbench", description = "Skip pgbench (it never runs for idle-listen and key-packages).")
   boolean noPgbench;
 
   @Option(names = "--server-jvm-options", defaultValue = "-Xmx4g",
@@ -123,6 +133,9 @@ public final class LoadGenerator implements Callable<Integer> {
       if (plan.scenario() == Scenario.IDLE_LISTEN) {
         report.idleListen(new IdleListenRun(plan, channels, server, progress).run());
         messagesPerSecond = 0;
+      } else if (plan.scenario() == Scenario.KEY_PACKAGES) {
+        report.keyPackages(new KeyPackageRun(plan, channels, progress).run());
+        messagesPerSecond = 0;
       } else {
         MessageRun.Result result = new MessageRun(plan, channels, progress).run();
         report.messages(result);
@@ -130,7 +143,7 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       progress.say("stopping the homeserver; its log is " + server.log());
     }
-    if (plan.scenario() != Scenario.IDLE_LISTEN && !noPgbench) {
+    if (plan.scenario().sends() && !noPgbench) {
       Duration pgbench = pgbenchDuration == null ? plan.duration() : pgbenchDuration;
       report.pgbench(progress.step("pgbench, " + plan.senders() + " clients, " + Progress.seconds(pgbench), () ->
           Pgbench.run(postgres, runDirectory, "bench_pgbench_" + stamp, plan.senders(), plan.messageBytes(), pgbench)),
@@ -150,7 +163,8 @@ public final class LoadGenerator implements Callable<Integer> {
     Pacing pacing = rate != null ? new Pacing.Open(rate) : new Pacing.Closed();
     try {
       return new Plan(scenario, clientCount, size, senderCount, messageBytes, pacing, warmup, duration,
-          connections != null ? connections : clientCount);
+          connections != null ? connections : Plan.registeredClients(scenario, clientCount, targetUsers),
+          targetUsers, publishers);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

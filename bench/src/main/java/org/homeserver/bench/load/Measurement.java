@@ -44,7 +44,7 @@ final class Measurement {
     return Duration.ofNanos(end - start);
   }
 
-  private boolean inWindow(long time) {
+  boolean inWindow(long time) {
     return time >= start && time < end;
   }
 
@@ -61,6 +61,14 @@ final class Measurement {
     }
     if (inWindow(sentAt)) {
       failures.computeIfAbsent(status.getCode(), c -> new LongAdder()).increment();
+    }
+  }
+
+  /** A request sent at {@code sentAt} was answered at {@code answeredAt}: accepted, its round trip the latency. */
+  void answered(long sentAt, long answeredAt) {
+    accepted(sentAt);
+    if (inWindow(sentAt)) {
+      latency.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(answeredAt - sentAt)));
     }
   }
 

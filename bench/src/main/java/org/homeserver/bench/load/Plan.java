@@ -5,10 +5,12 @@ import java.time.Duration;
 /**
  * What one run does: {@code clients} clients in groups of {@code groupSize} (consecutive clients
  * share a group), of which {@code senders} send, spread over the groups round-robin; messages of
- * {@code messageBytes} of ciphertext; measured for {@code duration} after {@code warmup}.
+ * {@code messageBytes} of ciphertext; measured for {@code duration} after {@code warmup}. In a
+ * key-packages run the clients claim, from {@code targetUsers} users whose clients publish,
+ * {@code publishers} at a time.
  */
 record Plan(Scenario scenario, int clients, int groupSize, int senders, int messageBytes, Pacing pacing,
-            Duration warmup, Duration duration, int connections) {
+            Duration warmup, Duration duration, int connections, int targetUsers, int publishers) {
   /** A message carries its send time in its first 8 bytes of ciphertext. */
   static final int MIN_MESSAGE_BYTES = Long.BYTES;
   /** Stays well inside the 1 MiB an MLSMessage may have, whatever the framing around it. */
@@ -19,7 +21,12 @@ record Plan(Scenario scenario, int clients, int groupSize, int senders, int mess
     require(connections >= 1, "--connections must be at least 1");
     require(messageBytes >= MIN_MESSAGE_BYTES && messageBytes <= MAX_MESSAGE_BYTES,
         "--message-bytes must be from " + MIN_MESSAGE_BYTES + " to " + MAX_MESSAGE_BYTES);
-    if (scenario != Scenario.IDLE_LISTEN) {
+    if (scenario == Scenario.KEY_PACKAGES) {
+      require(targetUsers >= 1, "--target-users must be at least 1");
+      require(publishers >= 1, "--publishers must be at least 1");
+      require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
+    }
+    if (scenario.sends()) {
       require(groupSize >= 2, "--group-size must be at least 2");
       require(clients % groupSize == 0, "--clients must be a multiple of --group-size");
       require(senders >= 1 && senders <= clients, "--senders must be from 1 to --clients");
@@ -28,6 +35,11 @@ record Plan(Scenario scenario, int clients, int groupSize, int senders, int mess
         require(rate > 0, "--rate must be positive");
       }
     }
+  }
+
+  /** Every client a run registers: in a key-packages run the target users' clients too. */
+  static int registeredClients(Scenario scenario, int clients, int targetUsers) {
+    return scenario == Scenario.KEY_PACKAGES ? clients + targetUsers * KeyPackageRun.CLIENTS_PER_TARGET : clients;
   }
 
   int groups() {

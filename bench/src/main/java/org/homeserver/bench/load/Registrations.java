@@ -19,8 +19,8 @@ import org.homeserver.mls.TestKeyPackages.SigningKey;
 /**
  * Brings the run's clients into being as client software does (auth.proto): registers users, then
  * each client with an Ed25519 key and its proof of possession, then opens a session for it with the
- * signed challenge. Users have {@link #CLIENTS_PER_USER} clients each, the most the homeserver allows
- * by default, so 10,000 clients need 313 users.
+ * signed challenge. Users have {@link #CLIENTS_PER_USER} clients each unless told otherwise, the most
+ * the homeserver allows by default, so 10,000 clients need 313 users.
  */
 final class Registrations {
   static final int CLIENTS_PER_USER = 32;
@@ -37,14 +37,24 @@ final class Registrations {
 
   /** {@code count} registered clients with open sessions; client {@code i} belongs to user {@code i / 32}. */
   List<SimulatedClient> register(int count) throws InterruptedException {
-    int users = (count + CLIENTS_PER_USER - 1) / CLIENTS_PER_USER;
-    Concurrently.map(IntStream.range(0, users).boxed().toList(), parallelism, user ->
-        auth(user).registerUser(RegisterUserRequest.newBuilder().setHandle(handle(user)).setPassword(PASSWORD).build()));
-    return Concurrently.map(IntStream.range(0, count).boxed().toList(), parallelism, this::client);
+    return register(count, CLIENTS_PER_USER, "load-user", 0);
   }
 
-  private SimulatedClient client(int index) {
-    String handle = handle(index / CLIENTS_PER_USER);
+  /**
+   * {@code count} registered clients of users {@code <prefix>-00000} on, {@code clientsPerUser} to
+   * a user; their indexes (which pick their connections) start at {@code firstIndex}.
+   */
+  List<SimulatedClient> register(int count, int clientsPerUser, String prefix, int firstIndex)
+      throws InterruptedException {
+    int users = (count + clientsPerUser - 1) / clientsPerUser;
+    Concurrently.map(IntStream.range(0, users).boxed().toList(), parallelism, user ->
+        auth(firstIndex + user).registerUser(RegisterUserRequest.newBuilder()
+            .setHandle(handle(prefix, user)).setPassword(PASSWORD).build()));
+    return Concurrently.map(IntStream.range(0, count).boxed().toList(), parallelism, i ->
+        client(firstIndex + i, handle(prefix, i / clientsPerUser)));
+  }
+
+  private SimulatedClient client(int index, String handle) {
     SigningKey key = SigningKey.generate(SimulatedClient.SUITE.signatureScheme());
     String userId = "mimi://" + ServerProcess.DOMAIN + "/u/" + handle;
     RegisterClientResponse registered = auth(index).registerClient(RegisterClientRequest.newBuilder()
@@ -58,7 +68,8 @@ final class Registrations {
         .build());
     String clientId = registered.getClientId();
     List<byte[]> chain = registered.getCertificateChainList().stream().map(ByteString::toByteArray).toList();
-    return new SimulatedClient(index, clientId, key, chain, session(index, clientId, key), connections.forClient(index));
+    return new SimulatedClient(index, userId, clientId, key, chain, session(index, clientId, key),
+        connections.forClient(index));
   }
 
   private String session(int index, String clientId, SigningKey key) {
@@ -78,7 +89,7 @@ final class Registrations {
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
-  private static String handle(int user) {
-    return String.format("load-user-%05d", user);
+  private static String handle(String prefix, int user) {
+    return String.format("%s-%05d", prefix, user);
   }
 }

@@ -36,6 +36,16 @@ final class Report {
       return report.add("clients (each with a Listen stream)", count(plan.clients()))
           .add("connections", count(plan.connections()));
     }
+    if (plan.scenario() == Scenario.KEY_PACKAGES) {
+      return report.add("claimers (closed loop)", count(plan.clients()) + " clients of "
+              + count((plan.clients() + Registrations.CLIENTS_PER_USER - 1) / Registrations.CLIENTS_PER_USER)
+              + " users, each user connected with every target user")
+          .add("target users", count(plan.targetUsers()) + " of " + KeyPackageRun.CLIENTS_PER_TARGET
+              + " clients, each client publishing " + KeyPackageRun.BATCH + " KeyPackages (suite 1, X.509)")
+          .add("claims measured", Progress.seconds(plan.duration()) + " after " + Progress.seconds(plan.warmup())
+              + " warm-up")
+          .add("connections", count(plan.connections()));
+    }
     String pacing = switch (plan.pacing()) {
       case Pacing.Open(double rate) -> "open loop, " + count(Math.round(rate)) + " messages/s in all";
       case Pacing.Closed() -> "closed loop";
@@ -82,6 +92,39 @@ final class Report {
         .add("**heap per idle stream**", "**" + kilobytes(r.heapPerStream()) + "**")
         .add("server resident memory before / with the streams",
             megabytes(r.before().residentBytes()) + " / " + megabytes(r.with().residentBytes()));
+  }
+
+  Report keyPackages(KeyPackageRun.Result r) {
+    KeyPackageRun.Publishing p = r.publishing();
+    KeyPackageRun.Claiming c = r.claiming();
+    Measurement.Result f = c.figures();
+    add("registration of the clients", Progress.seconds(r.registration()));
+    add("connecting the users", Progress.seconds(r.connecting()));
+    add("signing the KeyPackages (client side, before any timing)", Progress.seconds(r.signing()));
+    add("publishes", count(p.publishes()) + " of " + count(p.keyPackagesEach()) + " KeyPackages, "
+        + count(p.concurrency()) + " at a time, in " + Progress.seconds(p.elapsed()));
+    add("**publish latency p50 / p99 / max** (one PublishKeyPackages of " + p.keyPackagesEach() + ")",
+        "**" + percentiles(p.latencyMicros()) + " ms**");
+    add("**KeyPackages validated/s** (publishing)", "**" + rate(p.validatedPerSecond()) + "**");
+    add("**claims/s**", "**" + rate(f.acceptedPerSecond()) + "**");
+    long handedOut = c.deleted() + c.kept();
+    add("KeyPackages handed out in the window: deleted / kept (a client's last)", count(c.deleted()) + " / "
+        + count(c.kept()) + (handedOut == 0 ? "" : " (" + Math.round(100.0 * c.deleted() / handedOut) + "% deleted)"));
+    add("clients without a KeyPackage in the window's claims", count(c.withoutKeyPackage()));
+    if (f.latencyMicros().getTotalCount() > 0) {
+      add("**claim latency p50 / p99 / max**", "**" + percentiles(f.latencyMicros()) + " ms**");
+    }
+    add("failed claims", count(f.failedCount()) + (f.failed().isEmpty() ? "" : " (" + codes(f.failed()) + ")"));
+    if (f.firstFailure() != null) {
+      add("first failure", f.firstFailure().replace("|", "/"));
+    }
+    return add("deleted KeyPackages handed out twice (whole run)", count(c.handedOutTwice()));
+  }
+
+  /** p50 / p99 / max of microseconds, in milliseconds. */
+  private static String percentiles(Histogram h) {
+    return millis(h.getValueAtPercentile(50)) + " / " + millis(h.getValueAtPercentile(99)) + " / "
+        + millis(h.getMaxValue());
   }
 
   Report pgbench(Pgbench.Result p, double messagesPerSecond) {

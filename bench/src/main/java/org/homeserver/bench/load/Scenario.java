@@ -10,7 +10,9 @@ enum Scenario {
   /** One large group with a few senders; every message fans out to every other member. */
   BIG_GROUP("big-group", 1_000, 1_000, 10),
   /** Clients that only hold a Listen stream open: the server's heap per idle stream. */
-  IDLE_LISTEN("idle-listen", 10_000, 0, 0);
+  IDLE_LISTEN("idle-listen", 10_000, 0, 0),
+  /** Clients that publish and claim KeyPackages: publish latency, claims per second. Clients are the claimers. */
+  KEY_PACKAGES("key-packages", 100, 0, 0);
 
   final String label;
   final int defaultClients;
@@ -23,6 +25,11 @@ enum Scenario {
     this.defaultClients = defaultClients;
     this.defaultGroupSize = defaultGroupSize;
     this.defaultSenders = defaultSenders;
+  }
+
+  /** Whether the run sends application messages (and so compares with pgbench). */
+  boolean sends() {
+    return this == ONE_TO_ONE || this == BIG_GROUP;
   }
 
   static Scenario named(String label) {
