@@ -7,6 +7,8 @@ import io.grpc.stub.StreamObserver;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.auth.v1.DeleteUserRequest;
 import org.homeserver.api.auth.v1.DeleteUserResponse;
+import org.homeserver.api.auth.v1.FindUsersByPrefixRequest;
+import org.homeserver.api.auth.v1.FindUsersByPrefixResponse;
 import org.homeserver.api.auth.v1.VerifyPasswordRequest;
 import org.homeserver.api.auth.v1.VerifyPasswordResponse;
 import org.homeserver.api.auth.v1.GetClientRequest;
@@ -71,6 +73,12 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
         .setSuspended(user.suspended());
     clients.of(user.uuid()).forEach(c -> out.addClients(registered(c)));
     reply(response, out.build());
+  }
+
+  @Override
+  public void findUsersByPrefix(FindUsersByPrefixRequest request, StreamObserver<FindUsersByPrefixResponse> response) {
+    reply(response, FindUsersByPrefixResponse.newBuilder()
+        .addAllUserIds(users.activeWithPrefix(request.getHandlePrefix(), request.getLimit())).build());
   }
 
   @Override

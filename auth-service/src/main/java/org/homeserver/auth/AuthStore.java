@@ -88,6 +88,13 @@ public final class AuthStore {
         .bind("handle", handle).map(USER).findOne());
   }
 
+  /** Users not suspended whose handle starts with {@code prefix}, in handle order. */
+  public List<String> activeHandlesStartingWith(String prefix, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select handle from users where starts_with(handle, :prefix) and not suspended order by handle limit :limit""")
+        .bind("prefix", prefix).bind("limit", limit).mapTo(String.class).list());
+  }
+
   public Optional<User> user(UUID uuid) {
     return jdbi.withHandle(h -> h.createQuery("select * from users where uuid = :uuid")
         .bind("uuid", uuid).map(USER).findOne());

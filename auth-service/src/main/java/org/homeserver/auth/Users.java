@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -130,6 +131,12 @@ public final class Users {
   }
 
   /** Finds a user by id ({@code mimi://...}), qualified handle, handle or UUID. */
+  /** User ids of users not suspended whose handle starts with {@code prefix}, in handle order, at most {@code limit}. */
+  public List<String> activeWithPrefix(String prefix, int limit) {
+    return store.activeHandlesStartingWith(prefix, Math.max(0, limit)).stream()
+        .map(handle -> new UserId(domain, handle).toString()).toList();
+  }
+
   public User find(String reference) {
     Optional<User> user = UserId.parse(reference)
         .filter(id -> id.domain().equals(domain))

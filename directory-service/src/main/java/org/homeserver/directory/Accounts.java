@@ -16,4 +16,7 @@ public interface Accounts {
 
   /** Deletes the user and its clients; its tokens stop working at once. Idempotent. */
   void delete(String userId);
+
+  /** Users not suspended whose handle starts with {@code prefix}, in handle order, at most {@code limit}. */
+  List<String> withPrefix(String prefix, int limit);
 }

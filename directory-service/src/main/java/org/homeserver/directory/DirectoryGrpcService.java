@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.common.v1.PageRequest;
 import org.homeserver.api.directory.v1.AcceptConnectionRequest;
@@ -50,16 +51,24 @@ import org.homeserver.platform.ratelimit.RateLimits;
 
 /** The directory's client API (directory.proto) over gRPC. */
 final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
+  private static final Pattern SEARCH_PREFIX = Pattern.compile("[a-z0-9._-]{3,32}");
+  private static final int DEFAULT_SEARCH = 10;
+  private static final int MAX_SEARCH = 20;
+
   private final Profiles profiles;
   private final Connections connections;
   private final AccountDeletion deletion;
   private final RateLimiter lookups;
+  /** The users to search by handle prefix, when the operator allows it. */
+  private final Optional<Accounts> prefixSearch;
 
-  DirectoryGrpcService(Profiles profiles, Connections connections, AccountDeletion deletion, RateLimiter lookups) {
+  DirectoryGrpcService(Profiles profiles, Connections connections, AccountDeletion deletion, RateLimiter lookups,
+      Optional<Accounts> prefixSearch) {
     this.profiles = profiles;
     this.connections = connections;
     this.deletion = deletion;
     this.lookups = lookups;
+    this.prefixSearch = prefixSearch;
   }
 
   @Override
@@ -98,7 +107,20 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
 
   @Override
   public void searchUsers(SearchUsersRequest request, StreamObserver<SearchUsersResponse> response) {
-    throw new ApiException(ErrorReason.PREFIX_SEARCH_DISABLED, "prefix search is not offered by this homeserver");
+    Accounts accounts = prefixSearch.orElseThrow(() -> new ApiException(ErrorReason.PREFIX_SEARCH_DISABLED,
+        "this homeserver finds users by their exact handle only"));
+    String prefix = request.getHandlePrefix();
+    if (!SEARCH_PREFIX.matcher(prefix).matches()) {
+      throw ApiException.invalidField("handle_prefix", "3 to 32 characters of a-z 0-9 . _ -");
+    }
+    int limit = request.getLimit() == 0 ? DEFAULT_SEARCH : request.getLimit();
+    if (limit < 1 || limit > MAX_SEARCH) {
+      throw ApiException.invalidField("limit", "1 to " + MAX_SEARCH + " (0 means " + DEFAULT_SEARCH + ")");
+    }
+    limitLookups(Principal.current());
+    SearchUsersResponse.Builder out = SearchUsersResponse.newBuilder();
+    accounts.withPrefix(prefix, limit).forEach(userId -> out.addProfiles(profiles.of(userId)));
+    reply(response, out.build());
   }
 
   @Override

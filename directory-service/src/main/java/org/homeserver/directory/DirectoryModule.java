@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.auth.v1.DeleteUserRequest;
+import org.homeserver.api.auth.v1.FindUsersByPrefixRequest;
 import org.homeserver.api.auth.v1.ListUserClientsRequest;
 import org.homeserver.api.auth.v1.ListUserClientsResponse;
 import org.homeserver.api.auth.v1.RegisteredClient;
@@ -54,7 +55,8 @@ public final class DirectoryModule {
           DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery"))), context.domain());
       RateLimiter lookups = RateLimiter.of(context.redis(), "directory-lookup",
           context.config().directory().lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
-      return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups)),
+      return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups,
+              context.config().directory().prefixSearch() ? Optional.of(accounts) : Optional.empty())),
           Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion)), List.of(),
           List.of(database));
     } catch (RuntimeException e) {
@@ -82,6 +84,12 @@ public final class DirectoryModule {
         }
         throw e;
       }
+    }
+
+    @Override
+    public List<String> withPrefix(String prefix, int limit) {
+      return auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).findUsersByPrefix(
+          FindUsersByPrefixRequest.newBuilder().setHandlePrefix(prefix).setLimit(limit).build()).getUserIdsList();
     }
 
     @Override

@@ -84,6 +84,22 @@ class DirectoryTest {
   }
 
   @Test
+  void prefixSearchWhenTheOperatorAllowsItLeavesSuspendedUsersOut() throws Exception {
+    try (TestHomeserver searchable = TestHomeserver.start(Map.of("directory.prefix-search", "true"))) {
+      for (String handle : List.of("sam", "sammy", "samuel", "sandra")) {
+        searchable.registerUser(handle);
+      }
+      searchable.admin().suspendUser(SuspendUserRequest.newBuilder().setUser("samuel").build());
+      TestMember sandra = TestMember.register(searchable, "sandra");
+      var found = sandra.directory().searchUsers(SearchUsersRequest.newBuilder().setHandlePrefix("sam").build());
+      assertEquals(List.of("mimi://example.org/u/sam", "mimi://example.org/u/sammy"),
+          found.getProfilesList().stream().map(p -> p.getUserId()).toList());
+      assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> sandra.directory().searchUsers(
+          SearchUsersRequest.newBuilder().setHandlePrefix("sa").build()));
+    }
+  }
+
+  @Test
   void lookupsAreRateLimitedPerUser() {
     TestMember frank = TestMember.register(server, "frank");
     DiscoverUserRequest query = DiscoverUserRequest.newBuilder().setQuery("alice@example.org").build();

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
 import org.homeserver.api.keypackage.v1.GetKeyPackageCountRequest;
@@ -26,8 +27,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * KeyPackage claims over gRPC with the real auth and directory behind them: a stranger is refused,
- * and 100 concurrent claims against 50 KeyPackages hand out each at most once, then the kept last.
+ * KeyPackage claims over gRPC with the real auth, directory and delivery behind them: a stranger is
+ * refused, 100 concurrent claims against 50 KeyPackages hand out each at most once, then the kept
+ * last, and the client is told once that its stock is low.
  */
 class KeyPackageClaimsTest {
   private static TestHomeserver server;
@@ -92,5 +94,9 @@ class KeyPackageClaimsTest {
     assertEquals(49, deleted.size(), "every KeyPackage but the last is handed out once");
     assertEquals(1, kept.size(), "then only the kept last one");
     assertTrue(!deleted.containsAll(kept));
+    List<QueueEntry> told = target.drain();
+    assertEquals(1, told.size(), "one KeyPackagesLow until the next publish: " + told);
+    assertEquals(9, told.getFirst().getEvent().getKeyPackagesLow().getCount(), "told when it first fell below 10");
+    assertEquals(10, told.getFirst().getEvent().getKeyPackagesLow().getThreshold());
   }
 }

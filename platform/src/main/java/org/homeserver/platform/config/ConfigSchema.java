@@ -139,6 +139,9 @@ public final class ConfigSchema {
       integer(0, 1000), "an integer from 0 to 1000",
       "How many epochs behind the current one a group still accepts application messages for.");
 
+  public static final Setting<Boolean> PREFIX_SEARCH = new Setting<>("directory.prefix-search", "false", bool(),
+      "true or false",
+      "Let users find this domain's users by the beginning of a handle (SearchUsers). Off: only exact handles are found.");
   public static final Setting<Integer> LOOKUPS = new Setting<>("directory.lookups-per-minute", "30",
       integer(1, 100000), "an integer from 1 to 100000",
       "Profile reads, discoveries and searches allowed per user per minute, together.");
@@ -166,7 +169,7 @@ public final class ConfigSchema {
       REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
       CHALLENGES, HANDLE_HOLD,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
-      LOOKUPS,
+      PREFIX_SEARCH, LOOKUPS,
       KEY_PACKAGES_LOW,
       QUEUE_RETENTION, QUEUE_CAP, APPLICATION_WINDOW,
       LOG_FORMAT, LOG_LEVEL);

@@ -53,7 +53,7 @@ public record HomeserverConfig(
                      int argon2Iterations, int argon2Parallelism) {}
 
   /** The directory service's settings. */
-  public record Directory(int lookupsPerMinute) {}
+  public record Directory(boolean prefixSearch, int lookupsPerMinute) {}
 
   /** The delivery service's settings. */
   public record Delivery(Duration queueRetention, int queueCap, int applicationEpochWindow) {}
@@ -82,7 +82,7 @@ public record HomeserverConfig(
             v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(CHALLENGES),
             v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
             v.get(ARGON2_PARALLELISM)),
-        new Directory(v.get(LOOKUPS)),
+        new Directory(v.get(PREFIX_SEARCH), v.get(LOOKUPS)),
         v.get(KEY_PACKAGES_LOW),
         new Delivery(v.get(QUEUE_RETENTION), v.get(QUEUE_CAP), v.get(APPLICATION_WINDOW)),
         v.get(LOG_FORMAT),
