@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -208,7 +209,7 @@ public final class ListenStreams implements AutoCloseable {
       }
       heard(mine);
       signals.publish(takeoverChannel(client), Long.toString(mine).getBytes(StandardCharsets.US_ASCII));
-      ackedUpTo = queues.floor(client);
+      ackedUpTo = Math.max(ackedUpTo, queues.floor(client));
       tick = ticks.scheduleWithFixedDelay(this::wake, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
       wake();
     }
@@ -251,7 +252,7 @@ public final class ListenStreams implements AutoCloseable {
       if (pending.getAndIncrement() == 0) {
         try {
           drains.execute(this::drain);
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+        } catch (RejectedExecutionException shuttingDown) {
           pending.set(0);
         }
       }
