@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.homeserver.platform.db.IdempotentRequest;
 
 /** One send into the queues: the content, stored once, and the clients it is queued for. */
 public record Delivery(QueueContent content, List<Recipient> recipients, Optional<IdempotentRequest> idempotency) {

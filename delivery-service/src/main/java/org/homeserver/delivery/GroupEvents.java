@@ -1,5 +1,6 @@
 package org.homeserver.delivery;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.platform.clients.RegisteredClients;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 
@@ -22,7 +24,7 @@ public final class GroupEvents {
   /** DeliverEventRequest names at most this many users, and as many clients. */
   public static final int MAX_NAMED = 10_000;
   /** Idempotency keys of DeliverEvent are scoped to the calling services, as if they were one sender. */
-  static final UUID SERVICES = UUID.nameUUIDFromBytes("homeserver internal services".getBytes());
+  static final UUID SERVICES = UUID.nameUUIDFromBytes("homeserver internal services".getBytes(StandardCharsets.UTF_8));
 
   private final Queues queues;
   private final Groups groups;
@@ -60,7 +62,7 @@ public final class GroupEvents {
       return;
     }
     queues.enqueue(new Delivery(new QueueContent.Event(event), recipients,
-        Optional.of(new IdempotentRequest(SERVICES, request.getIdempotencyKey(), Messages.digest(request)))));
+        Optional.of(IdempotentRequest.of(SERVICES, request.getIdempotencyKey(), request))));
   }
 
   /** The users and clients other than {@code userId}'s own that share a group with one of its clients. */

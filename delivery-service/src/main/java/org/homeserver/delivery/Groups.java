@@ -92,6 +92,14 @@ public final class Groups {
     return store.insertProposal(h, groupId, new AcceptedProposal(epoch, ref.clone(), proposal.clone(), senderLeaf));
   }
 
+  /**
+   * Records a proposal for a group the caller's transaction has locked (FOR SHARE) and found at
+   * {@code epoch}; false if the ref was already accepted.
+   */
+  public boolean recordProposal(Handle h, byte[] groupId, long epoch, byte[] ref, byte[] proposal, long senderLeaf) {
+    return store.insertProposal(h, groupId, new AcceptedProposal(epoch, ref.clone(), proposal.clone(), senderLeaf));
+  }
+
   /** The proposal accepted under {@code ref} in the group's current epoch. */
   public Optional<AcceptedProposal> acceptedProposal(byte[] groupId, byte[] ref) {
     return store.withHandle(h -> store.proposal(h, groupId, ref));

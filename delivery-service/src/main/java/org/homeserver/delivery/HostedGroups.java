@@ -21,6 +21,7 @@ import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.GroupInfo;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.notify.NotificationPolicies;
@@ -75,11 +76,11 @@ public final class HostedGroups {
         throw ApiException.invalidField("group_info", "the GroupInfo is not for this group at epoch 0");
       }
     }
-    Optional<IdempotentRequest> idempotency = request.getIdempotencyKey().isEmpty() ? Optional.empty()
-        : Optional.of(new IdempotentRequest(caller.clientUuid(), request.getIdempotencyKey(), Messages.digest(request)));
+    Optional<IdempotentRequest> idempotency = IdempotentRequest.ifKeyed(caller.clientUuid(),
+        request.getIdempotencyKey(), request);
     Instant now = clock.instant();
     return jdbi.inTransaction(h -> {
-      Optional<byte[]> earlier = idempotency.flatMap(r -> queues.claimKey(h, r, now));
+      Optional<byte[]> earlier = idempotency.flatMap(r -> r.claim(h, now));
       if (earlier.isPresent()) {
         return parse(earlier.get());
       }
@@ -88,7 +89,7 @@ public final class HostedGroups {
         groups.setGroupInfo(h, groupId, groupInfo);
       }
       CreateGroupResponse response = CreateGroupResponse.newBuilder().setGroup(toProto(group)).build();
-      idempotency.ifPresent(r -> queues.recordAnswer(h, r, response.toByteArray()));
+      idempotency.ifPresent(r -> r.recordAnswer(h, response.toByteArray()));
       return response;
     });
   }

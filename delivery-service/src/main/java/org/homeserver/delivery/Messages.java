@@ -2,9 +2,6 @@ package org.homeserver.delivery;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +37,7 @@ import org.homeserver.mls.message.PublicMessage;
 import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.message.Welcome;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.ClientIdentity;
@@ -132,8 +130,7 @@ public final class Messages {
       throw ApiException.invalidField("idempotency_key", "Send requires an idempotency key");
     }
     Parsed parsed = parse(request);
-    IdempotentRequest idempotency = new IdempotentRequest(caller.clientUuid(), request.getIdempotencyKey(),
-        digest(request));
+    IdempotentRequest idempotency = IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), request);
     // Added KeyPackages are checked before any lock (signatures, the auth service), by a sender
     // that is a member at the moment; the transaction checks the membership again under the lock.
     Map<KeyPackage, String> admitted = switch (parsed) {
@@ -149,7 +146,7 @@ public final class Messages {
         ? connectedMemberUsers(caller, c.groupId()) : Set.of();
     Instant now = clock.instant();
     Outcome outcome = jdbi.inTransaction(h -> {
-      Optional<byte[]> earlier = queues.claimKey(h, idempotency, now);
+      Optional<byte[]> earlier = idempotency.claim(h, now);
       if (earlier.isPresent()) {
         return new Outcome(replay(earlier.get()), List.of());
       }
@@ -158,7 +155,7 @@ public final class Messages {
         case ProposalMessage p -> proposal(h, caller, p, now);
         case CommitMessage c -> commit(h, caller, c, admitted, connectedMembers, now);
       };
-      queues.recordAnswer(h, idempotency, accepted.response().toByteArray());
+      idempotency.recordAnswer(h, accepted.response().toByteArray());
       return accepted;
     });
     queues.signal(outcome.queued());
@@ -189,7 +186,7 @@ public final class Messages {
     }
     CipherSuite suite = suiteOf(group);
     byte[] ref = HashReferences.proposalRef(suite, p.message().authenticatedContent());
-    groups.acceptProposal(h, p.groupId(), p.epoch(), ref, p.proposal().toBytes(), senderLeaf);
+    groups.recordProposal(h, p.groupId(), p.epoch(), ref, p.proposal().toBytes(), senderLeaf);
     return fanOut(h, locked, caller, p.bytes(), p.epoch(), now);
   }
 
@@ -487,18 +484,6 @@ public final class Messages {
       return SendResponse.parseFrom(answer);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("a stored Send answer does not parse", e);
-    }
-  }
-
-  /** The request digest under its idempotency key: the operation's name and the whole request. */
-  static byte[] digest(com.google.protobuf.Message request) {
-    try {
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-      sha256.update(request.getDescriptorForType().getFullName().getBytes(StandardCharsets.UTF_8));
-      sha256.update((byte) 0);
-      return sha256.digest(request.toByteArray());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing", e);
     }
   }
 }

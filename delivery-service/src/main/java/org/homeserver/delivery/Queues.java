@@ -1,9 +1,7 @@
 package org.homeserver.delivery;
 
 import com.google.protobuf.ByteString;
-import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -25,7 +23,7 @@ import org.homeserver.delivery.QueueStore.Head;
 import org.homeserver.delivery.QueueStore.NewEntry;
 import org.homeserver.delivery.QueueStore.NewEvent;
 import org.homeserver.delivery.QueueStore.Range;
-import org.homeserver.platform.db.IdempotencyRecords;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.jdbi.v3.core.Handle;
@@ -38,8 +36,6 @@ import org.slf4j.LoggerFactory;
  * after commit.
  */
 public final class Queues {
-  /** A retry under the same key gets the first answer for this long (common.proto). */
-  public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
   /** The largest Fetch page (delivery.proto FetchRequest.limit). */
   public static final int MAX_FETCH = 1000;
   /** A page stops before 4 MiB of content; the rest of the 4 MiB is left for entry framing. */
@@ -89,48 +85,20 @@ public final class Queues {
   public Enqueued enqueue(Delivery delivery) {
     Instant now = clock.instant();
     Delivered result = store.inTransaction(h -> {
-      Optional<Enqueued> earlier = delivery.idempotency().flatMap(r -> claim(h, r, now));
+      Optional<Enqueued> earlier = delivery.idempotency().flatMap(r -> r.claim(h, now)).map(Enqueued::replay);
       if (earlier.isPresent()) {
         return new Delivered(earlier.get(), List.of());
       }
       List<Queued> queued = queue(h, delivery, now);
       Enqueued enqueued = new Enqueued(queued.stream().map(q -> new Enqueued.Position(q.client(),
           q.entry().getSequence())).toList(), false);
-      delivery.idempotency().ifPresent(r -> IdempotencyRecords.recordAnswer(h, r.sender(), r.key(), enqueued.encode()));
+      delivery.idempotency().ifPresent(r -> r.recordAnswer(h, enqueued.encode()));
       return new Delivered(enqueued, queued);
     });
     if (!result.enqueued().replayed()) {
       signal(result.queued());
     }
     return result.enqueued();
-  }
-
-  /** The first answer under the request's key, or empty once the key is claimed for this request. */
-  private Optional<Enqueued> claim(Handle h, IdempotentRequest request, Instant now) {
-    return claimKey(h, request, now).map(Enqueued::replay);
-  }
-
-  /**
-   * Claims the request's idempotency key in the caller's transaction, for an operation that keeps
-   * its own answer ({@link #recordAnswer}): the first answer if the key was used for this request
-   * within {@link #IDEMPOTENCY_WINDOW}, empty once the key is this request's. The key with another
-   * request is IDEMPOTENCY_KEY_REUSED. Take it before any group or queue lock (the lock order).
-   */
-  public Optional<byte[]> claimKey(Handle h, IdempotentRequest request, Instant now) {
-    return IdempotencyRecords.claim(h, request.sender(), request.key(), request.requestDigest(), now,
-            now.minus(IDEMPOTENCY_WINDOW))
-        .map(earlier -> {
-          if (!MessageDigest.isEqual(earlier.requestDigest(), request.requestDigest())) {
-            throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
-                "this idempotency key was used for a different request");
-          }
-          return earlier.answer();
-        });
-  }
-
-  /** Keeps the answer of the request that claimed its key with {@link #claimKey}, in the same transaction. */
-  public void recordAnswer(Handle h, IdempotentRequest request, byte[] answer) {
-    IdempotencyRecords.recordAnswer(h, request.sender(), request.key(), answer);
   }
 
   /**
@@ -298,7 +266,7 @@ public final class Queues {
       queues += drops.size();
       dropped += drops.stream().mapToLong(d -> d.range().upTo() - d.range().after()).sum();
     }
-    int forgotten = store.deleteIdempotencyRecordsBefore(now.minus(IDEMPOTENCY_WINDOW));
+    int forgotten = store.deleteIdempotencyRecordsBefore(now.minus(IdempotentRequest.WINDOW));
     return new PurgeReport(queues, dropped, forgotten);
   }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.LongStream;
 import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.signal.LocalSignals;
 import org.junit.jupiter.api.Test;
 

@@ -16,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -88,7 +89,7 @@ class QueueIdempotencyTest {
 
     Enqueued bobs = f.queues.enqueue(new Delivery(message("g", "bob's"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(bob, key, "bob's request"))));
-    f.clock.advance(Queues.IDEMPOTENCY_WINDOW.plusMinutes(1));
+    f.clock.advance(IdempotentRequest.WINDOW.plusMinutes(1));
     Enqueued reused = f.queues.enqueue(new Delivery(message("g", "alice's next day"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(alice, key, "another request"))));
 

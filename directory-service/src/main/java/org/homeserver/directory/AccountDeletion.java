@@ -8,6 +8,7 @@ import java.util.UUID;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.delivery.v1.UserDeleted;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.ids.UserId;
 
 /**
  * Account deletion (directory.proto DeleteAccount, directory_internal.proto DeleteUserData): the
@@ -41,7 +42,7 @@ public final class AccountDeletion {
    * connection or a request with it gets UserDeleted (once, whatever the retries).
    */
   public void deleteUserData(String userId) {
-    if (!userId.startsWith("mimi://" + domain + "/u/")) {
+    if (UserId.parse(userId).filter(id -> id.domain().equals(domain)).isEmpty()) {
       // A user of another domain, reported deleted by its homeserver: drop what links to it.
       store.deleteUser(userId);
       return;
@@ -49,15 +50,19 @@ public final class AccountDeletion {
     Set<String> concerned = new LinkedHashSet<>(notices.groupPeers(userId));
     concerned.addAll(store.linkedUsers(userId));
     concerned.remove(userId);
-    notices.tell(List.copyOf(concerned), "", ServerEvent.newBuilder()
-        .setUserDeleted(UserDeleted.newBuilder().setUserId(userId)).build(), deletionKey(userId));
+    ServerEvent event = ServerEvent.newBuilder().setUserDeleted(UserDeleted.newBuilder().setUserId(userId)).build();
+    // One event per user told, each under its own key: a resumed deletion that finds fewer users
+    // concerned (their links already gone) repeats exactly the requests it makes, and tells no one twice.
+    for (String told : concerned) {
+      notices.tell(List.of(told), "", event, deletionKey(userId, told));
+    }
     store.deleteUser(userId);
     purger.purge(userId);
     accounts.delete(userId);
   }
 
-  /** One idempotency key per deleted user, so a retried deletion tells no one twice. */
-  private static String deletionKey(String userId) {
-    return "user-deleted-" + UUID.nameUUIDFromBytes(userId.getBytes(StandardCharsets.UTF_8));
+  /** The idempotency key of telling {@code told} that {@code userId} was deleted. */
+  private static String deletionKey(String userId, String told) {
+    return "user-deleted-" + UUID.nameUUIDFromBytes((userId + "\n" + told).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -15,6 +15,7 @@ import org.homeserver.api.delivery.v1.ConnectionRequested;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.directory.v1.Connection;
 import org.homeserver.api.directory.v1.Relationship;
+import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.directory.DirectoryStore.Link;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.grpc.ApiException;
@@ -150,20 +151,38 @@ public final class Connections {
 
   /** What {@code other} is to {@code user}: SELF, CONNECTED, REQUEST_SENT/RECEIVED, BLOCKED or NONE. */
   public Relationship relationship(String user, String other) {
+    return view(user, other).relationship();
+  }
+
+  /**
+   * What {@code other} is to {@code user} as the other services ask it: the relationship, whether
+   * {@code other} blocked {@code user}, and for a request {@code user} sent, whether its claim right
+   * is still there.
+   */
+  public RelationshipInfo relationshipInfo(String user, String other) {
+    View view = view(user, other);
+    return RelationshipInfo.newBuilder()
+        .setOtherUserId(other)
+        .setRelationship(view.relationship())
+        .setBlockedByOther(view.relationship() != Relationship.RELATIONSHIP_SELF && store.blocked(other, user))
+        .setClaimRightAvailable(view.relationship() == Relationship.RELATIONSHIP_REQUEST_SENT
+            && view.link().orElseThrow().claimRight())
+        .build();
+  }
+
+  /** A relationship with the link it comes from, if any. */
+  private record View(Relationship relationship, Optional<Link> link) {}
+
+  private View view(String user, String other) {
     if (user.equals(other)) {
-      return Relationship.RELATIONSHIP_SELF;
+      return new View(Relationship.RELATIONSHIP_SELF, Optional.empty());
     }
     Optional<Link> link = store.link(user, other);
     if (link.isPresent()) {
-      return relationshipOf(link.get(), user);
+      return new View(relationshipOf(link.get(), user), link);
     }
-    return store.blocked(user, other) ? Relationship.RELATIONSHIP_BLOCKED : Relationship.RELATIONSHIP_NONE;
-  }
-
-  /** Whether the pending request from {@code requester} to {@code target} still has its claim right. */
-  public boolean claimRightAvailable(String requester, String target) {
-    return store.link(requester, target).filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty())
-        .map(Link::claimRight).orElse(false);
+    return new View(store.blocked(user, other) ? Relationship.RELATIONSHIP_BLOCKED : Relationship.RELATIONSHIP_NONE,
+        Optional.empty());
   }
 
   /** Spends the claim right; NOT_CONNECTED without a pending request, CLAIM_RIGHT_USED once spent. */

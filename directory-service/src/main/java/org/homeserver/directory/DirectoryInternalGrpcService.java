@@ -8,8 +8,6 @@ import org.homeserver.api.directory.v1.DeleteUserDataResponse;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.GetRelationshipsResponse;
-import org.homeserver.api.directory.v1.Relationship;
-import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
 import org.homeserver.api.directory.v1.SpendClaimRightResponse;
 import org.homeserver.platform.grpc.ApiException;
@@ -43,13 +41,7 @@ final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.Di
     String user = request.getUserId();
     GetRelationshipsResponse.Builder out = GetRelationshipsResponse.newBuilder();
     for (String other : request.getOtherUserIdsList()) {
-      Relationship relationship = connections.relationship(user, other);
-      out.addRelationships(RelationshipInfo.newBuilder()
-          .setOtherUserId(other)
-          .setRelationship(relationship)
-          .setBlockedByOther(connections.relationship(other, user) == Relationship.RELATIONSHIP_BLOCKED)
-          .setClaimRightAvailable(relationship == Relationship.RELATIONSHIP_REQUEST_SENT
-              && connections.claimRightAvailable(user, other)));
+      out.addRelationships(connections.relationshipInfo(user, other));
     }
     reply(response, out.build());
   }

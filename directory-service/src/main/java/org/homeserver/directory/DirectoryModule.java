@@ -14,7 +14,6 @@ import org.homeserver.api.auth.v1.ListUserClientsRequest;
 import org.homeserver.api.auth.v1.ListUserClientsResponse;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.auth.v1.VerifyPasswordRequest;
-import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
@@ -24,9 +23,9 @@ import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.db.ServiceDatabase;
-import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
+import org.homeserver.platform.ids.UserId;
 import org.homeserver.platform.ratelimit.RateLimiter;
 
 /** The composition root of the directory service: builds it from the process's context. */
@@ -70,7 +69,7 @@ public final class DirectoryModule {
       implements Accounts {
     @Override
     public Optional<Account> find(String userId) {
-      if (!userId.startsWith("mimi://" + domain + "/u/")) {
+      if (UserId.parse(userId).filter(id -> id.domain().equals(domain)).isEmpty()) {
         return Optional.empty();
       }
       try {
@@ -137,17 +136,7 @@ public final class DirectoryModule {
       if (!excludedClient.isEmpty()) {
         request.addExcludeClientIds(excludedClient);
       }
-      try {
-        stub().deliverEvent(request.build());
-      } catch (StatusRuntimeException e) {
-        // A retry whose recipients changed since the first attempt (a deletion resumed after its
-        // links were gone): the event went out the first time.
-        boolean reused = ErrorStatus.errorInfo(e).map(i -> i.getReason().equals(ErrorReason.IDEMPOTENCY_KEY_REUSED
-            .name())).orElse(false);
-        if (!reused) {
-          throw e;
-        }
-      }
+      stub().deliverEvent(request.build());
     }
 
     @Override

@@ -25,6 +25,7 @@ import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
@@ -73,7 +74,7 @@ public final class Claims {
   public ClaimKeyPackagesResponse claim(Principal caller, ClaimKeyPackagesRequest request) {
     UserId target = validate(request);
     Optional<IdempotentRequest> idempotent =
-        IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), "ClaimKeyPackages", request);
+        IdempotentRequest.ifKeyed(caller.clientUuid(), request.getIdempotencyKey(), request);
     Instant now = clock.instant();
     Outcome outcome = store.inTransaction(h -> {
       Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(h, now));
@@ -85,7 +86,7 @@ public final class Claims {
       Outcome claimed = handOut(h, asked(caller, target, request), request.getCipherSuite(), () -> grant
           .filter(g -> g == ClaimRights.Grant.CLAIM_RIGHT)
           .ifPresent(g -> rights.spend(caller.userId(), target.toString())));
-      idempotent.ifPresent(key -> key.recordAnswer(h, claimed.response()));
+      idempotent.ifPresent(key -> key.recordAnswer(h, claimed.response().toByteArray()));
       return claimed;
     });
     outcome.lows().forEach(this::tell);

@@ -12,6 +12,7 @@ import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.PublishKeyPackagesResponse;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
@@ -46,7 +47,7 @@ public final class Publishes {
         new ApiException(ErrorReason.CLIENT_NOT_FOUND, "the calling client is no longer registered"));
     List<PublishedKeyPackage> batch = admission.admit(client, request.getKeyPackagesList());
     Optional<IdempotentRequest> idempotent =
-        IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), "PublishKeyPackages", request);
+        IdempotentRequest.ifKeyed(caller.clientUuid(), request.getIdempotencyKey(), request);
     Instant now = clock.instant();
     return store.inTransaction(h -> {
       Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(h, now));
@@ -57,7 +58,7 @@ public final class Publishes {
       store.replace(h, caller.clientId(), batch, now);
       PublishKeyPackagesResponse response = PublishKeyPackagesResponse.newBuilder()
           .addAllCounts(counts(store.stock(h, caller.clientId(), 0))).build();
-      idempotent.ifPresent(key -> key.recordAnswer(h, response));
+      idempotent.ifPresent(key -> key.recordAnswer(h, response.toByteArray()));
       return response;
     });
   }

@@ -1,0 +1,84 @@
+package org.homeserver.platform.db;
+
+import com.google.protobuf.Message;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.platform.grpc.ApiException;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The idempotency key a client sent a request under (common.proto), with a digest of the request
+ * so a retry can be told from another request reusing the key. Keys are per sender client, shared
+ * by every operation that takes one, so the digest covers the operation as well as its fields: the
+ * same key on another RPC is refused too. Its answers live in {@link IdempotencyRecords}.
+ */
+public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
+  /** A retry within this window gets the first answer (common.proto). */
+  public static final Duration WINDOW = Duration.ofHours(24);
+  /** The syntax of common.proto: 16 to 64 characters of A-Z a-z 0-9 - _. */
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{16,64}");
+
+  /** INVALID_ARGUMENT naming {@code idempotency_key} if {@code key} breaks common.proto's syntax. */
+  public IdempotentRequest {
+    Objects.requireNonNull(sender, "sender");
+    if (key == null || !KEY.matcher(key).matches()) {
+      throw ApiException.invalidField("idempotency_key",
+          "an idempotency key is 16 to 64 characters of A-Z a-z 0-9 - _ (a random UUID is ideal)");
+    }
+    if (requestDigest == null || requestDigest.length == 0) {
+      throw new IllegalArgumentException("a request digest is required");
+    }
+    requestDigest = requestDigest.clone();
+  }
+
+  @Override
+  public byte[] requestDigest() {
+    return requestDigest.clone();
+  }
+
+  /** {@code request} sent by {@code sender} under {@code key}, its digest covering the message type. */
+  public static IdempotentRequest of(UUID sender, String key, Message request) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      sha256.update(request.getDescriptorForType().getFullName().getBytes(StandardCharsets.UTF_8));
+      sha256.update((byte) 0);
+      return new IdempotentRequest(sender, key, sha256.digest(request.toByteArray()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+
+  /** As {@link #of}, or none when the optional key was left empty. */
+  public static Optional<IdempotentRequest> ifKeyed(UUID sender, String key, Message request) {
+    return key.isEmpty() ? Optional.empty() : Optional.of(of(sender, key, request));
+  }
+
+  /**
+   * Claims the key for this request in the caller's transaction: the first answer if the key was
+   * used for this request within {@link #WINDOW}, empty once the key is this request's (then keep
+   * the answer with {@link #recordAnswer}). The key with another request is IDEMPOTENCY_KEY_REUSED.
+   * Take it before any other lock of the transaction.
+   */
+  public Optional<byte[]> claim(Handle h, Instant now) {
+    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(WINDOW)).map(earlier -> {
+      if (!MessageDigest.isEqual(earlier.requestDigest(), requestDigest)) {
+        throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+            "this idempotency key was used for a different request");
+      }
+      return earlier.answer();
+    });
+  }
+
+  /** Keeps the answer of the request that claimed the key, in the same transaction. */
+  public void recordAnswer(Handle h, byte[] answer) {
+    IdempotencyRecords.recordAnswer(h, sender, key, answer);
+  }
+}
