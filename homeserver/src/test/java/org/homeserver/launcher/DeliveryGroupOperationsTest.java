@@ -36,6 +36,7 @@ import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.api.notifier.v1.Urgency;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.Extension;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
@@ -146,6 +147,30 @@ class DeliveryGroupOperationsTest {
     // A commit without one leaves the new epoch without a GroupInfo.
     alice.sendBundle(TestMessages.commitByValue(groupId, 2, 0), null);
     assertFails(Code.NOT_FOUND, ErrorReason.GROUP_INFO_UNAVAILABLE, () -> alice.delivery().getGroupInfo(request));
+  }
+
+  /**
+   * Found by interop/ (ts-mls 1.6.4 writes external_pub as the bare key, without the length RFC 9420
+   * puts in front of it): the server used to refuse such GroupInfos as malformed, so no ts-mls group
+   * could be created with one or joined by external commit. It relays extensions it does not read.
+   */
+  @Test
+  void aGroupInfoIsKeptAsSentWhateverItsExtensionsHold() {
+    byte[] bareKey = TestMessages.random(32);
+    bareKey[0] = 0x7c;
+    List<Extension> extensions = List.of(new Extension(Extension.EXTERNAL_PUB, bareKey));
+    byte[] newGroup = TestMessages.random(16);
+    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(newGroup))
+        .setCipherSuite(alice.suite.code())
+        .setGroupInfo(ByteString.copyFrom(TestMessages.groupInfo(alice.suite, newGroup, 0, extensions))).build());
+
+    byte[] info = TestMessages.groupInfo(alice.suite, groupId, 2, extensions);
+    alice.delivery().send(SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString())
+        .setCommitBundle(CommitBundle.newBuilder()
+            .setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 1, 0)))
+            .setGroupInfo(ByteString.copyFrom(info))).build());
+    assertEquals(ByteString.copyFrom(info), bob.delivery().getGroupInfo(
+        GetGroupInfoRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId)).build()).getGroupInfo());
   }
 
   @Test

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.LabeledSignatures;
@@ -133,7 +132,7 @@ public final class TestKeyPackages {
 
   /** The last_resort extension, which marks a KeyPackage that may be handed out more than once. */
   public static Extension lastResort() {
-    return new Extension(Extension.LAST_RESORT, new byte[0], Optional.of(new Extension.LastResort()));
+    return new Extension(Extension.LAST_RESORT, new byte[0]);
   }
 
   /** {@code keyPackage} as an MLSMessage, as clients upload it. */

@@ -11,6 +11,7 @@ import org.homeserver.mls.message.Capabilities;
 import org.homeserver.mls.message.Commit;
 import org.homeserver.mls.message.ContentType;
 import org.homeserver.mls.message.Credential;
+import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.FramedContent;
 import org.homeserver.mls.message.GroupContext;
 import org.homeserver.mls.message.GroupInfo;
@@ -131,9 +132,14 @@ public final class TestMessages {
 
   /** A GroupInfo of the group at {@code epoch}, as an MLSMessage. */
   public static byte[] groupInfo(CipherSuite suite, byte[] groupId, long epoch) {
+    return groupInfo(suite, groupId, epoch, List.of());
+  }
+
+  /** A GroupInfo of the group at {@code epoch} with {@code extensions}, as an MLSMessage. */
+  public static byte[] groupInfo(CipherSuite suite, byte[] groupId, long epoch, List<Extension> extensions) {
     GroupContext context = new GroupContext(MlsMessage.MLS10, suite.code(), groupId, epoch, random(suite.hashLength()),
         random(suite.hashLength()), List.of());
-    return new MlsMessage(MlsMessage.MLS10, new GroupInfo(context, List.of(), random(suite.hashLength()), 0,
+    return new MlsMessage(MlsMessage.MLS10, new GroupInfo(context, extensions, random(suite.hashLength()), 0,
         random(64))).toBytes();
   }
 }

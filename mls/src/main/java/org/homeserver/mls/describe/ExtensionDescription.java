@@ -4,10 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.RatchetTree;
 
-/** Extensions: the known ones by name and decoded (the ratchet tree summarised), the others by number and size. */
+/**
+ * Extensions: the known ones by name and decoded (the ratchet tree summarised), the others by number and size;
+ * a known one whose data does not decode by size and what is wrong with it.
+ */
 final class ExtensionDescription {
   private ExtensionDescription() {}
 
@@ -17,10 +21,16 @@ final class ExtensionDescription {
 
   static Map<String, Object> of(Extension extension) {
     Fields fields = new Fields().with("type", Names.extensionType(extension.type()));
-    if (extension.known().isEmpty()) {
+    Optional<Extension.Known> known;
+    try {
+      known = extension.known();
+    } catch (MlsDecodeException e) {
+      return fields.with("data_length", extension.data().length).with("malformed", e.getMessage());
+    }
+    if (known.isEmpty()) {
       return fields.with("data_length", extension.data().length);
     }
-    return switch (extension.known().get()) {
+    return switch (known.get()) {
       case Extension.ApplicationId id -> fields.with("application_id", Scalars.hex(id.applicationId()));
       case Extension.RatchetTreeExtension tree -> ratchetTree(fields, tree.tree());
       case Extension.RequiredCapabilities required -> fields

@@ -2,16 +2,19 @@ package org.homeserver.mls.message;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.codec.MlsWriter;
 
 /**
- * An extension (RFC 9420 section 13): its type and its data as received, which is what is encoded
- * back. The types this codec knows are also decoded, strictly, into {@link #known()}; unknown types
- * (GREASE values included) are kept as they are.
+ * An extension (RFC 9420 section 13): its type and its extension_data as received, which is what is
+ * encoded back. The data of the types this codec knows is decoded, strictly, only when asked for
+ * ({@link #known()}): a homeserver relays extensions it has no use for, and one peer's encoding of
+ * an extension nobody here reads (ts-mls 1.6.4 writes external_pub as the bare key, without the
+ * length RFC 9420 section 12.4.3.2 puts in front of it) must not make a whole GroupInfo unreadable.
  */
-public record Extension(int type, byte[] data, Optional<Known> known) implements Encodable {
+public record Extension(int type, byte[] data) implements Encodable {
   public static final int APPLICATION_ID = 0x0001;
   public static final int RATCHET_TREE = 0x0002;
   public static final int REQUIRED_CAPABILITIES = 0x0003;
@@ -39,15 +42,19 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
   public record LastResort() implements Known {}
 
   public static Extension decode(MlsReader r) throws MlsDecodeException {
-    int type = r.u16("extension_type");
-    return r.lengthPrefixed("extension_data", x -> {
-      int start = x.position();
-      Optional<Known> known = decodeKnown(x, type);
-      if (known.isEmpty()) {
-        x.skipRest();
-      }
-      return new Extension(type, x.bytesSince(start), known);
-    });
+    return new Extension(r.u16("extension_type"), r.opaque("extension_data"));
+  }
+
+  /**
+   * The decoded data of a type this codec knows; empty for other types (GREASE values included).
+   *
+   * @throws MlsDecodeException if the data does not decode as its type says (offsets within the data)
+   */
+  public Optional<Known> known() throws MlsDecodeException {
+    if (!KNOWN_TYPES.contains(type)) {
+      return Optional.empty();
+    }
+    return Optional.of(MlsReader.decodeAll(data, "extension_data", this::decodeKnown));
   }
 
   public static List<Extension> decodeList(MlsReader r, String field) throws MlsDecodeException {
@@ -63,21 +70,22 @@ public record Extension(int type, byte[] data, Optional<Known> known) implements
     w.vector(extensions, Extension::encode);
   }
 
-  /** The data of a known extension type, read in place; empty (nothing read) for other types. */
-  private static Optional<Known> decodeKnown(MlsReader r, int type) throws MlsDecodeException {
-    return Optional.ofNullable(switch (type) {
-      case APPLICATION_ID -> r.struct("application_id", x -> new ApplicationId(x.opaque("application_id")));
-      case RATCHET_TREE -> r.struct("ratchet_tree", x -> new RatchetTreeExtension(RatchetTree.decode(x)));
-      case REQUIRED_CAPABILITIES -> r.struct("required_capabilities", x -> new RequiredCapabilities(
-          x.vector("extension_types", y -> y.u16("extension_type")),
-          x.vector("proposal_types", y -> y.u16("proposal_type")),
-          x.vector("credential_types", y -> y.u16("credential_type"))));
-      case EXTERNAL_PUB -> r.struct("external_pub", x -> new ExternalPub(x.opaque("external_pub")));
-      case EXTERNAL_SENDERS -> r.struct("external_senders", x -> new ExternalSenders(
-          x.vector("external_senders", y -> new ExternalSender(y.opaque("signature_key"),
-              y.struct("credential", Credential::decode)))));
+  private static final Set<Integer> KNOWN_TYPES =
+      Set.of(APPLICATION_ID, RATCHET_TREE, REQUIRED_CAPABILITIES, EXTERNAL_PUB, EXTERNAL_SENDERS, LAST_RESORT);
+
+  private Known decodeKnown(MlsReader r) throws MlsDecodeException {
+    return switch (type) {
+      case APPLICATION_ID -> new ApplicationId(r.opaque("application_id"));
+      case RATCHET_TREE -> new RatchetTreeExtension(RatchetTree.decode(r));
+      case REQUIRED_CAPABILITIES -> new RequiredCapabilities(
+          r.vector("extension_types", y -> y.u16("extension_type")),
+          r.vector("proposal_types", y -> y.u16("proposal_type")),
+          r.vector("credential_types", y -> y.u16("credential_type")));
+      case EXTERNAL_PUB -> new ExternalPub(r.opaque("external_pub"));
+      case EXTERNAL_SENDERS -> new ExternalSenders(r.vector("external_senders",
+          y -> new ExternalSender(y.opaque("signature_key"), y.struct("credential", Credential::decode))));
       case LAST_RESORT -> new LastResort();
-      default -> null;
-    });
+      default -> throw new IllegalStateException("extension type " + type + " is not one of KNOWN_TYPES");
+    };
   }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.homeserver.mls.message.Credential;
 import org.homeserver.mls.message.Extension;
 import org.junit.jupiter.api.Test;
@@ -75,7 +74,7 @@ class CredentialDescriptionTest {
   @Test
   void unknownExtensionIsShownByNumberWithItsDataLength() {
     assertEquals(List.of(Map.of("type", 0x0a0a, "data_length", 2), Map.of("type", "last_resort")),
-        ExtensionDescription.of(List.of(new Extension(0x0a0a, new byte[2], Optional.empty()),
-            new Extension(Extension.LAST_RESORT, new byte[0], Optional.of(new Extension.LastResort())))));
+        ExtensionDescription.of(List.of(new Extension(0x0a0a, new byte[2]),
+            new Extension(Extension.LAST_RESORT, new byte[0]))));
   }
 }
