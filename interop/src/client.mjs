@@ -1,0 +1,463 @@
+// A homeserver client built on ts-mls: registration with the auth service, sessions, KeyPackages,
+// connections, groups, sending, and reading the queue by Fetch or Listen. Every client keeps a log
+// of what it received and a transcript per group, so a failing scenario can say who saw what.
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  acceptAll, createApplicationMessage, createCommit, createGroup, createGroupInfoWithExternalPubAndRatchetTree,
+  createProposal, decodeMlsMessage, defaultKeyPackageEqualityConfig, defaultKeyRetentionConfig, defaultLifetime,
+  defaultLifetimeConfig, defaultPaddingConfig, emptyPskIndex, encodeMlsMessage, generateKeyPackageWithKey,
+  getCiphersuiteFromName, getCiphersuiteImpl, joinGroup, joinGroupExternal, processMessage,
+} from "ts-mls";
+import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { AuthenticationRoots, SUITES, clientIdOf, newSignatureKey, signPair, utf8 } from "./credentials.mjs";
+
+const LAST_RESORT = 0x000a;
+const WAIT_MS = 60_000;
+
+export const hex = bytes => Buffer.from(bytes).toString("hex");
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const idempotencyKey = () => randomUUID();
+
+/** The MLSMessage bytes of a ts-mls message body, e.g. mls("mls_welcome", { welcome }). */
+export function mls(wireformat, body) {
+  return encodeMlsMessage({ version: "mls10", wireformat, ...body });
+}
+
+export function decodeMls(bytes) {
+  const decoded = decodeMlsMessage(new Uint8Array(bytes), 0);
+  if (!decoded) {
+    throw new Error(`ts-mls cannot decode ${bytes.length} bytes as an MLSMessage`);
+  }
+  return decoded[0];
+}
+
+const suiteImpls = new Map();
+export async function suiteImpl(suite) {
+  if (!suiteImpls.has(suite)) {
+    suiteImpls.set(suite, await getCiphersuiteImpl(getCiphersuiteFromName(SUITES[suite].name)));
+  }
+  return suiteImpls.get(suite);
+}
+
+/** A registered user (handle and password) who can register clients. */
+export class User {
+  constructor(hs, handle, password, userId) {
+    Object.assign(this, { hs, handle, password, userId, clients: [] });
+  }
+
+  /** Registers `name` plus a random suffix, so a scenario can run again on the same homeserver. */
+  static async register(hs, name) {
+    const handle = `${name}-${randomBytes(4).toString("hex")}`;
+    const password = `password-${randomUUID()}`;
+    const { userId } = await hs.call("auth", "RegisterUser", { handle, password });
+    return new User(hs, handle, password, userId);
+  }
+
+  /** Registers a new client of this user for the suite's signature scheme and signs it in. */
+  async newClient({ suite = 1, label = `client ${this.clients.length + 1}` } = {}) {
+    const impl = await suiteImpl(suite);
+    const key = await newSignatureKey(suite, impl);
+    const proof = await signPair(key, impl, "homeserver client registration", utf8(this.userId), key.publicKey);
+    const registered = await this.hs.call("auth", "RegisterClient", {
+      handle: this.handle, password: this.password, signatureScheme: SUITES[suite].scheme,
+      signaturePublicKey: key.publicKey, proofOfPossession: proof, idempotencyKey: idempotencyKey(), label,
+    });
+    const roots = await this.hs.call("auth", "GetAuthenticationRoots", {});
+    const client = new Client(this, {
+      suite, impl, key, clientId: registered.clientId, label,
+      credential: { credentialType: "x509", certificates: registered.certificateChain.map(der => new Uint8Array(der)) },
+      roots: new AuthenticationRoots(roots.domain, roots.rootCertificates),
+    });
+    await client.signIn();
+    this.clients.push(client);
+    return client;
+  }
+}
+
+/** One client (device): its keys, token, KeyPackages, groups and queue. */
+export class Client {
+  constructor(user, { suite, impl, key, clientId, label, credential, roots }) {
+    Object.assign(this, { user, hs: user.hs, suite, impl, key, clientId, credential, roots });
+    this.name = `${user.handle}/${label}`;
+    this.config = {
+      keyRetentionConfig: defaultKeyRetentionConfig, lifetimeConfig: defaultLifetimeConfig,
+      keyPackageEqualityConfig: defaultKeyPackageEqualityConfig, paddingConfig: defaultPaddingConfig,
+      authService: roots,
+    };
+    this.keyPackages = new Map();   // KeyPackageRef hex -> { publicPackage, privatePackage, lastResort }
+    this.groups = new Map();        // group id hex -> Group
+    this.events = [];               // ServerEvents received, in order
+    this.received = [];             // one line per queue entry handled, for failure reports
+    this.lastSequence = 0n;
+    this.stream = null;
+    this.failure = null;
+  }
+
+  // --- auth ---
+
+  async signIn() {
+    const challenge = await this.hs.call("auth", "CreateChallenge", { clientId: this.clientId });
+    const signature = await signPair(this.key, this.impl, "homeserver session", utf8(this.clientId), challenge.nonce);
+    const session = await this.hs.call("auth", "CreateSession",
+      { clientId: this.clientId, challengeId: challenge.challengeId, signature });
+    this.token = session.accessToken;
+    this.tokenRenewAt = Number(session.expiresAt.seconds) * 1000 - 60_000;
+  }
+
+  /** An authenticated call; a token about to expire is renewed first. */
+  async call(service, method, request) {
+    if (Date.now() >= this.tokenRenewAt) {
+      await this.signIn();
+    }
+    return this.hs.call(service, method, request, this.token);
+  }
+
+  // --- KeyPackages ---
+
+  /**
+   * A new KeyPackage with this client's AS credential. Without `capabilities` it lists exactly this
+   * suite, x509 and (for a last-resort one) the last_resort extension.
+   */
+  async newKeyPackage({ capabilities, lastResort = false } = {}) {
+    const suiteName = SUITES[this.suite].name;
+    const kp = await generateKeyPackageWithKey(this.credential,
+      capabilities ?? {
+        versions: ["mls10"], ciphersuites: [suiteName], extensions: lastResort ? [LAST_RESORT] : [],
+        proposals: [], credentials: ["x509"],
+      },
+      defaultLifetime, lastResort ? [{ extensionType: LAST_RESORT, extensionData: new Uint8Array() }] : [],
+      this.key, this.impl);
+    this.keyPackages.set(hex(await makeKeyPackageRef(kp.publicPackage, this.impl.hash)), { ...kp, lastResort });
+    return kp;
+  }
+
+  /** Publishes `count` new KeyPackages (and a last-resort one if asked). */
+  async publishKeyPackages(count, { lastResort = false } = {}) {
+    const packages = [];
+    for (let i = 0; i < count; i++) {
+      packages.push(await this.newKeyPackage());
+    }
+    if (lastResort) {
+      packages.push(await this.newKeyPackage({ lastResort: true }));
+    }
+    return this.publish(packages);
+  }
+
+  /** Publishes KeyPackages made with newKeyPackage. */
+  publish(packages) {
+    return this.call("keypackage", "PublishKeyPackages", {
+      keyPackages: packages.map(kp => mls("mls_key_package", { keyPackage: kp.publicPackage })),
+      idempotencyKey: idempotencyKey(),
+    });
+  }
+
+  /** Claims one KeyPackage per client of `userId` for this client's suite: [{ clientId, keyPackage }]. */
+  async claim(userId, clientIds = []) {
+    const response = await this.call("keypackage", "ClaimKeyPackages",
+      { userId, cipherSuite: this.suite, clientIds, idempotencyKey: idempotencyKey() });
+    return response.keyPackages.map(claimed => {
+      const message = decodeMls(claimed.keyPackage);
+      if (message.wireformat !== "mls_key_package") {
+        throw new Error(`${this.name} claimed a ${message.wireformat}, not a KeyPackage, of ${claimed.clientId}`);
+      }
+      return { clientId: claimed.clientId, keyPackage: message.keyPackage };
+    });
+  }
+
+  // --- groups ---
+
+  group(groupId) {
+    const group = this.groups.get(hex(groupId));
+    if (!group) {
+      throw new Error(`${this.name} is not in group ${hex(groupId)}; it received:\n${this.recentlyReceived()}`);
+    }
+    return group;
+  }
+
+  isMember(groupId) {
+    const group = this.groups.get(hex(groupId));
+    return group !== undefined && !group.removed;
+  }
+
+  /** Creates a group of this client's suite on the homeserver and in ts-mls; returns its id. */
+  async createGroup() {
+    const groupId = new Uint8Array(randomBytes(16));
+    const kp = await this.newKeyPackage();
+    const state = await createGroup(groupId, kp.publicPackage, kp.privatePackage, [], this.impl, this.config);
+    await this.call("delivery", "CreateGroup", {
+      groupId, cipherSuite: this.suite, groupInfo: await this.groupInfo(state), idempotencyKey: idempotencyKey(),
+    });
+    this.groups.set(hex(groupId), new Group(groupId, state));
+    return groupId;
+  }
+
+  /**
+   * Commits adds (claimed KeyPackages) and removes (client ids) with a Welcome and the next epoch's
+   * GroupInfo. A commit another member got in first (WRONG_EPOCH) is thrown away: this client
+   * catches up to the epoch the server named and commits again, leaving out removals someone else
+   * already made. `beforeSend`, if given, is awaited once the first commit is made, before it is
+   * sent (so several clients can send theirs at the same moment). Returns how many attempts it took.
+   */
+  async commit(groupId, { add = [], remove = [], beforeSend } = {}) {
+    for (let attempt = 1; ; attempt++) {
+      const group = this.group(groupId);
+      const leaves = leafIndexes(group.state);
+      const proposals = [
+        ...add.map(claimed => ({ proposalType: "add", add: { keyPackage: claimed.keyPackage } })),
+        ...remove.filter(clientId => leaves.has(clientId))
+          .map(clientId => ({ proposalType: "remove", remove: { removed: leaves.get(clientId) } })),
+      ];
+      const result = await createCommit({ state: group.state, cipherSuite: this.impl },
+        { extraProposals: proposals, wireAsPublicMessage: true, ratchetTreeExtension: true });
+      const commitBundle = {
+        commit: encodeMlsMessage(result.commit),
+        welcome: result.welcome ? mls("mls_welcome", { welcome: result.welcome }) : new Uint8Array(),
+        groupInfo: await this.groupInfo(result.newState),
+      };
+      if (attempt === 1) {
+        await beforeSend?.();
+      }
+      try {
+        await this.call("delivery", "Send", { commitBundle, idempotencyKey: idempotencyKey() });
+        group.state = result.newState;
+        return attempt;
+      } catch (error) {
+        if (error.reason !== "WRONG_EPOCH") {
+          throw error;
+        }
+        await this.catchUp(groupId, BigInt(error.metadata.current_epoch));
+      }
+    }
+  }
+
+  /** Sends a proposal as a PublicMessage; it waits in ts-mls until some member commits it. */
+  async propose(groupId, proposal) {
+    const group = this.group(groupId);
+    const result = await createProposal(group.state, true, proposal, this.impl);
+    await this.call("delivery", "Send", { mlsMessage: encodeMlsMessage(result.message), idempotencyKey: idempotencyKey() });
+    group.state = result.newState;
+  }
+
+  /** Joins a group by external commit through the GroupInfo the homeserver keeps. */
+  async joinExternally(groupId) {
+    const { groupInfo } = await this.call("delivery", "GetGroupInfo", { groupId });
+    const message = decodeMls(groupInfo);
+    const kp = await this.newKeyPackage();
+    const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, false,
+      this.impl, undefined, this.config);
+    await this.call("delivery", "Send", {
+      commitBundle: {
+        commit: mls("mls_public_message", { publicMessage: joined.publicMessage }),
+        groupInfo: await this.groupInfo(joined.newState),
+      },
+      idempotencyKey: idempotencyKey(),
+    });
+    this.groups.set(hex(groupId), new Group(groupId, joined.newState));
+  }
+
+  /** Encrypts `text` for the group and sends it; returns the transcript line it becomes. */
+  async sendText(groupId, text, { noNotification = false } = {}) {
+    const group = this.group(groupId);
+    const line = { from: this.clientId, text };
+    const epoch = group.state.groupContext.epoch;
+    const result = await createApplicationMessage(group.state, utf8(JSON.stringify(line)), this.impl);
+    group.state = result.newState;
+    await this.call("delivery", "Send", {
+      mlsMessage: mls("mls_private_message", { privateMessage: result.privateMessage }),
+      idempotencyKey: idempotencyKey(), noNotification,
+    });
+    const sent = { ...line, epoch };
+    group.transcript.push(sent);
+    return sent;
+  }
+
+  async groupInfo(state) {
+    return mls("mls_group_info", { groupInfo: await createGroupInfoWithExternalPubAndRatchetTree(state, [], this.impl) });
+  }
+
+  /** The member map ts-mls's tree gives (leaf index -> client id, from each leaf's credential). */
+  memberMap(groupId) {
+    return [...leafIndexes(this.group(groupId).state)]
+      .map(([clientId, leafIndex]) => ({ leafIndex, clientId }))
+      .sort((a, b) => a.leafIndex - b.leafIndex);
+  }
+
+  epoch(groupId) {
+    return this.group(groupId).state.groupContext.epoch;
+  }
+
+  // --- the queue ---
+
+  /** Reads the whole queue with Fetch (pages of `limit`), handles each entry in order, acks. */
+  async fetchAll({ limit = 1000 } = {}) {
+    let pages = 0;
+    for (; ;) {
+      const page = await this.call("delivery", "Fetch", { afterSequence: String(this.lastSequence), limit });
+      pages++;
+      for (const entry of page.entries) {
+        await this.handle(entry);
+      }
+      if (page.entries.length > 0) {
+        await this.call("delivery", "Ack", { upToSequence: String(this.lastSequence) });
+      }
+      if (!page.hasMore) {
+        return pages;
+      }
+    }
+  }
+
+  /** Opens a Listen stream; entries are handled in order as they come and acknowledged in batches. */
+  startListening() {
+    let handled = Promise.resolve();
+    let ackTimer = null;
+    this.live = false;
+    this.stream = this.hs.listen({ afterSequence: String(this.lastSequence), maxUnacked: 1000 }, this.token);
+    this.stream.on("data", item => {
+      handled = handled.then(async () => {
+        if (item.item === "entry") {
+          await this.handle(item.entry);
+          ackTimer ??= setTimeout(() => {
+            ackTimer = null;
+            this.call("delivery", "Ack", { upToSequence: String(this.lastSequence) })
+              .catch(error => { this.failure ??= error; });
+          }, 20);
+        } else if (item.item === "queueEmpty") {
+          this.live = true;
+        }
+      }).catch(error => { this.failure ??= error; });
+    });
+    this.stream.on("error", error => {
+      if (error.code !== 1 /* CANCELLED: we closed it */) {
+        this.failure ??= error;
+      }
+    });
+  }
+
+  stopListening() {
+    this.stream?.cancel();
+    this.stream = null;
+  }
+
+  /**
+   * Brings this client's state of the group to `epoch` (joining it first if a Welcome is on the
+   * way): fetches, or waits for its Listen stream.
+   */
+  async catchUp(groupId, epoch) {
+    await this.until(() => this.isMember(groupId) && this.epoch(groupId) >= epoch,
+      `epoch ${epoch} of group ${hex(groupId)}`);
+  }
+
+  /** Waits until `condition` holds, reading the queue meanwhile unless a Listen stream does. */
+  async until(condition, what, timeoutMs = WAIT_MS) {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (this.failure) {
+        throw new Error(`${this.name} failed while waiting for ${what}: ${this.failure.stack ?? this.failure}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${this.name} waited ${timeoutMs / 1000} s for ${what}; it received:\n${this.recentlyReceived()}`);
+      }
+      if (this.stream) {
+        await sleep(10);
+      } else {
+        await this.fetchAll();
+        if (!condition()) {
+          await sleep(20);
+        }
+      }
+    }
+  }
+
+  /** Handles one queue entry: processes MLS messages, joins on a Welcome, records events. */
+  async handle(entry) {
+    const sequence = BigInt(entry.sequence);
+    if (sequence <= this.lastSequence) {
+      throw new Error(`${this.name} got entry ${sequence} after ${this.lastSequence}`);
+    }
+    try {
+      const outcome = entry.content === "message" ? await this.handleMessage(entry.message)
+        : entry.content === "welcome" ? await this.handleWelcome(entry.welcome)
+          : this.handleEvent(entry.event);
+      this.received.push(`#${sequence} ${outcome}`);
+    } catch (error) {
+      this.received.push(`#${sequence} ${entry.content}: FAILED ${error.message}`);
+      throw new Error(`${this.name} could not handle queue entry ${sequence} (${entry.content}): ${error.message}\n`
+        + `it received:\n${this.recentlyReceived()}`, { cause: error });
+    }
+    this.lastSequence = sequence;
+  }
+
+  async handleMessage({ groupId, epoch, mlsMessage }) {
+    const group = this.groups.get(hex(groupId));
+    const what = `message of ${hex(groupId).slice(0, 8)} epoch ${epoch}`;
+    if (!group) {
+      return `${what}: ignored, not a member`;
+    }
+    if (BigInt(epoch) < group.joinedAt) {
+      return `${what}: ignored, before joining at epoch ${group.joinedAt}`;
+    }
+    const message = decodeMls(mlsMessage);
+    const result = await processMessage(message, group.state, emptyPskIndex, acceptAll, this.impl);
+    group.state = result.newState;
+    if (result.kind === "applicationMessage") {
+      const line = JSON.parse(new TextDecoder().decode(result.message));
+      group.transcript.push({ ...line, epoch: BigInt(epoch) });
+      return `${what}: "${line.text}" from ${line.from}`;
+    }
+    if (group.state.groupActiveState.kind === "removedFromGroup") {
+      group.removed = true;
+      return `${what}: removed from the group`;
+    }
+    return `${what}: ${message.wireformat} -> epoch ${group.state.groupContext.epoch}`;
+  }
+
+  async handleWelcome({ groupId, welcome }) {
+    const message = decodeMls(welcome);
+    const secret = message.welcome.secrets.find(s => this.keyPackages.has(hex(s.newMember)));
+    if (!secret) {
+      throw new Error(`a Welcome into ${hex(groupId)} names none of this client's KeyPackages`);
+    }
+    const ref = hex(secret.newMember);
+    const kp = this.keyPackages.get(ref);
+    const state = await joinGroup(message.welcome, kp.publicPackage, kp.privatePackage, emptyPskIndex, this.impl,
+      undefined, undefined, this.config);
+    if (!kp.lastResort) {
+      this.keyPackages.delete(ref);
+    }
+    this.groups.set(hex(groupId), new Group(groupId, state));
+    return `Welcome into ${hex(groupId).slice(0, 8)} at epoch ${state.groupContext.epoch}`;
+  }
+
+  handleEvent(event) {
+    this.events.push(event);
+    return `event ${event.event} ${JSON.stringify(event[event.event])}`;
+  }
+
+  recentlyReceived(count = 15) {
+    const lines = this.received.slice(-count);
+    return (this.received.length > count ? `  ... ${this.received.length - count} earlier\n` : "")
+      + (lines.length ? lines.map(line => `  ${line}`).join("\n") : "  nothing");
+  }
+}
+
+/** What one client knows of one group. */
+class Group {
+  constructor(id, state) {
+    this.id = id;
+    this.state = state;
+    this.joinedAt = state.groupContext.epoch;
+    this.transcript = [];    // { from, text, epoch } in the order this client saw them
+    this.removed = false;
+  }
+}
+
+/** client id -> leaf index, from the credentials in a ts-mls ratchet tree. */
+function leafIndexes(state) {
+  const leaves = new Map();
+  state.ratchetTree.forEach((node, nodeIndex) => {
+    if (node?.nodeType === "leaf") {
+      leaves.set(clientIdOf(node.leaf.credential.certificates[0]), nodeIndex / 2);
+    }
+  });
+  return leaves;
+}

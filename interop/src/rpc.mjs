@@ -1,0 +1,107 @@
+// The homeserver's gRPC client API, loaded from the project's own proto files (never copied), and its
+// errors as common.proto describes them: a gRPC status whose details carry one google.rpc.ErrorInfo.
+import grpc from "@grpc/grpc-js";
+import protoLoader from "@grpc/proto-loader";
+import protobuf from "protobufjs";
+import { fileURLToPath } from "node:url";
+
+const PROTO_ROOT = fileURLToPath(new URL("../../proto/src/main/proto", import.meta.url));
+const PROTO_FILES = [
+  "homeserver/auth/v1/auth.proto",
+  "homeserver/directory/v1/directory.proto",
+  "homeserver/keypackage/v1/keypackage.proto",
+  "homeserver/delivery/v1/delivery.proto",
+];
+const DEADLINE_MS = 30_000;
+// A queue entry can be 4 MiB (delivery.proto QUEUES).
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+const api = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILES, {
+  includeDirs: [PROTO_ROOT], longs: String, enums: String, defaults: true, oneofs: true,
+})).homeserver;
+
+const statusTypes = protobuf.parse(`syntax = "proto3"; package google.rpc;
+  message Any { string type_url = 1; bytes value = 2; }
+  message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
+  message ErrorInfo { string reason = 1; string domain = 2; map<string, string> metadata = 3; }`).root;
+const Status = statusTypes.lookupType("google.rpc.Status");
+const ErrorInfo = statusTypes.lookupType("google.rpc.ErrorInfo");
+
+/** A failed call: the gRPC status with the homeserver's reason and metadata. */
+export class ApiError extends Error {
+  constructor(rpc, cause) {
+    const info = errorInfo(cause.metadata);
+    super(`${rpc}: ${grpc.status[cause.code]} ${info.reason ?? ""} ${cause.details} ${JSON.stringify(info.metadata ?? {})}`);
+    this.rpc = rpc;
+    this.code = grpc.status[cause.code];
+    this.reason = info.reason ?? null;
+    this.metadata = info.metadata ?? {};
+  }
+}
+
+function errorInfo(metadata) {
+  const raw = metadata?.get("grpc-status-details-bin")?.[0];
+  if (!raw) {
+    return {};
+  }
+  const detail = Status.decode(raw).details.find(any => any.typeUrl.endsWith("/google.rpc.ErrorInfo"));
+  return detail ? ErrorInfo.toObject(ErrorInfo.decode(detail.value), { defaults: true }) : {};
+}
+
+/** Stubs of one homeserver's public port; every call takes an optional access token. */
+export class Homeserver {
+  constructor(target) {
+    this.target = target;
+    const options = { "grpc.max_receive_message_length": MAX_MESSAGE_BYTES };
+    const credentials = grpc.credentials.createInsecure();
+    this.services = {
+      auth: new api.auth.v1.AuthService(target, credentials, options),
+      directory: new api.directory.v1.DirectoryService(target, credentials, options),
+      keypackage: new api.keypackage.v1.KeyPackageService(target, credentials, options),
+      delivery: new api.delivery.v1.DeliveryService(target, credentials, options),
+    };
+  }
+
+  /**
+   * Calls a unary RPC, e.g. call("auth", "GetServerInfo", {}); rejects with an ApiError. A call over
+   * one of the homeserver's rate limits is made again after the `retry_after_seconds` it names.
+   */
+  async call(service, method, request, token) {
+    for (; ;) {
+      try {
+        return await this.callOnce(service, method, request, token);
+      } catch (error) {
+        if (error.reason !== "RATE_LIMITED") {
+          throw error;
+        }
+        const seconds = Number(error.metadata.retry_after_seconds ?? 1);
+        console.log(`  (${service}.${method} is rate limited by the homeserver; retrying in ${seconds} s)`);
+        await new Promise(resolve => setTimeout(resolve, seconds * 1000));
+      }
+    }
+  }
+
+  callOnce(service, method, request, token) {
+    return new Promise((resolve, reject) => {
+      this.services[service][method](request, bearer(token), { deadline: Date.now() + DEADLINE_MS },
+        (error, response) => error ? reject(new ApiError(`${service}.${method}`, error)) : resolve(response));
+    });
+  }
+
+  /** Opens a Listen stream (delivery.proto) for the token's client. */
+  listen(request, token) {
+    return this.services.delivery.Listen(request, bearer(token));
+  }
+
+  close() {
+    Object.values(this.services).forEach(stub => stub.close());
+  }
+}
+
+function bearer(token) {
+  const metadata = new grpc.Metadata();
+  if (token) {
+    metadata.set("authorization", `Bearer ${token}`);
+  }
+  return metadata;
+}

@@ -1,0 +1,124 @@
+// Scenario b: a 20-member group built with adds, removes (by value and by a proposal), external
+// joins through the GroupInfo the homeserver keeps, and members committing at the same moment, who
+// retry on WRONG_EPOCH; then 500 messages with three more concurrent commits half way. At the end
+// every member is at the same epoch as the homeserver, with the same tree and the same transcript.
+import { User } from "../client.mjs";
+import { check, checkGroup, connect, readAll } from "../checks.mjs";
+
+const MESSAGES = 500;
+
+export async function bigGroup({ hs, say }) {
+  const owner = await User.register(hs, "owner");
+  const [o1, o2] = [await owner.newClient(), await owner.newClient()];
+  const people = [];
+  for (let i = 0; i < 12; i++) {
+    const person = await User.register(hs, `member${i}`);
+    for (let c = 0; c < (i < 5 || i === 11 ? 2 : 1); c++) {
+      await person.newClient();
+    }
+    people.push(person);
+  }
+  const clients = people.flatMap(person => person.clients);
+  for (const client of [o2, ...clients]) {
+    await client.publishKeyPackages(2);
+  }
+  for (const person of people) {
+    await connect(o1, person.clients[0]);
+  }
+  // Half the members read their queue with Listen, the others with Fetch.
+  clients.forEach((client, i) => i % 2 === 0 && client.startListening());
+  o2.startListening();
+
+  const groupId = await o1.createGroup();
+  const claimed = [];
+  for (const person of people.slice(0, 10)) {
+    claimed.push(...await o1.claim(person.userId));
+  }
+  await o1.commit(groupId, { add: claimed });
+  // Who is in the group as the homeserver accepts each change; each catches up before the next step.
+  let members = [o1, ...people.slice(0, 10).flatMap(person => person.clients)];
+  await everyoneAt(members, groupId, o1.epoch(groupId));
+
+  // Six members commit from the same epoch at once; one also removes members 8 and 9.
+  const racers = [o1, ...people.slice(0, 5).map(person => person.clients[0])];
+  const removed = [...people[8].clients, ...people[9].clients].map(client => client.clientId);
+  const attempts = await race(racers, groupId, client => client === racers[3] ? { remove: removed } : {});
+  check(attempts.filter(n => n === 1).length === 1, `one racer wins the first round, attempts: ${attempts}`);
+  members = members.filter(client => !removed.includes(client.clientId));
+  await everyoneAt(members, groupId, o1.epoch(groupId));
+
+  // External joins: the owner's second client, and a connected user's client.
+  await o2.joinExternally(groupId);
+  await people[10].clients[0].joinExternally(groupId);
+  members.push(o2, people[10].clients[0]);
+  // A removal by proposal, committed by reference by another member.
+  const proposer = people[2].clients[0];
+  await everyoneAt(members, groupId, people[10].clients[0].epoch(groupId));
+  const leaf = o1.memberMap(groupId).find(m => m.clientId === people[7].clients[0].clientId).leafIndex;
+  await proposer.propose(groupId, { proposalType: "remove", remove: { removed: leaf } });
+  await o1.until(() => o1.group(groupId).state.unappliedProposals
+    && Object.keys(o1.group(groupId).state.unappliedProposals).length === 1, "the proposal");
+  await o1.commit(groupId);
+  members = members.filter(client => client !== people[7].clients[0]);
+  // Back to 20: member 11's two clients, and members 7, 8 and 9 again with new KeyPackages.
+  const again = [];
+  for (const person of [people[11], people[7], people[8], people[9]]) {
+    again.push(...await o1.claim(person.userId));
+  }
+  await o1.commit(groupId, { add: again });
+  members.push(...[people[11], people[7], people[8], people[9]].flatMap(person => person.clients));
+  check(members.length === 20, `20 members before the messages, not ${members.length}`);
+  await everyoneAt(members, groupId, o1.epoch(groupId));
+  for (const client of [o2, ...clients]) {
+    check(client.isMember(groupId) === members.includes(client), `${client.name} is wrongly in or out of the group`);
+  }
+
+  const log = [];
+  const random = seeded(20261125);
+  let raceAttempts = [];
+  for (let n = 0; n < MESSAGES; n++) {
+    if (n === MESSAGES / 2) {
+      const some = members.slice(3, 6);
+      await Promise.all(some.map(m => m.until(() => m.group(groupId).transcript.length === log.length, "messages")));
+      raceAttempts = await race(some, groupId, () => ({}));
+    }
+    const sender = members[Math.floor(random() * members.length)];
+    await sender.until(() => sender.group(groupId).transcript.length === log.length, `the ${log.length} messages so far`);
+    log.push(await sender.sendText(groupId, `message ${n}`));
+  }
+  await readAll(groupId, log, members);
+  await checkGroup(groupId, members, () => log);
+  for (const client of [o2, ...clients]) {
+    client.stopListening();
+  }
+  say(`20 members at epoch ${o1.epoch(groupId)}; racing commits took ${attempts} and ${raceAttempts} attempts; `
+    + `${log.length} messages decrypted by every member`);
+}
+
+/** Every client commits (changes(client)) against the same epoch at once; returns each one's attempts. */
+async function race(clients, groupId, changes) {
+  let arrived = 0;
+  let release;
+  const allReady = new Promise(resolve => { release = resolve; });
+  const beforeSend = () => {
+    if (++arrived === clients.length) {
+      release();
+    }
+    return allReady;
+  };
+  return Promise.all(clients.map(client => client.commit(groupId, { ...changes(client), beforeSend })));
+}
+
+async function everyoneAt(clients, groupId, epoch) {
+  await Promise.all(clients.map(client => client.catchUp(groupId, epoch)));
+}
+
+/** A small deterministic generator (mulberry32), so a failing run can be repeated. */
+function seeded(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
