@@ -10,6 +10,7 @@ import {
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { AuthenticationRoots, SUITES, clientIdOf, newSignatureKey, signPair, utf8 } from "./credentials.mjs";
+import { ApiError } from "./rpc.mjs";
 
 const LAST_RESORT = 0x000a;
 const WAIT_MS = 60_000;
@@ -23,7 +24,7 @@ export function mls(wireformat, body) {
   return encodeMlsMessage({ version: "mls10", wireformat, ...body });
 }
 
-export function decodeMls(bytes) {
+function decodeMls(bytes) {
   const decoded = decodeMlsMessage(new Uint8Array(bytes), 0);
   if (!decoded) {
     throw new Error(`ts-mls cannot decode ${bytes.length} bytes as an MLSMessage`);
@@ -32,7 +33,7 @@ export function decodeMls(bytes) {
 }
 
 const suiteImpls = new Map();
-export async function suiteImpl(suite) {
+async function suiteImpl(suite) {
   if (!suiteImpls.has(suite)) {
     suiteImpls.set(suite, await getCiphersuiteImpl(getCiphersuiteFromName(SUITES[suite].name)));
   }
@@ -101,7 +102,8 @@ export class Client {
     const session = await this.hs.call("auth", "CreateSession",
       { clientId: this.clientId, challengeId: challenge.challengeId, signature });
     this.token = session.accessToken;
-    this.tokenRenewAt = Number(session.expiresAt.seconds) * 1000 - 60_000;
+    // Renewed once three quarters of its lifetime have passed.
+    this.tokenRenewAt = Date.now() + (Number(session.expiresAt.seconds) * 1000 - Date.now()) * 0.75;
   }
 
   /** An authenticated call; a token about to expire is renewed first. */
@@ -238,12 +240,15 @@ export class Client {
     group.state = result.newState;
   }
 
-  /** Joins a group by external commit through the GroupInfo the homeserver keeps. */
-  async joinExternally(groupId) {
+  /**
+   * Joins a group by external commit through the GroupInfo the homeserver keeps. With `resync` a
+   * client that lost its state of the group rejoins: the commit also removes its old leaf.
+   */
+  async joinExternally(groupId, { resync = false } = {}) {
     const { groupInfo } = await this.call("delivery", "GetGroupInfo", { groupId });
     const message = decodeMls(groupInfo);
     const kp = await this.newKeyPackage();
-    const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, false,
+    const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, resync,
       this.impl, undefined, this.config);
     await this.call("delivery", "Send", {
       commitBundle: {
@@ -306,7 +311,10 @@ export class Client {
     }
   }
 
-  /** Opens a Listen stream; entries are handled in order as they come and acknowledged in batches. */
+  /**
+   * Opens a Listen stream; entries are handled in order as they come and acknowledged in batches.
+   * A stream ended by an expired token is opened again with a new one.
+   */
   startListening() {
     let handled = Promise.resolve();
     let ackTimer = null;
@@ -327,9 +335,15 @@ export class Client {
       }).catch(error => { this.failure ??= error; });
     });
     this.stream.on("error", error => {
-      if (error.code !== 1 /* CANCELLED: we closed it */) {
-        this.failure ??= error;
+      const ended = new ApiError("delivery.Listen", error);
+      if (ended.code === "CANCELLED") {
+        return;   // stopListening
       }
+      if (ended.reason === "TOKEN_EXPIRED") {
+        handled.then(() => this.signIn()).then(() => this.startListening()).catch(e => { this.failure ??= e; });
+        return;
+      }
+      this.failure ??= ended;
     });
   }
 

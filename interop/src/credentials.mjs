@@ -30,7 +30,7 @@ export function signPair(key, impl, label, first, second) {
 export const utf8 = text => new TextEncoder().encode(text);
 
 /** `bytes` behind its length as an MLS variable-length integer (RFC 9420 section 2.1.2). */
-export function opaque(bytes) {
+function opaque(bytes) {
   const n = bytes.length;
   const header = n < 0x40 ? [n]
     : n < 0x4000 ? [0x40 | (n >> 8), n & 0xff]
@@ -38,7 +38,7 @@ export function opaque(bytes) {
   return concat(Uint8Array.from(header), bytes);
 }
 
-export function concat(...parts) {
+function concat(...parts) {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -118,6 +118,6 @@ function rawPublicKey(certificate) {
   return jwk.kty === "OKP" ? bytes(jwk.x) : concat(Uint8Array.of(4), bytes(jwk.x), bytes(jwk.y));
 }
 
-export function equal(a, b) {
+function equal(a, b) {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

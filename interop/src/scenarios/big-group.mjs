@@ -1,8 +1,8 @@
-// Scenario b: a 20-member group built with adds, removes (by value and by a proposal), external
-// joins through the GroupInfo the homeserver keeps, and members committing at the same moment, who
-// retry on WRONG_EPOCH; then 500 messages with three more concurrent commits half way. At the end
+// Scenario b: a 20-member group built with adds and removes (by value and by proposals committed by
+// reference), external joins through the GroupInfo the homeserver keeps (one a rejoin that replaces
+// the member's old leaf), and members committing at the same moment, who retry on WRONG_EPOCH; then 500 messages with three more concurrent commits half way. At the end
 // every member is at the same epoch as the homeserver, with the same tree and the same transcript.
-import { User } from "../client.mjs";
+import { User, hex } from "../client.mjs";
 import { check, checkGroup, connect, readAll } from "../checks.mjs";
 
 const MESSAGES = 500;
@@ -51,18 +51,30 @@ export async function bigGroup({ hs, say }) {
   await o2.joinExternally(groupId);
   await people[10].clients[0].joinExternally(groupId);
   members.push(o2, people[10].clients[0]);
+  await everyoneAt(members, groupId, people[10].clients[0].epoch(groupId));
+  // A member that lost its state of the group rejoins, its old leaf removed by the same commit.
+  const amnesiac = people[4].clients[1];
+  const before = o1.memberMap(groupId).length;
+  amnesiac.groups.delete(hex(groupId));
+  await amnesiac.joinExternally(groupId, { resync: true });
+  await everyoneAt(members, groupId, amnesiac.epoch(groupId));
+  check(o1.memberMap(groupId).length === before,
+    `a rejoin keeps the member count: ${before} leaves before, ${o1.memberMap(groupId).length} after`);
   // A removal by proposal, committed by reference by another member.
   const proposer = people[2].clients[0];
-  await everyoneAt(members, groupId, people[10].clients[0].epoch(groupId));
   const leaf = o1.memberMap(groupId).find(m => m.clientId === people[7].clients[0].clientId).leafIndex;
   await proposer.propose(groupId, { proposalType: "remove", remove: { removed: leaf } });
-  await o1.until(() => o1.group(groupId).state.unappliedProposals
-    && Object.keys(o1.group(groupId).state.unappliedProposals).length === 1, "the proposal");
+  await o1.until(() => Object.keys(o1.group(groupId).state.unappliedProposals).length === 1, "the proposal");
   await o1.commit(groupId);
   members = members.filter(client => client !== people[7].clients[0]);
-  // Back to 20: member 11's two clients, and members 7, 8 and 9 again with new KeyPackages.
-  const again = [];
-  for (const person of [people[11], people[7], people[8], people[9]]) {
+  // Back to 20: member 11's two clients (one added by a proposal of the owner's second client), and
+  // members 7, 8 and 9 again with new KeyPackages.
+  await everyoneAt([o2], groupId, o1.epoch(groupId));
+  const [proposed] = await o2.claim(people[11].userId, [people[11].clients[0].clientId]);
+  await o2.propose(groupId, { proposalType: "add", add: { keyPackage: proposed.keyPackage } });
+  await o1.until(() => Object.keys(o1.group(groupId).state.unappliedProposals).length === 1, "the proposal");
+  const again = await o1.claim(people[11].userId, [people[11].clients[1].clientId]);
+  for (const person of [people[7], people[8], people[9]]) {
     again.push(...await o1.claim(person.userId));
   }
   await o1.commit(groupId, { add: again });
