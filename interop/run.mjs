@@ -9,9 +9,10 @@ import { bigGroup } from "./src/scenarios/big-group.mjs";
 import { connection } from "./src/scenarios/connection.mjs";
 import { grease } from "./src/scenarios/grease.mjs";
 import { offline } from "./src/scenarios/offline.mjs";
+import { refusals } from "./src/scenarios/refusals.mjs";
 import { suites } from "./src/scenarios/suites.mjs";
 
-const SCENARIOS = { connection, "big-group": bigGroup, offline, grease, suites };
+const SCENARIOS = { connection, "big-group": bigGroup, offline, grease, suites, refusals };
 
 const { values } = parseArgs({
   options: {

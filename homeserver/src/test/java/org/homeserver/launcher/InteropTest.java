@@ -45,7 +45,7 @@ class InteropTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"connection", "big-group", "offline", "grease", "suites"})
+  @ValueSource(strings = {"connection", "big-group", "offline", "grease", "suites", "refusals"})
   void scenario(String name) throws IOException, InterruptedException {
     Path output = Files.createTempFile("interop-" + name, ".log");
     Process node = new ProcessBuilder("node", "run.mjs", "--target", "127.0.0.1:" + server.port, "--scenario", name)
