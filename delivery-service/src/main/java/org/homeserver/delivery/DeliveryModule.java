@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
+import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
@@ -59,6 +60,9 @@ public final class DeliveryModule {
           context.clock());
       ListenStreams listeners = new ListenStreams(queues, signals, context.signals(), context.revocations(),
           context.clock());
+      NotifierHandoff handoff = new NotifierHandoff(
+          NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), listeners::listening);
+      queues.onQueued(handoff);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, relationships, local, context.clock());
@@ -66,7 +70,7 @@ public final class DeliveryModule {
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(jdbi, groups, queues, registry, local))), List.of(),
-          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners));
+          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff));
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -7,6 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,6 +63,11 @@ public final class ListenStreams implements AutoCloseable {
    * are not stored, and Redis drops them while a connection is down).
    */
   static final Duration RESYNC = Duration.ofSeconds(60);
+  /**
+   * How long a stream counts as live (for the notifier) without being renewed; renewed every third
+   * of it, so only a process that died leaves a client marked live, and not for longer.
+   */
+  static final Duration PRESENCE = Duration.ofSeconds(90);
   /** Entries a stream holds in memory before it falls back to reading them from the database. */
   static final int INBOX_LIMIT = 2 * MAX_MAX_UNACKED;
 
@@ -84,6 +93,38 @@ public final class ListenStreams implements AutoCloseable {
     this.revocations = revocations;
     this.clock = clock;
     queues.onQueued(this::queued);
+    long renew = PRESENCE.toMillis() / 3;
+    ticks.scheduleWithFixedDelay(this::renewPresence, renew, renew, TimeUnit.MILLISECONDS);
+  }
+
+  private void renewPresence() {
+    Map<UUID, Long> generations = new HashMap<>();
+    byClient.forEach((client, stream) -> {
+      long generation = stream.generation();
+      if (generation != 0) {
+        generations.put(client, generation);
+      }
+    });
+    try {
+      queues.keepListening(generations, clock.instant().plus(PRESENCE));
+    } catch (RuntimeException e) {
+      log.warn("renewing the presence of {} Listen streams failed", generations.size(), e);
+    }
+  }
+
+  /** Those of {@code clients} with a live Listen stream: in this process, or marked live by another. */
+  public Set<UUID> listening(Collection<UUID> clients) {
+    Set<UUID> live = new HashSet<>();
+    List<UUID> elsewhere = new ArrayList<>();
+    for (UUID client : clients) {
+      if (byClient.containsKey(client)) {
+        live.add(client);
+      } else {
+        elsewhere.add(client);
+      }
+    }
+    live.addAll(queues.listening(elsewhere, clock.instant()));
+    return live;
   }
 
   /** Entries just queued by this process: each goes to its client's stream here, if there is one. */
@@ -168,6 +209,10 @@ public final class ListenStreams implements AutoCloseable {
     private Signals.Subscription takeoverSubscription;
     private ScheduledFuture<?> tick;
 
+    synchronized long generation() {
+      return generation;
+    }
+
     Stream(Principal caller, long afterSequence, int maxUnacked, Duration keepAlive,
         ServerCallStreamObserver<ListenResponse> observer) {
       this.caller = caller;
@@ -203,7 +248,7 @@ public final class ListenStreams implements AutoCloseable {
       });
       open.add(this);
       byClient.put(client, this);
-      long mine = queues.nextListenGeneration(client);
+      long mine = queues.nextListenGeneration(client, clock.instant().plus(PRESENCE));
       synchronized (this) {
         generation = mine;
       }
@@ -352,6 +397,17 @@ public final class ListenStreams implements AutoCloseable {
       closed = true;
       open.remove(this);
       byClient.remove(caller.clientUuid(), this);
+      long mine;
+      synchronized (this) {
+        mine = generation;
+      }
+      if (mine != 0) {
+        try {
+          queues.stopListening(caller.clientUuid(), mine);
+        } catch (RuntimeException e) {
+          log.warn("could not mark the Listen stream of client {} ended; it lapses by itself", caller.clientUuid(), e);
+        }
+      }
       if (tick != null) {
         tick.cancel(false);
       }

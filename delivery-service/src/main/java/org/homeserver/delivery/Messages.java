@@ -158,8 +158,13 @@ public final class Messages {
       idempotency.recordAnswer(h, accepted.response().toByteArray());
       return accepted;
     });
-    queues.signal(outcome.queued());
+    queues.signal(request.getNoNotification() ? silenced(outcome.queued()) : outcome.queued());
     return outcome.response();
+  }
+
+  /** The sender's no_notification: its message wakes no one; a Welcome in the bundle still does. */
+  private static List<Queues.Queued> silenced(List<Queues.Queued> queued) {
+    return queued.stream().map(q -> q.entry().hasMessage() ? q.silenced() : q).toList();
   }
 
   private Outcome application(Handle h, Principal caller, Application a, Instant now) {

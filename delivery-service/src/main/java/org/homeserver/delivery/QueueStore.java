@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import org.homeserver.platform.db.IdempotencyRecords;
@@ -173,13 +174,45 @@ public final class QueueStore {
     h.createUpdate("delete from listen_generations where client_uuid = :c").bind("c", client).execute();
   }
 
-  /** The next Listen generation of the client (1 for its first stream). */
-  public long nextListenGeneration(UUID client) {
+  /** The next Listen generation of the client (1 for its first stream), live until {@code liveUntil}. */
+  public long nextListenGeneration(UUID client, Instant liveUntil) {
     return jdbi.withHandle(h -> h.createQuery("""
-            insert into listen_generations (client_uuid, generation) values (:client, 1)
-            on conflict (client_uuid) do update set generation = listen_generations.generation + 1
+            insert into listen_generations (client_uuid, generation, live_until) values (:client, 1, :liveUntil)
+            on conflict (client_uuid) do update
+              set generation = listen_generations.generation + 1, live_until = excluded.live_until
             returning generation""")
-        .bind("client", client).mapTo(Long.class).one());
+        .bind("client", client).bind("liveUntil", liveUntil).mapTo(Long.class).one());
+  }
+
+  /** Extends the liveness of each client's stream of the given generation (a newer one keeps its own). */
+  public void keepListening(Map<UUID, Long> generations, Instant liveUntil) {
+    if (generations.isEmpty()) {
+      return;
+    }
+    List<UUID> clients = List.copyOf(generations.keySet());
+    jdbi.useHandle(h -> h.createUpdate("""
+            update listen_generations g set live_until = :liveUntil
+            from unnest(:clients, :generations) as t(client, generation)
+            where g.client_uuid = t.client and g.generation = t.generation""")
+        .bindArray("clients", UUID.class, clients)
+        .bindArray("generations", Long.class, clients.stream().map(generations::get).toList())
+        .bind("liveUntil", liveUntil).execute());
+  }
+
+  public void stopListening(UUID client, long generation) {
+    jdbi.useHandle(h -> h.createUpdate("""
+            update listen_generations set live_until = null where client_uuid = :client and generation = :generation""")
+        .bind("client", client).bind("generation", generation).execute());
+  }
+
+  /** Those of {@code clients} whose newest stream is live at {@code now}. */
+  public Set<UUID> listening(Collection<UUID> clients, Instant now) {
+    if (clients.isEmpty()) {
+      return Set.of();
+    }
+    return jdbi.withHandle(h -> h.createQuery("""
+            select client_uuid from listen_generations where client_uuid = any(:clients) and live_until > :now""")
+        .bindArray("clients", UUID.class, clients).bind("now", now).mapTo(UUID.class).set());
   }
 
   /** The client's floor: 0 if it has no queue yet. */

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.QueueEntry;
@@ -59,18 +60,29 @@ public final class Queues {
     this.limits = limits;
   }
 
-  /** An entry just queued for {@code client}, as Fetch would return it. */
-  public record Queued(UUID client, QueueEntry entry) {}
+  /**
+   * An entry just queued for {@code client}, as Fetch would return it.
+   *
+   * @param waiting how many entries the client's queue holds with this one
+   * @param wake    whether the notifier is to wake the client for it (not for a sender's no_notification)
+   */
+  public record Queued(UUID client, QueueEntry entry, long waiting, boolean wake) {
+    /** This entry, queued without a notification. */
+    public Queued silenced() {
+      return new Queued(client, entry, waiting, false);
+    }
+  }
 
-  private volatile Consumer<List<Queued>> localListener = queued -> { };
+  private final List<Consumer<List<Queued>>> listeners = new CopyOnWriteArrayList<>();
 
   /**
    * Hands every entry queued by this process, once committed, to {@code listener} (the Listen
-   * streams of this process), so a live entry need not be read back from PostgreSQL. It must not
-   * block; entries it does not take are found in the database as usual.
+   * streams of this process, so a live entry need not be read back from PostgreSQL; the hand-off to
+   * the notifier). It must not block; entries a Listen stream does not take are found in the
+   * database as usual.
    */
   public void onQueued(Consumer<List<Queued>> listener) {
-    this.localListener = listener;
+    listeners.add(listener);
   }
 
   /** A drop of a client's oldest entries, reported by a gap event at {@code gapSequence}. */
@@ -131,10 +143,12 @@ public final class Queues {
     if (queued.isEmpty()) {
       return;
     }
-    try {
-      localListener.accept(queued);
-    } catch (RuntimeException e) {
-      log.warn("local delivery of queued entries failed; streams read them from the database", e);
+    for (Consumer<List<Queued>> listener : listeners) {
+      try {
+        listener.accept(queued);
+      } catch (RuntimeException e) {
+        log.warn("handing queued entries to {} failed", listener, e);
+      }
     }
     signals.queued(queued.stream().map(q -> new Enqueued.Position(q.client(), q.entry().getSequence())).toList());
   }
@@ -145,10 +159,12 @@ public final class Queues {
   private List<Queued> queue(Handle h, Delivery delivery, Instant now) {
     List<UUID> clients = delivery.recipients().stream().map(Recipient::client).toList();
     Map<UUID, Long> sequences = new HashMap<>();
+    Map<UUID, Long> floors = new HashMap<>();
     List<Drop> drops = new ArrayList<>();
     List<Head> cappedHeads = new ArrayList<>();
     for (Head head : store.allocateNext(h, clients)) {
       OptionalLong floor = limits.floorAfterCap(head.last(), head.floor());
+      floors.put(head.client(), floor.orElse(head.floor()));
       if (floor.isEmpty()) {
         sequences.put(head.client(), head.last());
         continue;
@@ -173,8 +189,9 @@ public final class Queues {
     var receivedAt = Protos.timestamp(now.truncatedTo(ChronoUnit.MICROS));
     List<Queued> queued = new ArrayList<>(entries.size());
     for (Recipient recipient : delivery.recipients()) {
-      queued.add(new Queued(recipient.client(), content.toEntry(sequences.get(recipient.client()), receivedAt,
-          recipient.policy())));
+      long sequence = sequences.get(recipient.client());
+      queued.add(new Queued(recipient.client(), content.toEntry(sequence, receivedAt, recipient.policy()),
+          sequence - floors.get(recipient.client()), true));
     }
     return queued;
   }
@@ -223,8 +240,23 @@ public final class Queues {
   }
 
   /** The generation of a new Listen stream of {@code client}: higher than any before it. */
-  public long nextListenGeneration(UUID client) {
-    return store.nextListenGeneration(client);
+  public long nextListenGeneration(UUID client, Instant liveUntil) {
+    return store.nextListenGeneration(client, liveUntil);
+  }
+
+  /** Marks the streams (client and generation) as live until {@code liveUntil}, unless taken over. */
+  public void keepListening(Map<UUID, Long> generations, Instant liveUntil) {
+    store.keepListening(generations, liveUntil);
+  }
+
+  /** The client's stream of {@code generation} ended. */
+  public void stopListening(UUID client, long generation) {
+    store.stopListening(client, generation);
+  }
+
+  /** Those of {@code clients} with a live Listen stream on any process at {@code now}. */
+  public Set<UUID> listening(java.util.Collection<UUID> clients, Instant now) {
+    return store.listening(clients, now);
   }
 
   /** Deletes the client's queue, in the caller's transaction (a purge). */

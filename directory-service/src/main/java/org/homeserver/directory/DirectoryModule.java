@@ -20,6 +20,7 @@ import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
 import org.homeserver.api.delivery.v1.PurgeClientsRequest;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
+import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.db.ServiceDatabase;
@@ -51,7 +52,8 @@ public final class DirectoryModule {
       Profiles profiles = new Profiles(store, notices, context.clock());
       AccountDeletion deletion = new AccountDeletion(store, accounts, notices, new ServicePurger(
           KeyPackageInternalServiceGrpc.newBlockingStub(context.channels().channel("keypackage")),
-          DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery"))), context.domain());
+          DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")),
+          NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier"))), context.domain());
       RateLimiter lookups = RateLimiter.of(context.redis(), "directory-lookup",
           context.config().directory().lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
       return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups,
@@ -110,9 +112,10 @@ public final class DirectoryModule {
     }
   }
 
-  /** Purges through the keypackage and delivery services' internal APIs. */
+  /** Purges through the keypackage, delivery and notifier services' internal APIs. */
   private record ServicePurger(KeyPackageInternalServiceGrpc.KeyPackageInternalServiceBlockingStub keyPackages,
-                               DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub delivery)
+                               DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub delivery,
+                               NotifierInternalServiceGrpc.NotifierInternalServiceBlockingStub notifier)
       implements Purger {
     @Override
     public void purge(String userId) {
@@ -120,6 +123,8 @@ public final class DirectoryModule {
           .purgeKeyPackages(PurgeKeyPackagesRequest.newBuilder().setUserId(userId).build());
       delivery.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
           .purgeClients(PurgeClientsRequest.newBuilder().setUserId(userId).build());
+      notifier.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .purgeClients(org.homeserver.api.notifier.v1.PurgeClientsRequest.newBuilder().setUserId(userId).build());
     }
   }
 

@@ -22,6 +22,7 @@ import org.homeserver.auth.AuthModule;
 import org.homeserver.delivery.DeliveryModule;
 import org.homeserver.directory.DirectoryModule;
 import org.homeserver.keypackage.KeyPackageModule;
+import org.homeserver.notifier.NotifierModule;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
@@ -61,11 +62,12 @@ public final class Homeserver implements AutoCloseable {
   static final List<BuiltService> BUILT = List.of(
       new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress, List.of()),
       new BuiltService(DirectoryModule.NAME, DirectoryModule::start, HomeserverConfig::directoryAddress,
-          List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME)),
+          List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME, NotifierModule.NAME)),
       new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, HomeserverConfig::keyPackageAddress,
           List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
       new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress,
-          List.of(AuthModule.NAME, DirectoryModule.NAME)));
+          List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME)),
+      new BuiltService(NotifierModule.NAME, NotifierModule::start, HomeserverConfig::notifierAddress, List.of()));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
 
   /** How long running calls may take to finish at shutdown. */

@@ -1,6 +1,7 @@
 package org.homeserver.launcher;
 
 import static org.homeserver.launcher.Failures.assertFails;
+import static org.homeserver.launcher.Failures.metadata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,10 +88,6 @@ class DeliveryRefusalsTest {
 
   private static StatusRuntimeException refused(Status.Code code, ErrorReason reason, Executable call) {
     return assertFails(code, reason, call);
-  }
-
-  private static Map<String, String> metadata(StatusRuntimeException e) {
-    return ErrorStatus.errorInfo(e).orElseThrow().getMetadataMap();
   }
 
   @Test

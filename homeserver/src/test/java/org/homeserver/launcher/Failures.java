@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Map;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.junit.jupiter.api.function.Executable;
@@ -25,5 +26,10 @@ final class Failures {
         .getReason(), () -> "reason of " + e);
     assertEquals(ErrorStatus.DOMAIN, ErrorStatus.errorInfo(e).get().getDomain());
     return e;
+  }
+
+  /** The ErrorInfo metadata of a failure. */
+  static Map<String, String> metadata(StatusRuntimeException e) {
+    return ErrorStatus.errorInfo(e).orElseThrow().getMetadataMap();
   }
 }

@@ -98,6 +98,9 @@ public final class ConfigSchema {
   public static final Setting<String> DELIVERY_ADDRESS = new Setting<>("services.delivery.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as delivery:7402",
       "Where to reach the delivery service's internal API when it is not in this process.");
+  public static final Setting<String> NOTIFIER_ADDRESS = new Setting<>("services.notifier.address", "",
+      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as notifier:7402",
+      "Where to reach the notifier's internal API when it is not in this process.");
 
   public static final Setting<RegistrationMode> REGISTRATION = new Setting<>("auth.registration", "open",
       oneOf(RegistrationMode.class), words(RegistrationMode.class),
@@ -149,6 +152,32 @@ public final class ConfigSchema {
       integer(0, 1000), "an integer from 0 (never) to 1000",
       "A client whose KeyPackages of a suite (not counting a last-resort one) fall below this gets a KeyPackagesLow event.");
 
+  public static final Setting<Integer> MAX_ENDPOINTS = new Setting<>("notifier.max-endpoints-per-client", "10",
+      integer(1, 100), "an integer from 1 to 100", "How many push endpoints one client may register.");
+  public static final Setting<String> VAPID_SUBJECT = new Setting<>("notifier.vapid-subject", "",
+      t -> t.isEmpty() ? t : matching(Pattern.compile("(mailto:|https://)\\S{3,200}")).apply(t),
+      "empty (mailto:postmaster@<domain>) or a mailto: or https: URI",
+      "The contact Web Push services see in this homeserver's VAPID tokens (RFC 8292 sub claim).");
+  public static final Setting<Integer> PUSH_CONCURRENCY = new Setting<>("notifier.push-concurrency", "64",
+      integer(1, 1024), "an integer from 1 to 1024", "Pushes in flight at once, per notifier process.");
+  public static final Setting<Boolean> ALLOW_LOOPBACK_ENDPOINTS = new Setting<>("notifier.allow-loopback-endpoints",
+      "false", bool(), "true or false",
+      "For tests only: accept http:// endpoints on loopback addresses (other private addresses stay refused).");
+  public static final Setting<String> APNS_TEAM_ID = new Setting<>("notifier.apns.team-id", "",
+      t -> t.isEmpty() ? t : matching(Pattern.compile("[A-Z0-9]{10}")).apply(t),
+      "empty (APNs off) or the 10-character Apple team id", "The Apple developer team of the APNs key.");
+  public static final Setting<String> APNS_KEY_ID = new Setting<>("notifier.apns.key-id", "",
+      t -> t.isEmpty() ? t : matching(Pattern.compile("[A-Z0-9]{10}")).apply(t),
+      "empty or the 10-character key id", "The id of the APNs authentication key (.p8).");
+  public static final Setting<String> APNS_KEY_FILE = new Setting<>("notifier.apns.key-file", "",
+      ValueParsers.anyText(), "empty or a file path", "The APNs authentication key, the .p8 PEM file from Apple.");
+  public static final Setting<String> APNS_TOPICS = new Setting<>("notifier.apns.topics", "",
+      t -> t.isEmpty() ? t : matching(Pattern.compile("[A-Za-z0-9.\\-]+(,[A-Za-z0-9.\\-]+)*")).apply(t),
+      "empty or bundle ids separated by commas", "The app bundle ids (apns-topic) devices may register for.");
+  public static final Setting<String> FCM_SERVICE_ACCOUNT = new Setting<>("notifier.fcm.service-account-file", "",
+      ValueParsers.anyText(), "empty (FCM off) or a file path",
+      "The Google service account key (JSON) with which pushes are sent through FCM's HTTP v1 API.");
+
   public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
       oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
   public static final Setting<LogLevel> LOG_LEVEL = new Setting<>("logging.level", "info",
@@ -165,13 +194,15 @@ public final class ConfigSchema {
       METRICS_HOST, METRICS_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
-      AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS,
+      AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS, NOTIFIER_ADDRESS,
       REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
       CHALLENGES, HANDLE_HOLD,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
       PREFIX_SEARCH, LOOKUPS,
       KEY_PACKAGES_LOW,
       QUEUE_RETENTION, QUEUE_CAP, APPLICATION_WINDOW,
+      MAX_ENDPOINTS, VAPID_SUBJECT, PUSH_CONCURRENCY, ALLOW_LOOPBACK_ENDPOINTS,
+      APNS_TEAM_ID, APNS_KEY_ID, APNS_KEY_FILE, APNS_TOPICS, FCM_SERVICE_ACCOUNT,
       LOG_FORMAT, LOG_LEVEL);
 
   private ConfigSchema() {}

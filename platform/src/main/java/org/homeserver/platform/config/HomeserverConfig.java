@@ -29,10 +29,12 @@ public record HomeserverConfig(
     Optional<String> directoryAddress,
     Optional<String> keyPackageAddress,
     Optional<String> deliveryAddress,
+    Optional<String> notifierAddress,
     Auth auth,
     Directory directory,
     int keyPackagesLowThreshold,
     Delivery delivery,
+    Notifier notifier,
     LogFormat logFormat,
     LogLevel logLevel) {
 
@@ -58,6 +60,17 @@ public record HomeserverConfig(
   /** The delivery service's settings. */
   public record Delivery(Duration queueRetention, int queueCap, int applicationEpochWindow) {}
 
+  /**
+   * The notifier's settings.
+   *
+   * @param vapidSubject empty for mailto:postmaster@ the home domain
+   */
+  public record Notifier(int maxEndpointsPerClient, Optional<String> vapidSubject, int pushConcurrency,
+                         boolean allowLoopbackEndpoints, Optional<Apns> apns, Optional<Path> fcmServiceAccount) {}
+
+  /** APNs credentials: the team, the authentication key and the app bundle ids devices may use. */
+  public record Apns(String teamId, String keyId, Path keyFile, java.util.List<String> topics) {}
+
   static HomeserverConfig from(ConfigValues v) {
     return new HomeserverConfig(
         nonEmpty(v.get(DOMAIN_KEY)),
@@ -78,6 +91,7 @@ public record HomeserverConfig(
         nonEmpty(v.get(DIRECTORY_ADDRESS)),
         nonEmpty(v.get(KEYPACKAGE_ADDRESS)),
         nonEmpty(v.get(DELIVERY_ADDRESS)),
+        nonEmpty(v.get(NOTIFIER_ADDRESS)),
         new Auth(v.get(REGISTRATION), v.get(ACCESS_TOKEN_TTL), v.get(CREDENTIAL_VALIDITY),
             v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(CHALLENGES),
             v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
@@ -85,6 +99,11 @@ public record HomeserverConfig(
         new Directory(v.get(PREFIX_SEARCH), v.get(LOOKUPS)),
         v.get(KEY_PACKAGES_LOW),
         new Delivery(v.get(QUEUE_RETENTION), v.get(QUEUE_CAP), v.get(APPLICATION_WINDOW)),
+        new Notifier(v.get(MAX_ENDPOINTS), nonEmpty(v.get(VAPID_SUBJECT)), v.get(PUSH_CONCURRENCY),
+            v.get(ALLOW_LOOPBACK_ENDPOINTS),
+            nonEmpty(v.get(APNS_TEAM_ID)).map(team -> new Apns(team, v.get(APNS_KEY_ID), Path.of(v.get(APNS_KEY_FILE)),
+                java.util.List.of(v.get(APNS_TOPICS).split(",")))),
+            nonEmpty(v.get(FCM_SERVICE_ACCOUNT)).map(Path::of)),
         v.get(LOG_FORMAT),
         v.get(LOG_LEVEL));
   }
@@ -99,6 +118,13 @@ public record HomeserverConfig(
     if (auth.deletedHandleHold().compareTo(auth.credentialValidity()) < 0) {
       problems.add("config: auth.deleted-handle-hold: must be at least auth.credential-validity ("
           + auth.credentialValidity().toDays() + "d), or a new user could take over a deleted user's still valid credentials");
+    }
+    if (notifier.apns().isPresent()) {
+      Apns apns = notifier.apns().get();
+      if (apns.keyId().isEmpty() || apns.keyFile().toString().isEmpty() || apns.topics().equals(java.util.List.of(""))) {
+        problems.add("config: notifier.apns.team-id: APNs needs notifier.apns.key-id, notifier.apns.key-file and "
+            + "notifier.apns.topics as well");
+      }
     }
     return problems;
   }

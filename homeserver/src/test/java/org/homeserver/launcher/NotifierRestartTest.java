@@ -1,0 +1,102 @@
+package org.homeserver.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.homeserver.api.notifier.v1.ListEndpointsRequest;
+import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
+import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
+import org.homeserver.api.notifier.v1.WebPushSubscription;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.notifier.testing.LoopbackReceiver;
+import org.homeserver.notifier.testing.WebPushReceiver;
+import org.homeserver.platform.grpc.BearerTokens;
+import org.homeserver.platform.testing.TestPostgres;
+import org.homeserver.platform.testing.TestRedis;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Push jobs survive the process: a homeserver killed (SIGKILL) while 1,000 jobs wait for a push
+ * service that answers 503 delivers every one of them after a restart, from the Redis Stream or
+ * from the PostgreSQL job table.
+ */
+class NotifierRestartTest {
+  private static final int JOBS = 1000;
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\",\"count\":(\\d+)");
+
+  @ParameterizedTest
+  @ValueSource(strings = {"redis", "postgres"})
+  void aKilledHomeserverPushesEveryPendingJobAfterItsRestart(String store) throws Exception {
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "database.url", TestPostgres.freshDatabase().jdbcUrl(),
+        "data-dir", Files.createTempDirectory("hs-restart").toString(),
+        "notifier.allow-loopback-endpoints", "true"));
+    if (store.equals("redis")) {
+      settings.put("redis.url", TestRedis.URL);
+      settings.put("redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
+    }
+    String bobToken;
+    try (WebPushReceiver receiver = new WebPushReceiver()) {
+      receiver.answerWith(n -> LoopbackReceiver.Answer.of(503));
+      try (HomeserverProcess doomed = HomeserverProcess.start(settings)) {
+        TestHomeserver.registerUser(doomed.channel, "alice");
+        TestHomeserver.registerUser(doomed.channel, "bob");
+        TestHomeserver.connectAll(doomed.channel, "alice", "bob");
+        TestMember alice = TestMember.register(doomed.channel, "alice");
+        TestMember bob = TestMember.register(doomed.channel, "bob");
+        bobToken = bob.token;
+        byte[] groupId = alice.createGroupWith(bob, Instant.now());
+        bob.drain();
+        var subscription = receiver.subscription();
+        notifier(doomed, bobToken).registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(WebPushSubscription.newBuilder()
+                .setEndpointUrl(subscription.url().toString()).setP256Dh(ByteString.copyFrom(subscription.p256dh()))
+                .setAuth(ByteString.copyFrom(subscription.auth()))).build());
+        for (int i = 0; i < JOBS; i++) {
+          alice.send(TestMessages.application(groupId, 1, 32));
+        }
+        // Every job was stored and tried at least once (and refused): all of them are pending now.
+        receiver.awaitAttempts(all -> all.stream().map(a -> idAndCount(a.push().payload()).getKey()).distinct()
+            .count() == JOBS, "a push of each of the " + JOBS + " notifications", WAIT);
+        doomed.kill();
+      }
+      receiver.answerWith(n -> LoopbackReceiver.Answer.of(201));
+      try (HomeserverProcess restarted = HomeserverProcess.start(settings)) {
+        List<WebPushReceiver.Received> pushes = receiver.awaitReceived(JOBS, WAIT);
+        Map<String, Long> counts = pushes.stream().map(p -> idAndCount(p.payload()))
+            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a));
+        assertEquals(JOBS, counts.size(), "each notification once, after deduplication by id");
+        assertEquals(Set.copyOf(java.util.stream.LongStream.rangeClosed(1, JOBS).boxed().toList()),
+            Set.copyOf(counts.values()), "one push for each of the 1,000 queued messages");
+        assertEquals(List.of(), receiver.rejections());
+        assertTrue(notifier(restarted, bobToken).listEndpoints(ListEndpointsRequest.getDefaultInstance())
+            .getEndpoints(0).hasLastSuccessAt(), "the endpoint records its pushes' success");
+      }
+    }
+  }
+
+  private static NotifierServiceGrpc.NotifierServiceBlockingStub notifier(HomeserverProcess server, String token) {
+    return NotifierServiceGrpc.newBlockingStub(server.channel).withCallCredentials(BearerTokens.credentials(token));
+  }
+
+  private static Map.Entry<String, Long> idAndCount(String payload) {
+    Matcher m = ID.matcher(payload);
+    if (!m.find()) {
+      throw new AssertionError("payload " + payload);
+    }
+    return Map.entry(m.group(1), Long.parseLong(m.group(2)));
+  }
+}

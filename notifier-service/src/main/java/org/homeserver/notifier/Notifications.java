@@ -1,0 +1,111 @@
+package org.homeserver.notifier;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.homeserver.api.notifier.v1.NotificationKind;
+import org.homeserver.api.notifier.v1.NotificationPolicy;
+import org.homeserver.api.notifier.v1.NotifyClientRequest;
+import org.homeserver.api.notifier.v1.Urgency;
+import org.homeserver.notifier.jobs.JobQueue;
+import org.homeserver.notifier.jobs.PushJob;
+import org.homeserver.notifier.push.Push;
+import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.notify.NotificationPolicies;
+
+/**
+ * Turns notifications of queued entries into push jobs (notifier.proto WHAT GETS PUSHED): the
+ * policy attached to the entry, else the client's default, else the server's; nothing for NONE,
+ * for a listening client unless the policy asks, or for a client without endpoints.
+ */
+public final class Notifications {
+  /** ALERT, a day, normal urgency: for clients that never set a default policy. */
+  public static final NotificationPolicy SERVER_DEFAULT = NotificationPolicy.newBuilder()
+      .setKind(NotificationKind.NOTIFICATION_KIND_ALERT)
+      .setTtlSeconds(NotificationPolicies.DEFAULT_TTL_SECONDS)
+      .setUrgency(Urgency.URGENCY_NORMAL)
+      .build();
+  public static final int MAX_BATCH = 10_000;
+
+  private final NotifierStore store;
+  private final JobQueue queue;
+  private final String domain;
+  private final Clock clock;
+
+  public Notifications(NotifierStore store, JobQueue queue, String domain, Clock clock) {
+    this.store = store;
+    this.queue = queue;
+    this.domain = domain;
+    this.clock = clock;
+  }
+
+  /** One notification to act on, checked. */
+  private record Notice(UUID client, UUID id, Optional<NotificationPolicy> attached, long count, boolean listening) {}
+
+  /** Takes the notifications (all checked first: one bad one refuses the batch); returns the jobs stored. */
+  public int notify(List<NotifyClientRequest> requests) {
+    if (requests.size() > MAX_BATCH) {
+      throw ApiException.invalidField("notifications", "at most " + MAX_BATCH + " notifications at once");
+    }
+    List<Notice> notices = new ArrayList<>(requests.size());
+    for (int i = 0; i < requests.size(); i++) {
+      notices.add(check("notifications[" + i + "].", requests.get(i)));
+    }
+    List<UUID> clients = notices.stream().map(Notice::client).distinct().toList();
+    Map<UUID, List<Endpoint>> endpoints = store.endpointsOf(clients);
+    if (endpoints.isEmpty()) {
+      return 0;
+    }
+    Map<UUID, NotificationPolicy> defaults = store.defaultPolicies(endpoints.keySet());
+    Instant now = clock.instant();
+    int stored = 0;
+    for (Notice notice : notices) {
+      List<Endpoint> targets = endpoints.getOrDefault(notice.client(), List.of());
+      NotificationPolicy policy = notice.attached().orElseGet(() -> defaults.getOrDefault(notice.client(), SERVER_DEFAULT));
+      if (targets.isEmpty() || policy.getKind() == NotificationKind.NOTIFICATION_KIND_NONE
+          || (notice.listening() && !policy.getPushWhileListening())) {
+        continue;
+      }
+      Push push = new Push(notice.id().toString(), notice.count(), policy.getKind(), policy.getTtlSeconds(),
+          policy.getUrgency(), policy.getCollapseTopic());
+      Instant expiresAt = now.plusSeconds(policy.getTtlSeconds());
+      List<PushJob> jobs = targets.stream().map(e -> new PushJob(e.id(), push, 0, expiresAt)).toList();
+      if (queue.submit(notice.id(), jobs, now)) {
+        stored += jobs.size();
+      }
+    }
+    return stored;
+  }
+
+  private Notice check(String field, NotifyClientRequest request) {
+    UUID client = switch (request.getClientCase()) {
+      case CLIENT_ID -> ClientIdentity.parseClientId(request.getClientId())
+          .filter(identity -> identity.domain().equals(domain))
+          .map(ClientIdentity::clientUuid)
+          .orElseThrow(() -> ApiException.invalidField(field + "client_id", "not a client id of " + domain));
+      case CLIENT_UUID -> uuid(field + "client_uuid", request.getClientUuid());
+      case CLIENT_NOT_SET -> throw ApiException.invalidField(field + "client_id", "name the client");
+    };
+    UUID id = uuid(field + "notification_id", request.getNotificationId());
+    if (request.getCount() < 0) {
+      throw ApiException.invalidField(field + "count", "count cannot be negative");
+    }
+    Optional<NotificationPolicy> attached = request.hasPolicy()
+        ? Optional.of(NotificationPolicies.normalize(field + "policy", request.getPolicy()))
+        : Optional.empty();
+    return new Notice(client, id, attached, request.getCount(), request.getClientListening());
+  }
+
+  private static UUID uuid(String field, String text) {
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalidField(field, "not a UUID");
+    }
+  }
+}

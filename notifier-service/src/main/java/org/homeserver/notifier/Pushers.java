@@ -1,0 +1,190 @@
+package org.homeserver.notifier;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.homeserver.api.notifier.v1.EndpointKind;
+import org.homeserver.notifier.jobs.JobQueue;
+import org.homeserver.notifier.jobs.PushJob;
+import org.homeserver.notifier.push.EndpointAddress;
+import org.homeserver.notifier.push.Push;
+import org.homeserver.notifier.push.PushResult;
+import org.homeserver.notifier.push.PushSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workers: take due jobs from the job store and push each on a virtual thread, at most
+ * {@code concurrency} at once. A delivered push finishes its job; a gone endpoint is deleted; a
+ * failure worth retrying goes back with exponential backoff (and no sooner than Retry-After) until
+ * the policy's TTL runs out.
+ */
+public final class Pushers implements AutoCloseable {
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+  /** How long the loop sleeps when no job is due. */
+  private static final Duration IDLE = Duration.ofMillis(100);
+  private static final Logger log = LoggerFactory.getLogger(Pushers.class);
+
+  private final JobQueue queue;
+  private final NotifierStore store;
+  private final Map<EndpointKind, PushSender> senders;
+  private final AddressGuard guard;
+  private final Clock clock;
+  private final Semaphore slots;
+  private final ExecutorService pushes = Executors.newVirtualThreadPerTaskExecutor();
+  private final Thread loop;
+  private volatile boolean running = true;
+
+  public Pushers(JobQueue queue, NotifierStore store, Map<EndpointKind, PushSender> senders, AddressGuard guard,
+      int concurrency, Clock clock) {
+    this.queue = queue;
+    this.store = store;
+    this.senders = Map.copyOf(senders);
+    this.guard = guard;
+    this.clock = clock;
+    this.slots = new Semaphore(concurrency);
+    this.loop = Thread.ofVirtual().name("pushers").start(this::run);
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        slots.acquire();
+        int free = 1 + slots.drainPermits();
+        List<JobQueue.Leased> jobs = queue.take(free, clock.instant());
+        slots.release(free - jobs.size());
+        for (JobQueue.Leased job : jobs) {
+          pushes.execute(() -> {
+            try {
+              push(job);
+            } finally {
+              slots.release();
+            }
+          });
+        }
+        if (jobs.isEmpty()) {
+          Thread.sleep(IDLE);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("taking push jobs failed; trying again", e);
+        sleepQuietly(Duration.ofSeconds(1));
+      }
+    }
+  }
+
+  /** Makes one attempt at a job and records its outcome in the job store and on the endpoint. */
+  void push(JobQueue.Leased leased) {
+    PushJob job = leased.job();
+    Instant now = clock.instant();
+    Optional<Endpoint> endpoint = store.endpoint(job.endpointId());
+    if (endpoint.isEmpty()) {
+      queue.complete(leased);
+      return;
+    }
+    // Rounded up: a push sent at once keeps the policy's TTL.
+    long ttlLeft = (Duration.between(now, job.expiresAt()).toMillis() + 999) / 1000;
+    if (ttlLeft <= 0) {
+      store.recordFailure(job.endpointId(), now, "expired after " + job.attempts() + " attempts");
+      queue.complete(leased);
+      return;
+    }
+    PushResult result = attempt(endpoint.get(), withTtl(job.push(), ttlLeft));
+    now = clock.instant();
+    switch (result) {
+      case PushResult.Delivered d -> {
+        store.recordSuccess(job.endpointId(), now);
+        queue.complete(leased);
+      }
+      case PushResult.Gone gone -> {
+        log.info("endpoint {} is gone ({}); deleted", job.endpointId(), gone.reason());
+        store.deleteGone(job.endpointId());
+        queue.complete(leased);
+      }
+      case PushResult.Failed failed -> {
+        store.recordFailure(job.endpointId(), now, failed.reason());
+        queue.complete(leased);
+      }
+      case PushResult.Retry retry -> {
+        store.recordFailure(job.endpointId(), now, retry.reason());
+        Instant due = now.plus(backoff(job.attempts()));
+        if (retry.retryAfter().isPresent() && now.plus(retry.retryAfter().get()).isAfter(due)) {
+          due = now.plus(retry.retryAfter().get());
+        }
+        if (due.isAfter(job.expiresAt())) {
+          queue.complete(leased);
+        } else {
+          queue.retry(leased, job.retried(), due);
+        }
+      }
+    }
+  }
+
+  private PushResult attempt(Endpoint endpoint, Push push) {
+    Optional<URI> url = switch (endpoint.address()) {
+      case EndpointAddress.WebPush w -> Optional.of(w.url());
+      case EndpointAddress.Webhook w -> Optional.of(w.url());
+      default -> Optional.empty();
+    };
+    // The host may resolve elsewhere than at registration.
+    AddressGuard.Refusal refusal = url.map(guard::check).orElse(null);
+    if (refusal != null) {
+      return new PushResult.Failed(refusal.detail());
+    }
+    PushSender sender = senders.get(endpoint.kind());
+    if (sender == null) {
+      return new PushResult.Failed(endpoint.kind() + " is not enabled");
+    }
+    try {
+      return sender.send(endpoint.address(), push);
+    } catch (RuntimeException e) {
+      log.warn("push to endpoint {} failed", endpoint.id(), e);
+      return new PushResult.Retry(e.getClass().getSimpleName(), Optional.empty());
+    }
+  }
+
+  private static Push withTtl(Push push, long ttlSeconds) {
+    return new Push(push.notificationId(), push.count(), push.kind(), Math.min(push.ttlSeconds(), ttlSeconds),
+        push.urgency(), push.topic());
+  }
+
+  /** 1 s, 2 s, 4 s ... up to 10 minutes, each with up to a fifth more at random so retries spread. */
+  static Duration backoff(int attempts) {
+    long millis = FIRST_BACKOFF.toMillis() << Math.min(attempts, 20);
+    millis = Math.min(millis, MAX_BACKOFF.toMillis());
+    return Duration.ofMillis(millis + ThreadLocalRandom.current().nextLong(millis / 5 + 1));
+  }
+
+  private static void sleepQuietly(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    loop.interrupt();
+    pushes.shutdown();
+    try {
+      if (!pushes.awaitTermination(10, TimeUnit.SECONDS)) {
+        pushes.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

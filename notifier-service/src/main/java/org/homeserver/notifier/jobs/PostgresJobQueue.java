@@ -1,0 +1,81 @@
+package org.homeserver.notifier.jobs;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * The job store of a homeserver without Redis: the table push_jobs. A take leases due jobs with
+ * FOR UPDATE SKIP LOCKED, so concurrent workers (and processes) never take the same job; a lease
+ * that runs out makes its job due again.
+ */
+public final class PostgresJobQueue implements JobQueue {
+  private final Jdbi jdbi;
+  private final Duration lease;
+
+  public PostgresJobQueue(Jdbi jdbi, Duration lease) {
+    this.jdbi = jdbi;
+    this.lease = lease;
+  }
+
+  @Override
+  public boolean submit(UUID notificationId, List<PushJob> jobs, Instant now) {
+    return jdbi.inTransaction(h -> {
+      boolean fresh = h.createUpdate("""
+              insert into seen_notifications (notification_id, seen_at) values (:id, :now)
+              on conflict do nothing""").bind("id", notificationId).bind("now", now).execute() == 1;
+      if (fresh && !jobs.isEmpty()) {
+        PreparedBatch batch = h.prepareBatch("insert into push_jobs (job, due_at) values (:job, :due)");
+        for (PushJob job : jobs) {
+          batch.bind("job", job.encode()).bind("due", now).add();
+        }
+        batch.execute();
+      }
+      return fresh;
+    });
+  }
+
+  @Override
+  public List<Leased> take(int max, Instant now) {
+    return jdbi.inTransaction(h -> h.createQuery("""
+            update push_jobs set leased_until = :leasedUntil
+            where job_id in (select job_id from push_jobs
+                             where due_at <= :now and (leased_until is null or leased_until < :now)
+                             order by due_at limit :max for update skip locked)
+            returning job_id, job""")
+        .bind("now", now).bind("leasedUntil", now.plus(lease)).bind("max", max)
+        .map((rs, ctx) -> new Leased(Long.toString(rs.getLong("job_id")), PushJob.decode(rs.getBytes("job"))))
+        .list());
+  }
+
+  @Override
+  public void complete(Leased job) {
+    jdbi.useHandle(h -> h.createUpdate("delete from push_jobs where job_id = :id")
+        .bind("id", Long.parseLong(job.handle())).execute());
+  }
+
+  @Override
+  public void retry(Leased job, PushJob next, Instant due) {
+    jdbi.useHandle(h -> h.createUpdate("update push_jobs set job = :job, due_at = :due, leased_until = null where job_id = :id")
+        .bind("job", next.encode()).bind("due", due).bind("id", Long.parseLong(job.handle())).execute());
+  }
+
+  @Override
+  public long pending() {
+    return jdbi.withHandle(h -> h.createQuery("select count(*) from push_jobs").mapTo(Long.class).one());
+  }
+
+  @Override
+  public int forgetSeenBefore(Instant before) {
+    return jdbi.withHandle(h -> h.createUpdate("delete from seen_notifications where seen_at < :before")
+        .bind("before", before).execute());
+  }
+
+  @Override
+  public void close() {
+    // The pool belongs to the service's database.
+  }
+}

@@ -1,0 +1,157 @@
+package org.homeserver.notifier.jobs;
+
+import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.homeserver.platform.signal.Redis;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job store when Redis is configured: a stream of due jobs read through one consumer group by
+ * every notifier process, and a sorted set of jobs waiting for a retry, moved into the stream when
+ * due. An entry read but never acknowledged (its worker died) is claimed again once it has been idle
+ * for the lease. Each change that touches two keys is one Lua script, so it happens whole or not.
+ */
+public final class RedisJobQueue implements JobQueue {
+  private static final Logger log = LoggerFactory.getLogger(RedisJobQueue.class);
+  private static final String GROUP = "pushers";
+  private static final String FIELD = "job";
+  private static final Duration SEEN_FOR = Duration.ofDays(1);
+  /** How often a take also claims entries other (dead) workers left idle. */
+  private static final Duration RECLAIM_EVERY = Duration.ofSeconds(5);
+  private static final int PROMOTE_BATCH = 500;
+
+  /** KEYS: seen marker, stream. ARGV: marker lifetime (s), then one job each. */
+  private static final String SUBMIT = """
+      if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+        for i = 2, #ARGV do redis.call('XADD', KEYS[2], '*', 'job', ARGV[i]) end
+        return 1
+      end
+      return 0""";
+  /** KEYS: stream, delayed set. ARGV: group, entry id, due (ms), member (entry id NUL job). */
+  private static final String RETRY = """
+      redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+      redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+      return redis.call('XDEL', KEYS[1], ARGV[2])""";
+  /** KEYS: delayed set, stream. ARGV: now (ms), batch size. */
+  private static final String PROMOTE = """
+      local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+      for _, member in ipairs(due) do
+        local cut = string.find(member, '\\0', 1, true)
+        redis.call('XADD', KEYS[2], '*', 'job', string.sub(member, cut + 1))
+        redis.call('ZREM', KEYS[1], member)
+      end
+      return #due""";
+
+  private final Redis redis;
+  private final RedisCommands<String, byte[]> commands;
+  private final String stream;
+  private final String delayed;
+  private final Consumer<String> consumer;
+  private final Duration lease;
+  private volatile Instant lastReclaim = Instant.EPOCH;
+
+  public RedisJobQueue(Redis redis, Duration lease) {
+    this.redis = redis;
+    this.commands = redis.commands().sync();
+    this.stream = redis.key("notifier:jobs");
+    this.delayed = redis.key("notifier:retries");
+    this.consumer = Consumer.from(GROUP, "notifier-" + UUID.randomUUID());
+    this.lease = lease;
+    try {
+      commands.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), GROUP, XGroupCreateArgs.Builder.mkstream());
+    } catch (RedisBusyException e) {
+      // The group exists: another process, or an earlier start, made it.
+    }
+  }
+
+  @Override
+  public boolean submit(UUID notificationId, List<PushJob> jobs, Instant now) {
+    byte[][] args = new byte[jobs.size() + 1][];
+    args[0] = ascii(Long.toString(SEEN_FOR.toSeconds()));
+    for (int i = 0; i < jobs.size(); i++) {
+      args[i + 1] = jobs.get(i).encode();
+    }
+    Long stored = commands.eval(SUBMIT, ScriptOutputType.INTEGER,
+        new String[] {redis.key("notifier:seen:" + notificationId), stream}, args);
+    return stored != null && stored == 1;
+  }
+
+  @Override
+  public List<Leased> take(int max, Instant now) {
+    commands.eval(PROMOTE, ScriptOutputType.INTEGER, new String[] {delayed, stream},
+        ascii(Long.toString(now.toEpochMilli())), ascii(Integer.toString(PROMOTE_BATCH)));
+    List<StreamMessage<String, byte[]>> messages = new ArrayList<>();
+    if (now.isAfter(lastReclaim.plus(RECLAIM_EVERY))) {
+      lastReclaim = now;
+      messages.addAll(commands.xautoclaim(stream,
+          XAutoClaimArgs.Builder.xautoclaim(consumer, lease, "0-0").count(max)).getMessages());
+    }
+    if (messages.size() < max) {
+      messages.addAll(commands.xreadgroup(consumer, XReadArgs.Builder.count(max - messages.size()),
+          XReadArgs.StreamOffset.lastConsumed(stream)));
+    }
+    List<Leased> taken = new ArrayList<>(messages.size());
+    for (StreamMessage<String, byte[]> message : messages) {
+      try {
+        taken.add(new Leased(message.getId(), PushJob.decode(message.getBody().get(FIELD))));
+      } catch (RuntimeException e) {
+        log.error("dropping push job {} that does not decode", message.getId(), e);
+        finish(message.getId());
+      }
+    }
+    return taken;
+  }
+
+  @Override
+  public void complete(Leased job) {
+    finish(job.handle());
+  }
+
+  private void finish(String id) {
+    commands.xack(stream, GROUP, id);
+    commands.xdel(stream, id);
+  }
+
+  @Override
+  public void retry(Leased job, PushJob next, Instant due) {
+    byte[] id = ascii(job.handle());
+    byte[] encoded = next.encode();
+    byte[] member = new byte[id.length + 1 + encoded.length];
+    System.arraycopy(id, 0, member, 0, id.length);
+    System.arraycopy(encoded, 0, member, id.length + 1, encoded.length);
+    commands.eval(RETRY, ScriptOutputType.INTEGER, new String[] {stream, delayed},
+        ascii(GROUP), id, ascii(Long.toString(due.toEpochMilli())), member);
+  }
+
+  @Override
+  public long pending() {
+    return commands.xlen(stream) + commands.zcard(delayed);
+  }
+
+  @Override
+  public int forgetSeenBefore(Instant before) {
+    return 0;   // the markers expire by themselves
+  }
+
+  @Override
+  public void close() {
+    // The connection belongs to the process.
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

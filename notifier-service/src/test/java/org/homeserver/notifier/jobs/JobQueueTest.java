@@ -1,0 +1,146 @@
+package org.homeserver.notifier.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.homeserver.api.notifier.v1.NotificationKind;
+import org.homeserver.api.notifier.v1.Urgency;
+import org.homeserver.notifier.NotifierModule;
+import org.homeserver.notifier.push.Push;
+import org.homeserver.platform.db.PostgresLocation;
+import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.signal.Redis;
+import org.homeserver.platform.testing.TestPostgres;
+import org.homeserver.platform.testing.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Both job stores, PostgreSQL and the Redis Stream, keep the same promises. */
+class JobQueueTest {
+  private static final Duration LEASE = Duration.ofSeconds(1);
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private PostgresLocation postgres;
+  private Redis redis;
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable resource : resources.reversed()) {
+      resource.close();
+    }
+  }
+
+  /** A job store of the kind, as a fresh process would open it on the same storage. */
+  private JobQueue open(String kind) {
+    if (kind.equals("redis")) {
+      redis = redis == null ? TestRedis.connect() : TestRedis.connectBeside(redis);
+      resources.add(redis);
+      return new RedisJobQueue(redis, LEASE);
+    }
+    postgres = postgres == null ? TestPostgres.freshDatabase() : postgres;
+    ServiceDatabase database = ServiceDatabase.open(postgres, NotifierModule.NAME, 4);
+    resources.add(database);
+    return new PostgresJobQueue(database.jdbi(), LEASE);
+  }
+
+  private static PushJob job(String notificationId, Instant now) {
+    return new PushJob(UUID.randomUUID(), new Push(notificationId, 1, NotificationKind.NOTIFICATION_KIND_ALERT, 60,
+        Urgency.URGENCY_NORMAL, ""), 0, now.plusSeconds(60));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgres", "redis"})
+  void aNotificationIsStoredOnceAndEachOfItsJobsTakenOnce(String kind) {
+    JobQueue queue = open(kind);
+    Instant now = Instant.now();
+    UUID id = UUID.randomUUID();
+    List<PushJob> jobs = List.of(job(id.toString(), now), job(id.toString(), now));
+
+    assertTrue(queue.submit(id, jobs, now));
+    assertFalse(queue.submit(id, jobs, now), "a repeated notification is dropped");
+    assertEquals(2, queue.pending());
+
+    List<JobQueue.Leased> taken = queue.take(10, now);
+    assertEquals(Set.copyOf(jobs), Set.copyOf(taken.stream().map(JobQueue.Leased::job).toList()));
+    assertEquals(List.of(), queue.take(10, now), "leased jobs are not taken twice");
+    taken.forEach(queue::complete);
+    assertEquals(0, queue.pending());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgres", "redis"})
+  void aRetriedJobComesBackWhenDueAndNotBefore(String kind) {
+    JobQueue queue = open(kind);
+    Instant now = Instant.now();
+    UUID id = UUID.randomUUID();
+    queue.submit(id, List.of(job(id.toString(), now)), now);
+    JobQueue.Leased first = queue.take(1, now).getFirst();
+
+    Instant due = now.plusSeconds(30);
+    queue.retry(first, first.job().retried(), due);
+
+    assertEquals(List.of(), queue.take(1, due.minusSeconds(1)));
+    JobQueue.Leased again = queue.take(1, due).getFirst();
+    assertEquals(1, again.job().attempts());
+    assertEquals(first.job().push(), again.job().push());
+    assertEquals(1, queue.pending());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgres", "redis"})
+  void jobsOfAWorkerThatDiedAreTakenByAnotherOnceTheLeaseRunsOut(String kind) throws InterruptedException {
+    JobQueue dead = open(kind);
+    Instant now = Instant.now();
+    Set<PushJob> submitted = new HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      UUID id = UUID.randomUUID();
+      PushJob job = job(id.toString(), now);
+      submitted.add(job);
+      dead.submit(id, List.of(job), now);
+    }
+    assertEquals(20, dead.take(20, now).size());
+
+    JobQueue survivor = open(kind);
+    Set<PushJob> seen = new HashSet<>();
+    survivor.take(100, now).forEach(leased -> {
+      seen.add(leased.job());
+      survivor.complete(leased);
+    });
+    assertEquals(30, seen.size(), "the other worker's leased jobs wait for their lease");
+
+    // Redis measures idleness itself: let the lease pass for real.
+    Thread.sleep(LEASE.plusMillis(200));
+    Instant later = now.plus(LEASE).plusSeconds(10);
+    survivor.take(100, later).forEach(leased -> {
+      seen.add(leased.job());
+      survivor.complete(leased);
+    });
+    assertEquals(submitted, seen);
+    assertEquals(0, survivor.pending());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgres", "redis"})
+  void pendingJobsOutliveTheProcessThatStoredThem(String kind) {
+    JobQueue first = open(kind);
+    Instant now = Instant.now();
+    IntStream.range(0, 100).forEach(i -> {
+      UUID id = UUID.randomUUID();
+      first.submit(id, List.of(job(id.toString(), now)), now);
+    });
+    first.close();
+
+    JobQueue restarted = open(kind);
+    assertEquals(100, restarted.pending());
+    assertEquals(100, restarted.take(1000, now).size());
+  }
+}

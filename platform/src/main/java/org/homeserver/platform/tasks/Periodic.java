@@ -1,0 +1,36 @@
+package org.homeserver.platform.tasks;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A background task run every interval until closed; a failed run is logged and the next one still runs. */
+public final class Periodic implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Periodic.class);
+  private final ScheduledExecutorService scheduler;
+
+  private Periodic(String name) {
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(name).daemon().factory());
+  }
+
+  /** Runs {@code task} every {@code interval}, the first time after one interval. */
+  public static Periodic every(String name, Duration interval, Runnable task) {
+    Periodic periodic = new Periodic(name);
+    periodic.scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.error("{} failed", name, e);
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    return periodic;
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+}
