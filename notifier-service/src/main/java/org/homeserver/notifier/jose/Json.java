@@ -52,6 +52,18 @@ public final class Json {
     return object.get(name) instanceof String s ? Optional.of(s) : Optional.empty();
   }
 
+  /** The integer member {@code name} of {@code object}; empty if absent, of another type, fractional or beyond a long. */
+  public static Optional<Long> integer(Map<String, ?> object, String name) {
+    if (!(object.get(name) instanceof BigDecimal number)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(number.longValueExact());
+    } catch (ArithmeticException notALong) {
+      return Optional.empty();
+    }
+  }
+
   /** The object member {@code name} of {@code object}; empty if absent or of another type. */
   public static Optional<Map<String, Object>> object(Map<String, ?> object, String name) {
     return object.get(name) instanceof Map<?, ?> map ? Optional.of(stringKeyed(map)) : Optional.empty();

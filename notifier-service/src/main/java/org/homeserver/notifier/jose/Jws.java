@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * Compact JSON Web Signatures (RFC 7515) with ES256 or RS256: the JWTs APNs takes as provider
- * tokens and Google's token endpoint takes as assertions.
+ * tokens, Google's token endpoint takes as assertions and Web Push services take as VAPID tokens.
  */
 public final class Jws {
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
@@ -58,7 +58,9 @@ public final class Jws {
    */
   public static Optional<Verified> verify(String token, Algorithm algorithm, PublicKey key) {
     String[] parts = token.split("\\.", -1);
-    if (parts.length != 3) {
+    // RFC 7515 section 2: base64url without padding. The JDK's decoder takes padding too, which would let
+    // two spellings of one token verify.
+    if (parts.length != 3 || token.indexOf('=') >= 0) {
       return Optional.empty();
     }
     try {

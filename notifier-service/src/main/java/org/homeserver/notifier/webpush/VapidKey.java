@@ -2,17 +2,18 @@ package org.homeserver.notifier.webpush;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
+import org.homeserver.notifier.jose.Json;
+import org.homeserver.notifier.jose.Jws;
 
 /**
  * The homeserver's VAPID key pair (RFC 8292), which signs every push.
@@ -23,7 +24,6 @@ public final class VapidKey {
   /** How long a token is good for; push services refuse more than 24 hours. */
   public static final Duration TOKEN_LIFETIME = Duration.ofHours(12);
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
-  private static final String JWT_HEADER = "{\"typ\":\"JWT\",\"alg\":\"ES256\"}";
 
   private final ECPrivateKey privateKey;
   private final byte[] publicKey;
@@ -76,11 +76,10 @@ public final class VapidKey {
    */
   public String authorization(URI endpoint, String subject, Instant now) {
     requireSubject(subject);
-    String claims = "{\"aud\":" + jsonString(origin(endpoint))
-        + ",\"exp\":" + now.plus(TOKEN_LIFETIME).getEpochSecond()
-        + ",\"sub\":" + jsonString(subject) + "}";
-    String signingInput = base64Url(JWT_HEADER) + "." + base64Url(claims);
-    return "vapid t=" + signingInput + "." + BASE64URL.encodeToString(sign(signingInput)) + ", k=" + publicKeyBase64Url();
+    Map<String, Object> claims = Json.members(
+        "aud", origin(endpoint), "exp", now.plus(TOKEN_LIFETIME).getEpochSecond(), "sub", subject);
+    String token = Jws.sign(Jws.Algorithm.ES256, Json.members("typ", "JWT", "alg", "ES256"), claims, privateKey);
+    return "vapid t=" + token + ", k=" + publicKeyBase64Url();
   }
 
   /**
@@ -120,33 +119,5 @@ public final class VapidKey {
     } catch (URISyntaxException e) {
       return false;
     }
-  }
-
-  private byte[] sign(String signingInput) {
-    try {
-      // JOSE wants r || s (RFC 7518 section 3.4), which is what the P1363 format gives, not DER.
-      Signature signature = Signature.getInstance("SHA256withECDSAinP1363Format");
-      signature.initSign(privateKey);
-      signature.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return signature.sign();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK has no ES256", e);
-    }
-  }
-
-  private static String base64Url(String json) {
-    return BASE64URL.encodeToString(json.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String jsonString(String value) {
-    StringBuilder json = new StringBuilder("\"");
-    for (char c : value.toCharArray()) {
-      switch (c) {
-        case '"' -> json.append("\\\"");
-        case '\\' -> json.append("\\\\");
-        default -> json.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-      }
-    }
-    return json.append('"').toString();
   }
 }

@@ -61,6 +61,18 @@ class JsonTest {
   }
 
   @Test
+  void integerIsReadOnlyWhenWholeAndWithinALong() {
+    Map<String, Object> object = Json.parseObject(
+        "{\"a\":1700000000,\"b\":2e3,\"c\":1.5,\"d\":\"7\",\"e\":9223372036854775808,\"f\":1e999999999}").orElseThrow();
+
+    assertEquals(Optional.of(1_700_000_000L), Json.integer(object, "a"));
+    assertEquals(Optional.of(2000L), Json.integer(object, "b"));
+    for (String notAnInteger : List.of("c", "d", "e", "f", "absent")) {
+      assertEquals(Optional.empty(), Json.integer(object, notAnInteger), notAnInteger);
+    }
+  }
+
+  @Test
   void parseObjectIsEmptyForAnythingButAnObject() {
     assertEquals(Optional.empty(), Json.parseObject("[1]"));
     assertEquals(Optional.empty(), Json.parseObject("not json"));

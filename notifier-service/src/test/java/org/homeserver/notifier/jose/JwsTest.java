@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.Map;
@@ -52,6 +54,27 @@ class JwsTest {
   }
 
   @Test
+  void derEncodedEs256SignatureFailsToVerify() throws GeneralSecurityException {
+    String token = Jws.sign(Jws.Algorithm.ES256, Json.members("alg", "ES256"), Json.members("iss", "a"), ecKey.getPrivate());
+    String signingInput = token.substring(0, token.lastIndexOf('.'));
+    Signature der = Signature.getInstance("SHA256withECDSA");
+    der.initSign(ecKey.getPrivate());
+    der.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+    String derToken = signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(der.sign());
+
+    assertTrue(Jws.verify(derToken, Jws.Algorithm.ES256, ecKey.getPublic()).isEmpty());
+  }
+
+  @Test
+  void paddedBase64UrlFailsToVerify() {
+    // 64 signature bytes are 86 characters unpadded, so the padded spelling ends in "==".
+    String token = Jws.sign(Jws.Algorithm.ES256, Json.members("alg", "ES256"), Json.members("iss", "a"), ecKey.getPrivate());
+
+    assertTrue(Jws.verify(token, Jws.Algorithm.ES256, ecKey.getPublic()).isPresent());
+    assertTrue(Jws.verify(token + "==", Jws.Algorithm.ES256, ecKey.getPublic()).isEmpty());
+  }
+
+  @Test
   void keyNotSuitingTheAlgorithmIsRefused() {
     assertThrows(IllegalArgumentException.class,
         () -> Jws.sign(Jws.Algorithm.ES256, Json.members("alg", "ES256"), Json.members(), rsaKey.getPrivate()));
@@ -64,7 +87,7 @@ class JwsTest {
         generator.initialize(new ECGenParameterSpec("secp256r1"));
       }
       return generator.generateKeyPair();
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

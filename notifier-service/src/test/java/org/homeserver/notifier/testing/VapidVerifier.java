@@ -1,8 +1,5 @@
 package org.homeserver.notifier.testing;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +9,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.homeserver.notifier.jose.Json;
+import org.homeserver.notifier.jose.Jws;
 import org.homeserver.notifier.webpush.P256;
 
 /** Checks a VAPID Authorization header (RFC 8292) the way a push service does before it takes a push. */
@@ -30,19 +29,13 @@ public final class VapidVerifier {
   public static VapidClaims verify(String header, String origin, Instant now, Optional<byte[]> expectedKey)
       throws InvalidPush {
     Map<String, String> parameters = parameters(header);
-    byte[] key = decode(required(parameters, "k"), "k");
+    byte[] key = decodeKey(required(parameters, "k"));
     if (expectedKey.isPresent() && !Arrays.equals(expectedKey.get(), key)) {
       throw new InvalidPush("k is not the expected VAPID key");
     }
-    String[] jwt = required(parameters, "t").split("\\.", -1);
-    if (jwt.length != 3) {
-      throw new InvalidPush("t is not a JWS compact serialization");
-    }
-    if (!"ES256".equals(json(jwt[0], "JWT header").get("alg"))) {
-      throw new InvalidPush("the JWT is not ES256");
-    }
-    verifySignature(publicKey(key), jwt[0] + "." + jwt[1], decode(jwt[2], "JWT signature"));
-    return claims(json(jwt[1], "JWT claims"), origin, now, key);
+    Jws.Verified jwt = Jws.verify(required(parameters, "t"), Jws.Algorithm.ES256, publicKey(key))
+        .orElseThrow(() -> new InvalidPush("t is not an ES256 JWT, or its signature does not verify with k"));
+    return claims(jwt.claims(), origin, now, key);
   }
 
   private static VapidClaims claims(Map<String, Object> claims, String origin, Instant now, byte[] key)
@@ -50,19 +43,19 @@ public final class VapidVerifier {
     if (!origin.equals(claims.get("aud"))) {
       throw new InvalidPush("aud is " + claims.get("aud") + ", not " + origin);
     }
-    if (!(claims.get("exp") instanceof Long exp)) {
-      throw new InvalidPush("exp is missing or not a number");
-    }
-    Instant expiry = Instant.ofEpochSecond(exp);
+    long exp = Json.integer(claims, "exp")
+        .orElseThrow(() -> new InvalidPush("exp is missing or not a whole number of seconds"));
+    // Clamped so that a wild exp is refused below instead of breaking Instant; no bound is near now.
+    Instant expiry = Instant.ofEpochSecond(Math.clamp(exp, Instant.MIN.getEpochSecond(), Instant.MAX.getEpochSecond()));
     if (!expiry.isAfter(now)) {
       throw new InvalidPush("the JWT expired at " + expiry);
     }
     if (expiry.isAfter(now.plus(MAX_LIFETIME))) {
       throw new InvalidPush("exp is more than 24 hours ahead");
     }
-    if (!(claims.get("sub") instanceof String subject) || !(subject.startsWith("mailto:") || subject.startsWith("https:"))) {
-      throw new InvalidPush("sub is missing or not a mailto: or https: URI");
-    }
+    String subject = Json.string(claims, "sub")
+        .filter(sub -> sub.startsWith("mailto:") || sub.startsWith("https:"))
+        .orElseThrow(() -> new InvalidPush("sub is missing or not a mailto: or https: URI"));
     return new VapidClaims(origin, expiry, subject, key);
   }
 
@@ -88,31 +81,6 @@ public final class VapidVerifier {
     }
   }
 
-  private static void verifySignature(ECPublicKey key, String signingInput, byte[] signature) throws InvalidPush {
-    // JOSE signatures are r || s, 64 bytes; a DER signature here is the classic ES256 mistake.
-    if (signature.length != 64) {
-      throw new InvalidPush("the JWT signature is " + signature.length + " bytes, not 64 (r || s)");
-    }
-    try {
-      Signature verifier = Signature.getInstance("SHA256withECDSAinP1363Format");
-      verifier.initVerify(key);
-      verifier.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      if (!verifier.verify(signature)) {
-        throw new InvalidPush("the JWT signature does not verify with k");
-      }
-    } catch (GeneralSecurityException e) {
-      throw new InvalidPush("the JWT signature does not verify with k: " + e.getMessage());
-    }
-  }
-
-  private static Map<String, Object> json(String part, String what) throws InvalidPush {
-    try {
-      return FlatJson.parse(new String(decode(part, what), StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidPush(what + " is not a flat JSON object: " + e.getMessage());
-    }
-  }
-
   private static String required(Map<String, String> parameters, String name) throws InvalidPush {
     String value = parameters.get(name);
     if (value == null || value.isEmpty()) {
@@ -121,14 +89,14 @@ public final class VapidVerifier {
     return value;
   }
 
-  private static byte[] decode(String base64Url, String what) throws InvalidPush {
+  private static byte[] decodeKey(String base64Url) throws InvalidPush {
     if (base64Url.contains("=")) {
-      throw new InvalidPush(what + " is padded base64url");
+      throw new InvalidPush("k is padded base64url");
     }
     try {
       return BASE64URL.decode(base64Url);
     } catch (IllegalArgumentException e) {
-      throw new InvalidPush(what + " is not base64url");
+      throw new InvalidPush("k is not base64url");
     }
   }
 }

@@ -7,13 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import org.homeserver.notifier.jose.Json;
+import org.homeserver.notifier.jose.Jws;
 import org.homeserver.notifier.testing.InvalidPush;
 import org.homeserver.notifier.testing.VapidClaims;
 import org.homeserver.notifier.testing.VapidVerifier;
@@ -109,6 +117,25 @@ class VapidKeyTest {
   }
 
   @Test
+  void signedTokenWithMalformedClaimsIsRejected() throws Exception {
+    long exp = NOW.plus(Duration.ofHours(1)).getEpochSecond();
+    Map<String, String> reasons = new LinkedHashMap<>();
+    reasons.put("\"exp\":\"" + exp + "\",\"sub\":\"" + SUBJECT + "\"", "exp is missing or not a whole number");
+    reasons.put("\"exp\":" + exp + ".5,\"sub\":\"" + SUBJECT + "\"", "exp is missing or not a whole number");
+    reasons.put("\"exp\":" + Long.MIN_VALUE + ",\"sub\":\"" + SUBJECT + "\"", "expired");
+    reasons.put("\"exp\":" + Long.MAX_VALUE + ",\"sub\":\"" + SUBJECT + "\"", "more than 24 hours ahead");
+    reasons.put("\"exp\":" + exp + ",\"sub\":\"http://example.org\"", "sub is missing or not a mailto: or https: URI");
+    reasons.put("\"exp\":" + exp, "sub is missing");
+
+    for (Map.Entry<String, String> claims : reasons.entrySet()) {
+      String token = Jws.sign(Jws.Algorithm.ES256, Json.members("typ", "JWT", "alg", "ES256"),
+          Json.parseObject("{\"aud\":\"" + ORIGIN + "\"," + claims.getKey() + "}").orElseThrow(), privateKey(key));
+
+      assertRejected("vapid t=" + token + ", k=" + key.publicKeyBase64Url(), ORIGIN, NOW, claims.getValue());
+    }
+  }
+
+  @Test
   void tokenSignedByAnotherKeyIsRejectedWhenTheKeyIsPinned() {
     String header = VapidKey.generate(new SecureRandom()).authorization(ENDPOINT, SUBJECT, NOW);
 
@@ -156,6 +183,10 @@ class VapidKeyTest {
   private static void assertRejected(String header, String origin, Instant now, String reason) {
     InvalidPush refused = assertThrows(InvalidPush.class, () -> VapidVerifier.verify(header, origin, now, Optional.empty()));
     assertTrue(refused.getMessage().contains(reason), refused.getMessage());
+  }
+
+  private static PrivateKey privateKey(VapidKey key) throws GeneralSecurityException {
+    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(key.pkcs8()));
   }
 
   private static String token(String header) {
