@@ -47,8 +47,8 @@ public final class Notifications {
   /** One notification to act on, checked. */
   private record Notice(UUID client, UUID id, Optional<NotificationPolicy> attached, long count, boolean listening) {}
 
-  /** Takes the notifications (all checked first: one bad one refuses the batch); returns the jobs stored. */
-  public int notify(List<NotifyClientRequest> requests) {
+  /** Takes the notifications: all are checked first (one bad one refuses the batch), then stored as jobs. */
+  public void notify(List<NotifyClientRequest> requests) {
     if (requests.size() > MAX_BATCH) {
       throw ApiException.invalidField("notifications", "at most " + MAX_BATCH + " notifications at once");
     }
@@ -59,11 +59,10 @@ public final class Notifications {
     List<UUID> clients = notices.stream().map(Notice::client).distinct().toList();
     Map<UUID, List<Endpoint>> endpoints = store.endpointsOf(clients);
     if (endpoints.isEmpty()) {
-      return 0;
+      return;
     }
     Map<UUID, NotificationPolicy> defaults = store.defaultPolicies(endpoints.keySet());
     Instant now = clock.instant();
-    int stored = 0;
     for (Notice notice : notices) {
       List<Endpoint> targets = endpoints.getOrDefault(notice.client(), List.of());
       NotificationPolicy policy = notice.attached().orElseGet(() -> defaults.getOrDefault(notice.client(), SERVER_DEFAULT));
@@ -74,12 +73,8 @@ public final class Notifications {
       Push push = new Push(notice.id().toString(), notice.count(), policy.getKind(), policy.getTtlSeconds(),
           policy.getUrgency(), policy.getCollapseTopic());
       Instant expiresAt = now.plusSeconds(policy.getTtlSeconds());
-      List<PushJob> jobs = targets.stream().map(e -> new PushJob(e.id(), push, 0, expiresAt)).toList();
-      if (queue.submit(notice.id(), jobs, now)) {
-        stored += jobs.size();
-      }
+      queue.submit(notice.id(), targets.stream().map(e -> new PushJob(e.id(), push, 0, expiresAt)).toList(), now);
     }
-    return stored;
   }
 
   private Notice check(String field, NotifyClientRequest request) {
