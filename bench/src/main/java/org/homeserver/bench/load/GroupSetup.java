@@ -16,7 +16,8 @@ import org.homeserver.mls.message.Proposal;
  * Builds the run's groups through the API as clients would: the first member creates the group
  * (leaf 0) and adds the others by commits carrying their real, signed KeyPackages (x509 credentials
  * from the Authentication Service) with a Welcome naming them, {@link #ADDS_PER_COMMIT} at a time so
- * a commit stays well under the 1 MiB an MLSMessage may have.
+ * a commit stays well under the 1 MiB an MLSMessage may have. The creator's user first connects
+ * with every other user of the group, as the Delivery Service lets a member add only those.
  */
 final class GroupSetup {
   static final int ADDS_PER_COMMIT = 100;
@@ -34,6 +35,8 @@ final class GroupSetup {
 
   private static BenchGroup create(List<SimulatedClient> members) {
     SimulatedClient creator = members.getFirst();
+    UserConnections.firstOfEachUser(members).stream().filter(m -> !m.userId().equals(creator.userId()))
+        .forEach(other -> UserConnections.connect(creator, other));
     byte[] groupId = TestMessages.random(GROUP_ID_BYTES);
     long epoch = creator.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
         .createGroup(CreateGroupRequest.newBuilder()

@@ -2,7 +2,6 @@ package org.homeserver.bench.load;
 
 import com.google.protobuf.ByteString;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -12,12 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.homeserver.api.directory.v1.AcceptConnectionRequest;
-import org.homeserver.api.directory.v1.RequestConnectionRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesResponse;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
@@ -97,22 +93,14 @@ final class KeyPackageRun {
 
   /** Each claiming user requests a connection with each target user, which accepts it. */
   private Void connect(List<SimulatedClient> claimers, List<SimulatedClient> targets) throws InterruptedException {
-    List<SimulatedClient> claiming = firstOfEachUser(claimers);
-    List<SimulatedClient[]> pairs = firstOfEachUser(targets).stream()
+    List<SimulatedClient> claiming = UserConnections.firstOfEachUser(claimers);
+    List<SimulatedClient[]> pairs = UserConnections.firstOfEachUser(targets).stream()
         .flatMap(target -> claiming.stream().map(claimer -> new SimulatedClient[] {claimer, target})).toList();
     Concurrently.map(pairs, MessageRun.SETUP_PARALLELISM, pair -> {
-      pair[0].directory().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).requestConnection(
-          RequestConnectionRequest.newBuilder().setTargetUserId(pair[1].userId())
-              .setIdempotencyKey(UUID.randomUUID().toString()).build());
-      return pair[1].directory().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).acceptConnection(
-          AcceptConnectionRequest.newBuilder().setRequesterUserId(pair[0].userId()).build());
+      UserConnections.connect(pair[0], pair[1]);
+      return null;
     });
     return null;
-  }
-
-  private static List<SimulatedClient> firstOfEachUser(List<SimulatedClient> clients) {
-    return List.copyOf(clients.stream().collect(Collectors.toMap(SimulatedClient::userId, c -> c,
-        (first, later) -> first, LinkedHashMap::new)).values());
   }
 
   /** A full batch of freshly signed KeyPackages of the client, as MLSMessages: client work, done before any timing. */

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -20,25 +21,28 @@ import picocli.CommandLine.Option;
  * PostgreSQL, and prints a summary table.
  */
 @Command(name = "bench/load", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Load-tests the Delivery Service of a homeserver process started for the run.",
+    description = {"Load-tests the Delivery Service and the notifier of a homeserver process started for the run.",
         "Scenarios: one-to-one (1:1 chats, every client sends to its partner), big-group (one group, a few senders),"
             + " idle-listen (the server's heap with idle Listen streams),"
-            + " key-packages (publish latency and claims/s of the KeyPackage store)."})
+            + " key-packages (publish latency and claims/s of the KeyPackage store),"
+            + " pushes (Web Pushes/s from the notifier to a local receiver)."})
 public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--scenario", defaultValue = "one-to-one", converter = ScenarioConverter.class,
-      description = "one-to-one, big-group, idle-listen or key-packages (default: ${DEFAULT-VALUE}).")
+      description = "one-to-one, big-group, idle-listen, key-packages or pushes (default: ${DEFAULT-VALUE}).")
   Scenario scenario;
 
   @Option(names = "--clients",
-      description = "Clients in all (default: 1,000; 10,000 for idle-listen); the claimers for key-packages (default 100).")
+      description = "Clients in all (default: 1,000; 10,000 for idle-listen; 200 for pushes); the claimers for"
+          + " key-packages (default 100).")
   Integer clients;
 
   @Option(names = "--group-size",
-      description = "Members per group; consecutive clients share one (default: 2; 1,000 for big-group).")
+      description = "Members per group; consecutive clients share one (default: 2; 1,000 for big-group; every client"
+          + " for pushes).")
   Integer groupSize;
 
   @Option(names = "--senders",
-      description = "Sending clients, spread over the groups (default: every client; 10 for big-group).")
+      description = "Sending clients, spread over the groups (default: every client; 10 for big-group; 4 for pushes).")
   Integer senders;
 
   @Option(names = "--message-bytes", defaultValue = "1024",
@@ -61,6 +65,10 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Sending before the window opens (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
+  @Option(names = "--messages", defaultValue = "100",
+      description = "pushes: messages sent in all, however long the pushes take (default: ${DEFAULT-VALUE}).")
+  int messages;
+
   @Option(names = "--target-users", defaultValue = "500",
       description = "key-packages: users whose clients (2 each) publish and are claimed from (default: ${DEFAULT-VALUE}).")
   int targetUsers;
@@ -77,7 +85,7 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "How long pgbench runs (default: --duration).")
   Duration pgbenchDuration;
 
-  @Option(names = "--no-pgbench", description = "Skip pgbench (it never runs for idle-listen and key-packages).")
+  @Option(names = "--no-pgbench", description = "Skip pgbench (it never runs for idle-listen, key-packages and pushes).")
   boolean noPgbench;
 
   @Option(names = "--server-jvm-options", defaultValue = "-Xmx4g",
@@ -124,10 +132,13 @@ public final class LoadGenerator implements Callable<Integer> {
     String postgresVersion = postgres.version();
 
     Report report = Report.of(plan);
+    Map<String, String> settings = new LinkedHashMap<>(plan.scenario().serverSettings());
+    settings.putAll(serverSettings);
+    List<String> problems = List.of();
     double messagesPerSecond;
     try (Postgres.ScratchDatabase database = postgres.createScratch("bench_" + stamp);
          ServerProcess server = progress.step("starting the homeserver (" + launcher + " serve)", () ->
-             ServerProcess.start(launcher, runDirectory, database.jdbcUrl(), postgres, serverJvmOptions, serverSettings));
+             ServerProcess.start(launcher, runDirectory, database.jdbcUrl(), postgres, serverJvmOptions, settings));
          Connections channels = new Connections("127.0.0.1", server.port(), plan.connections())) {
       progress.say("homeserver pid " + server.pid() + " on port " + server.port() + ", database " + database.name());
       if (plan.scenario() == Scenario.IDLE_LISTEN) {
@@ -135,6 +146,11 @@ public final class LoadGenerator implements Callable<Integer> {
         messagesPerSecond = 0;
       } else if (plan.scenario() == Scenario.KEY_PACKAGES) {
         report.keyPackages(new KeyPackageRun(plan, channels, progress).run());
+        messagesPerSecond = 0;
+      } else if (plan.scenario() == Scenario.PUSHES) {
+        PushRun.Result result = new PushRun(plan, channels, server, progress).run();
+        report.pushes(result);
+        problems = result.pushes().problems();
         messagesPerSecond = 0;
       } else {
         MessageRun.Result result = new MessageRun(plan, channels, progress).run();
@@ -150,7 +166,8 @@ public final class LoadGenerator implements Callable<Integer> {
           messagesPerSecond);
     }
     report.machine(Machine.current(), postgresVersion, serverJvmOptions).print(System.out);
-    return 0;
+    problems.forEach(problem -> System.err.println("RUN FAILED: " + problem));
+    return problems.isEmpty() ? 0 : 1;
   }
 
   private Plan plan() {
@@ -164,7 +181,7 @@ public final class LoadGenerator implements Callable<Integer> {
     try {
       return new Plan(scenario, clientCount, size, senderCount, messageBytes, pacing, warmup, duration,
           connections != null ? connections : Plan.registeredClients(scenario, clientCount, targetUsers),
-          targetUsers, publishers);
+          targetUsers, publishers, messages);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

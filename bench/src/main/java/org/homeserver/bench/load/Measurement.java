@@ -17,7 +17,7 @@ import org.HdrHistogram.Recorder;
  * delivery rate counts by the receive time: what the server handed out over Listen while the
  * window was open, whenever those messages were sent.
  */
-final class Measurement {
+final class Measurement implements Senders.Tally {
   /** Latencies are recorded in microseconds, to three significant digits. */
   private static final int SIGNIFICANT_DIGITS = 3;
 
@@ -48,13 +48,21 @@ final class Measurement {
     return time >= start && time < end;
   }
 
-  void accepted(long sentAt) {
+  /** Sends go on until the window ends. */
+  @Override
+  public boolean sends(long n, long time) {
+    return time < end;
+  }
+
+  @Override
+  public void accepted(long sentAt) {
     if (inWindow(sentAt)) {
       accepted.increment();
     }
   }
 
-  void failed(long sentAt, Throwable error) {
+  @Override
+  public void failed(long sentAt, Throwable error) {
     Status status = Status.fromThrowable(error);
     if (firstFailure == null) {
       firstFailure = status.getCode() + ": " + status.getDescription();

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * A run that sends (one-to-one, big-group): registers the clients, opens their Listen streams,
@@ -82,12 +83,18 @@ final class MessageRun {
 
   /** Waits until every expected delivery arrived, none arrived for a while, or the drain timed out. */
   private static void drain(Measurement m, long expected) throws InterruptedException {
-    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    awaitArrivals(m::deliveredSoFar, expected, DRAIN_TIMEOUT, DRAIN_QUIET);
+  }
+
+  /** Waits until {@code arrived} reaches {@code expected}, stays the same for {@code quiet}, or {@code timeout} passed. */
+  static void awaitArrivals(LongSupplier arrived, long expected, Duration timeout, Duration quiet)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     long last = -1;
     long lastProgress = System.nanoTime();
-    while (m.deliveredSoFar() < expected && System.nanoTime() < deadline
-        && System.nanoTime() - lastProgress < DRAIN_QUIET.toNanos()) {
-      long now = m.deliveredSoFar();
+    while (arrived.getAsLong() < expected && System.nanoTime() < deadline
+        && System.nanoTime() - lastProgress < quiet.toNanos()) {
+      long now = arrived.getAsLong();
       if (now != last) {
         last = now;
         lastProgress = System.nanoTime();

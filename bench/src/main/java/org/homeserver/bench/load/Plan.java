@@ -7,10 +7,11 @@ import java.time.Duration;
  * share a group), of which {@code senders} send, spread over the groups round-robin; messages of
  * {@code messageBytes} of ciphertext; measured for {@code duration} after {@code warmup}. In a
  * key-packages run the clients claim, from {@code targetUsers} users whose clients publish,
- * {@code publishers} at a time.
+ * {@code publishers} at a time. A pushes run sends {@code messages} messages in all, however long
+ * that takes.
  */
 record Plan(Scenario scenario, int clients, int groupSize, int senders, int messageBytes, Pacing pacing,
-            Duration warmup, Duration duration, int connections, int targetUsers, int publishers) {
+            Duration warmup, Duration duration, int connections, int targetUsers, int publishers, int messages) {
   /** A message carries its send time in its first 8 bytes of ciphertext. */
   static final int MIN_MESSAGE_BYTES = Long.BYTES;
   /** Stays well inside the 1 MiB an MLSMessage may have, whatever the framing around it. */
@@ -26,14 +27,19 @@ record Plan(Scenario scenario, int clients, int groupSize, int senders, int mess
       require(publishers >= 1, "--publishers must be at least 1");
       require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
     }
-    if (scenario.sends()) {
+    if (scenario.sends() || scenario == Scenario.PUSHES) {
       require(groupSize >= 2, "--group-size must be at least 2");
       require(clients % groupSize == 0, "--clients must be a multiple of --group-size");
       require(senders >= 1 && senders <= clients, "--senders must be from 1 to --clients");
-      require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
       if (pacing instanceof Pacing.Open(double rate)) {
         require(rate > 0, "--rate must be positive");
       }
+    }
+    if (scenario.sends()) {
+      require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
+    }
+    if (scenario == Scenario.PUSHES) {
+      require(messages >= 1, "--messages must be at least 1");
     }
   }
 

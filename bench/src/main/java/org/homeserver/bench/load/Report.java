@@ -50,6 +50,16 @@ final class Report {
       case Pacing.Open(double rate) -> "open loop, " + count(Math.round(rate)) + " messages/s in all";
       case Pacing.Closed() -> "closed loop";
     };
+    if (plan.scenario() == Scenario.PUSHES) {
+      return report.add("clients", count(plan.clients()) + ", none listening, each with a Web Push endpoint at one"
+              + " loopback receiver")
+          .add("groups", count(plan.groups()) + " of " + count(plan.groupSize()))
+          .add("senders", count(plan.senders()))
+          .add("messages", count(plan.messages()) + ", " + pacing + ", each waking "
+              + count(plan.recipientsPerMessage()) + " members")
+          .add("message (ciphertext bytes)", count(plan.messageBytes()))
+          .add("connections", count(plan.connections()));
+    }
     return report.add("clients", count(plan.clients()))
         .add("groups", count(plan.groups()) + " of " + count(plan.groupSize()))
         .add("senders", count(plan.senders()))
@@ -119,6 +129,36 @@ final class Report {
       add("first failure", f.firstFailure().replace("|", "/"));
     }
     return add("deleted KeyPackages handed out twice (whole run)", count(c.handedOutTwice()));
+  }
+
+  Report pushes(PushRun.Result r) {
+    Measurement.Result sends = r.sending().sends();
+    PushFigures p = r.pushes();
+    add("registration of the clients", Progress.seconds(r.registration()));
+    add("group set-up", Progress.seconds(r.groupSetup()));
+    add("registering the endpoints and default policies", Progress.seconds(r.subscribing()));
+    add("messages accepted", count(sends.accepted()) + " in " + Progress.seconds(r.sending().elapsed()) + " ("
+        + rate(sends.accepted() / Math.max(1e-9, r.sending().elapsed().toNanos() / 1e9)) + " messages/s)");
+    add("failed Sends", count(sends.failedCount()) + (sends.failed().isEmpty() ? "" : " (" + codes(sends.failed()) + ")"));
+    if (sends.firstFailure() != null) {
+      add("first failure", sends.firstFailure().replace("|", "/"));
+    }
+    add("pushes expected / received", count(p.expected()) + " / " + count(p.received()));
+    add("first Send to the last push", Progress.seconds(p.toLastPush()));
+    add("**pushes/s** (received ÷ first Send to last push)", "**" + rate(p.perSecond()) + "**");
+    add("**pushes/s, steady** (10th to 90th percentile of arrivals)", "**" + rate(p.steadyPerSecond()) + "**");
+    if (p.latencyMicros().getTotalCount() > 0) {
+      add("**push latency p50 / p99 / max** (Send accepted to push received)",
+          "**" + percentiles(p.latencyMicros()) + " ms**");
+    }
+    add("pushes missing", count(p.missing()));
+    add("duplicate pushes (a notification id again) / pushes for no message of the run",
+        count(p.duplicates()) + " / " + count(p.unmatched()));
+    add("receiver rejections", count(p.rejections().size()));
+    if (!p.rejections().isEmpty()) {
+      add("first rejection", p.rejections().getFirst().replace("|", "/"));
+    }
+    return this;
   }
 
   /** p50 / p99 / max of microseconds, in milliseconds. */

@@ -1,6 +1,7 @@
 package org.homeserver.bench.load;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The runs the load generator knows, each with the sizes it uses unless told otherwise. */
@@ -12,11 +13,13 @@ enum Scenario {
   /** Clients that only hold a Listen stream open: the server's heap per idle stream. */
   IDLE_LISTEN("idle-listen", 10_000, 0, 0),
   /** Clients that publish and claim KeyPackages: publish latency, claims per second. Clients are the claimers. */
-  KEY_PACKAGES("key-packages", 100, 0, 0);
+  KEY_PACKAGES("key-packages", 100, 0, 0),
+  /** One group of every client, none listening, each with a Web Push endpoint: the notifier's pushes per second. */
+  PUSHES("pushes", 200, Integer.MAX_VALUE, 4);
 
   final String label;
   final int defaultClients;
-  /** 0: no groups. */
+  /** 0: no groups; more than the run's clients: one group of them all. */
   final int defaultGroupSize;
   final int defaultSenders;
 
@@ -30,6 +33,12 @@ enum Scenario {
   /** Whether the run sends application messages (and so compares with pgbench). */
   boolean sends() {
     return this == ONE_TO_ONE || this == BIG_GROUP;
+  }
+
+  /** Homeserver settings the run needs, under any the caller gives. */
+  Map<String, String> serverSettings() {
+    // The pushes go to a receiver on loopback over http, which the notifier refuses unless told.
+    return this == PUSHES ? Map.of("notifier.allow-loopback-endpoints", "true") : Map.of();
   }
 
   static Scenario named(String label) {

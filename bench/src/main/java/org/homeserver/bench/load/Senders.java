@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
@@ -25,6 +26,17 @@ final class Senders {
 
   /** A sending client and the group it sends to. */
   record Sender(SimulatedClient client, BenchGroup group) {}
+
+  /** When the senders stop, and what they count: a window of a {@link Measurement}, or a number of messages. */
+  interface Tally {
+    /** Whether to send the run's {@code n}th message (from 0), due or starting at {@code time} (System.nanoTime). */
+    boolean sends(long n, long time);
+
+    /** The server accepted the message stamped {@code sentAt}. */
+    void accepted(long sentAt);
+
+    void failed(long sentAt, Throwable error);
+  }
 
   private final List<Sender> senders;
   private final int messageBytes;
@@ -47,21 +59,21 @@ final class Senders {
     return chosen;
   }
 
-  /** Sends until {@code m}'s window ends, then waits for the Sends still in flight. */
-  void run(Pacing pacing, Measurement m) throws InterruptedException {
+  /** Sends as long as {@code tally} says, then waits for the Sends still in flight. */
+  void run(Pacing pacing, Tally tally) throws InterruptedException {
     switch (pacing) {
-      case Pacing.Open(double rate) -> openLoop(rate, m);
-      case Pacing.Closed() -> closedLoop(m);
+      case Pacing.Open(double rate) -> openLoop(rate, tally);
+      case Pacing.Closed() -> closedLoop(tally);
     }
   }
 
   /** One pacing thread fires Sends at {@code rate} in all, to the senders in turn, without waiting for answers. */
-  private void openLoop(double rate, Measurement m) throws InterruptedException {
+  private void openLoop(double rate, Tally tally) throws InterruptedException {
     Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     long start = System.nanoTime();
     for (long n = 0; ; n++) {
       long due = start + (long) (n * 1e9 / rate);
-      if (due >= m.windowEnd()) {
+      if (!tally.sends(n, due)) {
         break;
       }
       for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
@@ -73,12 +85,12 @@ final class Senders {
           .send(request(sender, due, n), new StreamObserver<>() {
             @Override
             public void onNext(SendResponse response) {
-              m.accepted(due);
+              tally.accepted(due);
             }
 
             @Override
             public void onError(Throwable t) {
-              m.failed(due, t);
+              tally.failed(due, t);
               inFlight.release();
             }
 
@@ -91,27 +103,29 @@ final class Senders {
     inFlight.acquire(MAX_IN_FLIGHT);
   }
 
-  /** A virtual thread per sender, each sending again as soon as its Send returned. */
-  private void closedLoop(Measurement m) {
+  /** A virtual thread per sender, each sending again as soon as its Send returned; the messages numbered in turn. */
+  private void closedLoop(Tally tally) {
+    AtomicLong numbers = new AtomicLong();
     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
       for (Sender sender : senders) {
-        threads.submit(() -> sendInTurn(sender, m));
+        threads.submit(() -> sendInTurn(sender, tally, numbers));
       }
     }
   }
 
-  private Void sendInTurn(Sender sender, Measurement m) throws InterruptedException {
-    for (long n = 0; ; n++) {
+  private Void sendInTurn(Sender sender, Tally tally, AtomicLong numbers) throws InterruptedException {
+    while (true) {
       long sentAt = System.nanoTime();
-      if (sentAt >= m.windowEnd()) {
+      long n = numbers.getAndIncrement();
+      if (!tally.sends(n, sentAt)) {
         return null;
       }
       try {
         sender.client().delivery().withDeadlineAfter(SEND_DEADLINE_SECONDS, TimeUnit.SECONDS)
             .send(request(sender, sentAt, n));
-        m.accepted(sentAt);
+        tally.accepted(sentAt);
       } catch (RuntimeException e) {
-        m.failed(sentAt, e);
+        tally.failed(sentAt, e);
         // A server refusing everything would otherwise be asked again at once, as fast as it refuses.
         Thread.sleep(FAILURE_PAUSE_MILLIS);
       }

@@ -2,12 +2,17 @@ package org.homeserver.bench.load;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,11 +36,13 @@ final class ServerProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int metricsPort;
   private final Path log;
 
-  private ServerProcess(Process process, int port, Path log) {
+  private ServerProcess(Process process, int port, int metricsPort, Path log) {
     this.process = process;
     this.port = port;
+    this.metricsPort = metricsPort;
     this.log = log;
   }
 
@@ -50,6 +57,7 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(Path launcher, Path runDirectory, String jdbcUrl, Postgres postgres, String jvmOptions,
       Map<String, String> overrides) throws IOException, InterruptedException {
     int port = freePort();
+    int metricsPort = freePort();
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("domain", DOMAIN);
     settings.put("data-dir", runDirectory.resolve("data").toAbsolutePath().toString());
@@ -57,7 +65,7 @@ final class ServerProcess implements AutoCloseable {
     settings.put("server.port", Integer.toString(port));
     settings.put("internal.port", Integer.toString(freePort()));
     settings.put("admin.port", "0");
-    settings.put("metrics.port", Integer.toString(freePort()));
+    settings.put("metrics.port", Integer.toString(metricsPort));
     settings.put("database.url", jdbcUrl);
     settings.put("database.user", postgres.user());
     settings.put("database.password", postgres.password());
@@ -86,7 +94,7 @@ final class ServerProcess implements AutoCloseable {
     Process process = builder.start();
     // An interrupted run (Ctrl-C) must not leave a server behind; after close() this finds it gone.
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop-homeserver"));
-    ServerProcess server = new ServerProcess(process, port, log);
+    ServerProcess server = new ServerProcess(process, port, metricsPort, log);
     try {
       server.awaitReady();
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -106,6 +114,19 @@ final class ServerProcess implements AutoCloseable {
 
   Path log() {
     return log;
+  }
+
+  /**
+   * The value of an unlabelled meter the server exports on its metrics port (Prometheus text), e.g.
+   * {@code notifier_push_jobs_pending}; empty if it exports none by that name or metrics are off.
+   */
+  OptionalDouble metric(String name) throws IOException, InterruptedException {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      return text.lines().filter(line -> line.startsWith(name + " "))
+          .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1).strip())).findFirst();
+    }
   }
 
   /** Runs a full collection in the server ({@code jcmd GC.run}), then reads its heap and resident set. */

@@ -6,6 +6,7 @@ import java.util.List;
 import org.homeserver.api.delivery.v1.DeliveryServiceGrpc;
 import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
 import org.homeserver.api.keypackage.v1.KeyPackageServiceGrpc;
+import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestKeyPackages.SigningKey;
 import org.homeserver.mls.crypto.CipherSuite;
@@ -35,6 +36,10 @@ record SimulatedClient(int index, String userId, String clientId, SigningKey key
 
   DirectoryServiceGrpc.DirectoryServiceBlockingStub directory() {
     return DirectoryServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(accessToken));
+  }
+
+  NotifierServiceGrpc.NotifierServiceBlockingStub notifier() {
+    return NotifierServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(accessToken));
   }
 
   /** A fresh KeyPackage with this client's x509 credential and signature key, as it would publish one. */
