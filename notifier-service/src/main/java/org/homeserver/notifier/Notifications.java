@@ -63,6 +63,7 @@ public final class Notifications {
     }
     Map<UUID, NotificationPolicy> defaults = store.defaultPolicies(endpoints.keySet());
     Instant now = clock.instant();
+    List<JobQueue.Submission> submissions = new ArrayList<>();
     for (Notice notice : notices) {
       List<Endpoint> targets = endpoints.getOrDefault(notice.client(), List.of());
       NotificationPolicy policy = notice.attached().orElseGet(() -> defaults.getOrDefault(notice.client(), SERVER_DEFAULT));
@@ -73,8 +74,10 @@ public final class Notifications {
       Push push = new Push(notice.id().toString(), notice.count(), policy.getKind(), policy.getTtlSeconds(),
           policy.getUrgency(), policy.getCollapseTopic());
       Instant expiresAt = now.plusSeconds(policy.getTtlSeconds());
-      queue.submit(notice.id(), targets.stream().map(e -> new PushJob(e.id(), push, 0, expiresAt)).toList(), now);
+      submissions.add(new JobQueue.Submission(notice.id(),
+          targets.stream().map(e -> new PushJob(e.id(), push, 0, expiresAt)).toList()));
     }
+    queue.submit(submissions, now);
   }
 
   private Notice check(String field, NotifyClientRequest request) {

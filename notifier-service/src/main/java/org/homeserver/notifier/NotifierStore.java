@@ -87,6 +87,16 @@ public final class NotifierStore {
         .stream().collect(Collectors.groupingBy(Endpoint::client));
   }
 
+  /** The endpoints of these ids that still exist, by id. */
+  public Map<UUID, Endpoint> endpointsById(Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    return jdbi.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS + " from endpoints where endpoint_id = any(:ids)")
+        .bindArray("ids", UUID.class, ids).map(NotifierStore::endpoint).list())
+        .stream().collect(Collectors.toMap(Endpoint::id, e -> e));
+  }
+
   public Optional<Endpoint> endpoint(UUID id) {
     return jdbi.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS + " from endpoints where endpoint_id = :id")
         .bind("id", id).map(NotifierStore::endpoint).findOne());

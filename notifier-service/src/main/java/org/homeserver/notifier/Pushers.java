@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class Pushers implements AutoCloseable {
   static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+  static final Duration SUCCESS_RESOLUTION = Duration.ofMinutes(1);
+  /** How long the loop waits for a batch of slots to free up while every push slot is busy. */
+  private static final Duration GATHER = Duration.ofMillis(20);
   /** How long the loop sleeps when no job is due. */
   private static final Duration IDLE = Duration.ofMillis(100);
   private static final Logger log = LoggerFactory.getLogger(Pushers.class);
@@ -41,6 +45,7 @@ public final class Pushers implements AutoCloseable {
   private final AddressGuard guard;
   private final Clock clock;
   private final Semaphore slots;
+  private final int batch;
   private final ExecutorService pushes = Executors.newVirtualThreadPerTaskExecutor();
   private final Thread loop;
   private volatile boolean running = true;
@@ -53,6 +58,7 @@ public final class Pushers implements AutoCloseable {
     this.guard = guard;
     this.clock = clock;
     this.slots = new Semaphore(concurrency);
+    this.batch = Math.max(1, concurrency / 4);
     this.loop = Thread.ofVirtual().name("pushers").start(this::run);
   }
 
@@ -60,13 +66,17 @@ public final class Pushers implements AutoCloseable {
     while (running) {
       try {
         slots.acquire();
-        int free = 1 + slots.drainPermits();
+        // When busy, gather a batch of free slots (briefly) rather than taking jobs one at a time.
+        int gathered = slots.tryAcquire(batch - 1, GATHER.toMillis(), TimeUnit.MILLISECONDS) ? batch - 1 : 0;
+        int free = 1 + gathered + slots.drainPermits();
         List<JobQueue.Leased> jobs = queue.take(free, clock.instant());
         slots.release(free - jobs.size());
+        Map<UUID, Endpoint> endpoints = jobs.isEmpty() ? Map.of()
+            : store.endpointsById(jobs.stream().map(j -> j.job().endpointId()).distinct().toList());
         for (JobQueue.Leased job : jobs) {
           pushes.execute(() -> {
             try {
-              push(job);
+              push(job, Optional.ofNullable(endpoints.get(job.job().endpointId())));
             } finally {
               slots.release();
             }
@@ -84,11 +94,13 @@ public final class Pushers implements AutoCloseable {
     }
   }
 
-  /** Makes one attempt at a job and records its outcome in the job store and on the endpoint. */
-  void push(JobQueue.Leased leased) {
+  /**
+   * Makes one attempt at a job and records its outcome in the job store and on the endpoint (as
+   * read when the job was taken; empty if it was deleted).
+   */
+  void push(JobQueue.Leased leased, Optional<Endpoint> endpoint) {
     PushJob job = leased.job();
     Instant now = clock.instant();
-    Optional<Endpoint> endpoint = store.endpoint(job.endpointId());
     if (endpoint.isEmpty()) {
       queue.complete(leased);
       return;
@@ -104,7 +116,9 @@ public final class Pushers implements AutoCloseable {
     now = clock.instant();
     switch (result) {
       case PushResult.Delivered d -> {
-        store.recordSuccess(job.endpointId(), now);
+        if (worthRecording(endpoint.get(), now)) {
+          store.recordSuccess(job.endpointId(), now);
+        }
         queue.complete(leased);
       }
       case PushResult.Gone gone -> {
@@ -129,6 +143,12 @@ public final class Pushers implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** A success is written when it changes what ListEndpoints shows by more than a minute: not per push. */
+  private static boolean worthRecording(Endpoint endpoint, Instant now) {
+    return endpoint.lastFailureAt().isPresent()
+        || endpoint.lastSuccessAt().map(at -> at.isBefore(now.minus(SUCCESS_RESOLUTION))).orElse(true);
   }
 
   private PushResult attempt(Endpoint endpoint, Push push) {

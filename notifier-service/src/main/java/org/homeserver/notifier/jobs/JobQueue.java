@@ -14,11 +14,18 @@ public interface JobQueue extends AutoCloseable {
   /** A job taken by a worker, with what the store needs to finish it. */
   record Leased(String handle, PushJob job) {}
 
+  /** The push jobs of one notification. */
+  record Submission(UUID notificationId, List<PushJob> jobs) {
+    public Submission {
+      jobs = List.copyOf(jobs);
+    }
+  }
+
   /**
-   * Stores the jobs of one notification, unless a notification with this id was submitted in the
-   * last day: then nothing is stored and the answer is false.
+   * Stores the jobs of each notification, unless a notification with its id was submitted in the
+   * last day: then its jobs are dropped. Returns how many notifications were new.
    */
-  boolean submit(UUID notificationId, List<PushJob> jobs, Instant now);
+  int submit(List<Submission> submissions, Instant now);
 
   /** Up to {@code max} jobs due at {@code now}, leased to the caller; none if none is due. */
   List<Leased> take(int max, Instant now);

@@ -3,6 +3,7 @@ package org.homeserver.notifier.jobs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -22,19 +23,28 @@ public final class PostgresJobQueue implements JobQueue {
   }
 
   @Override
-  public boolean submit(UUID notificationId, List<PushJob> jobs, Instant now) {
+  public int submit(List<Submission> submissions, Instant now) {
+    if (submissions.isEmpty()) {
+      return 0;
+    }
     return jdbi.inTransaction(h -> {
-      boolean fresh = h.createUpdate("""
-              insert into seen_notifications (notification_id, seen_at) values (:id, :now)
-              on conflict do nothing""").bind("id", notificationId).bind("now", now).execute() == 1;
-      if (fresh && !jobs.isEmpty()) {
-        PreparedBatch batch = h.prepareBatch("insert into push_jobs (job, due_at) values (:job, :due)");
-        for (PushJob job : jobs) {
-          batch.bind("job", job.encode()).bind("due", now).add();
+      Set<UUID> fresh = h.createQuery("""
+              insert into seen_notifications (notification_id, seen_at) select id, :now from unnest(:ids) as t(id)
+              on conflict do nothing returning notification_id""")
+          .bindArray("ids", UUID.class, submissions.stream().map(Submission::notificationId).toList())
+          .bind("now", now).mapTo(UUID.class).set();
+      PreparedBatch batch = h.prepareBatch("insert into push_jobs (job, due_at) values (:job, :due)");
+      for (Submission submission : submissions) {
+        if (fresh.contains(submission.notificationId())) {
+          for (PushJob job : submission.jobs()) {
+            batch.bind("job", job.encode()).bind("due", now).add();
+          }
         }
+      }
+      if (batch.size() > 0) {
         batch.execute();
       }
-      return fresh;
+      return fresh.size();
     });
   }
 

@@ -33,13 +33,21 @@ public final class RedisJobQueue implements JobQueue {
   private static final Duration RECLAIM_EVERY = Duration.ofSeconds(5);
   private static final int PROMOTE_BATCH = 500;
 
-  /** KEYS: seen marker, stream. ARGV: marker lifetime (s), then one job each. */
+  /**
+   * KEYS: the stream, then one seen marker per notification. ARGV: marker lifetime (s), then per
+   * notification the number of its jobs followed by the jobs.
+   */
   private static final String SUBMIT = """
-      if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-        for i = 2, #ARGV do redis.call('XADD', KEYS[2], '*', 'job', ARGV[i]) end
-        return 1
+      local arg, fresh = 2, 0
+      for k = 2, #KEYS do
+        local count = tonumber(ARGV[arg])
+        if redis.call('SET', KEYS[k], '1', 'NX', 'EX', ARGV[1]) then
+          fresh = fresh + 1
+          for i = arg + 1, arg + count do redis.call('XADD', KEYS[1], '*', 'job', ARGV[i]) end
+        end
+        arg = arg + count + 1
       end
-      return 0""";
+      return fresh""";
   /** KEYS: stream, delayed set. ARGV: group, entry id, due (ms), member (entry id NUL job). */
   private static final String RETRY = """
       redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
@@ -78,15 +86,22 @@ public final class RedisJobQueue implements JobQueue {
   }
 
   @Override
-  public boolean submit(UUID notificationId, List<PushJob> jobs, Instant now) {
-    byte[][] args = new byte[jobs.size() + 1][];
-    args[0] = ascii(Long.toString(SEEN_FOR.toSeconds()));
-    for (int i = 0; i < jobs.size(); i++) {
-      args[i + 1] = jobs.get(i).encode();
+  public int submit(List<Submission> submissions, Instant now) {
+    if (submissions.isEmpty()) {
+      return 0;
     }
-    Long stored = commands.eval(SUBMIT, ScriptOutputType.INTEGER,
-        new String[] {redis.key("notifier:seen:" + notificationId), stream}, args);
-    return stored != null && stored == 1;
+    List<String> keys = new ArrayList<>();
+    List<byte[]> args = new ArrayList<>();
+    keys.add(stream);
+    args.add(ascii(Long.toString(SEEN_FOR.toSeconds())));
+    for (Submission submission : submissions) {
+      keys.add(redis.key("notifier:seen:" + submission.notificationId()));
+      args.add(ascii(Integer.toString(submission.jobs().size())));
+      submission.jobs().forEach(job -> args.add(job.encode()));
+    }
+    Long fresh = commands.eval(SUBMIT, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
+        args.toArray(byte[][]::new));
+    return fresh == null ? 0 : fresh.intValue();
   }
 
   @Override

@@ -1,14 +1,18 @@
 package org.homeserver.notifier.webpush;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.notifier.push.HttpOutcomes;
 import org.homeserver.notifier.push.Push;
@@ -23,6 +27,13 @@ public final class WebPushSender implements PushSender {
   private final Clock clock;
   private final Duration requestTimeout;
   private final SecureRandom random;
+  /** The Authorization header per push service origin, made afresh once it is {@link #VAPID_REUSE} old. */
+  private final Map<String, Signed> vapidHeaders = new ConcurrentHashMap<>();
+
+  /** Tokens live 12 hours; one is signed per origin and hour rather than per push. */
+  static final Duration VAPID_REUSE = Duration.ofHours(1);
+
+  private record Signed(String header, Instant signedAt) {}
 
   /**
    * @param client         built by the caller, with redirects NEVER: a redirect is a failure, never followed
@@ -70,7 +81,7 @@ public final class WebPushSender implements PushSender {
     byte[] body = WebPushEncryption.encrypt(push.payload(), subscription.p256dh(), subscription.auth(), random);
     HttpRequest.Builder request = HttpRequest.newBuilder(subscription.url())
         .timeout(requestTimeout)
-        .header("Authorization", key.authorization(subscription.url(), subject, clock.instant()))
+        .header("Authorization", authorization(subscription.url()))
         // A job that waited past its TTL is still worth a try; the push service takes 0 as "now or never".
         .header("TTL", Long.toString(Math.max(0, push.ttlSeconds())))
         .header("Urgency", push.urgencyHeader())
@@ -81,6 +92,13 @@ public final class WebPushSender implements PushSender {
       request.header("Topic", push.topic());
     }
     return request.build();
+  }
+
+  private String authorization(URI url) {
+    Instant now = clock.instant();
+    return vapidHeaders.compute(VapidKey.origin(url), (origin, signed) ->
+        signed != null && signed.signedAt().plus(VAPID_REUSE).isAfter(now) && !signed.signedAt().isAfter(now)
+            ? signed : new Signed(key.authorization(url, subject, now), now)).header();
   }
 
   /** What went wrong, without the URL: subscription URLs are secrets and reasons get stored. */
