@@ -69,14 +69,25 @@ public final class Pushers implements AutoCloseable {
         // When busy, gather a batch of free slots (briefly) rather than taking jobs one at a time.
         int gathered = slots.tryAcquire(batch - 1, GATHER.toMillis(), TimeUnit.MILLISECONDS) ? batch - 1 : 0;
         int free = 1 + gathered + slots.drainPermits();
-        List<JobQueue.Leased> jobs = queue.take(free, clock.instant());
+        List<JobQueue.Leased> jobs;
+        Map<UUID, Endpoint> endpoints;
+        try {
+          jobs = queue.take(free, clock.instant());
+          endpoints = jobs.isEmpty() ? Map.of()
+              : store.endpointsById(jobs.stream().map(j -> j.job().endpointId()).distinct().toList());
+        } catch (RuntimeException e) {
+          // Jobs taken but not started wait for their lease to run out.
+          slots.release(free);
+          throw e;
+        }
         slots.release(free - jobs.size());
-        Map<UUID, Endpoint> endpoints = jobs.isEmpty() ? Map.of()
-            : store.endpointsById(jobs.stream().map(j -> j.job().endpointId()).distinct().toList());
         for (JobQueue.Leased job : jobs) {
           pushes.execute(() -> {
             try {
               push(job, Optional.ofNullable(endpoints.get(job.job().endpointId())));
+            } catch (RuntimeException e) {
+              log.warn("recording the push of job {} failed; it is tried again when its lease runs out",
+                  job.handle(), e);
             } finally {
               slots.release();
             }
