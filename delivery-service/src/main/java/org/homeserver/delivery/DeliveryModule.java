@@ -22,6 +22,7 @@ import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
+import org.homeserver.platform.tasks.Periodic;
 
 /** The composition root of the delivery service: builds it from the process's context. */
 public final class DeliveryModule {
@@ -32,6 +33,8 @@ public final class DeliveryModule {
   private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
   /** How often released bodies are swept. */
   private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
+  /** How often queues the notifier was not told of are handed over again. */
+  private static final Duration NOTIFICATION_SWEEP_INTERVAL = Duration.ofSeconds(10);
   /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
   private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
   /** Calls to the other services' internal APIs give up after this long. */
@@ -61,8 +64,10 @@ public final class DeliveryModule {
       ListenStreams listeners = new ListenStreams(queues, signals, context.signals(), context.revocations(),
           context.clock());
       NotifierHandoff handoff = new NotifierHandoff(
-          NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), listeners::listening);
+          NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), queues,
+          listeners::listening, context.clock());
       queues.onQueued(handoff);
+      Periodic sweep = Periodic.every("notification-sweep", NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, relationships, local, context.clock());
@@ -70,7 +75,8 @@ public final class DeliveryModule {
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(jdbi, groups, queues, registry, local))), List.of(),
-          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff));
+          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff,
+              sweep));
     } catch (RuntimeException e) {
       database.close();
       throw e;

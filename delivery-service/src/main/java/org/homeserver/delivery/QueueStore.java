@@ -92,14 +92,42 @@ public final class QueueStore {
    * updated in the order of the sorted select, so overlapping sends wait for each other instead of
    * deadlocking.
    */
-  public List<Head> allocateNext(Handle h, Collection<UUID> clients) {
+  public List<Head> allocateNext(Handle h, Collection<UUID> clients, Instant now) {
     return h.createQuery("""
-            insert into queue_heads (client_uuid, last_sequence, floor_sequence)
-            select c, 1, 0 from unnest(:clients) as c order by c
-            on conflict (client_uuid) do update set last_sequence = queue_heads.last_sequence + 1
+            insert into queue_heads (client_uuid, last_sequence, floor_sequence, unnotified_since)
+            select c, 1, 0, :now from unnest(:clients) as c order by c
+            on conflict (client_uuid) do update set last_sequence = queue_heads.last_sequence + 1,
+              unnotified_since = coalesce(queue_heads.unnotified_since, excluded.unnotified_since)
             returning client_uuid, last_sequence, floor_sequence""")
         .bindArray("clients", UUID.class, clients)
+        .bind("now", now)
         .map(HEAD).list();
+  }
+
+  /**
+   * The notifier took the notifications of each client's entries up to the given sequence: clears
+   * the mark of the queues that have no later entry (a later one's own hand-off clears it).
+   */
+  public void markNotified(Map<UUID, Long> upTo) {
+    if (upTo.isEmpty()) {
+      return;
+    }
+    List<UUID> clients = List.copyOf(upTo.keySet());
+    jdbi.useHandle(h -> h.createUpdate("""
+            update queue_heads q set unnotified_since = null
+            from unnest(:clients, :upTo) as t(client, up_to)
+            where q.client_uuid = t.client and q.last_sequence <= t.up_to and q.unnotified_since is not null""")
+        .bindArray("clients", UUID.class, clients)
+        .bindArray("upTo", Long.class, clients.stream().map(upTo::get).toList())
+        .execute());
+  }
+
+  /** Up to {@code limit} queues marked unnotified since before {@code before}, oldest mark first. */
+  public List<Head> unnotified(Instant before, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("""
+            select client_uuid, last_sequence, floor_sequence from queue_heads
+            where unnotified_since < :before order by unnotified_since limit :limit""")
+        .bind("before", before).bind("limit", limit).map(HEAD).list());
   }
 
   /**

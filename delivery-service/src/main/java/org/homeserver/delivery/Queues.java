@@ -162,7 +162,7 @@ public final class Queues {
     Map<UUID, Long> floors = new HashMap<>();
     List<Drop> drops = new ArrayList<>();
     List<Head> cappedHeads = new ArrayList<>();
-    for (Head head : store.allocateNext(h, clients)) {
+    for (Head head : store.allocateNext(h, clients, now)) {
       OptionalLong floor = limits.floorAfterCap(head.last(), head.floor());
       floors.put(head.client(), floor.orElse(head.floor()));
       if (floor.isEmpty()) {
@@ -252,6 +252,16 @@ public final class Queues {
   /** The client's stream of {@code generation} ended. */
   public void stopListening(UUID client, long generation) {
     store.stopListening(client, generation);
+  }
+
+  /** The notifier took the notifications of each client's entries up to the given sequence. */
+  public void markNotified(Map<UUID, Long> upTo) {
+    store.markNotified(upTo);
+  }
+
+  /** Queues whose newest entries the notifier was not told of since before {@code before}. */
+  public List<Head> unnotified(Instant before, int limit) {
+    return store.unnotified(before, limit);
   }
 
   /** Those of {@code clients} with a live Listen stream on any process at {@code now}. */

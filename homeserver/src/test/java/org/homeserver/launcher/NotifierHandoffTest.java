@@ -1,0 +1,87 @@
+package org.homeserver.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
+import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
+import org.homeserver.api.notifier.v1.WebPushSubscription;
+import org.homeserver.mls.TestMessages;
+import org.homeserver.notifier.testing.WebPushReceiver;
+import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.grpc.BearerTokens;
+import org.homeserver.platform.testing.TestPostgres;
+import org.homeserver.platform.testing.TestRedis;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The delivery service's hand-off to the notifier loses nothing: with the notifier down when a
+ * message is queued, the queue stays marked unnotified and the sweep hands it over once the notifier
+ * is back, exactly once.
+ */
+class NotifierHandoffTest {
+  private static final String INTERNAL_TOKEN = "internal-token-0123456789abcdefghijklmnop";
+
+  @Test
+  void aNotificationTheNotifierMissedIsHandedOverWhenItIsBack() throws Exception {
+    String database = TestPostgres.freshDatabase().jdbcUrl();
+    int notifierInternalPort = TestHomeserver.freePort();
+    Map<String, String> shared = Map.of(
+        "redis.url", TestRedis.URL,
+        "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":",
+        "internal.token", INTERNAL_TOKEN,
+        "notifier.allow-loopback-endpoints", "true");
+    HomeserverConfig mainConfig = TestHomeserver.configFor(database, Files.createTempDirectory("hs-main"),
+        with(shared, "services.notifier.address", "127.0.0.1:" + notifierInternalPort));
+    try (TestHomeserver main = TestHomeserver.start(mainConfig, List.of("auth", "directory", "keypackage", "delivery"));
+         WebPushReceiver receiver = new WebPushReceiver()) {
+      Map<String, String> notifierSettings = with(with(shared, "internal.port", Integer.toString(notifierInternalPort)),
+          "services.auth.address", "127.0.0.1:" + mainConfig.internal().port());
+      main.registerUser("alice");
+      main.registerUser("bob");
+      main.connectAll("alice", "bob");
+      TestMember alice = TestMember.register(main, "alice");
+      TestMember bob = TestMember.register(main, "bob");
+      byte[] groupId = alice.createGroupWith(bob, main.clock.instant());
+      bob.drain();
+
+      try (TestHomeserver notifier = TestHomeserver.start(
+          TestHomeserver.configFor(database, Files.createTempDirectory("hs-notifier"), notifierSettings),
+          List.of("notifier"))) {
+        var subscription = receiver.subscription();
+        NotifierServiceGrpc.newBlockingStub(notifier.channel).withCallCredentials(BearerTokens.credentials(bob.token))
+            .registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(WebPushSubscription.newBuilder()
+                .setEndpointUrl(subscription.url().toString()).setP256Dh(ByteString.copyFrom(subscription.p256dh()))
+                .setAuth(ByteString.copyFrom(subscription.auth()))).build());
+      }
+
+      // The notifier is down: the hand-off of this message fails after its retries.
+      alice.send(TestMessages.application(groupId, 1, 32));
+      Thread.sleep(Duration.ofSeconds(8));
+      assertEquals(0, receiver.requestCount());
+
+      try (TestHomeserver ignored = TestHomeserver.start(
+          TestHomeserver.configFor(database, Files.createTempDirectory("hs-notifier"), notifierSettings),
+          List.of("notifier"))) {
+        List<WebPushReceiver.Received> pushes = receiver.awaitReceived(1, Duration.ofSeconds(60));
+        assertEquals(1, pushes.size());
+        assertEquals(true, pushes.getFirst().payload().contains("\"count\":1,"), pushes.getFirst().payload());
+        // Sweeps go on every 10 s; the mark was cleared, so nothing is pushed again.
+        Thread.sleep(Duration.ofSeconds(12));
+        assertEquals(1, receiver.requestCount());
+        assertEquals(List.of(), receiver.rejections());
+      }
+    }
+  }
+
+  private static Map<String, String> with(Map<String, String> settings, String key, String value) {
+    var all = new java.util.HashMap<>(settings);
+    all.put(key, value);
+    return all;
+  }
+}
