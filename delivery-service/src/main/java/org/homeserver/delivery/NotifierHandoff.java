@@ -17,6 +17,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc.NotifierInternalServiceBlockingStub;
 import org.homeserver.api.notifier.v1.NotifyClientRequest;
@@ -86,16 +87,15 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     });
   }
 
-  /** Hands over again the queues whose mark is older than {@link #SWEEP_AFTER}; how many. */
-  int sweep() {
+  /** Hands over again the queues whose mark is older than {@link #SWEEP_AFTER}. */
+  void sweep() {
     List<Head> heads = queues.unnotified(clock.instant().minus(SWEEP_AFTER), MAX_BATCH);
     if (!heads.isEmpty()) {
       log.info("handing {} queues to the notifier again", heads.size());
       handOver(heads.stream().map(h -> new Notice(h.client(), h.last(), h.last() - h.floor(),
           NotificationPolicy.getDefaultInstance())).toList(),
-          heads.stream().collect(java.util.stream.Collectors.toMap(Head::client, Head::last)));
+          heads.stream().collect(Collectors.toMap(Head::client, Head::last)));
     }
-    return heads.size();
   }
 
   /** Tells the notifier, then clears the marks up to {@code upTo}; on failure the marks stay for the sweep. */
