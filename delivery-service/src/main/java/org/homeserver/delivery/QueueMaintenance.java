@@ -1,9 +1,7 @@
 package org.homeserver.delivery;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.homeserver.platform.tasks.Periodic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,45 +12,30 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueueMaintenance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QueueMaintenance.class);
-  private final Queues queues;
-  private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("queue-maintenance").daemon().factory());
+  private final Periodic retention;
+  private final Periodic sweep;
 
-  private QueueMaintenance(Queues queues) {
-    this.queues = queues;
+  private QueueMaintenance(Periodic retention, Periodic sweep) {
+    this.retention = retention;
+    this.sweep = sweep;
   }
 
   /** Starts both; the first run of each comes after its interval, not at once, to keep start-up light. */
   public static QueueMaintenance start(Queues queues, Duration retentionInterval, Duration sweepInterval) {
-    QueueMaintenance jobs = new QueueMaintenance(queues);
-    jobs.every(retentionInterval, jobs::retain);
-    jobs.every(sweepInterval, jobs::sweep);
-    return jobs;
+    return new QueueMaintenance(Periodic.every("queue-retention", retentionInterval, () -> retain(queues)),
+        Periodic.every("queue-sweep", sweepInterval, queues::sweepReleasedBodies));
   }
 
-  private void every(Duration interval, Runnable job) {
-    scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        job.run();
-      } catch (RuntimeException e) {
-        log.error("queue maintenance failed", e);
-      }
-    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void retain() {
+  private static void retain(Queues queues) {
     PurgeReport report = queues.purgeExpired();
     if (report.queues() > 0) {
       log.info("retention dropped {} entries from {} queues", report.entriesDropped(), report.queues());
     }
   }
 
-  private void sweep() {
-    queues.sweepReleasedBodies();
-  }
-
   @Override
   public void close() {
-    scheduler.shutdownNow();
+    retention.close();
+    sweep.close();
   }
 }

@@ -23,11 +23,9 @@ import org.homeserver.api.notifier.v1.GetVapidPublicKeyRequest;
 import org.homeserver.api.notifier.v1.ListEndpointsRequest;
 import org.homeserver.api.notifier.v1.NotificationKind;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
-import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
 import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
 import org.homeserver.api.notifier.v1.SetDefaultPolicyRequest;
 import org.homeserver.api.notifier.v1.Urgency;
-import org.homeserver.api.notifier.v1.WebPushSubscription;
 import org.homeserver.api.notifier.v1.Webhook;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.notifier.testing.WebPushReceiver;
@@ -74,26 +72,14 @@ class NotificationsTest {
     groupId = alice.createGroupWith(bob, server.clock.instant());
     bob.drain();
     receiver = new WebPushReceiver();
-    receiver.expectVapidKey(notifier(bob).getVapidPublicKey(GetVapidPublicKeyRequest.getDefaultInstance())
+    receiver.expectVapidKey(bob.notifier().getVapidPublicKey(GetVapidPublicKeyRequest.getDefaultInstance())
         .getPublicKey().toByteArray());
-    notifier(bob).registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(webPush(receiver)).build());
+    bob.registerWebPush(receiver);
   }
 
   @AfterEach
   void close() {
     receiver.close();
-  }
-
-  private static NotifierServiceGrpc.NotifierServiceBlockingStub notifier(TestMember member) {
-    return NotifierServiceGrpc.newBlockingStub(member.channel())
-        .withCallCredentials(org.homeserver.platform.grpc.BearerTokens.credentials(member.token));
-  }
-
-  private static WebPushSubscription webPush(WebPushReceiver receiver) {
-    var subscription = receiver.subscription();
-    return WebPushSubscription.newBuilder().setEndpointUrl(subscription.url().toString())
-        .setP256Dh(ByteString.copyFrom(subscription.p256dh())).setAuth(ByteString.copyFrom(subscription.auth()))
-        .build();
   }
 
   /** One push as the client reads it, but its TTL (which shrinks while a push waits). */
@@ -137,7 +123,7 @@ class NotificationsTest {
     receiver.awaitReceived(expected.size(), WAIT);
 
     // The client's default.
-    notifier(bob).setDefaultPolicy(SetDefaultPolicyRequest.newBuilder()
+    bob.notifier().setDefaultPolicy(SetDefaultPolicyRequest.newBuilder()
         .setPolicy(policy(NotificationKind.NOTIFICATION_KIND_SILENT, Urgency.URGENCY_HIGH, 600, "chat")).build());
     message(false);
     expected.add(new Seen(++count, "silent", "high", "chat"));
@@ -192,7 +178,7 @@ class NotificationsTest {
 
   @Test
   void welcomesAndEventsFollowTheDefaultPolicyNotTheGroups() throws Exception {
-    notifier(bob).setDefaultPolicy(SetDefaultPolicyRequest.newBuilder()
+    bob.notifier().setDefaultPolicy(SetDefaultPolicyRequest.newBuilder()
         .setPolicy(policy(NotificationKind.NOTIFICATION_KIND_SILENT, Urgency.URGENCY_NORMAL, 0, "")).build());
     groupPolicy(policy(NotificationKind.NOTIFICATION_KIND_NONE, Urgency.URGENCY_NORMAL, 0, ""));
 
@@ -225,7 +211,7 @@ class NotificationsTest {
     message(false);
     receiver.awaitAttempts(1, WAIT);
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (notifier(bob).listEndpoints(ListEndpointsRequest.getDefaultInstance()).getEndpointsCount() > 0) {
+    while (bob.notifier().listEndpoints(ListEndpointsRequest.getDefaultInstance()).getEndpointsCount() > 0) {
       assertTrue(System.nanoTime() < deadline, "the endpoint was not deleted");
       Thread.sleep(50);
     }
@@ -244,20 +230,20 @@ class NotificationsTest {
         "https://push.example.org/" + "x".repeat(1100), "ENDPOINT_RULE_TOO_LONG",
         "not a url", "ENDPOINT_RULE_URL_MALFORMED");
     urls.forEach((url, rule) -> {
-      var e = assertFails(Code.INVALID_ARGUMENT, ErrorReason.ENDPOINT_INVALID, () -> notifier(bob)
+      var e = assertFails(Code.INVALID_ARGUMENT, ErrorReason.ENDPOINT_INVALID, () -> bob.notifier()
           .registerEndpoint(RegisterEndpointRequest.newBuilder().setWebhook(Webhook.newBuilder().setUrl(url)).build()));
       assertEquals(rule, metadata(e).get("rule"), url);
     });
-    var badKey = webPush(receiver).toBuilder().setP256Dh(ByteString.copyFrom(new byte[65])).build();
-    var e = assertFails(Code.INVALID_ARGUMENT, ErrorReason.ENDPOINT_INVALID, () -> notifier(bob)
+    var badKey = TestMember.webPush(receiver).toBuilder().setP256Dh(ByteString.copyFrom(new byte[65])).build();
+    var e = assertFails(Code.INVALID_ARGUMENT, ErrorReason.ENDPOINT_INVALID, () -> bob.notifier()
         .registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(badKey).build()));
     assertEquals("ENDPOINT_RULE_KEY_INVALID", metadata(e).get("rule"));
-    assertFails(Code.FAILED_PRECONDITION, ErrorReason.ENDPOINT_KIND_DISABLED, () -> notifier(bob)
+    assertFails(Code.FAILED_PRECONDITION, ErrorReason.ENDPOINT_KIND_DISABLED, () -> bob.notifier()
         .registerEndpoint(RegisterEndpointRequest.newBuilder().setApns(
             org.homeserver.api.notifier.v1.ApnsDevice.newBuilder().setDeviceToken("ab".repeat(32))
                 .setTopic("org.example.chat")).build()));
-    assertEquals(1, notifier(bob).listEndpoints(ListEndpointsRequest.getDefaultInstance()).getEndpointsCount(),
+    assertEquals(1, bob.notifier().listEndpoints(ListEndpointsRequest.getDefaultInstance()).getEndpointsCount(),
         "nothing refused was stored");
-    assertTrue(notifier(bob).getDefaultPolicy(GetDefaultPolicyRequest.getDefaultInstance()).getServerDefault());
+    assertTrue(bob.notifier().getDefaultPolicy(GetDefaultPolicyRequest.getDefaultInstance()).getServerDefault());
   }
 }

@@ -2,19 +2,14 @@ package org.homeserver.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
-import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
-import org.homeserver.api.notifier.v1.WebPushSubscription;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.notifier.testing.WebPushReceiver;
 import org.homeserver.platform.config.HomeserverConfig;
-import org.homeserver.platform.grpc.BearerTokens;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -53,11 +48,7 @@ class NotifierHandoffTest {
       try (TestHomeserver notifier = TestHomeserver.start(
           TestHomeserver.configFor(database, Files.createTempDirectory("hs-notifier"), notifierSettings),
           List.of("notifier"))) {
-        var subscription = receiver.subscription();
-        NotifierServiceGrpc.newBlockingStub(notifier.channel).withCallCredentials(BearerTokens.credentials(bob.token))
-            .registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(WebPushSubscription.newBuilder()
-                .setEndpointUrl(subscription.url().toString()).setP256Dh(ByteString.copyFrom(subscription.p256dh()))
-                .setAuth(ByteString.copyFrom(subscription.auth()))).build());
+        bob.via(notifier.channel).registerWebPush(receiver);
       }
 
       // The notifier is down: the hand-off of this message fails after its retries.

@@ -3,7 +3,6 @@ package org.homeserver.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,13 +15,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.homeserver.api.notifier.v1.ListEndpointsRequest;
-import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
-import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
-import org.homeserver.api.notifier.v1.WebPushSubscription;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.notifier.testing.LoopbackReceiver;
 import org.homeserver.notifier.testing.WebPushReceiver;
-import org.homeserver.platform.grpc.BearerTokens;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,7 +44,7 @@ class NotifierRestartTest {
       settings.put("redis.url", TestRedis.URL);
       settings.put("redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
     }
-    String bobToken;
+    TestMember bob;
     try (WebPushReceiver receiver = new WebPushReceiver()) {
       receiver.answerWith(n -> LoopbackReceiver.Answer.of(503));
       try (HomeserverProcess doomed = HomeserverProcess.start(settings)) {
@@ -57,14 +52,10 @@ class NotifierRestartTest {
         TestHomeserver.registerUser(doomed.channel, "bob");
         TestHomeserver.connectAll(doomed.channel, "alice", "bob");
         TestMember alice = TestMember.register(doomed.channel, "alice");
-        TestMember bob = TestMember.register(doomed.channel, "bob");
-        bobToken = bob.token;
+        bob = TestMember.register(doomed.channel, "bob");
         byte[] groupId = alice.createGroupWith(bob, Instant.now());
         bob.drain();
-        var subscription = receiver.subscription();
-        notifier(doomed, bobToken).registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(WebPushSubscription.newBuilder()
-                .setEndpointUrl(subscription.url().toString()).setP256Dh(ByteString.copyFrom(subscription.p256dh()))
-                .setAuth(ByteString.copyFrom(subscription.auth()))).build());
+        bob.registerWebPush(receiver);
         for (int i = 0; i < JOBS; i++) {
           alice.send(TestMessages.application(groupId, 1, 32));
         }
@@ -82,14 +73,10 @@ class NotifierRestartTest {
         assertEquals(Set.copyOf(java.util.stream.LongStream.rangeClosed(1, JOBS).boxed().toList()),
             Set.copyOf(counts.values()), "one push for each of the 1,000 queued messages");
         assertEquals(List.of(), receiver.rejections());
-        assertTrue(notifier(restarted, bobToken).listEndpoints(ListEndpointsRequest.getDefaultInstance())
+        assertTrue(bob.via(restarted.channel).notifier().listEndpoints(ListEndpointsRequest.getDefaultInstance())
             .getEndpoints(0).hasLastSuccessAt(), "the endpoint records its pushes' success");
       }
     }
-  }
-
-  private static NotifierServiceGrpc.NotifierServiceBlockingStub notifier(HomeserverProcess server, String token) {
-    return NotifierServiceGrpc.newBlockingStub(server.channel).withCallCredentials(BearerTokens.credentials(token));
   }
 
   private static Map.Entry<String, Long> idAndCount(String payload) {

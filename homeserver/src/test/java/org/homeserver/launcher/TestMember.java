@@ -18,12 +18,16 @@ import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
+import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
+import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
+import org.homeserver.api.notifier.v1.WebPushSubscription;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.Credential;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
+import org.homeserver.notifier.testing.WebPushReceiver;
 import org.homeserver.platform.grpc.BearerTokens;
 
 /**
@@ -83,6 +87,23 @@ final class TestMember {
   DirectoryServiceGrpc.DirectoryServiceBlockingStub directory() {
     return DirectoryServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
         .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  NotifierServiceGrpc.NotifierServiceBlockingStub notifier() {
+    return NotifierServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** Registers a Web Push endpoint with {@code receiver}'s subscription, as a browser hands it over. */
+  void registerWebPush(WebPushReceiver receiver) {
+    notifier().registerEndpoint(RegisterEndpointRequest.newBuilder().setWebPush(webPush(receiver)).build());
+  }
+
+  static WebPushSubscription webPush(WebPushReceiver receiver) {
+    var subscription = receiver.subscription();
+    return WebPushSubscription.newBuilder().setEndpointUrl(subscription.url().toString())
+        .setP256Dh(ByteString.copyFrom(subscription.p256dh())).setAuth(ByteString.copyFrom(subscription.auth()))
+        .build();
   }
 
   DeliveryServiceGrpc.DeliveryServiceStub deliveryAsync() {

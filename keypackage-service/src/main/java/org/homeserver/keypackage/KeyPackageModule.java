@@ -10,9 +10,11 @@ import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.clients.RegisteredClients;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
+import org.homeserver.platform.tasks.Periodic;
 
 /** The composition root of the KeyPackage store: builds it from the process's context. */
 public final class KeyPackageModule {
@@ -53,7 +55,8 @@ public final class KeyPackageModule {
           DEFAULT_SUITES, threshold, context.domain(), context.clock());
       return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes)), List.of(),
-          List.of(database, IdempotencyCleanup.start(store, CLEANUP_INTERVAL, context.clock())));
+          List.of(database, Periodic.every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
+              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))));
     } catch (RuntimeException e) {
       database.close();
       throw e;

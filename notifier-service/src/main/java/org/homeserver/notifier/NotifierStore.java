@@ -98,8 +98,7 @@ public final class NotifierStore {
   }
 
   public Optional<Endpoint> endpoint(UUID id) {
-    return jdbi.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS + " from endpoints where endpoint_id = :id")
-        .bind("id", id).map(NotifierStore::endpoint).findOne());
+    return Optional.ofNullable(endpointsById(List.of(id)).get(id));
   }
 
   /** Deletes one of the client's endpoints; false if it has none with that id. */
@@ -159,11 +158,16 @@ public final class NotifierStore {
     });
   }
 
-  /** The stored VAPID key (PKCS#8), storing {@code fresh} first if there is none. */
-  public byte[] vapidKey(byte[] fresh, Instant now) {
+  /** The stored VAPID key (PKCS#8), storing the one {@code fresh} makes if there is none (the first start). */
+  public byte[] vapidKey(java.util.function.Supplier<byte[]> fresh, Instant now) {
     return jdbi.inTransaction(h -> {
+      Optional<byte[]> stored = h.createQuery("select pkcs8 from vapid_keys where id = 1").mapTo(byte[].class).findOne();
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+      // Two processes starting at once: the first insert wins, the other reads it back.
       h.createUpdate("insert into vapid_keys (id, pkcs8, created_at) values (1, :key, :now) on conflict do nothing")
-          .bind("key", fresh).bind("now", now).execute();
+          .bind("key", fresh.get()).bind("now", now).execute();
       return h.createQuery("select pkcs8 from vapid_keys where id = 1").mapTo(byte[].class).one();
     });
   }

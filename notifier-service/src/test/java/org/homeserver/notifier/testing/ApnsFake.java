@@ -1,6 +1,5 @@
 package org.homeserver.notifier.testing;
 
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -121,17 +120,18 @@ public final class ApnsFake extends HttpsFake {
     }
     Optional<Jws.Verified> token =
         Jws.verify(authorization.get().substring("bearer ".length()), Jws.Algorithm.ES256, teamKey.getPublic());
-    if (token.isEmpty()
+    Optional<Long> issued = token.flatMap(t -> Json.integer(t.claims(), "iat"));
+    if (issued.isEmpty()
         || !KEY_ID.equals(token.get().header().get("kid"))
-        || !TEAM_ID.equals(token.get().claims().get("iss"))
-        || !(token.get().claims().get("iat") instanceof BigDecimal iat)) {
+        || !TEAM_ID.equals(token.get().claims().get("iss"))) {
       return Optional.of(reason(403, "InvalidProviderToken"));
     }
+    long iat = issued.get();
     long now = clock.instant().getEpochSecond();
-    if (iat.longValue() > now + 60) {
+    if (iat > now + 60) {
       return Optional.of(reason(403, "InvalidProviderToken"));
     }
-    if (iat.longValue() < now - TOKEN_LIFETIME_SECONDS) {
+    if (iat < now - TOKEN_LIFETIME_SECONDS) {
       return Optional.of(reason(403, "ExpiredProviderToken"));
     }
     return Optional.empty();

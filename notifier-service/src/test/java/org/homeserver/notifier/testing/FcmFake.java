@@ -1,6 +1,5 @@
 package org.homeserver.notifier.testing;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -165,11 +164,8 @@ public final class FcmFake extends HttpsFake {
     return CLIENT_EMAIL.equals(claims.get("iss"))
         && SCOPE.equals(claims.get("scope"))
         && tokenUri().toString().equals(claims.get("aud"))
-        && claims.get("iat") instanceof BigDecimal iat
-        && claims.get("exp") instanceof BigDecimal exp
-        && iat.longValue() <= now + 60
-        && exp.longValue() > now
-        && exp.longValue() - iat.longValue() <= 3600;
+        && Json.integer(claims, "iat").filter(iat -> iat <= now + 60).flatMap(iat -> Json.integer(claims, "exp")
+            .filter(exp -> exp > now && exp - iat <= 3600)).isPresent();
   }
 
   private Answer send(Request request) {

@@ -102,7 +102,7 @@ public record HomeserverConfig(
         new Notifier(v.get(MAX_ENDPOINTS), nonEmpty(v.get(VAPID_SUBJECT)), v.get(PUSH_CONCURRENCY),
             v.get(ALLOW_LOOPBACK_ENDPOINTS),
             nonEmpty(v.get(APNS_TEAM_ID)).map(team -> new Apns(team, v.get(APNS_KEY_ID), Path.of(v.get(APNS_KEY_FILE)),
-                java.util.List.of(v.get(APNS_TOPICS).split(",")))),
+                v.get(APNS_TOPICS).isEmpty() ? java.util.List.of() : java.util.List.of(v.get(APNS_TOPICS).split(",")))),
             nonEmpty(v.get(FCM_SERVICE_ACCOUNT)).map(Path::of)),
         v.get(LOG_FORMAT),
         v.get(LOG_LEVEL));
@@ -121,7 +121,7 @@ public record HomeserverConfig(
     }
     if (notifier.apns().isPresent()) {
       Apns apns = notifier.apns().get();
-      if (apns.keyId().isEmpty() || apns.keyFile().toString().isEmpty() || apns.topics().equals(java.util.List.of(""))) {
+      if (apns.keyId().isEmpty() || apns.keyFile().toString().isEmpty() || apns.topics().isEmpty()) {
         problems.add("config: notifier.apns.team-id: APNs needs notifier.apns.key-id, notifier.apns.key-file and "
             + "notifier.apns.topics as well");
       }
