@@ -20,6 +20,7 @@ public final class ConfigSchema {
   private static final Pattern REDIS_URL = Pattern.compile("rediss?://.+");
   private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.:/\\-\\[\\]]+");
   private static final Pattern SECRET_TOKEN = Pattern.compile("[A-Za-z0-9_\\-]{32,256}");
+  private static final Pattern BASE64_KEY = Pattern.compile("[A-Za-z0-9+/]{43}=");
 
   static final String PORT = "an integer from 1 to 65535";
   static final String PORT_OR_OFF = "an integer from 0 (off) to 65535";
@@ -39,6 +40,19 @@ public final class ConfigSchema {
   public static final Setting<Long> MAX_REQUEST = new Setting<>("server.max-request-bytes", "4MiB",
       size(64 * 1024, 4L * 1024 * 1024), "a size from 64KiB to 4MiB (e.g. 1048576, 512KiB, 4MiB)",
       "The largest request message accepted; larger ones get RESOURCE_EXHAUSTED / REQUEST_TOO_LARGE.");
+
+  public static final Setting<String> TLS_CERTIFICATE_FILE = new Setting<>("server.tls.certificate-file", "",
+      ValueParsers.anyText(), "empty (plaintext) or a PEM file path",
+      "The public port's certificate chain (PEM, leaf first). With server.tls.key-file the port speaks TLS 1.3 only; both files are reloaded when they change.");
+  public static final Setting<String> TLS_KEY_FILE = new Setting<>("server.tls.key-file", "",
+      ValueParsers.anyText(), "empty or a PEM file path",
+      "The private key of that certificate (PEM: PKCS#8, or a traditional EC or RSA key).");
+  public static final Setting<Duration> TLS_RELOAD_INTERVAL = new Setting<>("server.tls.reload-interval", "10s",
+      duration(Duration.ofSeconds(1), Duration.ofHours(1)), "a duration from 1s to 1h",
+      "How often the certificate and key files are checked for a change; a changed pair is served to new connections without a restart.");
+  public static final Setting<List<String>> TRUSTED_PROXIES = new Setting<>("server.trusted-proxies", "",
+      ValueParsers.addressBlocks(), "empty or IP addresses and CIDR blocks separated by commas (e.g. 10.0.0.0/8,::1)",
+      "Proxies in front of the public port: from them the client address is taken from X-Forwarded-For (for rate limits and logs); from anyone else that header is ignored.");
 
   public static final Setting<String> INTERNAL_TOKEN = new Setting<>("internal.token", "",
       t -> t.isEmpty() ? t : matching(SECRET_TOKEN).apply(t), "32 to 256 characters of A-Z a-z 0-9 _ -",
@@ -86,6 +100,16 @@ public final class ConfigSchema {
       matching(Pattern.compile("[A-Za-z0-9:_.-]{1,64}")), "1 to 64 characters of A-Z a-z 0-9 : _ . -",
       "Prefix of every Redis key and channel, so several homeservers can share one Redis.");
 
+  public static final Setting<String> KEK_FILE = new Setting<>("secrets.key-encryption-key-file", "",
+      ValueParsers.anyText(), "empty or a file path",
+      "A file holding the key-encryption key (32 bytes, base64) under which private keys are stored in the database. Empty with the embedded PostgreSQL: generated into <data-dir>/key-encryption-key.");
+  public static final Setting<String> KEK = new Setting<>("secrets.key-encryption-key", "",
+      t -> t.isEmpty() ? t : matching(BASE64_KEY).apply(t), "empty or 32 bytes in base64",
+      "The key-encryption key itself, for an environment variable; one of this and secrets.key-encryption-key-file is required with an external database.");
+  public static final Setting<List<String>> PREVIOUS_KEKS = new Setting<>("secrets.previous-key-encryption-keys", "",
+      ValueParsers.list(BASE64_KEY), "empty or base64 keys separated by commas",
+      "Earlier key-encryption keys, during a rotation: keys stored under one of them are read and stored again under the current one at start.");
+
   public static final Setting<String> AUTH_ADDRESS = new Setting<>("services.auth.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as auth:7402",
       "Where to reach the auth service's internal API when it is not in this process.");
@@ -118,7 +142,13 @@ public final class ConfigSchema {
       "Registration attempts (users and clients) allowed per peer address per minute.");
   public static final Setting<Integer> PASSWORD_ATTEMPTS = new Setting<>("auth.password-attempts-per-minute", "20",
       integer(1, 100000), "an integer from 1 to 100000",
-      "Password checks (client registration, password change, account deletion) allowed per user per minute.");
+      "Password checks (client registration, password change, account deletion) allowed per user and caller per minute; the caller is its address, or its client when it is signed in as one of the user's clients.");
+  public static final Setting<Integer> PASSWORD_FAILURES = new Setting<>("auth.password-failures-per-hour", "100",
+      integer(1, 1000000), "an integer from 1 to 1000000",
+      "Wrong passwords one user may receive per hour from callers not signed in as one of its clients, from all addresses together; beyond, only its own signed-in clients may check its password, and a correct one from them clears the count.");
+  public static final Setting<Integer> UNKNOWN_CLIENT_ATTEMPTS = new Setting<>("auth.unknown-client-attempts-per-minute",
+      "30", integer(1, 100000), "an integer from 1 to 100000",
+      "Challenges and sessions asked for client ids that do not exist, allowed per address per minute.");
   public static final Setting<Integer> CHALLENGES = new Setting<>("auth.challenges-per-minute", "60",
       integer(1, 100000), "an integer from 1 to 100000", "Session challenges allowed per client per minute.");
   public static final Setting<Duration> HANDLE_HOLD = new Setting<>("auth.deleted-handle-hold", "365d",
@@ -188,15 +218,17 @@ public final class ConfigSchema {
   /** All keys, in the order of the configuration reference. */
   public static final List<Setting<?>> ALL = List.of(
       DOMAIN_KEY, DATA_DIR,
-      SERVER_HOST, SERVER_PORT, MAX_REQUEST, REFLECTION,
+      SERVER_HOST, SERVER_PORT, MAX_REQUEST, REFLECTION, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, TLS_RELOAD_INTERVAL,
+      TRUSTED_PROXIES,
       INTERNAL_HOST, INTERNAL_PORT, INTERNAL_TOKEN,
       ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN_KEY,
       METRICS_HOST, METRICS_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
+      KEK_FILE, KEK, PREVIOUS_KEKS,
       AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS, NOTIFIER_ADDRESS,
       REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
-      CHALLENGES, HANDLE_HOLD,
+      PASSWORD_FAILURES, CHALLENGES, UNKNOWN_CLIENT_ATTEMPTS, HANDLE_HOLD,
       ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
       PREFIX_SEARCH, LOOKUPS,
       KEY_PACKAGES_LOW,

@@ -17,6 +17,8 @@ public record HomeserverConfig(
     Listener server,
     long maxRequestBytes,
     boolean reflection,
+    Optional<Tls> tls,
+    java.util.List<String> trustedProxies,
     Listener internal,
     Optional<String> internalToken,
     Listener admin,
@@ -25,6 +27,7 @@ public record HomeserverConfig(
     Database database,
     Optional<String> redisUrl,
     String redisKeyPrefix,
+    Secrets secrets,
     Optional<String> authAddress,
     Optional<String> directoryAddress,
     Optional<String> keyPackageAddress,
@@ -45,13 +48,24 @@ public record HomeserverConfig(
     }
   }
 
+  /** The public port's certificate chain and key (PEM files), checked for changes every {@code reloadInterval}. */
+  public record Tls(Path certificateFile, Path keyFile, Duration reloadInterval) {}
+
+  /**
+   * Where the key-encryption key comes from (a file, or the value itself; neither: generated into
+   * the data directory) and the earlier keys still read during a rotation (base64).
+   */
+  public record Secrets(Optional<Path> keyEncryptionKeyFile, Optional<String> keyEncryptionKey,
+                        java.util.List<String> previousKeyEncryptionKeys) {}
+
   /** The PostgreSQL to use; an empty url means the embedded one. */
   public record Database(Optional<String> url, String user, String password, int poolSize, int embeddedPort) {}
 
   /** The authentication service's settings. */
   public record Auth(RegistrationMode registration, Duration accessTokenTtl, Duration credentialValidity,
                      int maxClientsPerUser, int registrationRatePerMinute, int passwordAttemptsPerMinute,
-                     int challengesPerMinute, Duration deletedHandleHold, int argon2MemoryKib,
+                     int passwordFailuresPerHour, int challengesPerMinute, int unknownClientAttemptsPerMinute,
+                     Duration deletedHandleHold, int argon2MemoryKib,
                      int argon2Iterations, int argon2Parallelism) {}
 
   /** The directory service's settings. */
@@ -78,6 +92,9 @@ public record HomeserverConfig(
         new Listener(v.get(SERVER_HOST), v.get(SERVER_PORT)),
         v.get(MAX_REQUEST),
         v.get(REFLECTION),
+        nonEmpty(v.get(TLS_CERTIFICATE_FILE) + v.get(TLS_KEY_FILE)).map(either -> new Tls(
+            Path.of(v.get(TLS_CERTIFICATE_FILE)), Path.of(v.get(TLS_KEY_FILE)), v.get(TLS_RELOAD_INTERVAL))),
+        v.get(TRUSTED_PROXIES),
         new Listener(v.get(INTERNAL_HOST), v.get(INTERNAL_PORT)),
         nonEmpty(v.get(INTERNAL_TOKEN)),
         new Listener(v.get(ADMIN_HOST), v.get(ADMIN_PORT)),
@@ -87,13 +104,15 @@ public record HomeserverConfig(
             v.get(DATABASE_POOL), v.get(EMBEDDED_PORT)),
         nonEmpty(v.get(REDIS_URL_KEY)),
         v.get(REDIS_PREFIX),
+        new Secrets(nonEmpty(v.get(KEK_FILE)).map(Path::of), nonEmpty(v.get(KEK)), v.get(PREVIOUS_KEKS)),
         nonEmpty(v.get(AUTH_ADDRESS)),
         nonEmpty(v.get(DIRECTORY_ADDRESS)),
         nonEmpty(v.get(KEYPACKAGE_ADDRESS)),
         nonEmpty(v.get(DELIVERY_ADDRESS)),
         nonEmpty(v.get(NOTIFIER_ADDRESS)),
         new Auth(v.get(REGISTRATION), v.get(ACCESS_TOKEN_TTL), v.get(CREDENTIAL_VALIDITY),
-            v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(CHALLENGES),
+            v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(PASSWORD_FAILURES),
+            v.get(CHALLENGES), v.get(UNKNOWN_CLIENT_ATTEMPTS),
             v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
             v.get(ARGON2_PARALLELISM)),
         new Directory(v.get(PREFIX_SEARCH), v.get(LOOKUPS)),
@@ -118,6 +137,10 @@ public record HomeserverConfig(
     if (auth.deletedHandleHold().compareTo(auth.credentialValidity()) < 0) {
       problems.add("config: auth.deleted-handle-hold: must be at least auth.credential-validity ("
           + auth.credentialValidity().toDays() + "d), or a new user could take over a deleted user's still valid credentials");
+    }
+    if (tls.isPresent() && (tls.get().certificateFile().toString().isEmpty() || tls.get().keyFile().toString().isEmpty())) {
+      problems.add("config: server.tls.certificate-file: server.tls.certificate-file and server.tls.key-file go together; "
+          + "set both for TLS, or neither");
     }
     if (notifier.apns().isPresent()) {
       Apns apns = notifier.apns().get();

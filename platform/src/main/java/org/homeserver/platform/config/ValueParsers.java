@@ -102,6 +102,29 @@ final class ValueParsers {
     };
   }
 
+  /** Items separated by commas (spaces around them ignored), each matching {@code item}; empty text is none. */
+  static Function<String, java.util.List<String>> list(Pattern item) {
+    return text -> {
+      if (text.isBlank()) {
+        return java.util.List.of();
+      }
+      java.util.List<String> items = Arrays.stream(text.split(",")).map(String::trim).toList();
+      if (!items.stream().allMatch(i -> item.matcher(i).matches())) {
+        throw new IllegalArgumentException("not allowed");
+      }
+      return items;
+    };
+  }
+
+  /** IP addresses and CIDR blocks separated by commas, checked with {@link org.homeserver.platform.net.AddressBlock#parse}. */
+  static Function<String, java.util.List<String>> addressBlocks() {
+    return text -> {
+      java.util.List<String> blocks = list(Pattern.compile("[0-9A-Fa-f.:/]+")).apply(text);
+      blocks.forEach(org.homeserver.platform.net.AddressBlock::parse);
+      return blocks;
+    };
+  }
+
   static Function<String, String> anyText() {
     return text -> text;
   }
