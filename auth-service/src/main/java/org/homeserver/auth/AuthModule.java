@@ -28,7 +28,7 @@ public final class AuthModule {
     SecureRandom random = new SecureRandom();
     ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
     try {
-      AuthStore store = new AuthStore(database.jdbi());
+      AuthStore store = new AuthStore(database.transactions());
       CertificateAuthority authority = CertificateAuthority.restore(store.settleAuthority(
           () -> CertificateAuthority.generate(context.domain(), clock).stored(), clock.instant()));
       TokenKeys keys = TokenKeys.settle(store, random, clock);

@@ -8,15 +8,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /** Persistence of the auth schema; all of the service's SQL lives here. */
 public final class AuthStore {
-  private final Jdbi jdbi;
+  private final Transactions db;
 
-  public AuthStore(Jdbi jdbi) {
-    this.jdbi = jdbi;
+  public AuthStore(Transactions db) {
+    this.db = db;
   }
 
   /** A registered user. */
@@ -66,7 +66,7 @@ public final class AuthStore {
 
   /** Runs {@code work} in one transaction. */
   public <T> T inTransaction(java.util.function.Function<Handle, T> work) {
-    return jdbi.inTransaction(work::apply);
+    return db.inTransaction(work::apply);
   }
 
   // --- users ---
@@ -84,25 +84,25 @@ public final class AuthStore {
   }
 
   public Optional<User> userByHandle(String handle) {
-    return jdbi.withHandle(h -> h.createQuery("select * from users where handle = :handle")
+    return db.withHandle(h -> h.createQuery("select * from users where handle = :handle")
         .bind("handle", handle).map(USER).findOne());
   }
 
   /** Users not suspended whose handle starts with {@code prefix}, in handle order. */
   public List<String> activeHandlesStartingWith(String prefix, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select handle from users where starts_with(handle, :prefix) and not suspended order by handle limit :limit""")
         .bind("prefix", prefix).bind("limit", limit).mapTo(String.class).list());
   }
 
   public Optional<User> user(UUID uuid) {
-    return jdbi.withHandle(h -> h.createQuery("select * from users where uuid = :uuid")
+    return db.withHandle(h -> h.createQuery("select * from users where uuid = :uuid")
         .bind("uuid", uuid).map(USER).findOne());
   }
 
   /** Replaces the password hash if it is still {@code expected}; false if it changed meanwhile. */
   public boolean replacePasswordHash(UUID user, String expected, String hash) {
-    return jdbi.withHandle(h -> h.createUpdate(
+    return db.withHandle(h -> h.createUpdate(
             "update users set password_hash = :hash where uuid = :uuid and password_hash = :expected")
         .bind("hash", hash).bind("uuid", user).bind("expected", expected).execute() == 1);
   }
@@ -130,7 +130,7 @@ public final class AuthStore {
 
   /** Users in handle order after {@code afterHandle}, with their client counts. */
   public List<UserSummary> usersAfter(String afterHandle, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select u.*, (select count(*) from clients c where c.user_uuid = u.uuid) as client_count
             from users u where u.handle > :after order by u.handle limit :limit""")
         .bind("after", afterHandle).bind("limit", limit)
@@ -151,7 +151,7 @@ public final class AuthStore {
 
   /** Revocations that can still refuse a token; drops the ones that cannot. */
   public List<Revocation> activeRevocations(Instant now) {
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       h.createUpdate("delete from revocations where expires_at <= :now").bind("now", now).execute();
       return h.createQuery("select * from revocations")
           .map((rs, ctx) -> new Revocation(rs.getString("subject"), instant(rs, "revoked_up_to"),
@@ -161,18 +161,18 @@ public final class AuthStore {
   }
 
   public int clientCount(UUID user) {
-    return jdbi.withHandle(h -> clientCount(h, user));
+    return db.withHandle(h -> clientCount(h, user));
   }
 
   public Counts counts() {
-    return jdbi.withHandle(h -> h.createQuery("select (select count(*) from users), (select count(*) from clients)")
+    return db.withHandle(h -> h.createQuery("select (select count(*) from users), (select count(*) from clients)")
         .map((rs, ctx) -> new Counts(rs.getLong(1), rs.getLong(2))).one());
   }
 
   // --- invites ---
 
   public void insertInvite(Invite invite) {
-    jdbi.useHandle(h -> h.createUpdate("""
+    db.useHandle(h -> h.createUpdate("""
             insert into invites (token, note, created_at, expires_at) values (:token, :note, :created, :expires)""")
         .bind("token", invite.token()).bind("note", invite.note()).bind("created", invite.createdAt())
         .bind("expires", invite.expiresAt()).execute());
@@ -188,7 +188,7 @@ public final class AuthStore {
 
   /** Unused, unexpired invites, newest first, created before {@code before}. */
   public List<Invite> openInvites(Instant now, Instant before, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select * from invites where used_at is null and expires_at > :now and created_at < :before
             order by created_at desc limit :limit""")
         .bind("now", now).bind("before", before).bind("limit", limit)
@@ -237,12 +237,12 @@ public final class AuthStore {
   }
 
   public Optional<Client> client(UUID uuid) {
-    return jdbi.withHandle(h -> h.createQuery(CLIENT_SELECT + " where c.uuid = :uuid")
+    return db.withHandle(h -> h.createQuery(CLIENT_SELECT + " where c.uuid = :uuid")
         .bind("uuid", uuid).map(CLIENT).findOne());
   }
 
   public List<Client> clientsOf(UUID user) {
-    return jdbi.withHandle(h -> h.createQuery(CLIENT_SELECT + " where c.user_uuid = :u order by c.created_at, c.uuid")
+    return db.withHandle(h -> h.createQuery(CLIENT_SELECT + " where c.user_uuid = :u order by c.created_at, c.uuid")
         .bind("u", user).map(CLIENT).list());
   }
 
@@ -253,7 +253,7 @@ public final class AuthStore {
   }
 
   public void updateCredential(UUID client, byte[] credential, Instant notAfter) {
-    jdbi.useHandle(h -> h.createUpdate(
+    db.useHandle(h -> h.createUpdate(
             "update clients set credential = :cred, credential_not_after = :na where uuid = :c")
         .bind("cred", credential).bind("na", notAfter).bind("c", client).execute());
   }
@@ -262,7 +262,7 @@ public final class AuthStore {
 
   /** Stores a challenge and drops the ones that expired before {@code now}. */
   public void insertChallenge(Challenge c, Instant now) {
-    jdbi.useHandle(h -> {
+    db.useHandle(h -> {
       h.createUpdate("delete from challenges where expires_at < :now").bind("now", now).execute();
       h.createUpdate("insert into challenges (id, client_uuid, nonce, expires_at) values (:id, :c, :n, :e)")
           .bind("id", c.id()).bind("c", c.clientUuid()).bind("n", c.nonce()).bind("e", c.expiresAt()).execute();
@@ -271,7 +271,7 @@ public final class AuthStore {
 
   /** Removes and returns the challenge: each is usable once, whatever the outcome. */
   public Optional<Challenge> takeChallenge(UUID id) {
-    return jdbi.withHandle(h -> h.createQuery("delete from challenges where id = :id returning *")
+    return db.withHandle(h -> h.createQuery("delete from challenges where id = :id returning *")
         .bind("id", id)
         .map((rs, ctx) -> new Challenge(rs.getObject("id", UUID.class), rs.getObject("client_uuid", UUID.class),
             rs.getBytes("nonce"), instant(rs, "expires_at")))
@@ -279,7 +279,7 @@ public final class AuthStore {
   }
 
   public void touchSession(UUID client, Instant at) {
-    jdbi.useHandle(h -> h.createUpdate("update clients set last_session_at = :at where uuid = :c")
+    db.useHandle(h -> h.createUpdate("update clients set last_session_at = :at where uuid = :c")
         .bind("at", at).bind("c", client).execute());
   }
 
@@ -287,7 +287,7 @@ public final class AuthStore {
 
   /** The authority in force; made by {@code generate} and stored the first time (once, whatever the races). */
   public StoredAuthority settleAuthority(java.util.function.Supplier<StoredAuthority> generate, Instant now) {
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       h.execute("lock table authority in exclusive mode");
       Optional<StoredAuthority> stored = h.createQuery("select * from authority")
           .map((rs, ctx) -> new StoredAuthority(rs.getBytes("root_certificate"), rs.getBytes("root_private_key"),
@@ -310,7 +310,7 @@ public final class AuthStore {
 
   /** Stores {@code candidate} if there is no key yet, and returns every key, newest first. */
   public List<TokenKeyRow> settleTokenKeys(TokenKeyRow candidate) {
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       h.execute("lock table token_keys in exclusive mode");
       boolean none = h.createQuery("select count(*) from token_keys").mapTo(Integer.class).one() == 0;
       if (none) {

@@ -47,11 +47,11 @@ public final class DeliveryModule {
     HomeserverConfig.Delivery settings = context.config().delivery();
     ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
     try {
-      var jdbi = database.jdbi();
+      var db = database.transactions();
       QueueSignals signals = new QueueSignals(context.signals());
-      Queues queues = new Queues(new QueueStore(jdbi), signals, context.clock(),
+      Queues queues = new Queues(new QueueStore(db), signals, context.clock(),
           new QueueLimits(settings.queueRetention(), settings.queueCap()));
-      Groups groups = new Groups(new GroupStore(jdbi), context.clock());
+      Groups groups = new Groups(new GroupStore(db), context.clock());
       RegisteredClients registry = RegisteredClients.of(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
       LocalClients local = new LocalClients(context.domain());
@@ -59,7 +59,7 @@ public final class DeliveryModule {
           DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")));
       AddedClients added = new AddedClients(new KeyPackageValidator(EnumSet.allOf(CipherSuite.class),
           LIFETIME_TOLERANCE, context.clock()), registry, relationships, context.domain());
-      Messages messages = new Messages(jdbi, groups, queues, added, settings.applicationEpochWindow(), local,
+      Messages messages = new Messages(db, groups, queues, added, settings.applicationEpochWindow(), local,
           context.clock());
       ListenStreams listeners = new ListenStreams(queues, signals, context.signals(), context.revocations(),
           context.clock());
@@ -70,11 +70,11 @@ public final class DeliveryModule {
       Periodic sweep = Periodic.every("notification-sweep", NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
-      HostedGroups hosted = new HostedGroups(jdbi, groups, queues, registry, relationships, local, context.clock());
+      HostedGroups hosted = new HostedGroups(db, groups, queues, registry, relationships, local, context.clock());
       GroupEvents events = new GroupEvents(queues, groups, registry, local);
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
-              new Purges(jdbi, groups, queues, registry, local))), List.of(),
+              new Purges(db, groups, queues, registry, local))), List.of(),
           List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff,
               sweep));
     } catch (RuntimeException e) {

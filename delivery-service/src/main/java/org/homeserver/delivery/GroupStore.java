@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
@@ -21,10 +21,10 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * method says which lock it takes.
  */
 public final class GroupStore {
-  private final Jdbi jdbi;
+  private final Transactions db;
 
-  public GroupStore(Jdbi jdbi) {
-    this.jdbi = jdbi;
+  public GroupStore(Transactions db) {
+    this.db = db;
   }
 
   /** A groups row. */
@@ -43,12 +43,12 @@ public final class GroupStore {
 
   /** Runs {@code work} in one transaction (READ COMMITTED; the groups row lock does the ordering). */
   public <T> T inTransaction(Function<Handle, T> work) {
-    return jdbi.inTransaction(work::apply);
+    return db.inTransaction(work::apply);
   }
 
   /** Reads outside a transaction of the caller's. */
   public <T> T withHandle(Function<Handle, T> work) {
-    return jdbi.withHandle(work::apply);
+    return db.withHandle(work::apply);
   }
 
   /** Inserts the group at epoch 0; false (and nothing written) if the id is taken. */
@@ -239,7 +239,7 @@ public final class GroupStore {
 
   /** The clients that share a group with any of {@code clientIds} (those themselves included), in id order. */
   public List<String> groupPeers(Collection<String> clientIds) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select distinct peer.client_id from group_members own
             join group_members peer on peer.group_id = own.group_id
             where own.client_id = any(:clients) order by peer.client_id""")
@@ -249,7 +249,7 @@ public final class GroupStore {
 
   /** The groups in which {@code clientIds} hold leaves. */
   public List<byte[]> groupsOf(Collection<String> clientIds) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select distinct group_id from group_members where client_id = any(:clients)""")
         .bindArray("clients", String.class, clientIds)
         .mapTo(byte[].class).list());
@@ -257,7 +257,7 @@ public final class GroupStore {
 
   /** The member client ids that start with {@code prefix}. */
   public List<String> memberClientsWithPrefix(String prefix) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select distinct client_id from group_members where starts_with(client_id, :prefix)""")
         .bind("prefix", prefix).mapTo(String.class).list());
   }
@@ -272,9 +272,16 @@ public final class GroupStore {
 
   /**
    * Marks a client purged, forgets its group policies and deletes the groups whose every leaf is now
-   * purged; the ids of those groups.
+   * purged; the ids of those groups. Locks every group the client is in first, in group id order,
+   * so a send to one of them finishes before (and one after sees the client purged), and two purges
+   * cannot deadlock.
    */
   public List<byte[]> purgeClient(Handle h, String clientId, Instant now) {
+    h.createQuery("""
+            select g.group_id from groups g
+            where g.group_id in (select m.group_id from group_members m where m.client_id = :c)
+            order by g.group_id for update""")
+        .bind("c", clientId).mapTo(byte[].class).list();
     h.createUpdate("insert into purged_clients (client_id, purged_at) values (:c, :now) on conflict do nothing")
         .bind("c", clientId).bind("now", now).execute();
     h.createUpdate("delete from group_notification_policies where client_id = :c").bind("c", clientId).execute();

@@ -25,7 +25,7 @@ import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.notify.NotificationPolicies;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 
 /**
  * The group operations besides Send (delivery.proto): creation with the caller at leaf 0, deletion
@@ -36,7 +36,7 @@ public final class HostedGroups {
   /** A GroupInfo given to CreateGroup is at most this large. */
   public static final int MAX_GROUP_INFO_BYTES = 1024 * 1024;
 
-  private final Jdbi jdbi;
+  private final Transactions db;
   private final Groups groups;
   private final Queues queues;
   private final RegisteredClients registry;
@@ -44,9 +44,9 @@ public final class HostedGroups {
   private final LocalClients local;
   private final Clock clock;
 
-  public HostedGroups(Jdbi jdbi, Groups groups, Queues queues, RegisteredClients registry,
+  public HostedGroups(Transactions db, Groups groups, Queues queues, RegisteredClients registry,
       AddedClients.Relationships relationships, LocalClients local, Clock clock) {
-    this.jdbi = jdbi;
+    this.db = db;
     this.groups = groups;
     this.queues = queues;
     this.registry = registry;
@@ -79,7 +79,7 @@ public final class HostedGroups {
     Optional<IdempotentRequest> idempotency = IdempotentRequest.ifKeyed(caller.clientUuid(),
         request.getIdempotencyKey(), request);
     Instant now = clock.instant();
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       Optional<byte[]> earlier = idempotency.flatMap(r -> r.claim(h, now));
       if (earlier.isPresent()) {
         return parse(earlier.get());
@@ -97,7 +97,7 @@ public final class HostedGroups {
   /** Deletes the group, by a member; the other members get a GroupDeleted event. */
   public void delete(Principal caller, byte[] groupId) {
     Instant now = clock.instant();
-    List<Queues.Queued> queued = jdbi.inTransaction(h -> {
+    List<Queues.Queued> queued = db.inTransaction(h -> {
       Group group = groups.delete(h, groupId);
       if (group.members().leafOf(caller.clientId()).isEmpty()) {
         throw Groups.notAMember();

@@ -42,13 +42,13 @@ import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 
 /**
  * The Send path of hosted groups (delivery.proto, WHAT A GROUP ACCEPTS): the bytes are decoded with
  * the {@code mls} codec and checked, then in one transaction the group is locked, the message
  * accepted against its epoch and member map, and queued for every other member; the queues are
- * signalled after the commit. A refusal changes nothing. Lock order: {@code V3__message_path.sql}.
+ * signalled after the commit. A refusal changes nothing. Lock order: {@code V9__lock_order.sql}.
  */
 public final class Messages {
   /** One MLSMessage, or the commit of a bundle, is at most this large (delivery.proto). */
@@ -56,7 +56,7 @@ public final class Messages {
   /** A whole commit bundle is at most this large. */
   public static final int MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
 
-  private final Jdbi jdbi;
+  private final Transactions db;
   private final Groups groups;
   private final Queues queues;
   private final AddedClients addedClients;
@@ -68,9 +68,9 @@ public final class Messages {
    * @param applicationWindow how many epochs behind the current one application messages are still
    *                          accepted for
    */
-  public Messages(Jdbi jdbi, Groups groups, Queues queues, AddedClients addedClients, int applicationWindow,
+  public Messages(Transactions db, Groups groups, Queues queues, AddedClients addedClients, int applicationWindow,
       LocalClients local, Clock clock) {
-    this.jdbi = jdbi;
+    this.db = db;
     this.groups = groups;
     this.queues = queues;
     this.addedClients = addedClients;
@@ -145,7 +145,7 @@ public final class Messages {
         && c.message().content().sender() instanceof Sender.NewMemberCommit
         ? connectedMemberUsers(caller, c.groupId()) : Set.of();
     Instant now = clock.instant();
-    Outcome outcome = jdbi.inTransaction(h -> {
+    Outcome outcome = db.inTransaction(h -> {
       Optional<byte[]> earlier = idempotency.claim(h, now);
       if (earlier.isPresent()) {
         return new Outcome(replay(earlier.get()), List.of());

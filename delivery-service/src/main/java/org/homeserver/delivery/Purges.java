@@ -7,7 +7,7 @@ import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 
 /**
  * Purges of deleted users and clients (delivery_internal.proto PurgeClients): each client's queue
@@ -15,14 +15,14 @@ import org.jdbi.v3.core.Jdbi;
  * only are deleted. Idempotent.
  */
 public final class Purges {
-  private final Jdbi jdbi;
+  private final Transactions db;
   private final Groups groups;
   private final Queues queues;
   private final RegisteredClients registry;
   private final LocalClients local;
 
-  public Purges(Jdbi jdbi, Groups groups, Queues queues, RegisteredClients registry, LocalClients local) {
-    this.jdbi = jdbi;
+  public Purges(Transactions db, Groups groups, Queues queues, RegisteredClients registry, LocalClients local) {
+    this.db = db;
     this.groups = groups;
     this.queues = queues;
     this.registry = registry;
@@ -33,9 +33,11 @@ public final class Purges {
   public void purgeClient(String clientId) {
     ClientIdentity client = ClientIdentity.parseClientId(clientId).filter(c -> local.queueOf(clientId).isPresent())
         .orElseThrow(() -> ApiException.invalidField("client_id", "not a client id of this domain"));
-    jdbi.useTransaction(h -> {
-      queues.dropQueue(h, client.clientUuid());
+    // In the lock order of every send (V9__lock_order.sql): idempotency records, groups, heads.
+    db.useTransaction(h -> {
+      queues.forgetIdempotency(h, client.clientUuid());
       groups.purge(h, clientId);
+      queues.dropQueue(h, client.clientUuid());
     });
   }
 

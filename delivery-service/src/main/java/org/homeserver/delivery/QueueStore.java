@@ -15,24 +15,24 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.homeserver.platform.db.IdempotencyRecords;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * Persistence of the delivery queues; all of their SQL lives here. Every statement on the send path
  * handles all recipients at once (arrays and unnest), so a send costs the same few round trips
- * whether it has one recipient or a thousand. The lock order the schema's header states is kept by
- * the callers in {@link Queues}; each method says which locks it takes.
+ * whether it has one recipient or a thousand. The lock order of V9__lock_order.sql is kept here and
+ * by the callers in {@link Queues}; each method says which locks it takes.
  */
 public final class QueueStore {
   /** The advisory lock key of the body sweep ("bodysweep" in ASCII). */
   private static final long SWEEP_LOCK = 0x626f647973776570L;
 
-  private final Jdbi jdbi;
+  private final Transactions db;
 
-  public QueueStore(Jdbi jdbi) {
-    this.jdbi = jdbi;
+  public QueueStore(Transactions db) {
+    this.db = db;
   }
 
   /** A client's queue position: live entries are {@code floor + 1 .. last}. */
@@ -76,12 +76,12 @@ public final class QueueStore {
 
   /** Runs {@code work} in one transaction (READ COMMITTED; the row locks below do the ordering). */
   public <T> T inTransaction(Function<Handle, T> work) {
-    return jdbi.inTransaction(work::apply);
+    return db.inTransaction(work::apply);
   }
 
   /** Forgets idempotency records created before {@code before}; how many. */
   public int deleteIdempotencyRecordsBefore(Instant before) {
-    return IdempotencyRecords.deleteBefore(jdbi, before);
+    return IdempotencyRecords.deleteBefore(db, before);
   }
 
   // --- heads ---
@@ -106,17 +106,22 @@ public final class QueueStore {
 
   /**
    * The notifier took the notifications of each client's entries up to the given sequence: clears
-   * the mark of the queues that have no later entry (a later one's own hand-off clears it).
+   * the mark of the queues that have no later entry (a later one's own hand-off clears it). Locks
+   * the marked heads in client uuid order, as every statement on queue_heads does, so it cannot
+   * deadlock with a send holding some of them.
    */
   public void markNotified(Map<UUID, Long> upTo) {
     if (upTo.isEmpty()) {
       return;
     }
     List<UUID> clients = List.copyOf(upTo.keySet());
-    jdbi.useHandle(h -> h.createUpdate("""
-            update queue_heads q set unnotified_since = null
-            from unnest(:clients, :upTo) as t(client, up_to)
-            where q.client_uuid = t.client and q.last_sequence <= t.up_to and q.unnotified_since is not null""")
+    db.useHandle(h -> h.createUpdate("""
+            with t(client, up_to) as (select * from unnest(:clients, :upTo)),
+            locked as (
+              select q.client_uuid from queue_heads q join t on q.client_uuid = t.client
+              where q.last_sequence <= t.up_to and q.unnotified_since is not null
+              order by q.client_uuid for no key update of q)
+            update queue_heads q set unnotified_since = null from locked where q.client_uuid = locked.client_uuid""")
         .bindArray("clients", UUID.class, clients)
         .bindArray("upTo", Long.class, clients.stream().map(upTo::get).toList())
         .execute());
@@ -124,7 +129,7 @@ public final class QueueStore {
 
   /** Up to {@code limit} queues marked unnotified since before {@code before}, oldest mark first. */
   public List<Head> unnotified(Instant before, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select client_uuid, last_sequence, floor_sequence from queue_heads
             where unnotified_since < :before order by unnotified_since limit :limit""")
         .bind("before", before).bind("limit", limit).map(HEAD).list());
@@ -171,7 +176,7 @@ public final class QueueStore {
    * Locks the client's head, so it waits for a send to that client, never for other clients' acks.
    */
   public boolean acknowledge(UUID client, long upTo) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             with head as (
               update queue_heads set floor_sequence = greatest(floor_sequence, :upTo)
               where client_uuid = :client and last_sequence >= :upTo
@@ -188,23 +193,27 @@ public final class QueueStore {
         .mapTo(Integer.class).one() == 1);
   }
 
+  /** Forgets the client's idempotency records, in the caller's transaction: the first lock of a purge. */
+  public void forgetIdempotency(Handle h, UUID client) {
+    h.createUpdate("delete from idempotency_records where sender_client = :c").bind("c", client).execute();
+  }
+
   /**
-   * Deletes a client's whole queue in the caller's transaction: its entries (recording the bodies
-   * they release), its head, its idempotency records and its Listen generation.
+   * Deletes a client's whole queue in the caller's transaction, in the lock order: its head, its
+   * entries (recording the bodies they release), then its Listen generation.
    */
   public void dropQueue(Handle h, UUID client) {
+    h.createUpdate("delete from queue_heads where client_uuid = :c").bind("c", client).execute();
     h.createUpdate("""
             with gone as (delete from queue_entries where client_uuid = :c returning body_id)
             insert into body_releases (body_id, entries) select body_id, count(*) from gone group by body_id""")
         .bind("c", client).execute();
-    h.createUpdate("delete from queue_heads where client_uuid = :c").bind("c", client).execute();
-    h.createUpdate("delete from idempotency_records where sender_client = :c").bind("c", client).execute();
     h.createUpdate("delete from listen_generations where client_uuid = :c").bind("c", client).execute();
   }
 
   /** The next Listen generation of the client (1 for its first stream), live until {@code liveUntil}. */
   public long nextListenGeneration(UUID client, Instant liveUntil) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             insert into listen_generations (client_uuid, generation, live_until) values (:client, 1, :liveUntil)
             on conflict (client_uuid) do update
               set generation = listen_generations.generation + 1, live_until = excluded.live_until
@@ -212,23 +221,29 @@ public final class QueueStore {
         .bind("client", client).bind("liveUntil", liveUntil).mapTo(Long.class).one());
   }
 
-  /** Extends the liveness of each client's stream of the given generation (a newer one keeps its own). */
+  /**
+   * Extends the liveness of each client's stream of the given generation (a newer one keeps its
+   * own). Locks the rows in client uuid order, so renewals of two processes cannot deadlock.
+   */
   public void keepListening(Map<UUID, Long> generations, Instant liveUntil) {
     if (generations.isEmpty()) {
       return;
     }
     List<UUID> clients = List.copyOf(generations.keySet());
-    jdbi.useHandle(h -> h.createUpdate("""
-            update listen_generations g set live_until = :liveUntil
-            from unnest(:clients, :generations) as t(client, generation)
-            where g.client_uuid = t.client and g.generation = t.generation""")
+    db.useHandle(h -> h.createUpdate("""
+            with locked as (
+              select g.client_uuid from listen_generations g
+              join unnest(:clients, :generations) as t(client, generation)
+                on g.client_uuid = t.client and g.generation = t.generation
+              order by g.client_uuid for no key update of g)
+            update listen_generations g set live_until = :liveUntil from locked where g.client_uuid = locked.client_uuid""")
         .bindArray("clients", UUID.class, clients)
         .bindArray("generations", Long.class, clients.stream().map(generations::get).toList())
         .bind("liveUntil", liveUntil).execute());
   }
 
   public void stopListening(UUID client, long generation) {
-    jdbi.useHandle(h -> h.createUpdate("""
+    db.useHandle(h -> h.createUpdate("""
             update listen_generations set live_until = null where client_uuid = :client and generation = :generation""")
         .bind("client", client).bind("generation", generation).execute());
   }
@@ -238,14 +253,14 @@ public final class QueueStore {
     if (clients.isEmpty()) {
       return Set.of();
     }
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select client_uuid from listen_generations where client_uuid = any(:clients) and live_until > :now""")
         .bindArray("clients", UUID.class, clients).bind("now", now).mapTo(UUID.class).set());
   }
 
   /** The client's floor: 0 if it has no queue yet. */
   public long floor(UUID client) {
-    return jdbi.withHandle(h -> h.createQuery("select floor_sequence from queue_heads where client_uuid = :client")
+    return db.withHandle(h -> h.createQuery("select floor_sequence from queue_heads where client_uuid = :client")
         .bind("client", client).mapTo(Long.class).findOne().orElse(0L));
   }
 
@@ -328,7 +343,7 @@ public final class QueueStore {
    * finds another running skips its turn, so processes never wait for each other here.
    */
   public int sweepReleasedBodies() {
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       if (!h.createQuery("select pg_try_advisory_xact_lock(:key)").bind("key", SWEEP_LOCK).mapTo(Boolean.class).one()) {
         return 0;
       }
@@ -348,7 +363,7 @@ public final class QueueStore {
    * entries never loads more than it can send and the caller still learns that more follow.
    */
   public List<StoredEntry> entriesAfter(UUID client, long after, int limit, long byteBudget) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select sequence, received_at, notification_policy, kind,
                    case when n = 1 or running <= :budget then content end as content
             from (
@@ -375,7 +390,7 @@ public final class QueueStore {
    * primary-key probe per head, and the send path needs no index on received_at.
    */
   public List<UUID> clientsWithEntriesBefore(Instant cutoff, Optional<UUID> after, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select h.client_uuid from queue_heads h
             join queue_entries e on e.client_uuid = h.client_uuid and e.sequence = h.floor_sequence + 1
             where e.received_at < :cutoff and (cast(:after as uuid) is null or h.client_uuid > cast(:after as uuid))
@@ -402,7 +417,7 @@ public final class QueueStore {
    * key is broken; full scans, for tests and diagnosis only.
    */
   public long inconsistencies() {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select (select count(*) from queue_bodies b
                     left join (select body_id, count(*) as n from queue_entries group by body_id) e on e.body_id = b.id
                     left join (select body_id, sum(entries) as n from body_releases group by body_id) r
@@ -414,7 +429,7 @@ public final class QueueStore {
   }
 
   public Counts counts() {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select (select count(*) from queue_bodies), (select count(*) from queue_entries),
                    (select count(*) from idempotency_records)""")
         .map((rs, ctx) -> new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3))).one());

@@ -269,7 +269,12 @@ public final class Queues {
     return store.listening(clients, now);
   }
 
-  /** Deletes the client's queue, in the caller's transaction (a purge). */
+  /** Forgets the client's idempotency records, in the caller's transaction (the start of a purge). */
+  public void forgetIdempotency(Handle h, UUID client) {
+    store.forgetIdempotency(h, client);
+  }
+
+  /** Deletes the client's queue, in the caller's transaction (a purge, after its group locks). */
   public void dropQueue(Handle h, UUID client) {
     store.dropQueue(h, client);
   }

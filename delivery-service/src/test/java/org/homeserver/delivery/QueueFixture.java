@@ -27,7 +27,7 @@ final class QueueFixture implements AutoCloseable {
   private QueueFixture(Signals signals, QueueLimits limits, int poolSize) {
     this.location = TestPostgres.freshDatabase();
     this.database = ServiceDatabase.open(location, "delivery", poolSize);
-    this.store = new QueueStore(database.jdbi());
+    this.store = new QueueStore(database.transactions());
     this.signals = signals;
     this.queues = new Queues(store, new QueueSignals(signals), clock, limits);
   }
@@ -46,7 +46,7 @@ final class QueueFixture implements AutoCloseable {
 
   /** A second set of queues on a new connection pool to the same database, as a restarted process. */
   Queues restarted(ServiceDatabase fresh) {
-    return new Queues(new QueueStore(fresh.jdbi()), new QueueSignals(signals), clock, QueueLimits.DEFAULTS);
+    return new Queues(new QueueStore(fresh.transactions()), new QueueSignals(signals), clock, QueueLimits.DEFAULTS);
   }
 
   static QueueContent message(String group, String text) {

@@ -43,7 +43,7 @@ public final class DirectoryModule {
   public static ServiceModule start(ServiceContext context) {
     ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
     try {
-      DirectoryStore store = new DirectoryStore(database.jdbi());
+      DirectoryStore store = new DirectoryStore(database.transactions());
       Accounts accounts = new AuthAccounts(AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")),
           context.domain());
       Notices notices = new DeliveryNotices(

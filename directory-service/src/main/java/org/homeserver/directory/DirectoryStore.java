@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
@@ -14,10 +14,10 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * of its SQL lives here. The rules are in {@link Profiles} and {@link Connections}.
  */
 public final class DirectoryStore {
-  private final Jdbi jdbi;
+  private final Transactions db;
 
-  public DirectoryStore(Jdbi jdbi) {
-    this.jdbi = jdbi;
+  public DirectoryStore(Transactions db) {
+    this.db = db;
   }
 
   /** A profile as stored. */
@@ -48,13 +48,13 @@ public final class DirectoryStore {
 
   /** Runs {@code work} in one transaction. */
   public <T> T inTransaction(Function<Handle, T> work) {
-    return jdbi.inTransaction(work::apply);
+    return db.inTransaction(work::apply);
   }
 
   // --- profiles ---
 
   public Optional<StoredProfile> profile(String userId) {
-    return jdbi.withHandle(h -> h.createQuery("select user_id, display_name, updated_at from profiles where user_id = :u")
+    return db.withHandle(h -> h.createQuery("select user_id, display_name, updated_at from profiles where user_id = :u")
         .bind("u", userId)
         .map((rs, ctx) -> new StoredProfile(rs.getString("user_id"), rs.getString("display_name"),
             instant(rs.getObject("updated_at", OffsetDateTime.class))))
@@ -62,7 +62,7 @@ public final class DirectoryStore {
   }
 
   public void setDisplayName(String userId, String displayName, Instant now) {
-    jdbi.useHandle(h -> h.createUpdate("""
+    db.useHandle(h -> h.createUpdate("""
             insert into profiles (user_id, display_name, updated_at) values (:u, :name, :now)
             on conflict (user_id) do update set display_name = excluded.display_name, updated_at = excluded.updated_at""")
         .bind("u", userId).bind("name", displayName).bind("now", now).execute());
@@ -80,7 +80,7 @@ public final class DirectoryStore {
 
   /** The link between two users, whichever asked. */
   public Optional<Link> link(String a, String b) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select requester, target, connected_at, claim_right, created_at from links
             where (requester = :a and target = :b) or (requester = :b and target = :a)""")
         .bind("a", a).bind("b", b).map(LINK).findOne());
@@ -106,7 +106,7 @@ public final class DirectoryStore {
 
   /** Spends the claim right of the pending request; false if there is none left. */
   public boolean spendClaimRight(String requester, String target) {
-    return jdbi.withHandle(h -> h.createUpdate("""
+    return db.withHandle(h -> h.createUpdate("""
             update links set claim_right = false
             where requester = :r and target = :t and connected_at is null and claim_right""")
         .bind("r", requester).bind("t", target).execute() == 1);
@@ -119,7 +119,7 @@ public final class DirectoryStore {
       case SENT -> "requester = :u and connected_at is null";
       case RECEIVED -> "target = :u and connected_at is null";
     };
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select requester, target, connected_at, claim_right, created_at from links
             where %s and (case when requester = :u then target else requester end) > :after
             order by (case when requester = :u then target else requester end) limit :limit""".formatted(where))
@@ -131,7 +131,7 @@ public final class DirectoryStore {
 
   /** The users {@code userId} has a link with (connected or pending, either way). */
   public List<String> linkedUsers(String userId) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select case when requester = :u then target else requester end from links
             where requester = :u or target = :u""")
         .bind("u", userId).mapTo(String.class).list());
@@ -139,7 +139,7 @@ public final class DirectoryStore {
 
   /** Deletes the user's profile, links and blocks (by it and of it). */
   public void deleteUser(String userId) {
-    jdbi.useTransaction(h -> {
+    db.useTransaction(h -> {
       h.createUpdate("delete from profiles where user_id = :u").bind("u", userId).execute();
       h.createUpdate("delete from links where requester = :u or target = :u").bind("u", userId).execute();
       h.createUpdate("delete from blocks where blocker = :u or blocked = :u").bind("u", userId).execute();
@@ -154,7 +154,7 @@ public final class DirectoryStore {
   }
 
   public boolean blocked(String blocker, String blocked) {
-    return jdbi.withHandle(h -> blocked(h, blocker, blocked));
+    return db.withHandle(h -> blocked(h, blocker, blocked));
   }
 
   public void block(Handle h, String blocker, String blocked, Instant now) {
@@ -163,12 +163,12 @@ public final class DirectoryStore {
   }
 
   public void unblock(String blocker, String blocked) {
-    jdbi.useHandle(h -> h.createUpdate("delete from blocks where blocker = :a and blocked = :b")
+    db.useHandle(h -> h.createUpdate("delete from blocks where blocker = :a and blocked = :b")
         .bind("a", blocker).bind("b", blocked).execute());
   }
 
   public List<Block> blocks(String blocker, String after, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("""
+    return db.withHandle(h -> h.createQuery("""
             select blocker, blocked, created_at from blocks where blocker = :a and blocked > :after
             order by blocked limit :limit""")
         .bind("a", blocker).bind("after", after).bind("limit", limit).map(BLOCK).list());

@@ -40,7 +40,7 @@ public final class KeyPackageModule {
   public static ServiceModule start(ServiceContext context) {
     ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
     try {
-      KeyPackageStore store = new KeyPackageStore(database.jdbi());
+      KeyPackageStore store = new KeyPackageStore(database.transactions());
       int threshold = context.config().keyPackagesLowThreshold();
       RegisteredClients registry = RegisteredClients.of(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);

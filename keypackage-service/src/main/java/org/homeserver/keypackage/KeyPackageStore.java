@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.homeserver.platform.db.IdempotencyRecords;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
@@ -17,10 +17,10 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * locks it takes.
  */
 public final class KeyPackageStore {
-  private final Jdbi jdbi;
+  private final Transactions db;
 
-  public KeyPackageStore(Jdbi jdbi) {
-    this.jdbi = jdbi;
+  public KeyPackageStore(Transactions db) {
+    this.db = db;
   }
 
   /** A client's stock of one suite: KeyPackages other than the last-resort one, and whether that one is there. */
@@ -34,12 +34,12 @@ public final class KeyPackageStore {
 
   /** Runs {@code work} in one transaction (READ COMMITTED; the client row locks do the ordering). */
   public <T> T inTransaction(Function<Handle, T> work) {
-    return jdbi.inTransaction(work::apply);
+    return db.inTransaction(work::apply);
   }
 
   /** Forgets idempotency records created before {@code before}; how many. */
   public int deleteIdempotencyRecordsBefore(Instant before) {
-    return IdempotencyRecords.deleteBefore(jdbi, before);
+    return IdempotencyRecords.deleteBefore(db, before);
   }
 
   // --- publish ---
@@ -80,7 +80,7 @@ public final class KeyPackageStore {
 
   /** {@link #stock(Handle, String, int)} in a transaction of its own. */
   public List<Stock> stock(String clientId, int suite) {
-    return jdbi.withHandle(h -> stock(h, clientId, suite));
+    return db.withHandle(h -> stock(h, clientId, suite));
   }
 
   // --- claim ---
@@ -134,7 +134,7 @@ public final class KeyPackageStore {
 
   /** Forgets a notice whose event could not be sent, so the next claim tries again (unless a publish came first). */
   public void forgetLowStock(String clientId, int suite, long generation) {
-    jdbi.useHandle(h -> h.createUpdate("""
+    db.useHandle(h -> h.createUpdate("""
             delete from low_stock_notices
             where client_id = :client and cipher_suite = :suite and generation = :generation""")
         .bind("client", clientId).bind("suite", suite).bind("generation", generation).execute());
@@ -145,7 +145,7 @@ public final class KeyPackageStore {
   /** Deletes everything of the clients whose ids start with {@code prefix} (one client's id, or a user's prefix). */
   public void purge(String prefix) {
     String pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-    jdbi.useTransaction(h -> {
+    db.useTransaction(h -> {
       // The client rows first, as every transaction locks them before the KeyPackages.
       h.createUpdate("""
               delete from key_package_clients where client_id in (

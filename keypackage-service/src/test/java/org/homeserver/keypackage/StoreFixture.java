@@ -75,7 +75,7 @@ final class StoreFixture implements AutoCloseable {
 
   private StoreFixture(int poolSize) {
     this.database = ServiceDatabase.open(TestPostgres.freshDatabase(), KeyPackageModule.NAME, poolSize);
-    this.store = new KeyPackageStore(database.jdbi());
+    this.store = new KeyPackageStore(database.transactions());
     RegisteredClients registry = new RegisteredClients() {
       @Override
       public Optional<RegisteredClient> client(String clientId) {

@@ -50,12 +50,12 @@ public final class NotifierModule {
     HomeserverConfig.Notifier settings = context.config().notifier();
     ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
     try {
-      NotifierStore store = new NotifierStore(database.jdbi());
+      NotifierStore store = new NotifierStore(database.transactions());
       SecureRandom random = new SecureRandom();
       VapidKey vapid = VapidKey.fromPkcs8(store.vapidKey(() -> VapidKey.generate(random).pkcs8(),
           context.clock().instant()));
       JobQueue queue = context.redis().<JobQueue>map(redis -> new RedisJobQueue(redis, LEASE))
-          .orElseGet(() -> new PostgresJobQueue(database.jdbi(), LEASE));
+          .orElseGet(() -> new PostgresJobQueue(database.transactions(), LEASE));
       Map<EndpointKind, PushSender> senders = senders(context, settings, vapid, random);
       AddressGuard guard = new AddressGuard(settings.allowLoopbackEndpoints());
       Endpoints endpoints = new Endpoints(store, guard, senders.keySet(),

@@ -17,7 +17,7 @@ import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.platform.db.IdempotencyRecords;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 
 /** The notifier's rows in PostgreSQL: endpoints, default policies, the VAPID key. SQL lives here. */
 public final class NotifierStore {
@@ -25,14 +25,14 @@ public final class NotifierStore {
       endpoint_id, client_uuid, user_id, kind, url, p256dh, auth_secret, device_token, apns_topic, apns_sandbox,
       registered_at, last_success_at, last_failure_at, last_failure""";
 
-  private final Jdbi jdbi;
+  private final Transactions db;
 
-  public NotifierStore(Jdbi jdbi) {
-    this.jdbi = jdbi;
+  public NotifierStore(Transactions db) {
+    this.db = db;
   }
 
   public <T> T inTransaction(java.util.function.Function<Handle, T> work) {
-    return jdbi.inTransaction(work::apply);
+    return db.inTransaction(work::apply);
   }
 
   /**
@@ -71,7 +71,7 @@ public final class NotifierStore {
 
   /** The client's endpoints, oldest first. */
   public List<Endpoint> endpointsOf(UUID client) {
-    return jdbi.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS
+    return db.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS
             + " from endpoints where client_uuid = :client order by registered_at, endpoint_id")
         .bind("client", client).map(NotifierStore::endpoint).list());
   }
@@ -81,7 +81,7 @@ public final class NotifierStore {
     if (clients.isEmpty()) {
       return Map.of();
     }
-    return jdbi.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS
+    return db.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS
             + " from endpoints where client_uuid = any(:clients) order by registered_at, endpoint_id")
         .bindArray("clients", UUID.class, clients).map(NotifierStore::endpoint).list())
         .stream().collect(Collectors.groupingBy(Endpoint::client));
@@ -92,7 +92,7 @@ public final class NotifierStore {
     if (ids.isEmpty()) {
       return Map.of();
     }
-    return jdbi.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS + " from endpoints where endpoint_id = any(:ids)")
+    return db.withHandle(h -> h.createQuery("select " + ENDPOINT_COLUMNS + " from endpoints where endpoint_id = any(:ids)")
         .bindArray("ids", UUID.class, ids).map(NotifierStore::endpoint).list())
         .stream().collect(Collectors.toMap(Endpoint::id, e -> e));
   }
@@ -103,28 +103,28 @@ public final class NotifierStore {
 
   /** Deletes one of the client's endpoints; false if it has none with that id. */
   public boolean delete(UUID client, UUID id) {
-    return jdbi.withHandle(h -> h.createUpdate("delete from endpoints where endpoint_id = :id and client_uuid = :client")
+    return db.withHandle(h -> h.createUpdate("delete from endpoints where endpoint_id = :id and client_uuid = :client")
         .bind("id", id).bind("client", client).execute()) > 0;
   }
 
   /** Deletes an endpoint its push service says is gone. */
   public void deleteGone(UUID id) {
-    jdbi.useHandle(h -> h.createUpdate("delete from endpoints where endpoint_id = :id").bind("id", id).execute());
+    db.useHandle(h -> h.createUpdate("delete from endpoints where endpoint_id = :id").bind("id", id).execute());
   }
 
   public void recordSuccess(UUID id, Instant at) {
-    jdbi.useHandle(h -> h.createUpdate("""
+    db.useHandle(h -> h.createUpdate("""
             update endpoints set last_success_at = :at, last_failure_at = null, last_failure = ''
             where endpoint_id = :id""").bind("id", id).bind("at", at).execute());
   }
 
   public void recordFailure(UUID id, Instant at, String failure) {
-    jdbi.useHandle(h -> h.createUpdate("update endpoints set last_failure_at = :at, last_failure = :failure where endpoint_id = :id")
+    db.useHandle(h -> h.createUpdate("update endpoints set last_failure_at = :at, last_failure = :failure where endpoint_id = :id")
         .bind("id", id).bind("at", at).bind("failure", failure).execute());
   }
 
   public void setDefaultPolicy(UUID client, String userId, NotificationPolicy policy) {
-    jdbi.useHandle(h -> h.createUpdate("""
+    db.useHandle(h -> h.createUpdate("""
             insert into default_policies (client_uuid, user_id, policy) values (:client, :user, :policy)
             on conflict (client_uuid) do update set policy = excluded.policy""")
         .bind("client", client).bind("user", userId).bind("policy", policy.toByteArray()).execute());
@@ -136,7 +136,7 @@ public final class NotifierStore {
       return Map.of();
     }
     Map<UUID, NotificationPolicy> policies = new HashMap<>();
-    jdbi.useHandle(h -> h.createQuery("select client_uuid, policy from default_policies where client_uuid = any(:clients)")
+    db.useHandle(h -> h.createQuery("select client_uuid, policy from default_policies where client_uuid = any(:clients)")
         .bindArray("clients", UUID.class, clients)
         .map((rs, ctx) -> Map.entry(rs.getObject("client_uuid", UUID.class), parsePolicy(rs.getBytes("policy"))))
         .forEach(e -> policies.put(e.getKey(), e.getValue())));
@@ -145,14 +145,14 @@ public final class NotifierStore {
 
   /** Forgets the endpoints and default policies of a user's clients, or of one client. */
   public void purgeUser(String userId) {
-    jdbi.useTransaction(h -> {
+    db.useTransaction(h -> {
       h.createUpdate("delete from endpoints where user_id = :user").bind("user", userId).execute();
       h.createUpdate("delete from default_policies where user_id = :user").bind("user", userId).execute();
     });
   }
 
   public void purgeClient(UUID client) {
-    jdbi.useTransaction(h -> {
+    db.useTransaction(h -> {
       h.createUpdate("delete from endpoints where client_uuid = :client").bind("client", client).execute();
       h.createUpdate("delete from default_policies where client_uuid = :client").bind("client", client).execute();
     });
@@ -160,7 +160,7 @@ public final class NotifierStore {
 
   /** The stored VAPID key (PKCS#8), storing the one {@code fresh} makes if there is none (the first start). */
   public byte[] vapidKey(java.util.function.Supplier<byte[]> fresh, Instant now) {
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       Optional<byte[]> stored = h.createQuery("select pkcs8 from vapid_keys where id = 1").mapTo(byte[].class).findOne();
       if (stored.isPresent()) {
         return stored.get();
@@ -174,7 +174,7 @@ public final class NotifierStore {
 
   /** Forgets idempotency records created before {@code before}; how many. */
   public int forgetIdempotencyRecordsBefore(Instant before) {
-    return IdempotencyRecords.deleteBefore(jdbi, before);
+    return IdempotencyRecords.deleteBefore(db, before);
   }
 
   private static NotificationPolicy parsePolicy(byte[] bytes) {

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.jdbi.v3.core.Jdbi;
+import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
@@ -14,11 +14,11 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * that runs out makes its job due again.
  */
 public final class PostgresJobQueue implements JobQueue {
-  private final Jdbi jdbi;
+  private final Transactions db;
   private final Duration lease;
 
-  public PostgresJobQueue(Jdbi jdbi, Duration lease) {
-    this.jdbi = jdbi;
+  public PostgresJobQueue(Transactions db, Duration lease) {
+    this.db = db;
     this.lease = lease;
   }
 
@@ -27,7 +27,7 @@ public final class PostgresJobQueue implements JobQueue {
     if (submissions.isEmpty()) {
       return 0;
     }
-    return jdbi.inTransaction(h -> {
+    return db.inTransaction(h -> {
       Set<UUID> fresh = h.createQuery("""
               insert into seen_notifications (notification_id, seen_at) select id, :now from unnest(:ids) as t(id)
               on conflict do nothing returning notification_id""")
@@ -50,7 +50,7 @@ public final class PostgresJobQueue implements JobQueue {
 
   @Override
   public List<Leased> take(int max, Instant now) {
-    return jdbi.inTransaction(h -> h.createQuery("""
+    return db.inTransaction(h -> h.createQuery("""
             update push_jobs set leased_until = :leasedUntil
             where job_id in (select job_id from push_jobs
                              where due_at <= :now and (leased_until is null or leased_until < :now)
@@ -63,24 +63,24 @@ public final class PostgresJobQueue implements JobQueue {
 
   @Override
   public void complete(Leased job) {
-    jdbi.useHandle(h -> h.createUpdate("delete from push_jobs where job_id = :id")
+    db.useHandle(h -> h.createUpdate("delete from push_jobs where job_id = :id")
         .bind("id", Long.parseLong(job.handle())).execute());
   }
 
   @Override
   public void retry(Leased job, PushJob next, Instant due) {
-    jdbi.useHandle(h -> h.createUpdate("update push_jobs set job = :job, due_at = :due, leased_until = null where job_id = :id")
+    db.useHandle(h -> h.createUpdate("update push_jobs set job = :job, due_at = :due, leased_until = null where job_id = :id")
         .bind("job", next.encode()).bind("due", due).bind("id", Long.parseLong(job.handle())).execute());
   }
 
   @Override
   public long pending() {
-    return jdbi.withHandle(h -> h.createQuery("select count(*) from push_jobs").mapTo(Long.class).one());
+    return db.withHandle(h -> h.createQuery("select count(*) from push_jobs").mapTo(Long.class).one());
   }
 
   @Override
   public int forgetSeenBefore(Instant before) {
-    return jdbi.withHandle(h -> h.createUpdate("delete from seen_notifications where seen_at < :before")
+    return db.withHandle(h -> h.createUpdate("delete from seen_notifications where seen_at < :before")
         .bind("before", before).execute());
   }
 

@@ -48,7 +48,7 @@ class JobQueueTest {
     postgres = postgres == null ? TestPostgres.freshDatabase() : postgres;
     ServiceDatabase database = ServiceDatabase.open(postgres, NotifierModule.NAME, 4);
     resources.add(database);
-    return new PostgresJobQueue(database.jdbi(), LEASE);
+    return new PostgresJobQueue(database.transactions(), LEASE);
   }
 
   private static PushJob job(String notificationId, Instant now) {

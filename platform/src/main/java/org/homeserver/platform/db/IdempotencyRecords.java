@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The first answers given under idempotency keys (common.proto), in the table
@@ -53,8 +52,8 @@ public final class IdempotencyRecords {
   }
 
   /** Forgets records created before {@code before}; how many. */
-  public static int deleteBefore(Jdbi jdbi, Instant before) {
-    return jdbi.withHandle(h -> h.createUpdate("delete from idempotency_records where created_at < :before")
+  public static int deleteBefore(Transactions db, Instant before) {
+    return db.withHandle(h -> h.createUpdate("delete from idempotency_records where created_at < :before")
         .bind("before", before).execute());
   }
 }

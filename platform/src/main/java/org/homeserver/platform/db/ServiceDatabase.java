@@ -1,6 +1,9 @@
 package org.homeserver.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.time.Duration;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -14,16 +17,28 @@ import org.jdbi.v3.postgres.PostgresPlugin;
 public final class ServiceDatabase implements AutoCloseable {
   private final String schema;
   private final HikariDataSource dataSource;
+  /** How long a call waits for a pooled connection before it fails (and is retried or answered UNAVAILABLE). */
+  static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(2);
   private final Jdbi jdbi;
+  private final Transactions transactions;
 
-  private ServiceDatabase(String schema, HikariDataSource dataSource) {
+  private ServiceDatabase(String schema, HikariDataSource dataSource, MeterRegistry meters) {
     this.schema = schema;
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+    this.transactions = new Transactions(jdbi, schema, meters);
   }
 
-  /** Migrates {@code schema} to the newest version and opens a pool of {@code poolSize} connections. */
+  /** As {@link #open(PostgresLocation, String, int, MeterRegistry)}, its metrics in no registry of the process's. */
   public static ServiceDatabase open(PostgresLocation location, String schema, int poolSize) {
+    return open(location, schema, poolSize, Metrics.globalRegistry);
+  }
+
+  /**
+   * Migrates {@code schema} to the newest version and opens a pool of {@code poolSize} connections;
+   * its retries are counted in {@code meters}.
+   */
+  public static ServiceDatabase open(PostgresLocation location, String schema, int poolSize, MeterRegistry meters) {
     Flyway.configure()
         .dataSource(location.jdbcUrl(), location.user(), location.password())
         .schemas(schema)
@@ -38,7 +53,10 @@ public final class ServiceDatabase implements AutoCloseable {
     config.setMaximumPoolSize(poolSize);
     config.setMinimumIdle(Math.min(2, poolSize));
     config.setPoolName(schema);
-    return new ServiceDatabase(schema, new HikariDataSource(config));
+    config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+    // A connection PostgreSQL dropped is found before it is handed out, not by the call that gets it.
+    config.setKeepaliveTime(Duration.ofSeconds(30).toMillis());
+    return new ServiceDatabase(schema, new HikariDataSource(config), meters);
   }
 
   public String schema() {
@@ -49,10 +67,15 @@ public final class ServiceDatabase implements AutoCloseable {
     return jdbi;
   }
 
-  /** True when a trivial query succeeds now. */
+  /** The service's transactions and statements, retried when PostgreSQL refused or lost them. */
+  public Transactions transactions() {
+    return transactions;
+  }
+
+  /** True when a trivial query succeeds now, within a second (no retries: this is what health reports). */
   public boolean healthy() {
     try {
-      return jdbi.withHandle(h -> h.createQuery("select 1").mapTo(Integer.class).one()) == 1;
+      return jdbi.withHandle(h -> h.createQuery("select 1").setQueryTimeout(1).mapTo(Integer.class).one()) == 1;
     } catch (RuntimeException e) {
       return false;
     }

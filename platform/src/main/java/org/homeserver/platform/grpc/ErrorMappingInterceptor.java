@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import com.google.protobuf.InvalidProtocolBufferException;
 import org.homeserver.api.common.v1.ErrorReason;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -86,8 +87,9 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
   /**
    * Maps any failure to the status the caller is allowed to see: domain errors as they are;
    * documented errors of another homeserver service passed through unchanged; a request that does not
-   * parse as INVALID_ARGUMENT; an unreachable service as UNAVAILABLE; anything else as INTERNAL. Only
-   * the first two carry a message of their own; the others are logged under the request id.
+   * parse as INVALID_ARGUMENT; a passing fault (an unreachable service, database or Redis) as
+   * UNAVAILABLE with a RetryInfo; anything else as INTERNAL. Failures the caller did not cause are
+   * logged under the request id.
    */
   public static Status statusFor(Throwable e, String requestId, Metadata trailers) {
     ApiException visible = switch (e) {
@@ -96,13 +98,13 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
           .isPresent() -> null;
       case StatusRuntimeException s when s.getCause() instanceof InvalidProtocolBufferException ->
           ApiException.invalid("the request is not a valid protobuf message of this RPC's request type");
-      case StatusRuntimeException s when s.getStatus().getCode() == Status.Code.UNAVAILABLE
-          || s.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED -> {
-        logged(e, requestId, "a service this request needs did not answer");
-        yield new ApiException(ErrorReason.UNAVAILABLE, "a service this request needs is unavailable; retry later");
-      }
       default -> {
-        logged(e, requestId, "internal error");
+        Optional<ApiException> passing = PassingFaults.answer(e);
+        if (passing.isPresent()) {
+          logged(e, requestId, passing.get().getMessage(), false);
+          yield passing.get();
+        }
+        logged(e, requestId, "internal error", true);
         yield new ApiException(ErrorReason.INTERNAL,
             "internal error; the operator can find it under request id " + requestId);
       }
@@ -116,13 +118,30 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
     return status.getStatus();
   }
 
-  private static void logged(Throwable e, String requestId, String what) {
+  /**
+   * Logs a failure the caller sees only as a status: a bug with its stack trace at ERROR; a passing
+   * fault in one WARN line (its stack trace at DEBUG), since an outage repeats it for every call.
+   */
+  private static void logged(Throwable e, String requestId, String what, boolean bug) {
     MDC.put("request_id", requestId);
     try {
-      log.error("{} in request {}", what, requestId, e);
+      if (bug) {
+        log.error("{} in request {}", what, requestId, e);
+      } else {
+        log.warn("request {}: {} ({})", requestId, what, rootCause(e));
+        log.debug("request {} failed", requestId, e);
+      }
     } finally {
       MDC.remove("request_id");
     }
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   /** Adds the request id to the trailers and closes at most once. */

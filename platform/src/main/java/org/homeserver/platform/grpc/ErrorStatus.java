@@ -3,6 +3,7 @@ package org.homeserver.platform.grpc;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -46,6 +47,9 @@ public final class ErrorStatus {
             .setReason(e.reason().name())
             .putAllMetadata(e.metadata())
             .build()));
+    e.retryDelay().ifPresent(delay -> status.addDetails(Any.pack(RetryInfo.newBuilder()
+        .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(delay.toSeconds()).setNanos(delay.toNanosPart()))
+        .build())));
     if (!e.violations().isEmpty()) {
       BadRequest.Builder badRequest = BadRequest.newBuilder();
       e.violations().forEach(v -> badRequest.addFieldViolations(

@@ -15,7 +15,8 @@ public final class RateLimits {
     Optional<Duration> wait = limiter.tryAcquire(key);
     if (wait.isPresent()) {
       long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-      throw new ApiException(ErrorReason.RATE_LIMITED, message, Map.of("retry_after_seconds", Long.toString(seconds)));
+      throw ApiException.retryable(ErrorReason.RATE_LIMITED, message,
+          Map.of("retry_after_seconds", Long.toString(seconds)), Duration.ofSeconds(seconds));
     }
   }
 }

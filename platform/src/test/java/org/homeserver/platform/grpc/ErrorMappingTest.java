@@ -4,8 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.rpc.RetryInfo;
 import io.grpc.BindableService;
+import io.grpc.protobuf.StatusProto;
+import io.lettuce.core.RedisConnectionException;
+import java.sql.SQLException;
+import java.time.Duration;
+import org.homeserver.api.auth.v1.CreateChallengeRequest;
+import org.homeserver.api.auth.v1.CreateChallengeResponse;
+import org.homeserver.api.auth.v1.CreateSessionRequest;
+import org.homeserver.api.auth.v1.CreateSessionResponse;
+import org.homeserver.api.auth.v1.ListClientsRequest;
+import org.homeserver.api.auth.v1.ListClientsResponse;
+import org.homeserver.platform.db.CommitOutcomeUnknownException;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
@@ -51,6 +64,22 @@ class ErrorMappingTest {
     public void registerUser(RegisterUserRequest request, StreamObserver<RegisterUserResponse> response) {
       throw new ApiException(ErrorReason.RATE_LIMITED, "slow down", Map.of("retry_after_seconds", "7"));
     }
+
+    @Override
+    public void createChallenge(CreateChallengeRequest request, StreamObserver<CreateChallengeResponse> response) {
+      throw new IllegalStateException("statement failed",
+          new SQLException("terminating connection due to administrator command", "57P01"));
+    }
+
+    @Override
+    public void createSession(CreateSessionRequest request, StreamObserver<CreateSessionResponse> response) {
+      throw new CommitOutcomeUnknownException(new SQLException("An I/O error occurred", "08006"));
+    }
+
+    @Override
+    public void listClients(ListClientsRequest request, StreamObserver<ListClientsResponse> response) {
+      throw new RedisConnectionException("Connection closed");
+    }
   }
 
   @BeforeEach
@@ -85,6 +114,53 @@ class ErrorMappingTest {
     assertEquals("RATE_LIMITED", info.getReason());
     assertEquals("7", info.getMetadataOrThrow("retry_after_seconds"));
     assertNotNull(e.getTrailers().get(ErrorMappingInterceptor.REQUEST_ID));
+  }
+
+  private static Duration retryDelay(StatusRuntimeException e) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    return status.getDetailsList().stream().filter(any -> any.is(RetryInfo.class)).findFirst().map(any -> {
+      try {
+        var delay = any.unpack(RetryInfo.class).getRetryDelay();
+        return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+      } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+        throw new IllegalStateException(ex);
+      }
+    }).orElseThrow(() -> new AssertionError("no RetryInfo in " + e));
+  }
+
+  @Test
+  void aLostDatabaseConnectionOrRedisIsUnavailableWithARetryDelayNeverInternal() {
+    var stub = AuthServiceGrpc.newBlockingStub(channel);
+    for (Runnable call : List.<Runnable>of(
+        () -> stub.createChallenge(CreateChallengeRequest.getDefaultInstance()),
+        () -> stub.listClients(ListClientsRequest.getDefaultInstance()))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+      assertEquals("UNAVAILABLE", ErrorStatus.errorInfo(e).orElseThrow().getReason());
+      assertEquals(Duration.ofSeconds(1), retryDelay(e));
+      assertFalse(e.getStatus().getDescription().contains("administrator"), e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void aCommitOfUnknownOutcomeSaysSoAndToRetryWithTheSameKey() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> AuthServiceGrpc.newBlockingStub(channel).createSession(CreateSessionRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertEquals("unknown", ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("outcome"));
+    assertTrue(e.getStatus().getDescription().contains("same idempotency key"), e.getStatus().getDescription());
+    assertEquals(Duration.ofSeconds(1), retryDelay(e));
+  }
+
+  @Test
+  void aRateLimitCarriesItsDelayAsRetryInfo() {
+    var limiter = new org.homeserver.platform.ratelimit.LocalRateLimiter(0, Duration.ofSeconds(30),
+        java.time.Clock.systemUTC());
+    ApiException refused = assertThrows(ApiException.class,
+        () -> org.homeserver.platform.ratelimit.RateLimits.check(limiter, "k", "slow down"));
+    StatusRuntimeException e = ErrorStatus.toStatus(refused);
+    assertEquals(Duration.ofSeconds(30), retryDelay(e));
+    assertEquals("30", ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("retry_after_seconds"));
   }
 
   @Test
