@@ -32,6 +32,7 @@ import org.homeserver.api.delivery.v1.QueueEmpty;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.auth.Revocations;
+import org.homeserver.platform.db.DatabaseFailure;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.grpc.Protos;
@@ -68,6 +69,13 @@ public final class ListenStreams implements AutoCloseable {
    * of it, so only a process that died leaves a client marked live, and not for longer.
    */
   static final Duration PRESENCE = Duration.ofSeconds(90);
+  /**
+   * How often the streams read their queues' positions from PostgreSQL while signals are unreliable
+   * (Redis down or just back): each stream then learns of new entries, acks and takeovers within it.
+   */
+  static final Duration POLL = Duration.ofMillis(250);
+  /** Clients whose positions one poll reads in one statement. */
+  private static final int POLL_BATCH = 1000;
   /** Entries a stream holds in memory before it falls back to reading them from the database. */
   static final int INBOX_LIMIT = 2 * MAX_MAX_UNACKED;
 
@@ -95,6 +103,32 @@ public final class ListenStreams implements AutoCloseable {
     queues.onQueued(this::queued);
     long renew = PRESENCE.toMillis() / 3;
     ticks.scheduleWithFixedDelay(this::renewPresence, renew, renew, TimeUnit.MILLISECONDS);
+    ticks.scheduleWithFixedDelay(this::pollWhileSignalsUnreliable, POLL.toMillis(), POLL.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * While signals may be lost, reads every local stream's queue position, acknowledged floor and
+   * newest Listen generation from PostgreSQL, and hands each stream what a signal would have said.
+   */
+  private void pollWhileSignalsUnreliable() {
+    if (signals.reliable() || byClient.isEmpty()) {
+      return;
+    }
+    List<UUID> clients = List.copyOf(byClient.keySet());
+    try {
+      for (int from = 0; from < clients.size(); from += POLL_BATCH) {
+        for (QueueStore.Position position : queues.positions(clients.subList(from,
+            Math.min(clients.size(), from + POLL_BATCH)))) {
+          Stream stream = byClient.get(position.client());
+          if (stream != null) {
+            stream.polled(position);
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      log.debug("polling the positions of {} Listen streams failed; trying again", clients.size(), e);
+    }
   }
 
   private void renewPresence() {
@@ -108,7 +142,8 @@ public final class ListenStreams implements AutoCloseable {
     try {
       queues.keepListening(generations, clock.instant().plus(PRESENCE));
     } catch (RuntimeException e) {
-      log.warn("renewing the presence of {} Listen streams failed", generations.size(), e);
+      log.warn("renewing the presence of {} Listen streams failed ({}); the next renewal tries again", generations.size(),
+          e.toString());
     }
   }
 
@@ -248,13 +283,19 @@ public final class ListenStreams implements AutoCloseable {
       });
       open.add(this);
       byClient.put(client, this);
-      long mine = queues.nextListenGeneration(client, clock.instant().plus(PRESENCE));
+      long mine;
+      try {
+        mine = queues.nextListenGeneration(client, clock.instant().plus(PRESENCE));
+        ackedUpTo = Math.max(ackedUpTo, queues.floor(client));
+      } catch (RuntimeException e) {
+        release();   // the caller gets the failure (UNAVAILABLE for a passing fault) and reconnects
+        throw e;
+      }
       synchronized (this) {
         generation = mine;
       }
       heard(mine);
       signals.publish(takeoverChannel(client), Long.toString(mine).getBytes(StandardCharsets.US_ASCII));
-      ackedUpTo = Math.max(ackedUpTo, queues.floor(client));
       tick = ticks.scheduleWithFixedDelay(this::wake, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
       wake();
     }
@@ -272,6 +313,14 @@ public final class ListenStreams implements AutoCloseable {
       if (overtaken) {
         end(new ApiException(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
       }
+    }
+
+    /** What a poll of PostgreSQL found, standing in for the signals that may have been lost. */
+    void polled(QueueStore.Position position) {
+      signalledUpTo = Math.max(signalledUpTo, position.last());
+      ackedUpTo = Math.max(ackedUpTo, position.floor());
+      heard(position.listenGeneration());
+      wake();
     }
 
     /** Takes an entry this process just queued for the client; past the bound the database serves instead. */
@@ -309,10 +358,16 @@ public final class ListenStreams implements AutoCloseable {
         try {
           step();
         } catch (RuntimeException e) {
-          log.warn("Listen stream of client {} failed", caller.clientId(), e);
-          ending = ending == null ? Status.UNAVAILABLE.withDescription("the stream failed; reconnect").asRuntimeException()
-              : ending;
-          finish();
+          if (DatabaseFailure.isTransient(e)) {
+            // The database is restarting or a connection was lost: the stream keeps what it owes
+            // (signalledUpTo, inFlight) and the next tick reads again.
+            log.debug("Listen stream of client {} could not read its queue; trying again", caller.clientId(), e);
+          } else {
+            log.warn("Listen stream of client {} failed", caller.clientId(), e);
+            ending = ending == null
+                ? Status.UNAVAILABLE.withDescription("the stream failed; reconnect").asRuntimeException() : ending;
+            finish();
+          }
         }
         wakeUps = pending.addAndGet(-wakeUps);
         if (wakeUps == 0) {
@@ -393,10 +448,24 @@ public final class ListenStreams implements AutoCloseable {
       lastWrite = now;
     }
 
-    private void finish() {
+    /** Stops taking wake-ups: leaves the registries, cancels the tick and the subscriptions. */
+    private void release() {
       closed = true;
       open.remove(this);
       byClient.remove(caller.clientUuid(), this);
+      if (tick != null) {
+        tick.cancel(false);
+      }
+      if (queueSubscription != null) {
+        queueSubscription.close();
+      }
+      if (takeoverSubscription != null) {
+        takeoverSubscription.close();
+      }
+    }
+
+    private void finish() {
+      release();
       long mine;
       synchronized (this) {
         mine = generation;
@@ -407,15 +476,6 @@ public final class ListenStreams implements AutoCloseable {
         } catch (RuntimeException e) {
           log.warn("could not mark the Listen stream of client {} ended; it lapses by itself", caller.clientUuid(), e);
         }
-      }
-      if (tick != null) {
-        tick.cancel(false);
-      }
-      if (queueSubscription != null) {
-        queueSubscription.close();
-      }
-      if (takeoverSubscription != null) {
-        takeoverSubscription.close();
       }
       if (observer.isCancelled()) {
         return;

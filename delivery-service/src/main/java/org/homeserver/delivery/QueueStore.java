@@ -258,6 +258,23 @@ public final class QueueStore {
         .bindArray("clients", UUID.class, clients).bind("now", now).mapTo(UUID.class).set());
   }
 
+  /** Where a client's queue and Listen streams stand; zeros for what it does not have yet. */
+  public record Position(UUID client, long last, long floor, long listenGeneration) {}
+
+  /** The positions of {@code clients}, in one statement (no locks). */
+  public List<Position> positions(Collection<UUID> clients) {
+    return db.withHandle(h -> h.createQuery("""
+            select c.client_uuid, coalesce(h.last_sequence, 0) as last_sequence,
+                   coalesce(h.floor_sequence, 0) as floor_sequence, coalesce(g.generation, 0) as generation
+            from unnest(:clients) as c(client_uuid)
+            left join queue_heads h on h.client_uuid = c.client_uuid
+            left join listen_generations g on g.client_uuid = c.client_uuid""")
+        .bindArray("clients", UUID.class, clients)
+        .map((rs, ctx) -> new Position(rs.getObject("client_uuid", UUID.class), rs.getLong("last_sequence"),
+            rs.getLong("floor_sequence"), rs.getLong("generation")))
+        .list());
+  }
+
   /** The client's floor: 0 if it has no queue yet. */
   public long floor(UUID client) {
     return db.withHandle(h -> h.createQuery("select floor_sequence from queue_heads where client_uuid = :client")

@@ -279,6 +279,11 @@ public final class Queues {
     store.dropQueue(h, client);
   }
 
+  /** Where the clients' queues and Listen streams stand, read without locks. */
+  public List<QueueStore.Position> positions(java.util.Collection<UUID> clients) {
+    return store.positions(clients);
+  }
+
   /** Every entry of {@code client} at or below this sequence number is gone (acknowledged or dropped). */
   public long floor(UUID client) {
     return store.floor(client);

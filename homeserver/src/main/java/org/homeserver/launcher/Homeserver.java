@@ -174,7 +174,7 @@ public final class Homeserver implements AutoCloseable {
 
     var auth = AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME));
     // No token is accepted before the recorded revocations are known.
-    resources.add(RevocationReloads.start(auth, revocations));
+    resources.add(RevocationReloads.start(auth, revocations, signals));
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
     publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), modules, verifier,
         config.maxRequestBytes(), config.reflection()));

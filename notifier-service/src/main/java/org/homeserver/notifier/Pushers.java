@@ -49,6 +49,8 @@ public final class Pushers implements AutoCloseable {
   private final ExecutorService pushes = Executors.newVirtualThreadPerTaskExecutor();
   private final Thread loop;
   private volatile boolean running = true;
+  /** Whether the last take failed; only the loop's thread touches it. */
+  private boolean failing;
 
   public Pushers(JobQueue queue, NotifierStore store, Map<EndpointKind, PushSender> senders, AddressGuard guard,
       int concurrency, Clock clock) {
@@ -99,8 +101,18 @@ public final class Pushers implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
-        log.warn("taking push jobs failed; trying again", e);
+        // An outage of the job store repeats this every second: one line when it starts.
+        if (!failing) {
+          log.warn("taking push jobs failed ({}); trying again every second", e.toString());
+        }
+        log.debug("taking push jobs failed", e);
+        failing = true;
         sleepQuietly(Duration.ofSeconds(1));
+        continue;
+      }
+      if (failing) {
+        log.info("taking push jobs works again");
+        failing = false;
       }
     }
   }

@@ -2,6 +2,7 @@ package org.homeserver.notifier.jobs;
 
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
@@ -78,6 +79,14 @@ public final class RedisJobQueue implements JobQueue {
     this.delayed = redis.key("notifier:retries");
     this.consumer = Consumer.from(GROUP, "notifier-" + UUID.randomUUID());
     this.lease = lease;
+    ensureGroup();
+    // A Redis that restarted empty has lost the group (and the jobs: the delivery service's sweep
+    // hands their notifications over again); make it before the next take finds it missing.
+    redis.onReconnect(this::ensureGroup);
+  }
+
+  /** Creates the stream and its consumer group unless they exist; from "0", so no job in the stream is skipped. */
+  private void ensureGroup() {
     try {
       commands.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), GROUP, XGroupCreateArgs.Builder.mkstream());
     } catch (RedisBusyException e) {
@@ -106,6 +115,19 @@ public final class RedisJobQueue implements JobQueue {
 
   @Override
   public List<Leased> take(int max, Instant now) {
+    try {
+      return takeFromGroup(max, now);
+    } catch (RedisCommandExecutionException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith("NOGROUP")) {
+        throw e;
+      }
+      log.info("the push job stream's consumer group is gone (Redis restarted empty?); making it again");
+      ensureGroup();
+      return takeFromGroup(max, now);
+    }
+  }
+
+  private List<Leased> takeFromGroup(int max, Instant now) {
     commands.eval(PROMOTE, ScriptOutputType.INTEGER, new String[] {delayed, stream},
         ascii(Long.toString(now.toEpochMilli())), ascii(Integer.toString(PROMOTE_BATCH)));
     List<StreamMessage<String, byte[]>> messages = new ArrayList<>();

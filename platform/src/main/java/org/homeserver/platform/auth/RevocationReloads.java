@@ -9,35 +9,41 @@ import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc.AuthInternalServiceBlockingStub;
 import org.homeserver.api.auth.v1.ListRevocationsRequest;
 import org.homeserver.api.auth.v1.Revocation;
+import org.homeserver.platform.signal.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Loads the recorded revocations from the auth service into this process's list, once before the
- * process serves, then every {@link #INTERVAL}: what a lost signal or a restart missed is back
- * within that time.
+ * process serves, then every {@link #INTERVAL}, and every {@link #INTERVAL_WITHOUT_SIGNALS} while
+ * signals may be lost: what a lost signal or a restart missed is back within that time.
  */
 public final class RevocationReloads implements AutoCloseable {
   public static final Duration INTERVAL = Duration.ofSeconds(30);
+  /** How often the list is reloaded while signals may be lost (a revocation then arrives only this way). */
+  public static final Duration INTERVAL_WITHOUT_SIGNALS = Duration.ofSeconds(2);
   private static final Logger log = LoggerFactory.getLogger(RevocationReloads.class);
 
   private final AuthInternalServiceBlockingStub auth;
   private final RevocationList list;
+  private final Signals signals;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("revocation-reloads").daemon().factory());
+  private long lastReload = System.nanoTime();
 
   /** Loads now (failing if the auth service cannot answer), then keeps reloading. */
-  public static RevocationReloads start(AuthInternalServiceBlockingStub auth, RevocationList list) {
-    RevocationReloads reloads = new RevocationReloads(auth, list);
+  public static RevocationReloads start(AuthInternalServiceBlockingStub auth, RevocationList list, Signals signals) {
+    RevocationReloads reloads = new RevocationReloads(auth, list, signals);
     reloads.reload();
-    reloads.timer.scheduleWithFixedDelay(reloads::reloadQuietly, INTERVAL.toMillis(), INTERVAL.toMillis(),
-        TimeUnit.MILLISECONDS);
+    long check = INTERVAL_WITHOUT_SIGNALS.toMillis() / 2;
+    reloads.timer.scheduleWithFixedDelay(reloads::reloadWhenDue, check, check, TimeUnit.MILLISECONDS);
     return reloads;
   }
 
-  private RevocationReloads(AuthInternalServiceBlockingStub auth, RevocationList list) {
+  private RevocationReloads(AuthInternalServiceBlockingStub auth, RevocationList list, Signals signals) {
     this.auth = auth;
     this.list = list;
+    this.signals = signals;
   }
 
   private void reload() {
@@ -46,13 +52,18 @@ public final class RevocationReloads implements AutoCloseable {
         .getRevocationsList().stream()
         .collect(Collectors.toMap(Revocation::getSubject, r -> Instant.ofEpochMilli(r.getRevokedUpToMs()),
             (a, b) -> a.isAfter(b) ? a : b)));
+    lastReload = System.nanoTime();
   }
 
-  private void reloadQuietly() {
+  private void reloadWhenDue() {
+    Duration since = Duration.ofNanos(System.nanoTime() - lastReload);
+    if (since.compareTo(signals.reliable() ? INTERVAL : INTERVAL_WITHOUT_SIGNALS) < 0) {
+      return;
+    }
     try {
       reload();
     } catch (RuntimeException e) {
-      log.warn("could not reload revocations from the auth service; will try again in {}", INTERVAL, e);
+      log.warn("could not reload revocations from the auth service ({}); trying again shortly", e.toString());
     }
   }
 

@@ -15,7 +15,7 @@ public interface RateLimiter {
 
   /** {@code limit} attempts per key and {@code window}: shared through Redis if there is one, else in memory. */
   static RateLimiter of(Optional<Redis> redis, String name, int limit, Duration window, Clock clock) {
-    return redis.<RateLimiter>map(r -> new RedisRateLimiter(r, name, limit, window))
+    return redis.<RateLimiter>map(r -> new RedisRateLimiter(r, name, limit, window, clock))
         .orElseGet(() -> new LocalRateLimiter(limit, window, clock));
   }
 }

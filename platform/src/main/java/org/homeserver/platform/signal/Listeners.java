@@ -38,6 +38,11 @@ final class Listeners {
     return last[0];
   }
 
+  /** The channels that have listeners now. */
+  java.util.Set<String> channels() {
+    return java.util.Set.copyOf(byChannel.keySet());
+  }
+
   void dispatch(String channel, byte[] message) {
     for (Consumer<byte[]> listener : byChannel.getOrDefault(channel, List.of())) {
       try {

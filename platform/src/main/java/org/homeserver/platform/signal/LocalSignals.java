@@ -38,6 +38,11 @@ public final class LocalSignals implements Signals {
   }
 
   @Override
+  public boolean reliable() {
+    return healthy();
+  }
+
+  @Override
   public void close() {
     dispatcher.shutdown();
   }

@@ -1,10 +1,23 @@
 package org.homeserver.platform.signal;
 
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Signals over Redis PUBLISH/SUBSCRIBE, reaching every process connected to the same Redis. */
+/**
+ * Signals over Redis PUBLISH/SUBSCRIBE, reaching every process connected to the same Redis. Neither
+ * publishing nor subscribing fails or waits for a Redis that is down: signals are lost meanwhile, and
+ * {@link #reliable()} says so until the subscriptions are made again and have settled.
+ */
 public final class RedisSignals implements Signals {
+  /** How long after Redis is back signals still count as unreliable: the subscriptions are being renewed. */
+  static final Duration SETTLE = Duration.ofSeconds(2);
+  private static final Logger log = LoggerFactory.getLogger(RedisSignals.class);
   private final Redis redis;
   private final Listeners listeners = new Listeners();
 
@@ -16,24 +29,54 @@ public final class RedisSignals implements Signals {
         listeners.dispatch(channel, message);
       }
     });
+    // Lettuce renews the subscriptions it knows of; a subscription asked for while Redis was down
+    // it never knew, so every channel with listeners is asked for again.
+    redis.onReconnect(() -> listeners.channels().forEach(this::subscribeQuietly));
   }
 
   @Override
   public void publish(String channel, byte[] message) {
-    redis.commands().async().publish(redis.key(channel), message);
+    if (!redis.up()) {
+      return;
+    }
+    try {
+      redis.commands().async().publish(redis.key(channel), message);
+    } catch (RuntimeException e) {
+      log.debug("signal on {} not published", channel, e);
+    }
   }
 
   @Override
   public Subscription subscribe(String channel, Consumer<byte[]> listener) {
     String key = redis.key(channel);
-    if (listeners.add(key, listener)) {
-      redis.pubSub().sync().subscribe(key);
+    if (listeners.add(key, listener) && redis.up()) {
+      // Waits for Redis to confirm, so whatever is published after this returns reaches the
+      // listener; while Redis is down it does not wait (the subscription is made when it is back).
+      try {
+        redis.pubSub().async().subscribe(key).get(Redis.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        log.debug("subscribing to {} failed; it is made again when Redis is back", key, e);
+      }
     }
     return () -> {
       if (listeners.remove(key, listener)) {
-        redis.pubSub().async().unsubscribe(key);
+        try {
+          redis.pubSub().async().unsubscribe(key);
+        } catch (RuntimeException e) {
+          log.debug("unsubscribing from {} failed", key, e);
+        }
       }
     };
+  }
+
+  private void subscribeQuietly(String key) {
+    try {
+      redis.pubSub().async().subscribe(key);
+    } catch (RuntimeException e) {
+      log.debug("subscribing to {} failed; it is made again when Redis is back", key, e);
+    }
   }
 
   @Override
@@ -43,7 +86,12 @@ public final class RedisSignals implements Signals {
 
   @Override
   public boolean healthy() {
-    return redis.healthy();
+    return redis.up();
+  }
+
+  @Override
+  public boolean reliable() {
+    return redis.upFor().compareTo(SETTLE) >= 0;
   }
 
   @Override

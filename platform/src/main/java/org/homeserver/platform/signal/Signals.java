@@ -4,6 +4,7 @@ import java.util.function.Consumer;
 
 /**
  * Fire-and-forget signals between the parts of the homeserver, across processes when Redis is used.
+ * Publishing and subscribing never fail or wait, whatever the medium's state.
  * A signal says "look again" (a queue grew, a token was revoked); it is never the only copy of
  * data: a subscriber that misses one recovers from the database. Listeners are called on a
  * signalling thread, one signal at a time per instance, in the order each publisher sent them; they
@@ -21,6 +22,12 @@ public interface Signals extends AutoCloseable {
 
   /** True when a round trip to the signalling medium works now. */
   boolean healthy();
+
+  /**
+   * False while signals may be lost: the medium is down, or came back so recently that not every
+   * subscription is renewed. Whoever waits for signals then polls the database instead.
+   */
+  boolean reliable();
 
   @Override
   void close();

@@ -36,8 +36,8 @@ class RateLimiterTest {
   @Test
   void redisLimiterIsSharedByProcesses() {
     try (Redis a = TestRedis.connect(); Redis b = TestRedis.connectBeside(a)) {
-      RateLimiter one = new RedisRateLimiter(a, "register", 2, Duration.ofMinutes(1));
-      RateLimiter two = new RedisRateLimiter(b, "register", 2, Duration.ofMinutes(1));
+      RateLimiter one = new RedisRateLimiter(a, "register", 2, Duration.ofMinutes(1), java.time.Clock.systemUTC());
+      RateLimiter two = new RedisRateLimiter(b, "register", 2, Duration.ofMinutes(1), java.time.Clock.systemUTC());
       assertEquals(Optional.empty(), one.tryAcquire("peer"));
       assertEquals(Optional.empty(), two.tryAcquire("peer"));
       Optional<Duration> refused = one.tryAcquire("peer");

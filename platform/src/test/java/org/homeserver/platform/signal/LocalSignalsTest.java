@@ -32,6 +32,11 @@ class LocalSignalsTest extends SignalsContract {
       }
 
       @Override
+      public boolean reliable() {
+        return first.reliable();
+      }
+
+      @Override
       public void close() {}
     };
   }
