@@ -18,6 +18,8 @@ import org.homeserver.notifier.push.Push;
 import org.homeserver.platform.db.PostgresLocation;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.signal.Redis;
+import org.homeserver.platform.testing.Eventually;
+import org.homeserver.platform.testing.RedisProcess;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -149,5 +151,25 @@ class JobQueueTest {
     JobQueue restarted = open(kind);
     assertEquals(100, restarted.pending());
     assertEquals(100, restarted.take(1000, now).size());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRedisRestartedEmptyGetsItsConsumerGroupBackAndTakesNewJobs() throws Exception {
+    try (RedisProcess server = RedisProcess.start();
+         Redis own = Redis.connect(server.url(), "jobs:")) {
+      JobQueue queue = new RedisJobQueue(own, LEASE);
+      Instant now = Instant.now();
+      submit(queue, UUID.randomUUID(), now);
+      assertEquals(1, queue.take(10, now).size());
+
+      server.kill();
+      Eventually.until("the probe notices Redis is gone", Duration.ofSeconds(5), () -> !own.up());
+      server.restart();
+      Eventually.until("Redis answers again", Duration.ofSeconds(5), own::up);
+      UUID fresh = UUID.randomUUID();
+      submit(queue, fresh, now);
+      List<JobQueue.Leased> taken = queue.take(10, now);
+      assertEquals(List.of(fresh.toString()), taken.stream().map(l -> l.job().push().notificationId()).toList());
+    }
   }
 }
