@@ -15,6 +15,7 @@ import org.homeserver.api.admin.v1.CreateInviteRequest;
 import org.homeserver.api.admin.v1.CreateInviteResponse;
 import org.homeserver.api.admin.v1.DeleteUserRequest;
 import org.homeserver.api.admin.v1.DeleteUserResponse;
+import org.homeserver.api.admin.v1.DependencyStatus;
 import org.homeserver.api.admin.v1.GetStatusRequest;
 import org.homeserver.api.admin.v1.GetStatusResponse;
 import org.homeserver.api.admin.v1.GetUserRequest;
@@ -76,6 +77,9 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
         .setSignallingOk(context.signals().healthy())
         .setUserCount(counts.users())
         .setClientCount(counts.clients())
+        .addAllDependencies(context.dependencies().statuses().stream().map(d -> DependencyStatus.newBuilder()
+            .setName(d.name()).setUp(d.up()).setSince(Protos.timestamp(d.since())).setService(d.service().orElse(""))
+            .build()).toList())
         .build());
   }
 

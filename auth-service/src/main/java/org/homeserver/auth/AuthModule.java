@@ -26,7 +26,7 @@ public final class AuthModule {
     HomeserverConfig.Auth settings = context.config().auth();
     Clock clock = context.clock();
     SecureRandom random = new SecureRandom();
-    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    ServiceDatabase database = context.openDatabase(NAME);
     try {
       AuthStore store = new AuthStore(database.transactions());
       CertificateAuthority authority = CertificateAuthority.restore(store.settleAuthority(

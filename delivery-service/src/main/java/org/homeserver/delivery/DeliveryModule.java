@@ -45,7 +45,7 @@ public final class DeliveryModule {
   /** Migrates the delivery schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
     HomeserverConfig.Delivery settings = context.config().delivery();
-    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    ServiceDatabase database = context.openDatabase(NAME);
     try {
       var db = database.transactions();
       QueueSignals signals = new QueueSignals(context.signals());

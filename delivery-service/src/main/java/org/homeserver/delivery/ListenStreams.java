@@ -474,7 +474,8 @@ public final class ListenStreams implements AutoCloseable {
         try {
           queues.stopListening(caller.clientUuid(), mine);
         } catch (RuntimeException e) {
-          log.warn("could not mark the Listen stream of client {} ended; it lapses by itself", caller.clientUuid(), e);
+          log.warn("could not mark the Listen stream of client {} ended ({}); it lapses by itself", caller.clientUuid(),
+              e.toString());
         }
       }
       if (observer.isCancelled()) {

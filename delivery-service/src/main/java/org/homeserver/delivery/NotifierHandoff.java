@@ -104,7 +104,7 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     try {
       live = notices.isEmpty() ? Set.of() : listening.apply(notices.stream().map(Notice::client).distinct().toList());
     } catch (RuntimeException e) {
-      log.warn("could not tell which clients listen; notifying as if none did", e);
+      log.warn("could not tell which clients listen ({}); notifying as if none did", e.toString());
       live = Set.of();
     }
     for (int from = 0; from < notices.size(); from += MAX_BATCH) {
@@ -127,7 +127,8 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     try {
       queues.markNotified(upTo);
     } catch (RuntimeException e) {
-      log.warn("could not clear the notification marks of {} queues; the sweep hands them over again", upTo.size(), e);
+      log.warn("could not clear the notification marks of {} queues ({}); the sweep hands them over again", upTo.size(),
+          e.toString());
     }
   }
 

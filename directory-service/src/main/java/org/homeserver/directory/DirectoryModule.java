@@ -41,7 +41,7 @@ public final class DirectoryModule {
 
   /** Migrates the directory schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
-    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    ServiceDatabase database = context.openDatabase(NAME);
     try {
       DirectoryStore store = new DirectoryStore(database.transactions());
       Accounts accounts = new AuthAccounts(AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")),

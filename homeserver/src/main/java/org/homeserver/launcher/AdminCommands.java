@@ -120,6 +120,11 @@ final class AdminCommands {
         admin.out().println("signalling:  " + s.getSignalling() + (s.getSignallingOk() ? " (ok)" : " (FAILING)"));
         admin.out().println("users:       " + s.getUserCount());
         admin.out().println("clients:     " + s.getClientCount());
+        for (var d : s.getDependenciesList()) {
+          admin.out().println("dependency:  " + d.getName() + (d.getUp() ? " up" : " DOWN") + " since "
+              + Instant.ofEpochSecond(d.getSince().getSeconds())
+              + (d.getUp() ? "" : d.getService().isEmpty() ? " (degraded)" : " (" + d.getService() + " NOT_SERVING)"));
+        }
       });
     }
   }

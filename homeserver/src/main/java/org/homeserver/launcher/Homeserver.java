@@ -31,6 +31,7 @@ import org.homeserver.platform.auth.RevocationReloads;
 import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.GrpcServers;
+import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.metrics.Metrics;
@@ -146,6 +147,9 @@ public final class Homeserver implements AutoCloseable {
       throws Exception {
     Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, config.redisKeyPrefix()));
     redis.ifPresent(resources::add);
+    Dependencies dependencies = new Dependencies(metrics.registry(), clock);
+    resources.add(dependencies);
+    redis.ifPresent(r -> dependencies.register("redis", Optional.empty(), r::up));
     Signals signals = redis.<Signals>map(RedisSignals::new).orElseGet(LocalSignals::new);
     resources.add(signals);
     RevocationList revocations = new RevocationList(signals, config.auth().accessTokenTtl(), clock);
@@ -156,7 +160,7 @@ public final class Homeserver implements AutoCloseable {
     resources.add(channels);
     List<String> names = services.stream().map(BuiltService::name).toList();
     ServiceContext context = new ServiceContext(config, domain, clock, storage.location(), signals, redis,
-        metrics.registry(), revocations, channels::channel,
+        metrics.registry(), dependencies, revocations, channels::channel,
         new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names));
 
     List<ServiceModule> modules = new ArrayList<>();
@@ -178,6 +182,7 @@ public final class Homeserver implements AutoCloseable {
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
     publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), modules, verifier,
         config.maxRequestBytes(), config.reflection()));
+    grpc.followDependencies(dependencies);
     if (config.admin().enabled()) {
       adminServer = serve(grpc.adminServer(config.admin().host(), config.admin().port(), modules,
           AdminToken.settle(config), List.of()));

@@ -38,7 +38,7 @@ public final class KeyPackageModule {
 
   /** Migrates the keypackage schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
-    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    ServiceDatabase database = context.openDatabase(NAME);
     try {
       KeyPackageStore store = new KeyPackageStore(database.transactions());
       int threshold = context.config().keyPackagesLowThreshold();

@@ -48,7 +48,7 @@ public final class NotifierModule {
   /** Migrates the notifier schema, makes the VAPID key at the first start, and starts the workers. */
   public static ServiceModule start(ServiceContext context) {
     HomeserverConfig.Notifier settings = context.config().notifier();
-    ServiceDatabase database = ServiceDatabase.open(context.postgres(), NAME, context.config().database().poolSize());
+    ServiceDatabase database = context.openDatabase(NAME);
     try {
       NotifierStore store = new NotifierStore(database.transactions());
       SecureRandom random = new SecureRandom();

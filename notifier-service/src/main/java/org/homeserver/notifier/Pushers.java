@@ -88,8 +88,8 @@ public final class Pushers implements AutoCloseable {
             try {
               push(job, Optional.ofNullable(endpoints.get(job.job().endpointId())));
             } catch (RuntimeException e) {
-              log.warn("recording the push of job {} failed; it is tried again when its lease runs out",
-                  job.handle(), e);
+              log.warn("recording the push of job {} failed ({}); it is tried again when its lease runs out",
+                  job.handle(), e.toString());
             } finally {
               slots.release();
             }

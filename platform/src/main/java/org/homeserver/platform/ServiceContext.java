@@ -7,12 +7,14 @@ import java.util.Optional;
 import org.homeserver.platform.auth.Revocations;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.PostgresLocation;
+import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.Signals;
 
 /**
  * What a service's composition root receives from the process: configuration, the settled home
- * domain, storage, signalling, metrics, the shared revocation list, and channels to the other
+ * domain, storage, signalling, metrics, the dependencies health follows, the shared revocation list, and channels to the other
  * services' internal APIs (in-process or over the network, the service cannot tell).
  */
 public record ServiceContext(
@@ -23,9 +25,20 @@ public record ServiceContext(
     Signals signals,
     Optional<Redis> redis,
     MeterRegistry meters,
+    Dependencies dependencies,
     Revocations revocations,
     InternalChannels channels,
     ProcessInfo process) {
+
+  /**
+   * Migrates and opens the database schema of service {@code name}: its pool, its retries counted in
+   * the metrics, and its health following whether the database answers.
+   */
+  public ServiceDatabase openDatabase(String name) {
+    ServiceDatabase database = ServiceDatabase.open(postgres, name, config.database().poolSize(), meters);
+    dependencies.register("postgresql:" + name, Optional.of(name), database::healthy);
+    return database;
+  }
 
   /** Facts about the process for status pages. */
   public record ProcessInfo(String version, java.time.Instant startedAt, java.util.List<String> services) {}

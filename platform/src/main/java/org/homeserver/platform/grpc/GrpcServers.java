@@ -15,11 +15,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.AuthInterceptor;
+import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.metrics.MetricsInterceptor;
 
 /**
@@ -31,7 +34,10 @@ public final class GrpcServers {
 
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final MeterRegistry meters;
+  private volatile Dependencies dependencies;
   private final HealthStatusManager health = new HealthStatusManager();
+  /** The client services of each module on the public port, whose health follows the module's dependencies. */
+  private final Map<String, List<String>> servicesOf = new ConcurrentHashMap<>();
 
   public GrpcServers(MeterRegistry meters) {
     this.meters = meters;
@@ -53,18 +59,41 @@ public final class GrpcServers {
     for (ServiceModule module : modules) {
       ServerInterceptor auth = new AuthInterceptor(verifier, module.publicMethods());
       long limit = Math.min(maxRequestBytes, module.maxRequestBytes());
+      List<String> names = new ArrayList<>();
       for (BindableService service : module.clientServices()) {
         ServerServiceDefinition definition = service.bindService();
         builder.addService(intercepted(definition, new PeerAddress(), auth, new RequestSizeInterceptor(limit)));
-        health.setStatus(definition.getServiceDescriptor().getName(), ServingStatus.SERVING);
+        names.add(definition.getServiceDescriptor().getName());
       }
+      servicesOf.put(module.name(), names);
     }
     builder.addService(health.getHealthService());
     if (reflection) {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    return builder.build().start();
+    Server server = builder.build().start();
+    followHealth();
+    return server;
+  }
+
+  /**
+   * Keeps health true to the dependencies from now on: a module's services are NOT_SERVING while a
+   * dependency it cannot serve without is down, and the whole server ("") while any module is.
+   */
+  public void followDependencies(Dependencies dependencies) {
+    this.dependencies = dependencies;
+    dependencies.onChange(this::followHealth);
+    followHealth();
+  }
+
+  private synchronized void followHealth() {
+    boolean all = true;
+    for (Map.Entry<String, List<String>> module : servicesOf.entrySet()) {
+      boolean serving = dependencies == null || dependencies.serviceCanServe(module.getKey());
+      all &= serving;
+      module.getValue().forEach(name -> health.setStatus(name, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING));
+    }
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, all ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   /** The internal APIs, in-process under {@code name}, for the services of this process. */

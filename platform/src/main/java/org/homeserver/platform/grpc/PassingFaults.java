@@ -15,7 +15,7 @@ import org.homeserver.platform.db.DatabaseFailure;
  * that did not answer), told apart from bugs: the caller gets UNAVAILABLE with a RetryInfo, never
  * INTERNAL, and the log gets one line instead of a stack trace.
  */
-final class PassingFaults {
+public final class PassingFaults {
   /** When a caller should try again after a passing fault. */
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   /** Redis replies that mean "not now" rather than "wrong command". */
@@ -23,6 +23,11 @@ final class PassingFaults {
       java.util.List.of("LOADING", "BUSY", "NOGROUP", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "TRYAGAIN");
 
   private PassingFaults() {}
+
+  /** True for a database, Redis or service failure that passes by itself (worth a log line, not a stack trace). */
+  public static boolean isPassing(Throwable e) {
+    return answer(e).isPresent();
+  }
 
   /** The error to answer {@code e} with, if it is a passing fault; what failed goes in the log line. */
   static Optional<ApiException> answer(Throwable e) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.homeserver.platform.grpc.PassingFaults;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,11 @@ public final class Periodic implements AutoCloseable {
       try {
         task.run();
       } catch (RuntimeException e) {
-        log.error("{} failed", name, e);
+        if (PassingFaults.isPassing(e)) {
+          log.warn("{} failed ({}); the next run tries again", name, e.toString());
+        } else {
+          log.error("{} failed", name, e);
+        }
       }
     }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return periodic;
