@@ -26,6 +26,10 @@ final class HomeserverProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
 
+  Path logPath() {
+    return log;
+  }
+
   private HomeserverProcess(Process process, int port, Path log) {
     this.process = process;
     this.port = port;

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
@@ -11,9 +12,13 @@ import org.homeserver.platform.config.ConfigSchema.LogFormat;
 import org.homeserver.platform.config.ConfigSchema.LogLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Sets up the process's logs: text for people, or one JSON object per line for collectors. */
 public final class Logging {
+  /** The gRPC class that logs every oversized or malformed request frame at WARN, with its stack trace. */
+  static final String CALLER_CAUSED_TRANSPORT_WARNINGS = "io.grpc.netty.shaded.io.grpc.netty.NettyServerStream";
+
   private Logging() {}
 
   public static void configure(LogFormat format, LogLevel level) {
@@ -21,6 +26,13 @@ public final class Logging {
       return;
     }
     context.reset();
+    // gRPC and the JDK log through java.util.logging: into the same lines (and JSON) as ours.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    LevelChangePropagator levels = new LevelChangePropagator();
+    levels.setContext(context);
+    levels.setResetJUL(true);
+    context.addListener(levels);
     Encoder<ILoggingEvent> encoder = switch (format) {
       case JSON -> {
         JsonEncoder json = new JsonEncoder();
@@ -55,5 +67,9 @@ public final class Logging {
         "io.zonky", "io.lettuce", "reactor"}) {
       context.getLogger(noisy).setLevel(level == LogLevel.DEBUG || level == LogLevel.TRACE ? Level.INFO : Level.WARN);
     }
+    // A request beyond twice the size limit is refused by the transport, which logs it with a stack
+    // trace at WARN: the caller's doing, and anyone can send one, so only at DEBUG.
+    context.getLogger(CALLER_CAUSED_TRANSPORT_WARNINGS).setLevel(
+        level == LogLevel.DEBUG || level == LogLevel.TRACE ? Level.DEBUG : Level.ERROR);
   }
 }
