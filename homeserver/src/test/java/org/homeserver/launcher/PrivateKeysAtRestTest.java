@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -22,6 +23,7 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,8 +106,24 @@ class PrivateKeysAtRestTest {
     }
   }
 
+  /** What a client kept from the first homeserver on a database: its credential and a token. */
+  private record FirstStart(TestClient client, String token, ByteString vapidPublicKey) {}
+
+  /** A homeserver on {@code db} under the test key, with alice and a client of hers, and then stopped. */
+  private FirstStart firstStart(String db) throws Exception {
+    try (TestHomeserver first = TestHomeserver.start(config(db, Map.of()), List.of())) {
+      first.registerUser("alice");
+      TestClient client = first.registerClient("alice", SignatureScheme.ED25519);
+      return new FirstStart(client, first.session(client), vapidPublicKey(first));
+    }
+  }
+
   private static Jdbi database(HomeserverConfig config) {
     return Jdbi.create(config.database().url().orElseThrow(), config.database().user(), config.database().password());
+  }
+
+  private Jdbi database(String db) throws Exception {
+    return database(config(db, Map.of()));
   }
 
   private HomeserverConfig config(String db, Map<String, String> settings) throws Exception {
@@ -178,19 +196,13 @@ class PrivateKeysAtRestTest {
   @Test
   void startWithANewKeyAndTheOldAsPreviousSealsEveryKeyAgainSoLaterStartsNeedOnlyTheNewOne() throws Exception {
     String db = TestPostgres.freshDatabase().jdbcUrl();
-    TestClient client;
-    String token;
-    try (TestHomeserver first = TestHomeserver.start(config(db, Map.of()), List.of())) {
-      first.registerUser("alice");
-      client = first.registerClient("alice", SignatureScheme.ED25519);
-      token = first.session(client);
-    }
-    Jdbi sql = database(config(db, Map.of()));
+    FirstStart first = firstStart(db);
+    Jdbi sql = database(db);
     StoredKeys underTestKey = StoredKeys.read(sql);
 
     try (TestHomeserver rotating = TestHomeserver.start(config(db, Map.of("secrets.key-encryption-key", newKey.base64(),
         "secrets.previous-key-encryption-keys", TEST_KEY.base64())), List.of())) {
-      rotating.auth(token).listClients(ListClientsRequest.getDefaultInstance());
+      rotating.auth(first.token()).listClients(ListClientsRequest.getDefaultInstance());
     }
     StoredKeys underNewKey = StoredKeys.read(sql);
     underTestKey.byPurpose().forEach((purpose, value) -> assertNotEquals(value, underNewKey.byPurpose().get(purpose), purpose));
@@ -199,11 +211,12 @@ class PrivateKeysAtRestTest {
 
     try (TestHomeserver rotated = TestHomeserver.start(
         config(db, Map.of("secrets.key-encryption-key", newKey.base64())), List.of())) {
-      assertEquals(client.userId(), rotated.auth(token).listClients(ListClientsRequest.getDefaultInstance()).getUserId());
-      rotated.session(client);
+      assertEquals(first.client().userId(),
+          rotated.auth(first.token()).listClients(ListClientsRequest.getDefaultInstance()).getUserId());
+      rotated.session(first.client());
       X509Certificate root = certificate(rotated.auth().getAuthenticationRoots(
           GetAuthenticationRootsRequest.getDefaultInstance()).getRootCertificates(0));
-      validate(path(client.chain()), root);
+      validate(path(first.client().chain()), root);
       validate(path(rotated.registerClient("alice", SignatureScheme.ECDSA_SECP256R1_SHA256).chain()), root);
     }
     assertEquals(underNewKey, StoredKeys.read(sql), "nothing was left to seal again");
@@ -212,42 +225,38 @@ class PrivateKeysAtRestTest {
   @Test
   void startWithAKeyThatSealedNothingHereIsRefusedNamingTheKeysAndChangesNothing() throws Exception {
     String db = TestPostgres.freshDatabase().jdbcUrl();
-    TestHomeserver.start(config(db, Map.of()), List.of()).close();
-    Jdbi sql = database(config(db, Map.of()));
+    firstStart(db);
+    Jdbi sql = database(db);
     StoredKeys before = StoredKeys.read(sql);
 
-    HomeserverConfig wrongKey = config(db, Map.of("secrets.key-encryption-key", newKey.base64()));
-    SealedKeyException e = assertThrows(SealedKeyException.class,
-        () -> Homeserver.start(wrongKey, List.of(), Clock.systemUTC()));
-    assertTrue(e.getMessage().startsWith("auth.authority.root is sealed under key-encryption key " + TEST_KEY.id()
+    Path file = Files.writeString(dataDir.resolve("homeserver.yaml"), "domain: example.org\ndata-dir: " + dataDir
+        + "\nserver:\n  host: 127.0.0.1\n  port: " + TestHomeserver.freePort() + "\nadmin:\n  port: 0\nmetrics:\n  port: 0"
+        + "\ndatabase:\n  url: " + db + "\nsecrets:\n  key-encryption-key: " + newKey.base64() + "\n");
+    // Were the start to succeed, serve would block: the timeout turns that into a failure.
+    Cli serve = assertTimeoutPreemptively(Duration.ofMinutes(2), () -> Cli.run("--config", file.toString(), "serve"));
+    assertEquals(Main.EXIT_CONFIG, serve.status(), serve.err());
+    assertTrue(serve.err().startsWith("error: auth.authority.root is sealed under key-encryption key " + TEST_KEY.id()
         + ", which this process was not given (it has " + newKey.id() + " (current)); configure that key as "
         + "secrets.key-encryption-key-file or secrets.key-encryption-key, or list it in "
-        + "secrets.previous-key-encryption-keys"), e.getMessage());
+        + "secrets.previous-key-encryption-keys"), serve.err());
     assertEquals(before, StoredKeys.read(sql));
   }
 
   @Test
   void databaseOfAnEarlierVersionWithPlaintextKeysIsSealedAtStart() throws Exception {
     String db = TestPostgres.freshDatabase().jdbcUrl();
-    TestClient client;
-    String token;
-    ByteString vapidPublicKey;
-    try (TestHomeserver first = TestHomeserver.start(config(db, Map.of()), List.of())) {
-      first.registerUser("alice");
-      client = first.registerClient("alice", SignatureScheme.ED25519);
-      token = first.session(client);
-      vapidPublicKey = vapidPublicKey(first);
-    }
-    Jdbi sql = database(config(db, Map.of()));
+    FirstStart first = firstStart(db);
+    Jdbi sql = database(db);
     // As earlier versions stored them: PKCS#8 and the raw Ed25519 key, in the clear.
     StoredKeys plaintext = StoredKeys.read(sql).map(sealer(TEST_KEY)::unseal);
     plaintext.write(sql);
     StoredKeys.read(sql).byPurpose().forEach((purpose, value) -> assertTrue(readsAsAPlainKey(value.toByteArray()), purpose));
 
     try (TestHomeserver upgraded = TestHomeserver.start(config(db, Map.of()), List.of())) {
-      assertEquals(client.userId(), upgraded.auth(token).listClients(ListClientsRequest.getDefaultInstance()).getUserId());
-      upgraded.session(client);
-      assertEquals(vapidPublicKey, vapidPublicKey(upgraded));
+      assertEquals(first.client().userId(),
+          upgraded.auth(first.token()).listClients(ListClientsRequest.getDefaultInstance()).getUserId());
+      upgraded.session(first.client());
+      assertEquals(first.vapidPublicKey(), vapidPublicKey(upgraded));
     }
     StoredKeys sealed = StoredKeys.read(sql);
     sealed.byPurpose().forEach((purpose, value) -> assertTrue(Sealer.isSealed(value.toByteArray()), purpose));
@@ -257,8 +266,8 @@ class PrivateKeysAtRestTest {
   @Test
   void sealedKeyCopiedIntoAnotherRowDoesNotOpenThere() throws Exception {
     String db = TestPostgres.freshDatabase().jdbcUrl();
-    TestHomeserver.start(config(db, Map.of()), List.of()).close();
-    Jdbi sql = database(config(db, Map.of()));
+    firstStart(db);
+    Jdbi sql = database(db);
     StoredKeys stored = StoredKeys.read(sql);
     new StoredKeys(stored.intermediate(), stored.intermediate(), stored.tokenKeyId(), stored.tokenKey(), stored.vapid())
         .write(sql);
