@@ -15,8 +15,8 @@ import org.jdbi.v3.core.Jdbi;
  * previous key-encryption key is sealed again under the current one as it is read.
  */
 public final class PrivateKeyStore {
-  static final String ROOT = "auth.authority.root";
-  static final String INTERMEDIATE = "auth.authority.intermediate";
+  private static final String ROOT = "auth.authority.root";
+  private static final String INTERMEDIATE = "auth.authority.intermediate";
 
   private final Jdbi jdbi;
   private final Sealer sealer;
@@ -30,7 +30,7 @@ public final class PrivateKeyStore {
   public record TokenKeyRow(String keyId, byte[] privateKey, byte[] publicKey, Instant createdAt) {}
 
   /** What a token key's sealed value is bound to: its own row. */
-  static String tokenKeyPurpose(String keyId) {
+  private static String tokenKeyPurpose(String keyId) {
     return "auth.token_keys/" + keyId;
   }
 

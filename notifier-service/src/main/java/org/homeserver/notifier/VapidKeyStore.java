@@ -12,7 +12,7 @@ import org.jdbi.v3.core.Jdbi;
  * under the current one as it is read.
  */
 public final class VapidKeyStore {
-  static final String PURPOSE = "notifier.vapid";
+  private static final String PURPOSE = "notifier.vapid";
 
   private final Jdbi jdbi;
   private final Sealer sealer;
