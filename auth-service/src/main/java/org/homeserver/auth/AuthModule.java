@@ -21,7 +21,7 @@ public final class AuthModule {
 
   private AuthModule() {}
 
-  /** Migrates the auth schema, settles the AS keys and builds the services. */
+  /** Migrates the auth schema, settles the AS keys (sealed in the database) and builds the services. */
   public static ServiceModule start(ServiceContext context) throws InvalidStoredAuthorityException {
     HomeserverConfig.Auth settings = context.config().auth();
     Clock clock = context.clock();
@@ -29,9 +29,10 @@ public final class AuthModule {
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       AuthStore store = new AuthStore(database.transactions());
-      CertificateAuthority authority = CertificateAuthority.restore(store.settleAuthority(
+      PrivateKeyStore privateKeys = new PrivateKeyStore(database.transactions(), context.sealer());
+      CertificateAuthority authority = CertificateAuthority.restore(privateKeys.settleAuthority(
           () -> CertificateAuthority.generate(context.domain(), clock).stored(), clock.instant()));
-      TokenKeys keys = TokenKeys.settle(store, random, clock);
+      TokenKeys keys = TokenKeys.settle(privateKeys, random, clock);
       PasswordHasher hasher = new PasswordHasher(settings.argon2MemoryKib(), settings.argon2Iterations(),
           settings.argon2Parallelism());
       Duration minute = Duration.ofMinutes(1);

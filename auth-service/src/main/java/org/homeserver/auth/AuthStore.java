@@ -43,9 +43,6 @@ public final class AuthStore {
   /** An invite token. */
   public record Invite(String token, String note, Instant createdAt, Instant expiresAt) {}
 
-  /** An Ed25519 token-signing key. */
-  public record TokenKeyRow(String keyId, byte[] privateKey, byte[] publicKey, Instant createdAt) {}
-
   private static final RowMapper<User> USER = (rs, ctx) -> new User(rs.getObject("uuid", UUID.class),
       rs.getString("handle"), rs.getString("password_hash"), rs.getBoolean("suspended"), instant(rs, "created_at"));
 
@@ -281,47 +278,5 @@ public final class AuthStore {
   public void touchSession(UUID client, Instant at) {
     db.useHandle(h -> h.createUpdate("update clients set last_session_at = :at where uuid = :c")
         .bind("at", at).bind("c", client).execute());
-  }
-
-  // --- the AS's own keys ---
-
-  /** The authority in force; made by {@code generate} and stored the first time (once, whatever the races). */
-  public StoredAuthority settleAuthority(java.util.function.Supplier<StoredAuthority> generate, Instant now) {
-    return db.inTransaction(h -> {
-      h.execute("lock table authority in exclusive mode");
-      Optional<StoredAuthority> stored = h.createQuery("select * from authority")
-          .map((rs, ctx) -> new StoredAuthority(rs.getBytes("root_certificate"), rs.getBytes("root_private_key"),
-              rs.getBytes("intermediate_certificate"), rs.getBytes("intermediate_private_key")))
-          .findOne();
-      if (stored.isPresent()) {
-        return stored.get();
-      }
-      StoredAuthority fresh = generate.get();
-      h.createUpdate("""
-              insert into authority (singleton, root_certificate, root_private_key, intermediate_certificate,
-                                     intermediate_private_key, created_at)
-              values (true, :rc, :rk, :ic, :ik, :now)""")
-          .bind("rc", fresh.rootCertificate()).bind("rk", fresh.rootPrivateKeyPkcs8())
-          .bind("ic", fresh.intermediateCertificate()).bind("ik", fresh.intermediatePrivateKeyPkcs8())
-          .bind("now", now).execute();
-      return fresh;
-    });
-  }
-
-  /** Stores {@code candidate} if there is no key yet, and returns every key, newest first. */
-  public List<TokenKeyRow> settleTokenKeys(TokenKeyRow candidate) {
-    return db.inTransaction(h -> {
-      h.execute("lock table token_keys in exclusive mode");
-      boolean none = h.createQuery("select count(*) from token_keys").mapTo(Integer.class).one() == 0;
-      if (none) {
-        h.createUpdate("insert into token_keys (key_id, private_key, public_key, created_at) values (:id, :priv, :pub, :at)")
-            .bind("id", candidate.keyId()).bind("priv", candidate.privateKey()).bind("pub", candidate.publicKey())
-            .bind("at", candidate.createdAt()).execute();
-      }
-      return h.createQuery("select * from token_keys order by created_at desc")
-          .map((rs, ctx) -> new TokenKeyRow(rs.getString("key_id"), rs.getBytes("private_key"),
-              rs.getBytes("public_key"), instant(rs, "created_at")))
-          .list();
-    });
   }
 }

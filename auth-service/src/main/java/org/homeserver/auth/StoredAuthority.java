@@ -1,8 +1,8 @@
 package org.homeserver.auth;
 
 /**
- * The AS as the service keeps it in its database: DER certificates and PKCS#8 private keys of the
- * root and intermediate CAs. The private keys are secrets; keep the row where secrets belong.
+ * The AS's certificates (DER) and private keys (PKCS#8) of the root and intermediate CAs, as
+ * {@link PrivateKeyStore} reads and writes them; the database holds the private keys sealed.
  */
 public record StoredAuthority(byte[] rootCertificate, byte[] rootPrivateKeyPkcs8, byte[] intermediateCertificate,
                               byte[] intermediatePrivateKeyPkcs8) {

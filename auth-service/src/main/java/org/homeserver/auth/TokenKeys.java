@@ -5,7 +5,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.homeserver.auth.AuthStore.TokenKeyRow;
+import org.homeserver.auth.PrivateKeyStore.TokenKeyRow;
 
 /**
  * The Ed25519 keys that sign access tokens: created once in the database and shared by every auth
@@ -19,7 +19,7 @@ public final class TokenKeys {
   }
 
   /** Loads the keys, creating the first one if there is none. */
-  public static TokenKeys settle(AuthStore store, SecureRandom random, Clock clock) {
+  public static TokenKeys settle(PrivateKeyStore store, SecureRandom random, Clock clock) {
     Ed25519PrivateKeyParameters candidate = new Ed25519PrivateKeyParameters(random);
     byte[] id = new byte[8];
     random.nextBytes(id);

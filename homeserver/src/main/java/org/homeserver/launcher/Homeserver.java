@@ -35,6 +35,8 @@ import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.metrics.Metrics;
+import org.homeserver.platform.secrets.KeyEncryptionKeys;
+import org.homeserver.platform.secrets.Sealer;
 import org.homeserver.platform.signal.LocalSignals;
 import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.RedisSignals;
@@ -159,7 +161,8 @@ public final class Homeserver implements AutoCloseable {
     Channels channels = new Channels(config, services, inProcessName);
     resources.add(channels);
     List<String> names = services.stream().map(BuiltService::name).toList();
-    ServiceContext context = new ServiceContext(config, domain, clock, storage.location(), signals, redis,
+    Sealer sealer = KeyEncryptionKeys.settle(config);
+    ServiceContext context = new ServiceContext(config, domain, clock, storage.location(), sealer, signals, redis,
         metrics.registry(), dependencies, revocations, channels::channel,
         new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names));
 

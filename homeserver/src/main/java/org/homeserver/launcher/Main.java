@@ -14,6 +14,8 @@ import org.homeserver.platform.config.Setting;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.HomeDomain;
 import org.homeserver.platform.logging.Logging;
+import org.homeserver.platform.secrets.KeyEncryptionKeys;
+import org.homeserver.platform.secrets.SealedKeyException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,6 +51,7 @@ public final class Main {
       switch (e) {
         case ConfigException c -> c.problems().forEach(command.getErr()::println);
         case HomeDomain.DomainMismatchException d -> command.getErr().println("error: " + d.getMessage());
+        case SealedKeyException s -> command.getErr().println("error: " + s.getMessage());
         default -> {
           command.getErr().println("error: " + e);
           return 1;
@@ -83,8 +86,13 @@ public final class Main {
       try (Storage storage = Storage.open(config)) {
         String fixed = storage.settleDomain(config.domain(), Clock.systemUTC());
         String token = config.admin().enabled() ? AdminToken.settle(config) : null;
+        String keyId = KeyEncryptionKeys.settle(config).currentKeyId();
         main.out().println("home domain: " + fixed);
         main.out().println("database: " + storage.location());
+        main.out().println("key-encryption key: " + keyId + (config.secrets().keyEncryptionKey().isPresent()
+            ? " from the configuration"
+            : " in " + config.secrets().keyEncryptionKeyFile().orElse(KeyEncryptionKeys.generatedFile(config))
+                .toAbsolutePath() + "; keep a copy apart from the database's backups"));
         if (token != null) {
           main.out().println("admin token: " + (config.adminToken().isPresent() ? "from the configuration"
               : AdminToken.file(config).toAbsolutePath()));
@@ -140,7 +148,8 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      main.config(Map.of());
+      // The key file is read too: a bad one would otherwise show only at the next start.
+      KeyEncryptionKeys.read(main.config(Map.of()));
       main.out().println("configuration is valid");
       return 0;
     }

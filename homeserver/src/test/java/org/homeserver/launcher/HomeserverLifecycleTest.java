@@ -79,7 +79,8 @@ class HomeserverLifecycleTest {
   void initFixesTheDomainSoLaterStartsNeedNone() throws Exception {
     String db = TestPostgres.freshDatabase().jdbcUrl();
     Path file = dataDir.resolve("homeserver.yaml");
-    Files.writeString(file, "data-dir: " + dataDir + "\ndatabase:\n  url: " + db + "\n");
+    Files.writeString(file, "data-dir: " + dataDir + "\ndatabase:\n  url: " + db + "\n"
+        + "secrets:\n  key-encryption-key: " + TestHomeserver.KEY_ENCRYPTION_KEY + "\n");
     Cli init = Cli.run("--config", file.toString(), "init", "--domain", "example.org");
     assertEquals(0, init.status, init.err);
     assertTrue(init.out.contains("home domain: example.org"), init.out);

@@ -49,6 +49,9 @@ final class HomeserverProcess implements AutoCloseable {
     all.put("metrics.port", "0");
     all.put("data-dir", Files.createTempDirectory("hs-process").toString());
     all.put("auth.registration-rate-per-minute", "1000");
+    if (settings.containsKey("database.url")) {
+      TestHomeserver.withTestKey(all, settings);
+    }
     all.putAll(settings);
 
     Path log = Files.createTempFile("homeserver-process", ".log");

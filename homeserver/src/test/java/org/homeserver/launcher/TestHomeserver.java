@@ -41,6 +41,11 @@ final class TestHomeserver implements AutoCloseable {
   static final String DOMAIN = "example.org";
   static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijkl";
   static final String PASSWORD = "correct horse battery staple";
+  /**
+   * The key-encryption key of every test homeserver on an external database that sets none itself,
+   * so the homeservers and processes of a test that share a database share the key.
+   */
+  static final String KEY_ENCRYPTION_KEY = "SFvOZaU0QcpVLTm7GWXX99vtrvSb6nLNv8/6SGY05p0=";
 
   final Homeserver server;
   final MutableClock clock;
@@ -105,7 +110,10 @@ final class TestHomeserver implements AutoCloseable {
     return new TestHomeserver(Homeserver.start(config, services, clock), clock, config);
   }
 
-  /** The configuration of a test homeserver: free loopback ports and the given database. */
+  /**
+   * The configuration of a test homeserver: free loopback ports, the given database and, on an
+   * external one, {@link #KEY_ENCRYPTION_KEY} unless {@code settings} name a key.
+   */
   static HomeserverConfig configFor(String jdbcUrl, Path dataDir, Map<String, String> settings) throws Exception {
     Map<String, String> all = new HashMap<>();
     all.put("domain", DOMAIN);
@@ -118,10 +126,18 @@ final class TestHomeserver implements AutoCloseable {
     all.put("metrics.port", Integer.toString(freePort()));
     if (jdbcUrl != null) {
       all.put("database.url", jdbcUrl);
+      withTestKey(all, settings);
     }
     all.put("auth.registration-rate-per-minute", "1000");
     all.putAll(settings);
     return new ConfigLoader(Map.of()).load(null, all);
+  }
+
+  /** Adds {@link #KEY_ENCRYPTION_KEY} to {@code all} unless {@code settings} configure a key of their own. */
+  static void withTestKey(Map<String, String> all, Map<String, String> settings) {
+    if (!settings.containsKey("secrets.key-encryption-key") && !settings.containsKey("secrets.key-encryption-key-file")) {
+      all.put("secrets.key-encryption-key", KEY_ENCRYPTION_KEY);
+    }
   }
 
   static int freePort() throws IOException {

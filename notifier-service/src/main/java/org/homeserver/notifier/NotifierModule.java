@@ -52,8 +52,8 @@ public final class NotifierModule {
     try {
       NotifierStore store = new NotifierStore(database.transactions());
       SecureRandom random = new SecureRandom();
-      VapidKey vapid = VapidKey.fromPkcs8(store.vapidKey(() -> VapidKey.generate(random).pkcs8(),
-          context.clock().instant()));
+      VapidKey vapid = VapidKey.fromPkcs8(new VapidKeyStore(database.transactions(), context.sealer())
+          .settle(() -> VapidKey.generate(random).pkcs8(), context.clock().instant()));
       JobQueue queue = context.redis().<JobQueue>map(redis -> new RedisJobQueue(redis, LEASE))
           .orElseGet(() -> new PostgresJobQueue(database.transactions(), LEASE));
       Map<EndpointKind, PushSender> senders = senders(context, settings, vapid, random);

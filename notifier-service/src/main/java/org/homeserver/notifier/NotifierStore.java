@@ -158,20 +158,6 @@ public final class NotifierStore {
     });
   }
 
-  /** The stored VAPID key (PKCS#8), storing the one {@code fresh} makes if there is none (the first start). */
-  public byte[] vapidKey(java.util.function.Supplier<byte[]> fresh, Instant now) {
-    return db.inTransaction(h -> {
-      Optional<byte[]> stored = h.createQuery("select pkcs8 from vapid_keys where id = 1").mapTo(byte[].class).findOne();
-      if (stored.isPresent()) {
-        return stored.get();
-      }
-      // Two processes starting at once: the first insert wins, the other reads it back.
-      h.createUpdate("insert into vapid_keys (id, pkcs8, created_at) values (1, :key, :now) on conflict do nothing")
-          .bind("key", fresh.get()).bind("now", now).execute();
-      return h.createQuery("select pkcs8 from vapid_keys where id = 1").mapTo(byte[].class).one();
-    });
-  }
-
   /** Forgets idempotency records created before {@code before}; how many. */
   public int forgetIdempotencyRecordsBefore(Instant before) {
     return IdempotencyRecords.deleteBefore(db, before);

@@ -9,19 +9,22 @@ import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.PostgresLocation;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.health.Dependencies;
+import org.homeserver.platform.secrets.Sealer;
 import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.Signals;
 
 /**
  * What a service's composition root receives from the process: configuration, the settled home
- * domain, storage, signalling, metrics, the dependencies health follows, the shared revocation list, and channels to the other
- * services' internal APIs (in-process or over the network, the service cannot tell).
+ * domain, storage and the sealer its private keys are stored under, signalling, metrics, the
+ * dependencies its health follows, the shared revocation list, and channels to the other services'
+ * internal APIs (in-process or over the network, the service cannot tell).
  */
 public record ServiceContext(
     HomeserverConfig config,
     String domain,
     Clock clock,
     PostgresLocation postgres,
+    Sealer sealer,
     Signals signals,
     Optional<Redis> redis,
     MeterRegistry meters,

@@ -69,6 +69,8 @@ final class ServerProcess implements AutoCloseable {
     settings.put("database.url", jdbcUrl);
     settings.put("database.user", postgres.user());
     settings.put("database.password", postgres.password());
+    // A scratch database needs a key-encryption key all the same; it dies with the run.
+    settings.put("secrets.key-encryption-key", scratchKey());
     settings.put("auth.access-token-ttl", "24h");
     settings.put("auth.max-clients-per-user", Integer.toString(Registrations.CLIENTS_PER_USER));
     settings.put("auth.registration-rate-per-minute", "100000");
@@ -102,6 +104,12 @@ final class ServerProcess implements AutoCloseable {
       throw e;
     }
     return server;
+  }
+
+  private static String scratchKey() {
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    return java.util.Base64.getEncoder().encodeToString(key);
   }
 
   int port() {

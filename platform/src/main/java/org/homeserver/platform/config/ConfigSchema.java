@@ -31,7 +31,7 @@ public final class ConfigSchema {
       "The home domain. Fixed at the first start (or by `homeserver init`); another value later is refused.");
   public static final Setting<String> DATA_DIR = new Setting<>("data-dir", "data", ValueParsers.anyText(),
       "a directory path",
-      "Where the embedded PostgreSQL and the generated admin token live.");
+      "Where the embedded PostgreSQL, the generated admin token and the generated key-encryption key live.");
 
   public static final Setting<String> SERVER_HOST = new Setting<>("server.host", "0.0.0.0",
       matching(HOST), "a host name or IP address", "Address of the public gRPC port (client API).");

@@ -142,6 +142,16 @@ public record HomeserverConfig(
       problems.add("config: server.tls.certificate-file: server.tls.certificate-file and server.tls.key-file go together; "
           + "set both for TLS, or neither");
     }
+    if (secrets.keyEncryptionKey().isPresent() && secrets.keyEncryptionKeyFile().isPresent()) {
+      problems.add("config: secrets.key-encryption-key: set this or secrets.key-encryption-key-file, not both");
+    }
+    if (secrets.keyEncryptionKey().isEmpty() && secrets.keyEncryptionKeyFile().isEmpty() && database.url().isPresent()) {
+      // A key generated beside an external database would live on one host while the data it opens
+      // is shared by every process and every backup of the database.
+      problems.add("config: secrets.key-encryption-key-file: an external database (database.url) needs a "
+          + "key-encryption key: set secrets.key-encryption-key-file or secrets.key-encryption-key "
+          + "(HOMESERVER_SECRETS_KEY_ENCRYPTION_KEY) on every process; make one with `head -c 32 /dev/urandom | base64`");
+    }
     if (notifier.apns().isPresent()) {
       Apns apns = notifier.apns().get();
       if (apns.keyId().isEmpty() || apns.keyFile().toString().isEmpty() || apns.topics().isEmpty()) {

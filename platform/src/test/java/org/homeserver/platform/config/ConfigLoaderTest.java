@@ -116,6 +116,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void externalDatabaseWithoutAKeyEncryptionKeyIsRefused() {
+    ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of())
+        .load(null, Map.of("database.url", "jdbc:postgresql://db:5432/hs")));
+    assertEquals(List.of("config: secrets.key-encryption-key-file: an external database (database.url) needs a "
+        + "key-encryption key: set secrets.key-encryption-key-file or secrets.key-encryption-key "
+        + "(HOMESERVER_SECRETS_KEY_ENCRYPTION_KEY) on every process; make one with `head -c 32 /dev/urandom | base64`"),
+        e.problems());
+  }
+
+  @Test
+  void keyEncryptionKeyIsGivenAsAFileOrAValueNotBoth() {
+    ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(
+        Map.of("HOMESERVER_SECRETS_KEY_ENCRYPTION_KEY", "A".repeat(43) + "="))
+        .load(null, Map.of("secrets.key-encryption-key-file", "/etc/homeserver/kek")));
+    assertEquals(List.of("config: secrets.key-encryption-key: set this or secrets.key-encryption-key-file, not both"),
+        e.problems());
+  }
+
+  @Test
   void everyKeyHasAnEnvironmentVariableAndADefaultThatPasses() throws ConfigException {
     for (Setting<?> s : ConfigSchema.ALL) {
       assertTrue(s.environmentVariable().matches("HOMESERVER_[A-Z0-9_]+"), s.key());
