@@ -99,7 +99,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     limitPeer();
     Clients.Registered registered = clients.register(new Clients.Registration(request.getHandle(),
         request.getPassword(), request.getSignatureScheme(), request.getSignaturePublicKey().toByteArray(),
-        request.getProofOfPossession().toByteArray(), request.getIdempotencyKey(), request.getLabel()));
+        request.getProofOfPossession().toByteArray(), request.getIdempotencyKey(), request.getLabel()), caller());
     reply(response, RegisterClientResponse.newBuilder()
         .setClientId(registered.identity().clientId())
         .addAllCertificateChain(registered.chain().stream().map(ByteString::copyFrom).toList())
@@ -109,7 +109,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
   @Override
   public void createChallenge(CreateChallengeRequest request, StreamObserver<CreateChallengeResponse> response) {
-    Challenge challenge = sessions.challenge(request.getClientId());
+    Challenge challenge = sessions.challenge(request.getClientId(), PeerAddress.current());
     reply(response, CreateChallengeResponse.newBuilder()
         .setChallengeId(challenge.id().toString())
         .setNonce(ByteString.copyFrom(challenge.nonce()))
@@ -120,7 +120,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<CreateSessionResponse> response) {
     Sessions.Session session = sessions.create(request.getClientId(), request.getChallengeId(),
-        request.getSignature().toByteArray());
+        request.getSignature().toByteArray(), PeerAddress.current());
     reply(response, CreateSessionResponse.newBuilder()
         .setAccessToken(session.token())
         .setExpiresAt(Protos.timestamp(session.expiresAt()))
@@ -165,8 +165,14 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
   @Override
   public void changePassword(ChangePasswordRequest request, StreamObserver<ChangePasswordResponse> response) {
-    users.changePassword(Principal.current().userUuid(), request.getCurrentPassword(), request.getNewPassword());
+    users.changePassword(Principal.current().userUuid(), request.getCurrentPassword(), request.getNewPassword(),
+        caller());
     reply(response, ChangePasswordResponse.getDefaultInstance());
+  }
+
+  /** Who this call comes from, for password checks. */
+  private static Users.Caller caller() {
+    return Users.Caller.of(PeerAddress.current(), Principal.ifPresent());
   }
 
   private void limitPeer() {

@@ -4,6 +4,8 @@ import static org.homeserver.platform.grpc.Replies.reply;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.UUID;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.auth.v1.DeleteUserRequest;
 import org.homeserver.api.auth.v1.DeleteUserResponse;
@@ -85,7 +87,10 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
   public void verifyPassword(VerifyPasswordRequest request, StreamObserver<VerifyPasswordResponse> response) {
     String handle = UserId.parse(request.getUserId()).filter(id -> id.domain().equals(users.domain()))
         .map(UserId::handle).orElse("");
-    users.authenticate(handle, request.getPassword());
+    Optional<Users.SignedIn> signedIn = request.getCallerClientUuid().isEmpty() ? Optional.empty()
+        : Optional.of(new Users.SignedIn(UUID.fromString(request.getCallerUserUuid()),
+            UUID.fromString(request.getCallerClientUuid())));
+    users.authenticate(handle, request.getPassword(), new Users.Caller(request.getCallerAddress(), signedIn));
     reply(response, VerifyPasswordResponse.getDefaultInstance());
   }
 

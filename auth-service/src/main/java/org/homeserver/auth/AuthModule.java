@@ -38,16 +38,21 @@ public final class AuthModule {
       Duration minute = Duration.ofMinutes(1);
       RateLimiter registrations = RateLimiter.of(context.redis(), "registration",
           settings.registrationRatePerMinute(), minute, clock);
-      RateLimiter passwordChecks = RateLimiter.of(context.redis(), "password", settings.passwordAttemptsPerMinute(),
+      RateLimiter passwordAttempts = RateLimiter.of(context.redis(), "password", settings.passwordAttemptsPerMinute(),
           minute, clock);
+      RateLimiter passwordFailures = RateLimiter.of(context.redis(), "password-failures",
+          settings.passwordFailuresPerHour(), Users.FAILURE_WINDOW, clock);
+      RateLimiter unknownClients = RateLimiter.of(context.redis(), "unknown-client",
+          settings.unknownClientAttemptsPerMinute(), minute, clock);
       RateLimiter challenges = RateLimiter.of(context.redis(), "challenge", settings.challengesPerMinute(), minute, clock);
       TokenRevocations revocations = new TokenRevocations(store, context.revocations(), settings.accessTokenTtl(), clock);
 
-      Users users = new Users(store, hasher, settings.registration(), revocations, passwordChecks,
+      Users users = new Users(store, hasher, settings.registration(), revocations, passwordAttempts, passwordFailures,
           settings.deletedHandleHold(), context.domain(), clock);
       Clients clients = new Clients(store, users, authority, revocations, settings.credentialValidity(),
           settings.maxClientsPerUser(), clock);
-      Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), challenges, random, clock);
+      Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), challenges, unknownClients,
+          random, clock);
       return new ServiceParts(NAME,
           List.of(new AuthGrpcService(users, clients, sessions, authority, registrations, settings.accessTokenTtl(),
               context.process().version())),

@@ -55,7 +55,7 @@ public final class Clients {
   public record Registration(String handle, String password, SignatureScheme scheme, byte[] publicKey,
                              byte[] proofOfPossession, String idempotencyKey, String label) {}
 
-  public Registered register(Registration r) {
+  public Registered register(Registration r, Users.Caller caller) {
     if (!r.idempotencyKey().isEmpty() && !IDEMPOTENCY_KEY.matcher(r.idempotencyKey()).matches()) {
       throw ApiException.invalid("idempotency_key must be 16 to 64 characters of A-Z a-z 0-9 - _");
     }
@@ -69,7 +69,7 @@ public final class Clients {
     } catch (InvalidSignatureKeyException e) {
       throw new ApiException(ErrorReason.SIGNATURE_KEY_INVALID, e.getMessage());
     }
-    User user = users.authenticateActive(r.handle(), r.password());
+    User user = users.authenticateActive(r.handle(), r.password(), caller);
     String userId = users.idOf(user).toString();
     byte[] content = SignContent.registration(userId, key.publicKey());
     if (!key.verifyWithLabel(SignContent.REGISTRATION_LABEL, content, r.proofOfPossession())) {

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.UUID;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -26,16 +27,18 @@ public final class Sessions {
   private final TokenKeys keys;
   private final Duration tokenTtl;
   private final RateLimiter challenges;
+  private final RateLimiter unknownClients;
   private final SecureRandom random;
   private final Clock clock;
 
   Sessions(AuthStore store, Clients clients, TokenKeys keys, Duration tokenTtl, RateLimiter challenges,
-           SecureRandom random, Clock clock) {
+           RateLimiter unknownClients, SecureRandom random, Clock clock) {
     this.store = store;
     this.clients = clients;
     this.keys = keys;
     this.tokenTtl = tokenTtl;
     this.challenges = challenges;
+    this.unknownClients = unknownClients;
     this.random = random;
     this.clock = clock;
   }
@@ -43,8 +46,9 @@ public final class Sessions {
   /** A new access token and what it says. */
   public record Session(String token, Instant expiresAt, String userId) {}
 
-  public Challenge challenge(String clientId) {
-    Client client = clients.require(clientId);
+  /** A challenge for {@code clientId}, asked from {@code address}. */
+  public Challenge challenge(String clientId, String address) {
+    Client client = known(clientId, address);
     RateLimits.check(challenges, "challenge:" + client.uuid(), "too many challenges for this client");
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
@@ -54,11 +58,11 @@ public final class Sessions {
     return challenge;
   }
 
-  public Session create(String clientId, String challengeId, byte[] signature) {
+  public Session create(String clientId, String challengeId, byte[] signature, String address) {
     // Taken before the user's state is read: a suspension that commits after this read revokes
     // "up to now", which covers this token.
     Instant issuedAt = clock.instant();
-    Client client = clients.require(clientId);
+    Client client = known(clientId, address);
     UUID id;
     try {
       id = UUID.fromString(challengeId);
@@ -92,6 +96,24 @@ public final class Sessions {
         .build();
     store.touchSession(client.uuid(), issuedAt);
     return new Session(AccessTokens.sign(claims, keys.signing().privateKey()), expiresAt, identity.userId());
+  }
+
+  /**
+   * The client {@code clientId} names. Asking for ids that do not exist is limited per address, so
+   * nobody can probe ids (or load the database) at will; an address past the limit is refused before
+   * the lookup.
+   */
+  private Client known(String clientId, String address) {
+    if (unknownClients.spent(address)) {
+      throw ApiException.retryable(ErrorReason.RATE_LIMITED, "too many unknown client ids from this address",
+          Map.of("retry_after_seconds", "60"), Duration.ofMinutes(1));
+    }
+    try {
+      return clients.require(clientId);
+    } catch (ApiException notFound) {
+      unknownClients.tryAcquire(address);
+      throw notFound;
+    }
   }
 
   private static ApiException challengeInvalid() {

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -13,6 +14,7 @@ import org.homeserver.auth.AuthStore.Revocation;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
 import org.homeserver.platform.config.ConfigSchema.RegistrationMode;
+import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.UserId;
 
@@ -20,12 +22,15 @@ import org.homeserver.platform.ids.UserId;
 public final class Users {
   static final int MIN_PASSWORD_BYTES = 10;
   static final int MAX_PASSWORD_BYTES = 1024;
+  /** The window in which wrong passwords are counted per user (auth.password-failures-per-hour). */
+  static final Duration FAILURE_WINDOW = Duration.ofHours(1);
 
   private final AuthStore store;
   private final PasswordHasher hasher;
   private final RegistrationMode registration;
   private final TokenRevocations revocations;
-  private final RateLimiter passwordChecks;
+  private final RateLimiter passwordAttempts;
+  private final RateLimiter passwordFailures;
   private final Duration handleHold;
   private final String domain;
   private final Clock clock;
@@ -33,12 +38,13 @@ public final class Users {
   private final String decoyHash;
 
   Users(AuthStore store, PasswordHasher hasher, RegistrationMode registration, TokenRevocations revocations,
-        RateLimiter passwordChecks, Duration handleHold, String domain, Clock clock) {
+        RateLimiter passwordAttempts, RateLimiter passwordFailures, Duration handleHold, String domain, Clock clock) {
     this.store = store;
     this.hasher = hasher;
     this.registration = registration;
     this.revocations = revocations;
-    this.passwordChecks = passwordChecks;
+    this.passwordAttempts = passwordAttempts;
+    this.passwordFailures = passwordFailures;
     this.handleHold = handleHold;
     this.domain = domain;
     this.clock = clock;
@@ -82,15 +88,46 @@ public final class Users {
   }
 
   /**
-   * The user whose handle and password these are; the same error for either being wrong. Each
-   * handle's password is checked a limited number of times per minute.
+   * Who asks to check a password: the address the request came from, and the client it is signed
+   * in as, if it presented a valid token.
    */
-  public User authenticate(String handle, String password) {
-    RateLimits.check(passwordChecks, "password:" + handle, "too many password attempts for this user");
+  public record Caller(String address, Optional<SignedIn> signedIn) {
+    /** The caller of a gRPC call, signed in if it presented a valid access token. */
+    public static Caller of(String address, Optional<Principal> principal) {
+      return new Caller(address, principal.map(p -> new SignedIn(p.userUuid(), p.clientUuid())));
+    }
+  }
+
+  /** A client a caller is signed in as, and its user. */
+  public record SignedIn(UUID user, UUID client) {}
+
+  /**
+   * The user whose handle and password these are; the same error for either being wrong. The
+   * limits cannot be turned against the owner: attempts are counted per user and caller (the
+   * caller's client when it is signed in as one of the user's clients, else its address), so a
+   * guesser spends only its own budget; wrong passwords are also counted per user over every
+   * caller, and beyond that limit only the user's own signed-in clients may still try (one of them
+   * getting it right clears the count).
+   */
+  public User authenticate(String handle, String password, Caller caller) {
     Optional<User> user = UserId.isHandle(handle) ? store.userByHandle(handle) : Optional.empty();
+    Optional<SignedIn> own = caller.signedIn().filter(c -> user.isPresent() && c.user().equals(user.get().uuid()));
+    String who = own.map(c -> "client:" + c.client()).orElse("address:" + caller.address());
+    RateLimits.check(passwordAttempts, handle + "/" + who, "too many password attempts for this user from here");
+    if (own.isEmpty() && passwordFailures.spent(handle)) {
+      throw ApiException.retryable(ErrorReason.RATE_LIMITED, "too many wrong passwords for this user lately; its "
+          + "password can now be checked only when signed in as one of its clients (send that client's access token)",
+          Map.of("scope", "user", "retry_after_seconds", Long.toString(FAILURE_WINDOW.toSeconds())), FAILURE_WINDOW);
+    }
     boolean ok = hasher.verify(password, user.map(User::passwordHash).orElse(decoyHash)) && user.isPresent();
     if (!ok) {
+      if (own.isEmpty()) {
+        passwordFailures.tryAcquire(handle);
+      }
       throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password");
+    }
+    if (own.isPresent()) {
+      passwordFailures.clear(handle);
     }
     if (hasher.needsRehash(user.get().passwordHash())) {
       // Only if no password change came in between.
@@ -100,16 +137,16 @@ public final class Users {
   }
 
   /** Like {@link #authenticate} but also refuses a suspended user. */
-  public User authenticateActive(String handle, String password) {
-    User user = authenticate(handle, password);
+  public User authenticateActive(String handle, String password, Caller caller) {
+    User user = authenticate(handle, password, caller);
     requireActive(user);
     return user;
   }
 
-  public void changePassword(UUID userUuid, String current, String next) {
+  public void changePassword(UUID userUuid, String current, String next, Caller caller) {
     User user = require(userUuid);
     requireActive(user);
-    authenticate(user.handle(), current);
+    authenticate(user.handle(), current, caller);
     checkPassword(next);
     if (!store.replacePasswordHash(userUuid, user.passwordHash(), hasher.hash(next))) {
       throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "the password changed meanwhile; try again");

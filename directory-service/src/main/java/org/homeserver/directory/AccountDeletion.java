@@ -31,9 +31,9 @@ public final class AccountDeletion {
     this.domain = domain;
   }
 
-  /** The caller deletes its own account, confirmed by its password. */
-  public void deleteAccount(Principal caller, String password) {
-    accounts.verifyPassword(caller.userId(), password);
+  /** The caller deletes its own account, confirmed by its password, asking from {@code address}. */
+  public void deleteAccount(Principal caller, String password, String address) {
+    accounts.verifyPassword(caller, password, address);
     deleteUserData(caller.userId());
   }
 

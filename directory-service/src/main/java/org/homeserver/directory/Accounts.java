@@ -2,6 +2,7 @@ package org.homeserver.directory;
 
 import java.util.List;
 import java.util.Optional;
+import org.homeserver.platform.auth.Principal;
 
 /** What the directory needs to know of users from the auth service. */
 public interface Accounts {
@@ -11,8 +12,11 @@ public interface Accounts {
   /** The user of this domain with this id; empty if there is none. */
   Optional<Account> find(String userId);
 
-  /** Checks the user's password: WRONG_CREDENTIALS or RATE_LIMITED if not. */
-  void verifyPassword(String userId, String password);
+  /**
+   * Checks the password of {@code caller}'s user, asked by {@code caller} (signed in as one of the
+   * user's clients) from {@code address}: WRONG_CREDENTIALS or RATE_LIMITED if not.
+   */
+  void verifyPassword(Principal caller, String password, String address);
 
   /** Deletes the user and its clients; its tokens stop working at once. Idempotent. */
   void delete(String userId);

@@ -43,6 +43,7 @@ import org.homeserver.api.directory.v1.UnblockUserRequest;
 import org.homeserver.api.directory.v1.UnblockUserResponse;
 import org.homeserver.directory.DirectoryStore.LinkKind;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.grpc.PeerAddress;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.UserId;
@@ -73,7 +74,7 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
 
   @Override
   public void deleteAccount(DeleteAccountRequest request, StreamObserver<DeleteAccountResponse> response) {
-    deletion.deleteAccount(Principal.current(), request.getPassword());
+    deletion.deleteAccount(Principal.current(), request.getPassword(), PeerAddress.current());
     reply(response, DeleteAccountResponse.getDefaultInstance());
   }
 

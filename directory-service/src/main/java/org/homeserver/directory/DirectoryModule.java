@@ -23,6 +23,7 @@ import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.platform.ServiceContext;
+import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
@@ -94,9 +95,11 @@ public final class DirectoryModule {
     }
 
     @Override
-    public void verifyPassword(String userId, String password) {
+    public void verifyPassword(Principal caller, String password, String address) {
       auth.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-          .verifyPassword(VerifyPasswordRequest.newBuilder().setUserId(userId).setPassword(password).build());
+          .verifyPassword(VerifyPasswordRequest.newBuilder().setUserId(caller.userId()).setPassword(password)
+              .setCallerUserUuid(caller.userUuid().toString()).setCallerClientUuid(caller.clientUuid().toString())
+              .setCallerAddress(address).build());
     }
 
     @Override

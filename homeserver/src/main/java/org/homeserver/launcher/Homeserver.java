@@ -32,6 +32,7 @@ import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.GrpcServers;
 import org.homeserver.platform.health.Dependencies;
+import org.homeserver.platform.net.AddressBlock;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.metrics.Metrics;
@@ -184,7 +185,7 @@ public final class Homeserver implements AutoCloseable {
     resources.add(RevocationReloads.start(auth, revocations, signals));
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
     publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), modules, verifier,
-        config.maxRequestBytes(), config.reflection()));
+        config.maxRequestBytes(), config.reflection(), config.trustedProxies().stream().map(AddressBlock::parse).toList()));
     grpc.followDependencies(dependencies);
     if (config.admin().enabled()) {
       adminServer = serve(grpc.adminServer(config.admin().host(), config.admin().port(), modules,

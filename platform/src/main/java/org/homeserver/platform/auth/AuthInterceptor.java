@@ -6,6 +6,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.util.Optional;
 import java.util.Set;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.platform.grpc.ApiException;
@@ -13,7 +14,8 @@ import org.homeserver.platform.grpc.BearerTokens;
 
 /**
  * Every client RPC is authenticated unless its full method name is in the public set: the bearer
- * token is verified locally and the {@link Principal} put in the call's context.
+ * token is verified locally and the {@link Principal} put in the call's context. A public RPC
+ * called with a valid token gets its principal too; with an invalid one, none.
  */
 public final class AuthInterceptor implements ServerInterceptor {
   private final AccessTokens.Verifier verifier;
@@ -28,11 +30,23 @@ public final class AuthInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                     ServerCallHandler<Q, R> next) {
     if (publicMethods.contains(call.getMethodDescriptor().getFullMethodName())) {
-      return next.startCall(call, headers);
+      // A public RPC needs no token, but one that comes with a valid token knows who signs in
+      // (a user's own client is trusted further by password checks).
+      Optional<Principal> signedIn = BearerTokens.from(headers).flatMap(this::verifiedQuietly);
+      return signedIn.isEmpty() ? next.startCall(call, headers)
+          : Contexts.interceptCall(signedIn.get().attach(Context.current()), call, headers, next);
     }
     String token = BearerTokens.from(headers).orElseThrow(() -> new ApiException(ErrorReason.TOKEN_MISSING,
         "this RPC needs `authorization: Bearer <access token>`; get one with AuthService.CreateSession"));
     Principal principal = verifier.verify(token);
     return Contexts.interceptCall(principal.attach(Context.current()), call, headers, next);
+  }
+
+  private Optional<Principal> verifiedQuietly(String token) {
+    try {
+      return Optional.of(verifier.verify(token));
+    } catch (ApiException invalid) {
+      return Optional.empty();
+    }
   }
 }

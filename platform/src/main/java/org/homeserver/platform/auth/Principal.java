@@ -18,6 +18,11 @@ public record Principal(String userId, UUID userUuid, String clientId, UUID clie
     return principal;
   }
 
+  /** The principal of the current call, if it presented a valid token (public RPCs may or may not). */
+  public static java.util.Optional<Principal> ifPresent() {
+    return java.util.Optional.ofNullable(CONTEXT_KEY.get());
+  }
+
   /**
    * Whether the token is revoked now: its user or client was deleted or suspended after it was
    * issued. Checked at each call, and again by streams that outlive the check.

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.AuthInterceptor;
 import org.homeserver.platform.health.Dependencies;
+import org.homeserver.platform.net.AddressBlock;
 import org.homeserver.platform.metrics.MetricsInterceptor;
 
 /**
@@ -49,7 +50,8 @@ public final class GrpcServers {
 
   /** The public port: every module's client services, health checking and, if asked, reflection. */
   public Server publicServer(String host, int port, List<ServiceModule> modules, AccessTokens.Verifier verifier,
-                             long maxRequestBytes, boolean reflection) throws IOException {
+                             long maxRequestBytes, boolean reflection, List<AddressBlock> trustedProxies)
+      throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(executor)
         // Up to twice the limit a request is read and refused with REQUEST_TOO_LARGE; beyond, unread.
@@ -62,7 +64,7 @@ public final class GrpcServers {
       List<String> names = new ArrayList<>();
       for (BindableService service : module.clientServices()) {
         ServerServiceDefinition definition = service.bindService();
-        builder.addService(intercepted(definition, new PeerAddress(), auth, new RequestSizeInterceptor(limit)));
+        builder.addService(intercepted(definition, new PeerAddress(trustedProxies), auth, new RequestSizeInterceptor(limit)));
         names.add(definition.getServiceDescriptor().getName());
       }
       servicesOf.put(module.name(), names);

@@ -35,4 +35,15 @@ public final class LocalRateLimiter implements RateLimiter {
         old == null || now - old.start() >= size ? new Window(now, 1) : new Window(old.start(), old.count() + 1));
     return w.count() <= limit ? Optional.empty() : Optional.of(Duration.ofMillis(w.start() + size - now));
   }
+
+  @Override
+  public boolean spent(String key) {
+    Window w = windows.get(key);
+    return w != null && clock.millis() - w.start() < window.toMillis() && w.count() >= limit;
+  }
+
+  @Override
+  public void clear(String key) {
+    windows.remove(key);
+  }
 }

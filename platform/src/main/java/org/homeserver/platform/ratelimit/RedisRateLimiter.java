@@ -42,7 +42,7 @@ public final class RedisRateLimiter implements RateLimiter {
     List<Long> result;
     try {
       result = redis.commands().sync().eval(SCRIPT, ScriptOutputType.MULTI,
-          new String[] {redis.key("rate:" + name + ":" + key)},
+          new String[] {redisKey(key)},
           Long.toString(window.toMillis()).getBytes(StandardCharsets.US_ASCII));
     } catch (RedisException e) {
       return whileDown.tryAcquire(key);
@@ -50,5 +50,33 @@ public final class RedisRateLimiter implements RateLimiter {
     long count = result.get(0);
     long ttl = Math.max(result.get(1), 1);
     return count <= limit ? Optional.empty() : Optional.of(Duration.ofMillis(ttl));
+  }
+
+  @Override
+  public boolean spent(String key) {
+    if (!redis.up()) {
+      return whileDown.spent(key);
+    }
+    try {
+      byte[] count = redis.commands().sync().get(redisKey(key));
+      return count != null && Long.parseLong(new String(count, StandardCharsets.US_ASCII)) >= limit
+          || whileDown.spent(key);
+    } catch (RedisException e) {
+      return whileDown.spent(key);
+    }
+  }
+
+  @Override
+  public void clear(String key) {
+    whileDown.clear(key);
+    try {
+      redis.commands().sync().del(redisKey(key));
+    } catch (RedisException e) {
+      // Redis is down: its count expires with its window.
+    }
+  }
+
+  private String redisKey(String key) {
+    return redis.key("rate:" + name + ":" + key);
   }
 }
