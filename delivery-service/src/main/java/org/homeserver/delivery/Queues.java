@@ -183,10 +183,12 @@ public final class Queues {
     List<NewEntry> entries = delivery.recipients().stream()
         .map(r -> new NewEntry(r.client(), sequences.get(r.client()), r.policy().map(p -> p.toByteArray())))
         .toList();
+    // Stored to the microsecond, as PostgreSQL keeps it (it would round where Java truncates), so an
+    // entry handed over in memory and the same entry read back are equal.
+    Instant at = now.truncatedTo(ChronoUnit.MICROS);
     store.insertBody(h, new QueueStore.Body(content.kind(), content.toBytes(),
-        content.groupId().map(ByteString::toByteArray)), entries, now);
-    // As PostgreSQL keeps it: timestamps to the microsecond.
-    var receivedAt = Protos.timestamp(now.truncatedTo(ChronoUnit.MICROS));
+        content.groupId().map(ByteString::toByteArray)), entries, at);
+    var receivedAt = Protos.timestamp(at);
     List<Queued> queued = new ArrayList<>(entries.size());
     for (Recipient recipient : delivery.recipients()) {
       long sequence = sequences.get(recipient.client());
