@@ -33,6 +33,7 @@ import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.GrpcServers;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
+import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.metrics.Metrics;
 import org.homeserver.platform.signal.LocalSignals;
 import org.homeserver.platform.signal.Redis;
@@ -176,7 +177,9 @@ public final class Homeserver implements AutoCloseable {
     // No token is accepted before the recorded revocations are known.
     resources.add(RevocationReloads.start(auth, revocations));
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
-    publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), modules, verifier,
+    Optional<PublicPortTls> tls = PublicPortTls.start(config.tls());
+    tls.ifPresent(resources::add);
+    publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), tls, modules, verifier,
         config.maxRequestBytes(), config.reflection()));
     if (config.admin().enabled()) {
       adminServer = serve(grpc.adminServer(config.admin().host(), config.admin().port(), modules,

@@ -15,11 +15,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.AuthInterceptor;
+import org.homeserver.platform.grpc.tls.PlaintextWarning;
+import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.metrics.MetricsInterceptor;
 
 /**
@@ -41,15 +44,20 @@ public final class GrpcServers {
     return health;
   }
 
-  /** The public port: every module's client services, health checking and, if asked, reflection. */
-  public Server publicServer(String host, int port, List<ServiceModule> modules, AccessTokens.Verifier verifier,
-                             long maxRequestBytes, boolean reflection) throws IOException {
+  /**
+   * The public port: every module's client services, health checking and, if asked, reflection;
+   * over TLS when given, else plaintext with a warning unless only this machine can reach it.
+   */
+  public Server publicServer(String host, int port, Optional<PublicPortTls> tls, List<ServiceModule> modules,
+                             AccessTokens.Verifier verifier, long maxRequestBytes, boolean reflection)
+      throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(executor)
         // Up to twice the limit a request is read and refused with REQUEST_TOO_LARGE; beyond, unread.
         .maxInboundMessageSize(Math.toIntExact(2 * maxRequestBytes))
         .permitKeepAliveTime(20, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
+    tls.ifPresentOrElse(t -> builder.sslContext(t.sslContext()), () -> PlaintextWarning.unlessLoopback(host));
     for (ServiceModule module : modules) {
       ServerInterceptor auth = new AuthInterceptor(verifier, module.publicMethods());
       long limit = Math.min(maxRequestBytes, module.maxRequestBytes());
