@@ -3,6 +3,7 @@
 import grpc from "@grpc/grpc-js";
 import protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../proto/src/main/proto", import.meta.url));
@@ -48,12 +49,23 @@ function errorInfo(metadata) {
   return detail ? ErrorInfo.toObject(ErrorInfo.decode(detail.value), { defaults: true }) : {};
 }
 
+/**
+ * How to reach a public port: TLS with the certificate checked against the system's roots, or against
+ * the CA certificate in `ca` (a PEM file) for a private CA, and always against the target's host
+ * name; `plaintext` only for a server without TLS.
+ */
+export function channelCredentials({ ca, plaintext }) {
+  if (plaintext) {
+    return grpc.credentials.createInsecure();
+  }
+  return grpc.credentials.createSsl(ca ? readFileSync(ca) : null);
+}
+
 /** Stubs of one homeserver's public port; every call takes an optional access token. */
 export class Homeserver {
-  constructor(target) {
+  constructor(target, credentials) {
     this.target = target;
     const options = { "grpc.max_receive_message_length": MAX_MESSAGE_BYTES };
-    const credentials = grpc.credentials.createInsecure();
     this.services = {
       auth: new api.auth.v1.AuthService(target, credentials, options),
       directory: new api.directory.v1.DirectoryService(target, credentials, options),

@@ -35,6 +35,7 @@ import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.net.AddressBlock;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
+import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.metrics.Metrics;
 import org.homeserver.platform.secrets.KeyEncryptionKeys;
 import org.homeserver.platform.secrets.Sealer;
@@ -184,7 +185,9 @@ public final class Homeserver implements AutoCloseable {
     // No token is accepted before the recorded revocations are known.
     resources.add(RevocationReloads.start(auth, revocations, signals));
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
-    publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), modules, verifier,
+    Optional<PublicPortTls> tls = PublicPortTls.start(config.tls());
+    tls.ifPresent(resources::add);
+    publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), tls, modules, verifier,
         config.maxRequestBytes(), config.reflection(), config.trustedProxies().stream().map(AddressBlock::parse).toList()));
     grpc.followDependencies(dependencies);
     if (config.admin().enabled()) {

@@ -13,6 +13,7 @@ import org.homeserver.platform.config.ConfigSchema;
 import org.homeserver.platform.config.Setting;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.HomeDomain;
+import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.logging.Logging;
 import org.homeserver.platform.secrets.KeyEncryptionKeys;
 import org.homeserver.platform.secrets.SealedKeyException;
@@ -141,15 +142,17 @@ public final class Main {
     }
   }
 
-  @Command(name = "check-config", description = "Validate the configuration and exit: 0 when valid, 2 otherwise.")
+  @Command(name = "check-config", description = "Validate the configuration (the TLS certificate and key files included) and exit: 0 when valid, 2 otherwise.")
   static final class CheckConfig implements Callable<Integer> {
     @ParentCommand
     Main main;
 
     @Override
     public Integer call() throws Exception {
-      // The key file is read too: a bad one would otherwise show only at the next start.
-      KeyEncryptionKeys.read(main.config(Map.of()));
+      HomeserverConfig config = main.config(Map.of());
+      // The key-encryption key and the TLS pair are read too: a bad one would otherwise show only at the next start.
+      KeyEncryptionKeys.read(config);
+      PublicPortTls.check(config.tls());
       main.out().println("configuration is valid");
       return 0;
     }

@@ -10,8 +10,13 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.homeserver.platform.config.ConfigSchema;
+import org.homeserver.platform.testing.TestCertificateAuthority;
+import org.homeserver.platform.testing.TestCertificateAuthority.Issued;
+import org.homeserver.platform.testing.TestCertificateAuthority.KeyFormat;
 
 /**
  * A homeserver in its own operating-system process, started as an operator would (`serve`, the
@@ -22,7 +27,10 @@ final class HomeserverProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   final int port;
+  /** The channel to the public port: over TLS, trusting only the test CA, when started with TLS. */
   final ManagedChannel channel;
+  /** With TLS, the PEM file of the CA that issued the public port's certificate (for localhost). */
+  final Optional<Path> caFile;
   private final Process process;
   private final Path log;
 
@@ -30,15 +38,40 @@ final class HomeserverProcess implements AutoCloseable {
     return log;
   }
 
-  private HomeserverProcess(Process process, int port, Path log) {
+  private HomeserverProcess(Process process, int port, Path log, Optional<TestCertificateAuthority> ca,
+                            Optional<Path> caFile) throws SSLException {
     this.process = process;
     this.port = port;
     this.log = log;
-    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    this.caFile = caFile;
+    this.channel = ca.isPresent() ? TlsProbe.channel(port, ca.get().certificate())
+        : NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
-  /** Starts `serve` with {@code settings} (configuration keys) and waits until it serves. */
+  /** Starts `serve` with {@code settings} (configuration keys), its public port plaintext, and waits until it serves. */
   static HomeserverProcess start(Map<String, String> settings) throws IOException, InterruptedException {
+    return start(settings, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Starts `serve` with {@code settings} and TLS on its public port, with a certificate for
+   * localhost and 127.0.0.1 issued by a CA made for this process ({@link #caFile}).
+   */
+  static HomeserverProcess startWithTls(Map<String, String> settings) throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("hs-process-tls");
+    TestCertificateAuthority ca = TestCertificateAuthority.create("Homeserver Process Test CA");
+    ca.writeCertificate(dir.resolve("ca.pem"));
+    Issued issued = ca.issue("localhost");
+    issued.writeChain(dir.resolve("fullchain.pem"));
+    issued.writeKey(dir.resolve("privkey.pem"), KeyFormat.PKCS8);
+    Map<String, String> all = new HashMap<>(settings);
+    all.put("server.tls.certificate-file", dir.resolve("fullchain.pem").toString());
+    all.put("server.tls.key-file", dir.resolve("privkey.pem").toString());
+    return start(all, Optional.of(ca), Optional.of(dir.resolve("ca.pem")));
+  }
+
+  private static HomeserverProcess start(Map<String, String> settings, Optional<TestCertificateAuthority> ca,
+                                         Optional<Path> caFile) throws IOException, InterruptedException {
     int port = TestHomeserver.freePort();
     Map<String, String> all = new HashMap<>();
     all.put("domain", TestHomeserver.DOMAIN);
@@ -66,7 +99,7 @@ final class HomeserverProcess implements AutoCloseable {
         builder.environment().put(setting.environmentVariable(), value);
       }
     }
-    HomeserverProcess server = new HomeserverProcess(builder.start(), port, log);
+    HomeserverProcess server = new HomeserverProcess(builder.start(), port, log, ca, caFile);
     server.awaitServing();
     return server;
   }

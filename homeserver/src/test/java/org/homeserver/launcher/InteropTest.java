@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The interop/ suite: ts-mls, an MLS implementation independent of ours, drives a homeserver process
  * (`serve`, configured as an operator would) through each scenario of interop/run.mjs, over the
- * public gRPC port. Needs Node.js 20 or later and `npm ci` in interop/ (bin/test runs it).
+ * public gRPC port with TLS, the client verifying the certificate against a test CA. Needs Node.js
+ * 20 or later and `npm ci` in interop/ (bin/test runs it).
  */
 class InteropTest {
   private static final Path INTEROP = Path.of("..", "interop").toAbsolutePath().normalize();
@@ -30,7 +31,7 @@ class InteropTest {
   static void start() throws Exception {
     assertTrue(Files.isDirectory(INTEROP.resolve("node_modules")),
         "interop/node_modules is missing: run `npm ci` in interop/ (bin/test does)");
-    server = HomeserverProcess.start(Map.of(
+    server = HomeserverProcess.startWithTls(Map.of(
         "database.url", TestPostgres.freshDatabase().jdbcUrl(),
         "redis.url", TestRedis.URL,
         "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":",
@@ -48,7 +49,9 @@ class InteropTest {
   @ValueSource(strings = {"connection", "big-group", "offline", "grease", "suites", "refusals"})
   void scenario(String name) throws IOException, InterruptedException {
     Path output = Files.createTempFile("interop-" + name, ".log");
-    Process node = new ProcessBuilder("node", "run.mjs", "--target", "127.0.0.1:" + server.port, "--scenario", name)
+    // The certificate names localhost: the client checks it against the target's host name.
+    Process node = new ProcessBuilder("node", "run.mjs", "--target", "localhost:" + server.port,
+        "--ca", server.caFile.orElseThrow().toString(), "--scenario", name)
         .directory(INTEROP.toFile())
         .redirectErrorStream(true)
         .redirectOutput(output.toFile())

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,8 @@ import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.AuthInterceptor;
 import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.net.AddressBlock;
+import org.homeserver.platform.grpc.tls.PlaintextWarning;
+import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.metrics.MetricsInterceptor;
 
 /**
@@ -48,9 +51,14 @@ public final class GrpcServers {
     return health;
   }
 
-  /** The public port: every module's client services, health checking and, if asked, reflection. */
-  public Server publicServer(String host, int port, List<ServiceModule> modules, AccessTokens.Verifier verifier,
-                             long maxRequestBytes, boolean reflection, List<AddressBlock> trustedProxies)
+  /**
+   * The public port: every module's client services, health checking and, if asked, reflection;
+   * over TLS when given, else plaintext with a warning unless only this machine can reach it. Behind
+   * {@code trustedProxies}, callers' addresses are read from X-Forwarded-For.
+   */
+  public Server publicServer(String host, int port, Optional<PublicPortTls> tls, List<ServiceModule> modules,
+                             AccessTokens.Verifier verifier, long maxRequestBytes, boolean reflection,
+                             List<AddressBlock> trustedProxies)
       throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(executor)
@@ -58,6 +66,7 @@ public final class GrpcServers {
         .maxInboundMessageSize(Math.toIntExact(2 * maxRequestBytes))
         .permitKeepAliveTime(20, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
+    tls.ifPresentOrElse(t -> builder.sslContext(t.sslContext()), () -> PlaintextWarning.unlessLoopback(host));
     for (ServiceModule module : modules) {
       ServerInterceptor auth = new AuthInterceptor(verifier, module.publicMethods());
       long limit = Math.min(maxRequestBytes, module.maxRequestBytes());
