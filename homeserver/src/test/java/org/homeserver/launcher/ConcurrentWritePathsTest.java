@@ -34,8 +34,6 @@ import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.directory.v1.DeleteAccountRequest;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
-import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.Eventually;
 import org.junit.jupiter.api.Test;
@@ -142,12 +140,7 @@ class ConcurrentWritePathsTest {
 
   /** Creates a group with {@code in.get(0)} at leaf 0 and the others added by one commit. */
   private static Group create(TestHomeserver hs, List<TestMember> in) {
-    TestMember creator = in.getFirst();
-    byte[] id = TestMessages.random(16);
-    creator.createGroup(id);
-    List<KeyPackage> added = in.subList(1, in.size()).stream().map(m -> m.keyPackage(hs)).toList();
-    creator.sendBundle(TestMessages.commitByValue(id, 0, 0, added.stream().map(Proposal.Add::new)
-        .toArray(Proposal[]::new)), TestMessages.welcome(creator.suite, added));
+    byte[] id = in.getFirst().createGroupWith(in.subList(1, in.size()), hs.clock.instant());
     Map<TestMember, Long> leaves = new ConcurrentHashMap<>();
     for (int i = 0; i < in.size(); i++) {
       leaves.put(in.get(i), (long) i);

@@ -38,6 +38,16 @@ final class HomeserverProcess implements AutoCloseable {
     return log;
   }
 
+  /** The last {@code lines} lines of the process's log, for a failing test to print. */
+  String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(log " + log + " unreadable: " + e + ")";
+    }
+  }
+
   private HomeserverProcess(Process process, int port, Path log, Optional<TestCertificateAuthority> ca,
                             Optional<Path> caFile) throws SSLException {
     this.process = process;

@@ -150,6 +150,19 @@ final class TestMember {
     return groupId;
   }
 
+  /**
+   * Creates a group with this client at leaf 0 and adds {@code others}, in order at leaves 1.., by
+   * one commit with KeyPackages valid at {@code now}; the group is then at epoch 1.
+   */
+  byte[] createGroupWith(List<TestMember> others, Instant now) {
+    byte[] groupId = TestMessages.random(16);
+    createGroup(groupId);
+    List<KeyPackage> added = others.stream().map(m -> m.keyPackage(now)).toList();
+    sendBundle(TestMessages.commitByValue(groupId, 0, 0, added.stream().map(Proposal.Add::new).toArray(Proposal[]::new)),
+        TestMessages.welcome(suite, added));
+    return groupId;
+  }
+
   SendResponse send(byte[] mlsMessage) {
     return delivery().send(SendRequest.newBuilder().setMlsMessage(ByteString.copyFrom(mlsMessage))
         .setIdempotencyKey(UUID.randomUUID().toString()).build());
