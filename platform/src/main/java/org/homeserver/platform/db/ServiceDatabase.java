@@ -18,7 +18,7 @@ public final class ServiceDatabase implements AutoCloseable {
   private final String schema;
   private final HikariDataSource dataSource;
   /** How long a call waits for a pooled connection before it fails (and is retried or answered UNAVAILABLE). */
-  static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
   private final Jdbi jdbi;
   private final Transactions transactions;
 

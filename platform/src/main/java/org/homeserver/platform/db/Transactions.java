@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Transactions {
   /** How long one piece of work is tried before its last failure is the answer. */
-  static final Duration BUDGET = Duration.ofSeconds(5);
+  static final Duration BUDGET = Duration.ofSeconds(10);
   private static final Duration FIRST_PAUSE = Duration.ofMillis(10);
   private static final Duration LONGEST_PAUSE = Duration.ofMillis(500);
   private static final Logger log = LoggerFactory.getLogger(Transactions.class);

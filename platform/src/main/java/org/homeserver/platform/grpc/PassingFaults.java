@@ -45,7 +45,7 @@ public final class PassingFaults {
       return Optional.empty();
     }
     return Optional.of(ApiException.retryable(ErrorReason.UNAVAILABLE,
-        what + " did not answer; nothing was done, retry shortly", Map.of(), RETRY_AFTER));
+        what + " refused or lost this request; nothing was done, retry shortly", Map.of(), RETRY_AFTER));
   }
 
   private static boolean redis(Throwable e) {
