@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -173,12 +169,8 @@ class ConcurrentWritePathsTest {
   }
 
   /** The deadlocks the server met and retried, by schema, from its metrics (none listed if none). */
-  private static Map<String, Double> deadlocks(TestHomeserver hs) throws Exception {
-    String metrics;
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hs.server.metricsPort() + "/metrics"))
-          .build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
+  private static Map<String, Double> deadlocks(TestHomeserver hs) {
+    String metrics = hs.metrics();
     Map<String, Double> found = new HashMap<>();
     Matcher m = DEADLOCKS.matcher(metrics);
     int schemas = 0;

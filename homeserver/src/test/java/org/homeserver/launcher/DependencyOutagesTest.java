@@ -8,10 +8,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -44,7 +40,7 @@ class DependencyOutagesTest {
       redis.kill();
       Eventually.until("status says Redis is down", NOTICE, () -> !dependency(server, "redis").getUp());
       assertEquals(ServingStatus.SERVING, health(server, ""));
-      assertTrue(metrics(server).contains("homeserver_dependency_up{dependency=\"redis\"} 0.0"), metrics(server));
+      assertTrue(server.metrics().contains("homeserver_dependency_up{dependency=\"redis\"} 0.0"), server.metrics());
 
       // Registration, a new client, a session and a lookup: each has a rate limit kept in Redis.
       server.registerUser("bob");
@@ -57,7 +53,7 @@ class DependencyOutagesTest {
 
       redis.restart();
       Eventually.until("status says Redis is back", NOTICE, () -> dependency(server, "redis").getUp());
-      assertTrue(metrics(server).contains("homeserver_dependency_up{dependency=\"redis\"} 1.0"));
+      assertTrue(server.metrics().contains("homeserver_dependency_up{dependency=\"redis\"} 1.0"));
     }
   }
 
@@ -98,12 +94,4 @@ class DependencyOutagesTest {
         .getStatus();
   }
 
-  private static String metrics(TestHomeserver server) {
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.server.metricsPort() + "/metrics"))
-          .build(), HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

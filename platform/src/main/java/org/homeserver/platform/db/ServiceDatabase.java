@@ -3,7 +3,11 @@ package org.homeserver.platform.db;
 import com.zaxxer.hikari.HikariConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Properties;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -15,18 +19,23 @@ import org.jdbi.v3.postgres.PostgresPlugin;
  * service cannot read another's tables by accident.
  */
 public final class ServiceDatabase implements AutoCloseable {
+  /** How long the health check waits for PostgreSQL to answer, connecting included. */
+  private static final int HEALTH_TIMEOUT_SECONDS = 1;
   private final String schema;
+  private final PostgresLocation location;
   private final HikariDataSource dataSource;
-  /** How long a call waits for a pooled connection before it fails (and is retried or answered UNAVAILABLE). */
-  static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
   private final Jdbi jdbi;
   private final Transactions transactions;
+  /** The health check's own connection, apart from the pool, so a busy pool does not look like a dead database. */
+  private Connection healthConnection;
+  private volatile boolean answering = true;
 
-  private ServiceDatabase(String schema, HikariDataSource dataSource, MeterRegistry meters) {
+  private ServiceDatabase(String schema, PostgresLocation location, HikariDataSource dataSource, MeterRegistry meters) {
     this.schema = schema;
+    this.location = location;
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
-    this.transactions = new Transactions(jdbi, schema, meters);
+    this.transactions = new Transactions(jdbi, schema, meters, () -> answering);
   }
 
   /** As {@link #open(PostgresLocation, String, int, MeterRegistry)}, its metrics in no registry of the process's. */
@@ -53,10 +62,9 @@ public final class ServiceDatabase implements AutoCloseable {
     config.setMaximumPoolSize(poolSize);
     config.setMinimumIdle(Math.min(2, poolSize));
     config.setPoolName(schema);
-    config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
     // A connection PostgreSQL dropped is found before it is handed out, not by the call that gets it.
     config.setKeepaliveTime(Duration.ofSeconds(30).toMillis());
-    return new ServiceDatabase(schema, new HikariDataSource(config), meters);
+    return new ServiceDatabase(schema, location, new HikariDataSource(config), meters);
   }
 
   public String schema() {
@@ -72,17 +80,44 @@ public final class ServiceDatabase implements AutoCloseable {
     return transactions;
   }
 
-  /** True when a trivial query succeeds now, within a second (no retries: this is what health reports). */
-  public boolean healthy() {
+  /**
+   * True when PostgreSQL answers a round trip now, within a second, on a connection of its own (no
+   * retries: this is what health reports). While it says false, calls fail at once as UNAVAILABLE
+   * instead of waiting for the pool ({@link Transactions}).
+   */
+  public synchronized boolean healthy() {
     try {
-      return jdbi.withHandle(h -> h.createQuery("select 1").setQueryTimeout(1).mapTo(Integer.class).one()) == 1;
-    } catch (RuntimeException e) {
-      return false;
+      if (healthConnection == null || !healthConnection.isValid(HEALTH_TIMEOUT_SECONDS)) {
+        closeHealthConnection();
+        Properties properties = new Properties();
+        properties.setProperty("user", location.user());
+        properties.setProperty("password", location.password());
+        properties.setProperty("connectTimeout", Integer.toString(HEALTH_TIMEOUT_SECONDS));
+        properties.setProperty("socketTimeout", Integer.toString(HEALTH_TIMEOUT_SECONDS + 1));
+        healthConnection = DriverManager.getConnection(location.jdbcUrl(), properties);
+      }
+      answering = true;
+    } catch (SQLException e) {
+      closeHealthConnection();
+      answering = false;
+    }
+    return answering;
+  }
+
+  private void closeHealthConnection() {
+    if (healthConnection != null) {
+      try {
+        healthConnection.close();
+      } catch (SQLException ignored) {
+        // It was broken; that is why it goes.
+      }
+      healthConnection = null;
     }
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closeHealthConnection();
     dataSource.close();
   }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * must be idempotent, or answer a repeat with an honest error (a consumed challenge is unknown the
  * second time). Work must have no effect outside the database, since it may run several times.
  * A call made inside another's work joins it (same connection and transaction, no retry of its own).
+ * While the database's health check finds it not answering, attempts fail at once (and are retried
+ * within the budget) instead of each waiting for the pool's timeout.
  */
 public final class Transactions {
   /** How long one piece of work is tried before its last failure is the answer. */
@@ -38,10 +41,16 @@ public final class Transactions {
   private final Jdbi jdbi;
   private final ThreadLocal<Handle> current = new ThreadLocal<>();
   private final Map<DatabaseFailure, Counter> retries = new EnumMap<>(DatabaseFailure.class);
+  private final BooleanSupplier answering;
 
-  /** Counts the retries of each kind in {@code homeserver_database_retries_total{schema, failure}}. */
-  public Transactions(Jdbi jdbi, String schema, MeterRegistry meters) {
+  /**
+   * Counts the retries of each kind in {@code homeserver_database_retries_total{schema, failure}};
+   * while {@code answering} says the database does not answer (its health check), attempts fail at
+   * once rather than wait for the pool.
+   */
+  public Transactions(Jdbi jdbi, String schema, MeterRegistry meters, BooleanSupplier answering) {
     this.jdbi = jdbi;
+    this.answering = answering;
     for (DatabaseFailure failure : DatabaseFailure.values()) {
       retries.put(failure, Counter.builder("homeserver_database_retries")
           .description("Database calls run again after PostgreSQL refused or lost them without effect")
@@ -137,6 +146,9 @@ public final class Transactions {
     Duration pause = FIRST_PAUSE;
     for (int tries = 1; ; tries++) {
       try {
+        if (!answering.getAsBoolean()) {
+          throw new DatabaseNotAnsweringException();
+        }
         return attempt.run();
       } catch (RuntimeException e) {
         if (e instanceof CommitOutcomeUnknownException || DatabaseFailure.of(e) == DatabaseFailure.OTHER

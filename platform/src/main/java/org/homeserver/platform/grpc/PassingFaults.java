@@ -45,7 +45,8 @@ public final class PassingFaults {
       return Optional.empty();
     }
     return Optional.of(ApiException.retryable(ErrorReason.UNAVAILABLE,
-        what + " refused or lost this request; nothing was done, retry shortly", Map.of(), RETRY_AFTER));
+        what + " did not take this request (busy, restarting or unreachable); nothing was done, retry shortly",
+        Map.of(), RETRY_AFTER));
   }
 
   private static boolean redis(Throwable e) {
