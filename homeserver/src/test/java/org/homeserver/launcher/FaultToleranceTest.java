@@ -174,9 +174,9 @@ class FaultToleranceTest {
     }
     List<Long> lags = outageLags(readers, outageStart, outageEnd);
     long p99 = lags.get((int) Math.ceil(lags.size() * 0.99) - 1);
-    System.out.printf("Listen lag during the Redis outage: %d messages, p50 %d ms, p99 %d ms, max %d ms; "
+    System.out.printf("Redis down for %.1f s; Listen lag meanwhile: %d messages, p50 %d ms, p99 %d ms, max %d ms; "
             + "%d messages accepted, %d sends answered UNAVAILABLE and sent again, %d sent again to the other process%n",
-        lags.size(), lags.get(lags.size() / 2), p99, lags.getLast(), all.size(),
+        (outageEnd - outageStart) / 1e9, lags.size(), lags.get(lags.size() / 2), p99, lags.getLast(), all.size(),
         running.stream().mapToInt(s -> s.retried).sum(), running.stream().mapToInt(s -> s.failedOver).sum());
     assertTrue(p99 < 2000, "p99 of the Listen lag during the Redis outage: " + p99 + " ms");
     assertEquals(List.of(), List.copyOf(unexpected));
