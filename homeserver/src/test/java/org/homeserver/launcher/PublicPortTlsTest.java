@@ -26,6 +26,7 @@ import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.testing.CapturedLogs;
+import org.homeserver.platform.testing.Eventually;
 import org.homeserver.platform.testing.TestCertificateAuthority;
 import org.homeserver.platform.testing.TestCertificateAuthority.Issued;
 import org.homeserver.platform.testing.TestCertificateAuthority.KeyFormat;
@@ -182,19 +183,17 @@ class PublicPortTlsTest {
     return TlsProbe.handshake(port, CA.certificate(), "TLSv1.3").leaf().getSerialNumber();
   }
 
-  private static void awaitServedSerial(int port, BigInteger serial) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!served(port).equals(serial)) {
-      assertTrue(System.nanoTime() < deadline, "certificate " + serial.toString(16) + " not served within " + WAIT);
-      Thread.sleep(50);
-    }
+  private static void awaitServedSerial(int port, BigInteger serial) {
+    Eventually.until("certificate " + serial.toString(16) + " served", WAIT, () -> {
+      try {
+        return served(port).equals(serial);
+      } catch (Exception e) {
+        throw new IllegalStateException("the handshake failed", e);
+      }
+    });
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "waited " + WAIT + " for " + what);
-      Thread.sleep(50);
-    }
+  private static void await(BooleanSupplier condition, String what) {
+    Eventually.until(what, WAIT, condition);
   }
 }
