@@ -75,7 +75,7 @@ class PublicPortTlsTest {
   }
 
   @Test
-  void aClientTrustingTheCaGetsTls13WithH2AndTheConfiguredCertificate() throws Exception {
+  void aClientTrustingTheCaGetsTls13WithHttp2AndTheConfiguredCertificate() throws Exception {
     TlsProbe.Handshake handshake = TlsProbe.handshake(hs.server.port(), CA.certificate(), "TLSv1.3", "TLSv1.2");
 
     assertEquals("TLSv1.3", handshake.protocol());
