@@ -106,10 +106,6 @@ public final class Redis implements AutoCloseable {
     reconnectListeners.add(listener);
   }
 
-  public boolean healthy() {
-    return up;
-  }
-
   private void probe() {
     boolean answered;
     try {
