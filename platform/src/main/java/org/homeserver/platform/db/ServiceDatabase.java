@@ -48,12 +48,7 @@ public final class ServiceDatabase implements AutoCloseable {
    * its retries are counted in {@code meters}.
    */
   public static ServiceDatabase open(PostgresLocation location, String schema, int poolSize, MeterRegistry meters) {
-    Flyway.configure()
-        .dataSource(location.jdbcUrl(), location.user(), location.password())
-        .schemas(schema)
-        .locations("classpath:db/" + schema)
-        .load()
-        .migrate();
+    migrate(location, schema);
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(location.jdbcUrl());
     config.setUsername(location.user());
@@ -65,6 +60,16 @@ public final class ServiceDatabase implements AutoCloseable {
     // A connection PostgreSQL dropped is found before it is handed out, not by the call that gets it.
     config.setKeepaliveTime(Duration.ofSeconds(30).toMillis());
     return new ServiceDatabase(schema, location, new HikariDataSource(config), meters);
+  }
+
+  /** Brings {@code schema} to the newest version of its Flyway set, {@code classpath:db/<schema>}. */
+  public static void migrate(PostgresLocation location, String schema) {
+    Flyway.configure()
+        .dataSource(location.jdbcUrl(), location.user(), location.password())
+        .schemas(schema)
+        .locations("classpath:db/" + schema)
+        .load()
+        .migrate();
   }
 
   public String schema() {
