@@ -183,9 +183,13 @@ class HomeserverLifecycleTest {
   /** One run of the command line, with what it printed. */
   record Cli(int status, String out, String err) {
     static Cli run(String... args) {
+      return run(Main.commandLine(), args);
+    }
+
+    /** One more run of a command line already built (picocli resets its options before each parse). */
+    static Cli run(CommandLine cli, String... args) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      CommandLine cli = Main.commandLine();
       cli.setOut(new PrintWriter(out, true));
       cli.setErr(new PrintWriter(err, true));
       int status = cli.execute(args);

@@ -18,18 +18,19 @@ import org.homeserver.api.notifier.v1.ListEndpointsRequest;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.notifier.testing.LoopbackReceiver;
 import org.homeserver.notifier.testing.WebPushReceiver;
+import org.homeserver.platform.testing.Soak;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Push jobs survive the process: a homeserver killed (SIGKILL) while 1,000 jobs wait for a push
- * service that answers 503 delivers every one of them after a restart, from the Redis Stream or
- * from the PostgreSQL job table.
+ * Push jobs survive the process: a homeserver killed (SIGKILL) while jobs wait for a push service
+ * that answers 503 delivers every one of them after a restart, from the Redis Stream or from the
+ * PostgreSQL job table. The suite runs 100 jobs; {@code bench/soak} runs 1,000.
  */
 class NotifierRestartTest {
-  private static final int JOBS = 1000;
+  private static final int JOBS = Soak.size(100, 1000);
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\",\"count\":(\\d+)");
 
@@ -71,7 +72,7 @@ class NotifierRestartTest {
             .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a));
         assertEquals(JOBS, counts.size(), "each notification once, after deduplication by id");
         assertEquals(Set.copyOf(java.util.stream.LongStream.rangeClosed(1, JOBS).boxed().toList()),
-            Set.copyOf(counts.values()), "one push for each of the 1,000 queued messages");
+            Set.copyOf(counts.values()), "one push for each of the " + JOBS + " queued messages");
         assertEquals(List.of(), receiver.rejections());
         assertTrue(bob.via(restarted.channel).notifier().listEndpoints(ListEndpointsRequest.getDefaultInstance())
             .getEndpoints(0).hasLastSuccessAt(), "the endpoint records its pushes' success");
