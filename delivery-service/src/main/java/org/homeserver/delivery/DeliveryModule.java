@@ -34,6 +34,8 @@ public final class DeliveryModule {
   /** How often released bodies are swept. */
   private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
   /** How often queues the notifier was not told of are handed over again. */
+  /** The task that hands the notifier again what it did not take ({@link NotifierHandoff#sweep}). */
+  public static final String NOTIFICATION_SWEEP = "notification-sweep";
   private static final Duration NOTIFICATION_SWEEP_INTERVAL = Duration.ofSeconds(10);
   /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
   private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
@@ -67,7 +69,7 @@ public final class DeliveryModule {
           NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), queues,
           listeners::listening, context.clock());
       queues.onQueued(handoff);
-      Periodic sweep = Periodic.every("notification-sweep", NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
+      Periodic sweep = context.tasks().every(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(db, groups, queues, registry, relationships, local, context.clock());
@@ -75,7 +77,7 @@ public final class DeliveryModule {
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, queues, registry, local))), List.of(),
-          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff,
+          List.of(database, QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff,
               sweep));
     } catch (RuntimeException e) {
       database.close();

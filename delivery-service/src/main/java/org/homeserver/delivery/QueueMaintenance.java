@@ -2,6 +2,7 @@ package org.homeserver.delivery;
 
 import java.time.Duration;
 import org.homeserver.platform.tasks.Periodic;
+import org.homeserver.platform.tasks.Tasks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +22,10 @@ public final class QueueMaintenance implements AutoCloseable {
   }
 
   /** Starts both; the first run of each comes after its interval, not at once, to keep start-up light. */
-  public static QueueMaintenance start(Queues queues, Duration retentionInterval, Duration sweepInterval) {
-    return new QueueMaintenance(Periodic.every("queue-retention", retentionInterval, () -> retain(queues)),
-        Periodic.every("queue-sweep", sweepInterval, queues::sweepReleasedBodies));
+  public static QueueMaintenance start(Tasks tasks, Queues queues, Duration retentionInterval,
+                                       Duration sweepInterval) {
+    return new QueueMaintenance(tasks.every("queue-retention", retentionInterval, () -> retain(queues)),
+        tasks.every("queue-sweep", sweepInterval, queues::sweepReleasedBodies));
   }
 
   private static void retain(Queues queues) {

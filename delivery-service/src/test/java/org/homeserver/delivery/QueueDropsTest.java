@@ -142,7 +142,7 @@ class QueueDropsTest {
       f.send("g", "old", client);
       f.clock.advance(QueueLimits.DEFAULTS.retention().plusMinutes(1));
 
-      try (QueueMaintenance jobs = QueueMaintenance.start(f.queues, Duration.ofMillis(20), Duration.ofMillis(20))) {
+      try (QueueMaintenance jobs = QueueMaintenance.start(new org.homeserver.platform.tasks.Tasks(), f.queues, Duration.ofMillis(20), Duration.ofMillis(20))) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!f.fetchAll(client).getFirst().hasEvent() && System.nanoTime() < deadline) {
           Thread.sleep(20);

@@ -23,6 +23,7 @@ import org.homeserver.delivery.DeliveryModule;
 import org.homeserver.directory.DirectoryModule;
 import org.homeserver.keypackage.KeyPackageModule;
 import org.homeserver.notifier.NotifierModule;
+import org.homeserver.platform.tasks.Tasks;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
@@ -84,6 +85,7 @@ public final class Homeserver implements AutoCloseable {
   private final Storage storage;
   private final String domain;
   private final GrpcServers grpc;
+  private final Tasks tasks = new Tasks();
   private Server publicServer;
   private Server adminServer;
   private int metricsPort;
@@ -166,7 +168,7 @@ public final class Homeserver implements AutoCloseable {
     Sealer sealer = KeyEncryptionKeys.settle(config);
     ServiceContext context = new ServiceContext(config, domain, clock, storage.location(), sealer, signals, redis,
         metrics.registry(), dependencies, revocations, channels::channel,
-        new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names));
+        new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names), tasks);
 
     List<ServiceModule> modules = new ArrayList<>();
     for (BuiltService service : services) {
@@ -204,6 +206,11 @@ public final class Homeserver implements AutoCloseable {
   private Server serve(Server server) {
     servers.add(server);
     return server;
+  }
+
+  /** The periodic tasks of this process's services, which tests run at once instead of waiting for them. */
+  public Tasks tasks() {
+    return tasks;
   }
 
   public String domain() {

@@ -2,14 +2,18 @@ package org.homeserver.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ch.qos.logback.classic.Level;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.homeserver.delivery.DeliveryModule;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.notifier.testing.WebPushReceiver;
 import org.homeserver.platform.config.HomeserverConfig;
+import org.homeserver.platform.testing.CapturedLogs;
+import org.homeserver.platform.testing.Eventually;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -33,7 +37,8 @@ class NotifierHandoffTest {
         "notifier.allow-loopback-endpoints", "true");
     HomeserverConfig mainConfig = TestHomeserver.configFor(database, Files.createTempDirectory("hs-main"),
         with(shared, "services.notifier.address", "127.0.0.1:" + notifierInternalPort));
-    try (TestHomeserver main = TestHomeserver.start(mainConfig, List.of("auth", "directory", "keypackage", "delivery"));
+    try (CapturedLogs logs = CapturedLogs.ofPackage("org.homeserver.delivery").from(Level.INFO);
+         TestHomeserver main = TestHomeserver.start(mainConfig, List.of("auth", "directory", "keypackage", "delivery"));
          WebPushReceiver receiver = new WebPushReceiver()) {
       Map<String, String> notifierSettings = with(with(shared, "internal.port", Integer.toString(notifierInternalPort)),
           "services.auth.address", "127.0.0.1:" + mainConfig.internal().port());
@@ -53,21 +58,32 @@ class NotifierHandoffTest {
 
       // The notifier is down: the hand-off of this message fails after its retries.
       alice.send(TestMessages.application(groupId, 1, 32));
-      Thread.sleep(Duration.ofSeconds(8));
+      Eventually.until("the hand-off gives up", Duration.ofSeconds(30),
+          () -> logs.at(Level.WARN).stream().anyMatch(line -> line.contains("not handed to the notifier")));
       assertEquals(0, receiver.requestCount());
 
       try (TestHomeserver ignored = TestHomeserver.start(
           TestHomeserver.configFor(database, Files.createTempDirectory("hs-notifier"), notifierSettings),
           List.of("notifier"))) {
+        // The sweep takes marks older than its delay: the delivery service's clock moves past it.
+        main.clock.advance(Duration.ofSeconds(11));
+        main.server.tasks().runNow(DeliveryModule.NOTIFICATION_SWEEP);
         List<WebPushReceiver.Received> pushes = receiver.awaitReceived(1, Duration.ofSeconds(60));
         assertEquals(1, pushes.size());
         assertEquals(true, pushes.getFirst().payload().contains("\"count\":1,"), pushes.getFirst().payload());
-        // Sweeps go on every 10 s; the mark was cleared, so nothing is pushed again.
-        Thread.sleep(Duration.ofSeconds(12));
+        // The mark was cleared: the next sweep, however much later, hands over nothing.
+        main.clock.advance(Duration.ofSeconds(11));
+        main.server.tasks().runNow(DeliveryModule.NOTIFICATION_SWEEP);
+        List<String> sweeps = handedOver(logs);
+        assertEquals(1, sweeps.size(), "only the first sweep hands anything over: " + sweeps);
         assertEquals(1, receiver.requestCount());
         assertEquals(List.of(), receiver.rejections());
       }
     }
+  }
+
+  private static List<String> handedOver(CapturedLogs logs) {
+    return logs.at(Level.INFO).stream().filter(line -> line.startsWith("handing ")).toList();
   }
 
   private static Map<String, String> with(Map<String, String> settings, String key, String value) {

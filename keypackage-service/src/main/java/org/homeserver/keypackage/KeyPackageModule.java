@@ -14,7 +14,6 @@ import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
-import org.homeserver.platform.tasks.Periodic;
 
 /** The composition root of the KeyPackage store: builds it from the process's context. */
 public final class KeyPackageModule {
@@ -55,7 +54,7 @@ public final class KeyPackageModule {
           DEFAULT_SUITES, threshold, context.domain(), context.clock());
       return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes)), List.of(),
-          List.of(database, Periodic.every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
+          List.of(database, context.tasks().every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
               store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))));
     } catch (RuntimeException e) {
       database.close();

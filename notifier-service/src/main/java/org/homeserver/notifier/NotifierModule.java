@@ -63,7 +63,7 @@ public final class NotifierModule {
           context.clock());
       Notifications notifications = new Notifications(store, queue, context.domain(), context.clock());
       Pushers pushers = new Pushers(queue, store, senders, guard, settings.pushConcurrency(), context.clock());
-      Periodic cleanup = Periodic.every("notifier-cleanup", CLEANUP_INTERVAL, () -> {
+      Periodic cleanup = context.tasks().every("notifier-cleanup", CLEANUP_INTERVAL, () -> {
         var before = context.clock().instant().minus(IdempotentRequest.WINDOW);
         store.forgetIdempotencyRecordsBefore(before);
         queue.forgetSeenBefore(before);

@@ -12,12 +12,14 @@ import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.secrets.Sealer;
 import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.Signals;
+import org.homeserver.platform.tasks.Tasks;
 
 /**
  * What a service's composition root receives from the process: configuration, the settled home
  * domain, storage and the sealer its private keys are stored under, signalling, metrics, the
  * dependencies its health follows, the shared revocation list, and channels to the other services'
- * internal APIs (in-process or over the network, the service cannot tell).
+ * internal APIs (in-process or over the network, the service cannot tell), and where its periodic
+ * tasks are started.
  */
 public record ServiceContext(
     HomeserverConfig config,
@@ -31,7 +33,8 @@ public record ServiceContext(
     Dependencies dependencies,
     Revocations revocations,
     InternalChannels channels,
-    ProcessInfo process) {
+    ProcessInfo process,
+    Tasks tasks) {
 
   /**
    * Migrates and opens the database schema of service {@code name}: its pool, its retries counted in

@@ -12,17 +12,19 @@ import org.slf4j.LoggerFactory;
 public final class Periodic implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Periodic.class);
   private final ScheduledExecutorService scheduler;
+  private final Runnable task;
 
-  private Periodic(String name) {
+  private Periodic(String name, Runnable task) {
     this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(name).daemon().factory());
+    this.task = task;
   }
 
   /** Runs {@code task} every {@code interval}, the first time after one interval. */
   public static Periodic every(String name, Duration interval, Runnable task) {
-    Periodic periodic = new Periodic(name);
+    Periodic periodic = new Periodic(name, task);
     periodic.scheduler.scheduleWithFixedDelay(() -> {
       try {
-        task.run();
+        periodic.runNow();
       } catch (RuntimeException e) {
         if (PassingFaults.isPassing(e)) {
           log.warn("{} failed ({}); the next run tries again", name, e.toString());
@@ -32,6 +34,11 @@ public final class Periodic implements AutoCloseable {
       }
     }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return periodic;
+  }
+
+  /** Runs the task once now, on the caller's thread, never at the same time as a scheduled run. */
+  public synchronized void runNow() {
+    task.run();
   }
 
   @Override

@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 public final class CapturedLogs implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final Level levelBefore;
 
   private CapturedLogs(String name) {
     this.logger = (Logger) LoggerFactory.getLogger(name);
+    this.levelBefore = logger.getLevel();
     appender.start();
     logger.addAppender(appender);
   }
@@ -27,6 +29,12 @@ public final class CapturedLogs implements AutoCloseable {
     return new CapturedLogs(packageName);
   }
 
+  /** Captures {@code level} and above too, which the tests' logging configuration leaves out, until closed. */
+  public CapturedLogs from(Level level) {
+    logger.setLevel(level);
+    return this;
+  }
+
   /** The formatted messages logged at {@code level} so far, in order. */
   public List<String> at(Level level) {
     synchronized (appender) {
@@ -37,6 +45,7 @@ public final class CapturedLogs implements AutoCloseable {
   @Override
   public void close() {
     logger.detachAppender(appender);
+    logger.setLevel(levelBefore);
     appender.stop();
   }
 }
