@@ -37,6 +37,7 @@ import org.homeserver.platform.testing.Eventually;
 import org.homeserver.platform.testing.RedisProcess;
 import org.homeserver.platform.testing.Soak;
 import org.homeserver.platform.testing.TestPostgres;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.Test;
  * times Redis's command timeout, long enough for every client of it to have given up and fallen back)
  * and 30 s under {@code bench/soak}.
  */
+@Tag("alone")   // its Listen lag is a latency: measured with no other test beside it
 class FaultToleranceTest {
   /** Messages each sender offers per second. */
   private static final int RATE = 10;
