@@ -92,6 +92,7 @@ final class HomeserverProcess implements AutoCloseable {
     all.put("metrics.port", "0");
     all.put("data-dir", Files.createTempDirectory("hs-process").toString());
     all.put("auth.registration-rate-per-minute", "1000");
+    all.put("auth.argon2.memory-kib", TestHomeserver.TEST_ARGON2_MEMORY_KIB);
     if (settings.containsKey("database.url")) {
       TestHomeserver.withTestKey(all, settings);
     }
