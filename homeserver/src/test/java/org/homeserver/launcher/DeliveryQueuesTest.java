@@ -1,5 +1,6 @@
 package org.homeserver.launcher;
 
+import org.homeserver.platform.testing.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -192,10 +193,8 @@ class DeliveryQueuesTest {
         for (int i = 0; i < 3; i++) {
           probes.add(ListenProbe.open(bob));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ListenProbe.WAIT_SECONDS);
-        while (probes.stream().filter(p -> p.ended.isDone()).count() < 2 && System.nanoTime() < deadline) {
-          Thread.sleep(10);
-        }
+        Eventually.until("two of three streams end in round " + round, Duration.ofSeconds(ListenProbe.WAIT_SECONDS),
+            () -> probes.stream().filter(p -> p.ended.isDone()).count() >= 2);
         List<ListenProbe> live = probes.stream().filter(p -> !p.ended.isDone()).toList();
         assertEquals(1, live.size(), "streams still open in round " + round);
         for (ListenProbe ended : probes.stream().filter(p -> p.ended.isDone()).toList()) {

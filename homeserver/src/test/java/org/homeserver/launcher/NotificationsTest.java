@@ -1,5 +1,6 @@
 package org.homeserver.launcher;
 
+import org.homeserver.platform.testing.Eventually;
 import static org.homeserver.launcher.Failures.assertFails;
 import static org.homeserver.launcher.Failures.metadata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -210,11 +211,8 @@ class NotificationsTest {
     receiver.answerNext(410);
     message(false);
     receiver.awaitAttempts(1, WAIT);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (bob.notifier().listEndpoints(ListEndpointsRequest.getDefaultInstance()).getEndpointsCount() > 0) {
-      assertTrue(System.nanoTime() < deadline, "the endpoint was not deleted");
-      Thread.sleep(50);
-    }
+    Eventually.until("the endpoint is deleted", WAIT,
+        () -> bob.notifier().listEndpoints(ListEndpointsRequest.getDefaultInstance()).getEndpointsCount() == 0);
     message(false);
     assertEquals(1, receiver.requestCount(), "nothing is pushed to a deleted endpoint");
   }
