@@ -17,7 +17,6 @@ import java.util.concurrent.Callable;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.crypto.CipherSuite;
-import org.homeserver.mls.describe.Json;
 import org.homeserver.mls.describe.MessageDescription;
 import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.validation.KeyPackageValidator;
@@ -74,7 +73,7 @@ final class MlsCommands {
         MlsMessage message = MlsMessage.decode(bytes(input));
         KeyPackageValidator validator = new KeyPackageValidator(EnumSet.allOf(CipherSuite.class), Duration.ofHours(1),
             Clock.systemUTC());
-        mls.out().println(Json.pretty(MessageDescription.of(message, validator)));
+        mls.out().println(DescriptionJson.write(MessageDescription.of(message, validator)));
         mls.out().flush();
         return 0;
       } catch (MlsDecodeException e) {

@@ -18,10 +18,11 @@ import java.util.Random;
 import org.homeserver.launcher.HomeserverLifecycleTest.Cli;
 import org.homeserver.mls.TestVectors;
 import org.homeserver.mls.codec.MlsReader;
-import org.homeserver.mls.TestJson;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code homeserver mls decode}: every vector message in every input form, and junk refused cleanly. */
 class MlsDecodeCommandTest {
@@ -161,7 +162,7 @@ class MlsDecodeCommandTest {
   private static void assertDescribes(Vector v, Cli cli) {
     assertEquals(0, cli.status(), v.name() + ": " + cli.err());
     assertEquals("", cli.err(), v.name());
-    assertEquals(v.wireFormat(), TestJson.parseObject(cli.out()).get("wire_format"), v.name());
+    assertEquals(v.wireFormat(), json(cli.out()).get("wire_format"), v.name());
   }
 
   /** Exit status 1, nothing on stdout, one error line on stderr (that line, if given). */
@@ -179,7 +180,7 @@ class MlsDecodeCommandTest {
   private Map<String, Object> describe(Vector v) throws IOException {
     Cli cli = Cli.run("mls", "decode", Files.write(dir.resolve("m"), v.bytes()).toString());
     assertDescribes(v, cli);
-    return TestJson.parseObject(cli.out());
+    return json(cli.out());
   }
 
   private static List<Vector> vectors() {
@@ -223,6 +224,10 @@ class MlsDecodeCommandTest {
     } finally {
       System.setIn(original);
     }
+  }
+
+  private static Map<String, Object> json(String text) {
+    return JsonMapper.shared().readValue(text, new TypeReference<Map<String, Object>>() {});
   }
 
   @SuppressWarnings("unchecked")

@@ -6,12 +6,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.testing.WebPushReceiver;
+import tools.jackson.databind.JsonNode;
 
 /**
  * What the receiver of a pushes run got, matched to the run's messages: a push names its client
@@ -29,9 +30,6 @@ import org.homeserver.notifier.testing.WebPushReceiver;
  */
 record PushFigures(long expected, long received, long duplicates, long unmatched, List<String> rejections,
                    Duration toLastPush, double steadyPerSecond, Histogram latencyMicros) {
-  private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]*)\"");
-  private static final Pattern COUNT = Pattern.compile("\"count\":(\\d+)");
-
   PushFigures {
     rejections = List.copyOf(rejections);
   }
@@ -50,13 +48,15 @@ record PushFigures(long expected, long received, long duplicates, long unmatched
     long duplicates = 0;
     long unmatched = 0;
     for (WebPushReceiver.Received push : pushes) {
-      Optional<String> id = group(ID, push.payload());
+      JsonNode payload = JsonBodies.read(push.payload());
+      Optional<String> id = payload.path("id").stringValueOpt();
       if (id.isPresent() && !ids.add(id.get())) {
         duplicates++;
         continue;
       }
-      Optional<Long> message = client(push).flatMap(c -> group(COUNT, push.payload())
-          .map(count -> sentAt.getOrDefault(c, Map.of()).get(Long.parseLong(count))));
+      OptionalLong count = payload.path("count").longValueOpt();
+      Optional<Long> message = client(push).filter(c -> count.isPresent())
+          .map(c -> sentAt.getOrDefault(c, Map.of()).get(count.getAsLong()));
       if (message.isEmpty()) {
         unmatched++;
         continue;
@@ -99,11 +99,6 @@ record PushFigures(long expected, long received, long duplicates, long unmatched
   private static Optional<Integer> client(WebPushReceiver.Received push) {
     return push.topic().filter(t -> t.startsWith(PushRun.TOPIC_PREFIX))
         .map(t -> Integer.parseInt(t.substring(PushRun.TOPIC_PREFIX.length())));
-  }
-
-  private static Optional<String> group(Pattern pattern, String payload) {
-    Matcher m = pattern.matcher(payload);
-    return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   /** The rate between the 10th and the 90th percentile of the sorted arrivals: the ramp and the tail left out. */

@@ -7,7 +7,7 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.util.Objects;
-import org.homeserver.notifier.jose.Pem;
+import org.homeserver.notifier.push.PemPrivateKey;
 
 /**
  * What APNs token authentication needs: the Apple developer team, the id of the team's APNs key
@@ -30,7 +30,7 @@ public record ApnsCredentials(String teamId, String keyId, ECPrivateKey key) {
    * @throws IllegalArgumentException if the text holds no P-256 private key
    */
   public static ApnsCredentials fromPem(String teamId, String keyId, String p8) {
-    PrivateKey key = Pem.privateKey(p8, "EC");
+    PrivateKey key = PemPrivateKey.read(p8, "EC");
     if (!(key instanceof ECPrivateKey ecKey)) {
       throw new IllegalArgumentException("an APNs key is an EC key");
     }

@@ -8,18 +8,18 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.homeserver.api.notifier.v1.NotificationKind;
-import org.homeserver.notifier.jose.Json;
 import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.notifier.push.HttpOutcomes;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.push.Push;
 import org.homeserver.notifier.push.PushResult;
 import org.homeserver.notifier.push.PushSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Pushes to Apple devices through the APNs provider API, authenticated with provider tokens. */
 public final class ApnsSender implements PushSender {
@@ -84,11 +84,16 @@ public final class ApnsSender implements PushSender {
 
   /** The APNs body of {@code push} (notifier.proto PAYLOAD, APNs). */
   static String body(Push push) {
-    Map<String, Object> aps = push.kind() == NotificationKind.NOTIFICATION_KIND_ALERT
-        ? Json.members("alert", Json.members("loc-key", ALERT_LOC_KEY), "mutable-content", 1)
-        : Json.members("content-available", 1);
-    return Json.write(Json.members(
-        "aps", aps, "id", push.notificationId(), "count", push.count(), "kind", push.kindName()));
+    ObjectNode body = JsonBodies.object();
+    ObjectNode aps = body.putObject("aps");
+    if (push.kind() == NotificationKind.NOTIFICATION_KIND_ALERT) {
+      aps.putObject("alert").put("loc-key", ALERT_LOC_KEY);
+      aps.put("mutable-content", 1);
+    } else {
+      aps.put("content-available", 1);
+    }
+    body.put("id", push.notificationId()).put("count", push.count()).put("kind", push.kindName());
+    return JsonBodies.write(body);
   }
 
   private HttpRequest request(EndpointAddress.Apns device, Push push, String token) {
@@ -113,7 +118,7 @@ public final class ApnsSender implements PushSender {
 
   private PushResult outcome(HttpResponse<String> response, String token) {
     int status = response.statusCode();
-    String reason = Json.parseObject(response.body()).flatMap(body -> Json.string(body, "reason")).orElse("");
+    String reason = JsonBodies.read(response.body()).path("reason").stringValueOpt().orElse("");
     String described = reason.isEmpty() ? "HTTP " + status : "HTTP " + status + " " + reason;
     if (status >= 200 && status < 300) {
       return new PushResult.Delivered();

@@ -1,10 +1,13 @@
 package org.homeserver.notifier.apns;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
+import java.util.Date;
+import org.homeserver.notifier.push.SignedJwts;
 
 /** The APNs provider token: a JWT (ES256) signed with the team's key, reused while it is young. */
 final class ProviderToken {
@@ -25,9 +28,8 @@ final class ProviderToken {
   synchronized String current() {
     Instant now = clock.instant();
     if (token == null || !now.isBefore(issuedAt.plus(LIFETIME))) {
-      token = Jws.sign(Jws.Algorithm.ES256,
-          Json.members("alg", "ES256", "kid", credentials.keyId()),
-          Json.members("iss", credentials.teamId(), "iat", now.getEpochSecond()),
+      token = SignedJwts.sign(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(credentials.keyId()).build(),
+          new JWTClaimsSet.Builder().issuer(credentials.teamId()).issueTime(Date.from(now)).build(),
           credentials.key());
       issuedAt = now;
     }

@@ -1,5 +1,9 @@
 package org.homeserver.notifier.fcm;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
@@ -10,14 +14,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Date;
 import java.util.Optional;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
 import org.homeserver.notifier.push.HttpOutcomes;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.push.PushResult;
+import org.homeserver.notifier.push.SignedJwts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The OAuth access token FCM takes: traded at the token endpoint for a signed assertion (RFC 7523)
@@ -78,10 +83,14 @@ final class AccessTokens {
 
   private Grant fetch() {
     Instant now = clock.instant();
-    String assertion = Jws.sign(Jws.Algorithm.RS256,
-        Json.members("alg", "RS256", "typ", "JWT"),
-        Json.members("iss", credentials.clientEmail(), "scope", SCOPE, "aud", credentials.tokenUri().toString(),
-            "iat", now.getEpochSecond(), "exp", now.getEpochSecond() + ASSERTION_LIFETIME_SECONDS),
+    String assertion = SignedJwts.sign(new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT).build(),
+        new JWTClaimsSet.Builder()
+            .issuer(credentials.clientEmail())
+            .claim("scope", SCOPE)
+            .audience(credentials.tokenUri().toString())
+            .issueTime(Date.from(now))
+            .expirationTime(Date.from(now.plusSeconds(ASSERTION_LIFETIME_SECONDS)))
+            .build(),
         credentials.privateKey());
     String form = "grant_type=" + URLEncoder.encode(GRANT_TYPE, StandardCharsets.UTF_8)
         + "&assertion=" + URLEncoder.encode(assertion, StandardCharsets.UTF_8);
@@ -103,15 +112,17 @@ final class AccessTokens {
 
   private Grant granted(HttpResponse<String> response, Instant askedAt) {
     int status = response.statusCode();
-    Optional<Map<String, Object>> body = Json.parseObject(response.body());
-    Optional<String> accessToken = body.flatMap(b -> Json.string(b, "access_token"));
-    if (status == 200 && accessToken.isPresent() && body.get().get("expires_in") instanceof BigDecimal expiresIn) {
+    JsonNode body = JsonBodies.read(response.body());
+    Optional<String> accessToken = body.path("access_token").stringValueOpt();
+    JsonNode expiresIn = body.path("expires_in");
+    if (status == 200 && accessToken.isPresent() && expiresIn.isNumber()) {
       // Counted from the asking, so that a slow answer errs on the early side; a day at most,
       // whatever the endpoint says (Google's tokens last an hour).
-      long seconds = expiresIn.max(BigDecimal.ZERO).min(BigDecimal.valueOf(MAX_TOKEN_SECONDS)).longValue();
+      long seconds = expiresIn.decimalValue().max(BigDecimal.ZERO).min(BigDecimal.valueOf(MAX_TOKEN_SECONDS))
+          .longValue();
       return new Grant.Token(accessToken.get(), askedAt.plusSeconds(seconds).minus(RENEW_BEFORE_EXPIRY));
     }
-    String error = body.flatMap(b -> Json.string(b, "error")).orElse("");
+    String error = body.path("error").stringValueOpt().orElse("");
     LOG.warn("FCM token endpoint refused the service account {}: HTTP {} {}", credentials.clientEmail(), status, error);
     String reason = "token endpoint HTTP " + status;
     return new Grant.Refused(switch (HttpOutcomes.of(status, response.headers().firstValue("retry-after"), clock)) {

@@ -2,10 +2,12 @@ package org.homeserver.notifier.fcm;
 
 import java.net.URI;
 import java.security.PrivateKey;
-import java.util.Map;
 import java.util.Objects;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Pem;
+import java.util.Optional;
+import org.homeserver.notifier.push.JsonBodies;
+import org.homeserver.notifier.push.PemPrivateKey;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A Google service account allowed to send through FCM: its project, its e-mail address (the
@@ -40,16 +42,16 @@ public record FcmCredentials(String projectId, String clientEmail, PrivateKey pr
    * @throws IllegalArgumentException if it is not such a file; the message never quotes the key
    */
   public static FcmCredentials parse(String json) {
-    Map<String, Object> key = Json.parseObject(json)
-        .orElseThrow(() -> new IllegalArgumentException("a service account key is a JSON object"));
-    if (key.containsKey("type") && !"service_account".equals(key.get("type"))) {
-      throw new IllegalArgumentException("not a service account key: type " + key.get("type"));
+    JsonNode key = object(json);
+    JsonNode type = key.path("type");
+    if (!type.isMissingNode() && !type.stringValueOpt().equals(Optional.of("service_account"))) {
+      throw new IllegalArgumentException("not a service account key: type " + type);
     }
     return new FcmCredentials(
         member(key, "project_id"),
         member(key, "client_email"),
-        Pem.privateKey(member(key, "private_key"), "RSA"),
-        Json.string(key, "token_uri").map(URI::create).orElse(GOOGLE_TOKEN_URI));
+        PemPrivateKey.read(member(key, "private_key"), "RSA"),
+        key.path("token_uri").stringValueOpt().map(URI::create).orElse(GOOGLE_TOKEN_URI));
   }
 
   /** Never the key: credentials end up in logs through the configuration. */
@@ -58,8 +60,20 @@ public record FcmCredentials(String projectId, String clientEmail, PrivateKey pr
     return "FcmCredentials[projectId=" + projectId + ", clientEmail=" + clientEmail + ", tokenUri=" + tokenUri + "]";
   }
 
-  private static String member(Map<String, Object> key, String name) {
-    return Json.string(key, name)
+  private static JsonNode object(String json) {
+    try {
+      JsonNode key = JsonBodies.parse(json);
+      if (key.isObject()) {
+        return key;
+      }
+    } catch (JacksonException notJson) {
+      // Said below; Jackson's message would quote the text, which holds the key.
+    }
+    throw new IllegalArgumentException("a service account key is a JSON object");
+  }
+
+  private static String member(JsonNode key, String name) {
+    return key.path(name).stringValueOpt()
         .orElseThrow(() -> new IllegalArgumentException("the service account key has no " + name));
   }
 }

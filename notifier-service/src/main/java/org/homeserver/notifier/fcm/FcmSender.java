@@ -10,17 +10,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.homeserver.api.notifier.v1.NotificationKind;
-import org.homeserver.notifier.jose.Json;
 import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.notifier.push.HttpOutcomes;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.push.Push;
 import org.homeserver.notifier.push.PushResult;
 import org.homeserver.notifier.push.PushSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Pushes data messages to Android devices through the FCM HTTP v1 API. */
 public final class FcmSender implements PushSender {
@@ -66,15 +67,17 @@ public final class FcmSender implements PushSender {
   /** The FCM v1 request body of {@code push} (notifier.proto PAYLOAD, FCM): a data message. */
   static String body(EndpointAddress.Fcm device, Push push) {
     boolean alert = push.kind() == NotificationKind.NOTIFICATION_KIND_ALERT;
-    Map<String, Object> android = Json.members("priority", alert ? "HIGH" : "NORMAL", "ttl", push.ttlSeconds() + "s");
+    ObjectNode body = JsonBodies.object();
+    ObjectNode message = body.putObject("message").put("token", device.registrationToken());
+    // FCM data values are strings only, so the count travels as one.
+    message.putObject("data")
+        .put("id", push.notificationId()).put("count", Long.toString(push.count())).put("kind", push.kindName());
+    ObjectNode android = message.putObject("android")
+        .put("priority", alert ? "HIGH" : "NORMAL").put("ttl", push.ttlSeconds() + "s");
     if (!push.topic().isEmpty()) {
       android.put("collapse_key", push.topic());
     }
-    // FCM data values are strings only, so the count travels as one.
-    Map<String, Object> data = Json.members(
-        "id", push.notificationId(), "count", Long.toString(push.count()), "kind", push.kindName());
-    return Json.write(Json.members("message",
-        Json.members("token", device.registrationToken(), "data", data, "android", android)));
+    return JsonBodies.write(body);
   }
 
   private PushResult send(EndpointAddress.Fcm device, Push push, String accessToken) {
@@ -123,18 +126,14 @@ public final class FcmSender implements PushSender {
    */
   private static List<String> errorCodes(String body) {
     List<String> codes = new ArrayList<>();
-    Optional<Map<String, Object>> error = Json.parseObject(body).flatMap(b -> Json.object(b, "error"));
-    if (error.isEmpty()) {
-      return codes;
-    }
-    if (error.get().get("details") instanceof List<?> details) {
-      for (Object detail : details) {
-        if (detail instanceof Map<?, ?> map && map.get("errorCode") instanceof String code) {
-          codes.add(code);
-        }
+    JsonNode error = JsonBodies.read(body).path("error");
+    JsonNode details = error.path("details");
+    if (details.isArray()) {
+      for (JsonNode detail : details) {
+        detail.path("errorCode").stringValueOpt().ifPresent(codes::add);
       }
     }
-    Json.string(error.get(), "status").ifPresent(codes::add);
+    error.path("status").stringValueOpt().ifPresent(codes::add);
     return codes;
   }
 }

@@ -47,8 +47,7 @@ public record Push(String notificationId, long count, NotificationKind kind, lon
 
   /** The payload every endpoint kind carries (notifier.proto PAYLOAD): {"id":..,"count":..,"kind":..}. */
   public byte[] payload() {
-    // The id is a UUID the notifier minted or checked, so it needs no JSON escaping.
-    return ("{\"id\":\"" + notificationId + "\",\"count\":" + count + ",\"kind\":\"" + kindName() + "\"}")
+    return JsonBodies.write(JsonBodies.object().put("id", notificationId).put("count", count).put("kind", kindName()))
         .getBytes(StandardCharsets.UTF_8);
   }
 }

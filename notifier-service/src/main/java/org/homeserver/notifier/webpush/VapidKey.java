@@ -1,5 +1,9 @@
 package org.homeserver.notifier.webpush;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
@@ -10,10 +14,9 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.Locale;
-import java.util.Map;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
+import org.homeserver.notifier.push.SignedJwts;
 
 /**
  * The homeserver's VAPID key pair (RFC 8292), which signs every push.
@@ -76,9 +79,13 @@ public final class VapidKey {
    */
   public String authorization(URI endpoint, String subject, Instant now) {
     requireSubject(subject);
-    Map<String, Object> claims = Json.members(
-        "aud", origin(endpoint), "exp", now.plus(TOKEN_LIFETIME).getEpochSecond(), "sub", subject);
-    String token = Jws.sign(Jws.Algorithm.ES256, Json.members("typ", "JWT", "alg", "ES256"), claims, privateKey);
+    String token = SignedJwts.sign(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).build(),
+        new JWTClaimsSet.Builder()
+            .audience(origin(endpoint))
+            .expirationTime(Date.from(now.plus(TOKEN_LIFETIME)))
+            .subject(subject)
+            .build(),
+        privateKey);
     return "vapid t=" + token + ", k=" + publicKeyBase64Url();
   }
 

@@ -1,5 +1,7 @@
 package org.homeserver.notifier.webpush;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,11 +10,9 @@ import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.notifier.push.HttpOutcomes;
 import org.homeserver.notifier.push.Push;
@@ -28,12 +28,15 @@ public final class WebPushSender implements PushSender {
   private final Duration requestTimeout;
   private final SecureRandom random;
   /** The Authorization header per push service origin, made afresh once it is {@link #VAPID_REUSE} old. */
-  private final Map<String, Signed> vapidHeaders = new ConcurrentHashMap<>();
+  private final Cache<String, String> vapidHeaders;
 
   /** Tokens live 12 hours; one is signed per origin and hour rather than per push. */
   static final Duration VAPID_REUSE = Duration.ofHours(1);
-
-  private record Signed(String header, Instant signedAt) {}
+  /**
+   * Push service origins whose header is kept at most: browsers use a handful, but anyone may
+   * register a subscription of any origin.
+   */
+  static final int MAX_ORIGINS = 10_000;
 
   /**
    * @param client         built by the caller, with redirects NEVER: a redirect is a failure, never followed
@@ -51,6 +54,13 @@ public final class WebPushSender implements PushSender {
       throw new IllegalArgumentException("the request timeout must be positive");
     }
     this.requestTimeout = requestTimeout;
+    this.vapidHeaders = Caffeine.newBuilder()
+        .maximumSize(MAX_ORIGINS)
+        .expireAfterWrite(VAPID_REUSE)
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        // Upkeep on the calling thread: no pool of its own, and tests stay deterministic.
+        .executor(Runnable::run)
+        .build();
   }
 
   @Override
@@ -95,10 +105,7 @@ public final class WebPushSender implements PushSender {
   }
 
   private String authorization(URI url) {
-    Instant now = clock.instant();
-    return vapidHeaders.compute(VapidKey.origin(url), (origin, signed) ->
-        signed != null && signed.signedAt().plus(VAPID_REUSE).isAfter(now) && !signed.signedAt().isAfter(now)
-            ? signed : new Signed(key.authorization(url, subject, now), now)).header();
+    return vapidHeaders.get(VapidKey.origin(url), origin -> key.authorization(url, subject, clock.instant()));
   }
 
   /** What went wrong, without the URL: subscription URLs are secrets and reasons get stored. */

@@ -6,15 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.net.http.HttpClient;
 import java.security.KeyPair;
+import java.text.ParseException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.homeserver.api.notifier.v1.NotificationKind;
 import org.homeserver.api.notifier.v1.Urgency;
-import org.homeserver.notifier.jose.Json;
 import org.homeserver.notifier.push.EndpointAddress;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.push.Push;
 import org.homeserver.notifier.push.PushResult;
 import org.homeserver.notifier.testing.ApnsFake;
@@ -51,7 +56,7 @@ class ApnsSenderTest {
     assertEquals(new PushResult.Delivered(), result);
     ApnsFake.Received push = apns.received().getFirst();
     assertEquals(DEVICE, push.deviceToken());
-    assertEquals(Json.parse("""
+    assertEquals(JsonBodies.parse("""
         {"aps":{"alert":{"loc-key":"HOMESERVER_ALERT"},"mutable-content":1},
          "id":"0f8fad5b-d9cb-469f-a165-70867728950e","count":3,"kind":"alert"}"""), push.json());
     assertEquals(BUNDLE, push.headers().get("apns-topic"));
@@ -69,7 +74,7 @@ class ApnsSenderTest {
 
     assertEquals(new PushResult.Delivered(), result);
     ApnsFake.Received push = apns.received().getFirst();
-    assertEquals(Json.parse("""
+    assertEquals(JsonBodies.parse("""
         {"aps":{"content-available":1},"id":"0f8fad5b-d9cb-469f-a165-70867728950e","count":3,"kind":"silent"}"""),
         push.json());
     assertEquals("background", push.headers().get("apns-push-type"));
@@ -92,6 +97,23 @@ class ApnsSenderTest {
       assertEquals(1, sandbox.received().size());
       assertEquals(List.of(), production.received());
     }
+  }
+
+  @Test
+  void providerTokenIsAnEs256JwtNamingTheKeyTheTeamAndWhenItWasIssued() throws ParseException {
+    long before = clock.instant().getEpochSecond();
+    sender.send(PRODUCTION_DEVICE, alert(""));
+    long after = clock.instant().getEpochSecond();
+
+    SignedJWT token = SignedJWT.parse(apns.received().getFirst().providerToken());
+    JWTClaimsSet claims = token.getJWTClaimsSet();
+    assertEquals(JWSAlgorithm.ES256, token.getHeader().getAlgorithm());
+    assertEquals(ApnsFake.KEY_ID, token.getHeader().getKeyID());
+    assertEquals(Set.of("iss", "iat"), claims.getClaims().keySet());
+    assertEquals(ApnsFake.TEAM_ID, claims.getIssuer());
+    long iat = claims.getIssueTime().getTime() / 1000;
+    assertTrue(iat >= before && iat <= after, "iat " + iat);
+    assertEquals(64, token.getSignature().decode().length, "ES256 as JOSE wants it: r and s, not DER");
   }
 
   @Test

@@ -6,18 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.net.URI;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Pem;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.testing.FcmFake;
+import org.homeserver.notifier.testing.PrivateKeyPem;
 import org.homeserver.platform.testing.MutableClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
 
 class FcmCredentialsTest {
   private static final FcmFake FCM = FcmFake.start(new MutableClock());
-  private static final Map<String, Object> KEY_FILE = Json.parseObject(FCM.serviceAccountJson()).orElseThrow();
+  private static final ObjectNode KEY_FILE = (ObjectNode) JsonBodies.parse(FCM.serviceAccountJson());
 
   @AfterAll
   static void close() {
@@ -36,7 +35,7 @@ class FcmCredentialsTest {
 
   @Test
   void keyFileWithoutTokenUriUsesGooglesEndpoint() {
-    FcmCredentials credentials = FcmCredentials.parse(Json.write(without("token_uri")));
+    FcmCredentials credentials = FcmCredentials.parse(without("token_uri"));
 
     assertEquals(URI.create("https://oauth2.googleapis.com/token"), credentials.tokenUri());
   }
@@ -45,36 +44,40 @@ class FcmCredentialsTest {
   void keyFileWithoutProjectEmailOrKeyIsRefusedNamingWhatIsMissing() {
     for (String member : new String[] {"project_id", "client_email", "private_key"}) {
       IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-          () -> FcmCredentials.parse(Json.write(without(member))));
+          () -> FcmCredentials.parse(without(member)));
       assertEquals("the service account key has no " + member, refused.getMessage());
     }
   }
 
   @Test
   void keyFileOfAnotherKindIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse(Json.write(with("type", "authorized_user"))));
-    assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse("not json"));
-    assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse("[]"));
+    assertEquals("not a service account key: type \"authorized_user\"", assertThrows(IllegalArgumentException.class,
+        () -> FcmCredentials.parse(with("type", "authorized_user"))).getMessage());
+    for (String notAnObject : new String[] {"not json", "[]", "", "{\"project_id\": 1} {}"}) {
+      assertEquals("a service account key is a JSON object",
+          assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse(notAnObject)).getMessage(), notAnObject);
+    }
   }
 
   @Test
   void ecKeyIsRefused() throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));
-    String ec = Pem.encode(generator.generateKeyPair().getPrivate());
+    String ec = PrivateKeyPem.of(generator.generateKeyPair().getPrivate());
 
-    assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse(Json.write(with("private_key", ec))));
+    assertEquals("the PEM block holds no PKCS#8 RSA private key",
+        assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse(with("private_key", ec))).getMessage());
   }
 
   @Test
   void plainHttpTokenEndpointIsRefused() {
     assertThrows(IllegalArgumentException.class,
-        () -> FcmCredentials.parse(Json.write(with("token_uri", "http://oauth2.googleapis.com/token"))));
+        () -> FcmCredentials.parse(with("token_uri", "http://oauth2.googleapis.com/token")));
   }
 
   @Test
   void projectIdThatWouldBendTheRequestPathIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse(Json.write(with("project_id", "a/../b"))));
+    assertThrows(IllegalArgumentException.class, () -> FcmCredentials.parse(with("project_id", "a/../b")));
   }
 
   @Test
@@ -85,15 +88,13 @@ class FcmCredentialsTest {
         + ", tokenUri=" + FCM.tokenUri() + "]", text);
   }
 
-  private static Map<String, Object> without(String member) {
-    Map<String, Object> file = new LinkedHashMap<>(KEY_FILE);
+  private static String without(String member) {
+    ObjectNode file = KEY_FILE.deepCopy();
     file.remove(member);
-    return file;
+    return JsonBodies.write(file);
   }
 
-  private static Map<String, Object> with(String member, Object value) {
-    Map<String, Object> file = new LinkedHashMap<>(KEY_FILE);
-    file.put(member, value);
-    return file;
+  private static String with(String member, String value) {
+    return JsonBodies.write(KEY_FILE.deepCopy().put(member, value));
   }
 }

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import org.homeserver.api.notifier.v1.NotificationKind;
 import org.homeserver.api.notifier.v1.Urgency;
-import org.homeserver.notifier.jose.Json;
 import org.homeserver.notifier.push.EndpointAddress;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.push.Push;
 import org.homeserver.notifier.push.PushResult;
 import org.homeserver.notifier.testing.FcmFake;
@@ -43,7 +43,7 @@ class FcmSenderTest {
     assertEquals(new PushResult.Delivered(), result);
     FcmFake.Received message = fcm.received().getFirst();
     assertEquals(DEVICE.registrationToken(), message.registrationToken());
-    assertEquals(Json.parse("""
+    assertEquals(JsonBodies.parse("""
         {"message":{"token":"dGVzdA:APA91b-device_token",
           "data":{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","count":"3","kind":"alert"},
           "android":{"priority":"HIGH","ttl":"600s","collapse_key":"room-7"}}}"""), message.json());
@@ -54,7 +54,7 @@ class FcmSenderTest {
     PushResult result = sender.send(DEVICE, silent(""));
 
     assertEquals(new PushResult.Delivered(), result);
-    assertEquals(Json.parse("""
+    assertEquals(JsonBodies.parse("""
         {"message":{"token":"dGVzdA:APA91b-device_token",
           "data":{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","count":"3","kind":"silent"},
           "android":{"priority":"NORMAL","ttl":"600s"}}}"""), fcm.received().getFirst().json());

@@ -1,11 +1,15 @@
 package org.homeserver.notifier.testing;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
+import java.text.ParseException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.homeserver.notifier.apns.ApnsCredentials;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
-import org.homeserver.notifier.jose.Pem;
+import org.homeserver.notifier.push.JsonBodies;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A stand-in for the APNs provider API: checks the provider token against the team's key and the
@@ -40,8 +43,8 @@ public final class ApnsFake extends HttpsFake {
     }
 
     /** The body as JSON. */
-    public Object json() {
-      return Json.parse(body);
+    public JsonNode json() {
+      return JsonBodies.parse(body);
     }
   }
 
@@ -74,7 +77,7 @@ public final class ApnsFake extends HttpsFake {
 
   /** The team key as the text of an Apple .p8 file. */
   public String keyPem() {
-    return Pem.encode(teamKey.getPrivate());
+    return PrivateKeyPem.of(teamKey.getPrivate());
   }
 
   /** Credentials this fake accepts. */
@@ -84,7 +87,7 @@ public final class ApnsFake extends HttpsFake {
 
   /** An answer as APNs gives for an error: {@code {"reason": ...}}. */
   public static Answer reason(int status, String reason) {
-    return Answer.of(status, Json.write(Map.of("reason", reason)));
+    return Answer.of(status, JsonBodies.write(JsonBodies.object().put("reason", reason)));
   }
 
   /** The pushes accepted so far, oldest first. */
@@ -118,15 +121,15 @@ public final class ApnsFake extends HttpsFake {
     if (authorization.isEmpty() || !authorization.get().startsWith("bearer ")) {
       return Optional.of(reason(403, "MissingProviderToken"));
     }
-    Optional<Jws.Verified> token =
-        Jws.verify(authorization.get().substring("bearer ".length()), Jws.Algorithm.ES256, teamKey.getPublic());
-    Optional<Long> issued = token.flatMap(t -> Json.integer(t.claims(), "iat"));
-    if (issued.isEmpty()
-        || !KEY_ID.equals(token.get().header().get("kid"))
-        || !TEAM_ID.equals(token.get().claims().get("iss"))) {
+    Optional<SignedJWT> token =
+        VerifiedJwt.of(authorization.get().substring("bearer ".length()), JWSAlgorithm.ES256, teamKey.getPublic());
+    Optional<JWTClaimsSet> claims = token.flatMap(ApnsFake::claims);
+    if (claims.isEmpty() || claims.get().getIssueTime() == null
+        || !KEY_ID.equals(token.get().getHeader().getKeyID())
+        || !TEAM_ID.equals(claims.get().getIssuer())) {
       return Optional.of(reason(403, "InvalidProviderToken"));
     }
-    long iat = issued.get();
+    long iat = claims.get().getIssueTime().getTime() / 1000;
     long now = clock.instant().getEpochSecond();
     if (iat > now + 60) {
       return Optional.of(reason(403, "InvalidProviderToken"));
@@ -165,7 +168,15 @@ public final class ApnsFake extends HttpsFake {
     if (request.body().getBytes(StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES) {
       return Optional.of(reason(413, "PayloadTooLarge"));
     }
-    boolean hasAps = Json.parseObject(request.body()).flatMap(body -> Json.object(body, "aps")).isPresent();
+    boolean hasAps = JsonBodies.read(request.body()).path("aps").isObject();
     return hasAps ? Optional.empty() : Optional.of(reason(400, "PayloadEmpty"));
+  }
+
+  private static Optional<JWTClaimsSet> claims(SignedJWT token) {
+    try {
+      return Optional.of(token.getJWTClaimsSet());
+    } catch (ParseException malformed) {
+      return Optional.empty();
+    }
   }
 }

@@ -1,5 +1,9 @@
 package org.homeserver.notifier.testing;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
@@ -19,9 +24,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
-import org.homeserver.notifier.jose.Pem;
+import org.homeserver.notifier.push.JsonBodies;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A stand-in for FCM and Google's token endpoint: trades service-account assertions for access
@@ -43,8 +48,8 @@ public final class FcmFake extends HttpsFake {
   /** A message FCM accepted: the device's registration token, the access token used, the body. */
   public record Received(String registrationToken, String accessToken, String body) {
     /** The body as JSON. */
-    public Object json() {
-      return Json.parse(body);
+    public JsonNode json() {
+      return JsonBodies.parse(body);
     }
   }
 
@@ -81,24 +86,25 @@ public final class FcmFake extends HttpsFake {
 
   /** The service account's JSON key file, as Google's console hands it out, pointing at this fake. */
   public String serviceAccountJson() {
-    return Json.write(Json.members(
-        "type", "service_account",
-        "project_id", PROJECT_ID,
-        "private_key_id", "0123456789abcdef",
-        "private_key", Pem.encode(serviceAccountKey.getPrivate()),
-        "client_email", CLIENT_EMAIL,
-        "client_id", "123456789012345678901",
-        "token_uri", tokenUri().toString()));
+    return JsonBodies.write(JsonBodies.object()
+        .put("type", "service_account")
+        .put("project_id", PROJECT_ID)
+        .put("private_key_id", "0123456789abcdef")
+        .put("private_key", PrivateKeyPem.of(serviceAccountKey.getPrivate()))
+        .put("client_email", CLIENT_EMAIL)
+        .put("client_id", "123456789012345678901")
+        .put("token_uri", tokenUri().toString()));
   }
 
   /** An error answer as FCM gives one: the status and, if not empty, an FcmError detail code. */
   public static Answer error(int code, String status, String fcmErrorCode) {
-    Map<String, Object> error = Json.members("code", code, "message", "scripted", "status", status);
+    ObjectNode body = JsonBodies.object();
+    ObjectNode error = body.putObject("error").put("code", code).put("message", "scripted").put("status", status);
     if (!fcmErrorCode.isEmpty()) {
-      error.put("details", List.of(Json.members(
-          "@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode", fcmErrorCode)));
+      error.putArray("details").addObject()
+          .put("@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError").put("errorCode", fcmErrorCode);
     }
-    return Answer.of(code, Json.write(Json.members("error", error)));
+    return Answer.of(code, JsonBodies.write(body));
   }
 
   /** Queues {@code answer} for the next token request whose assertion checks out. */
@@ -136,10 +142,10 @@ public final class FcmFake extends HttpsFake {
     Map<String, String> form = form(request.body());
     if (!request.header("content-type").orElse("").startsWith("application/x-www-form-urlencoded")
         || !GRANT_TYPE.equals(form.get("grant_type")) || !form.containsKey("assertion")) {
-      return Answer.of(400, Json.write(Map.of("error", "invalid_request")));
+      return Answer.of(400, JsonBodies.write(JsonBodies.object().put("error", "invalid_request")));
     }
     if (!assertionChecksOut(form.get("assertion"))) {
-      return Answer.of(400, Json.write(Map.of("error", "invalid_grant")));
+      return Answer.of(400, JsonBodies.write(JsonBodies.object().put("error", "invalid_grant")));
     }
     Optional<Answer> scripted = Optional.ofNullable(tokenAnswers.poll());
     if (scripted.isPresent()) {
@@ -150,22 +156,31 @@ public final class FcmFake extends HttpsFake {
     String accessToken = "ya29." + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     accessTokens.put(accessToken, clock.instant().plusSeconds(ACCESS_TOKEN_SECONDS));
     issued.add(accessToken);
-    return Answer.of(200, Json.write(Json.members(
-        "access_token", accessToken, "expires_in", ACCESS_TOKEN_SECONDS, "token_type", "Bearer")));
+    return Answer.of(200, JsonBodies.write(JsonBodies.object()
+        .put("access_token", accessToken).put("expires_in", ACCESS_TOKEN_SECONDS).put("token_type", "Bearer")));
   }
 
   private boolean assertionChecksOut(String assertion) {
-    Optional<Jws.Verified> verified = Jws.verify(assertion, Jws.Algorithm.RS256, serviceAccountKey.getPublic());
-    if (verified.isEmpty() || !"JWT".equals(verified.get().header().get("typ"))) {
+    Optional<SignedJWT> verified = VerifiedJwt.of(assertion, JWSAlgorithm.RS256, serviceAccountKey.getPublic());
+    if (verified.isEmpty() || !JOSEObjectType.JWT.equals(verified.get().getHeader().getType())) {
       return false;
     }
-    Map<String, Object> claims = verified.get().claims();
+    JWTClaimsSet claims;
+    try {
+      claims = verified.get().getJWTClaimsSet();
+    } catch (ParseException malformed) {
+      return false;
+    }
+    if (claims.getIssueTime() == null || claims.getExpirationTime() == null) {
+      return false;
+    }
     long now = clock.instant().getEpochSecond();
-    return CLIENT_EMAIL.equals(claims.get("iss"))
-        && SCOPE.equals(claims.get("scope"))
-        && tokenUri().toString().equals(claims.get("aud"))
-        && Json.integer(claims, "iat").filter(iat -> iat <= now + 60).flatMap(iat -> Json.integer(claims, "exp")
-            .filter(exp -> exp > now && exp - iat <= 3600)).isPresent();
+    long iat = claims.getIssueTime().getTime() / 1000;
+    long exp = claims.getExpirationTime().getTime() / 1000;
+    return CLIENT_EMAIL.equals(claims.getIssuer())
+        && SCOPE.equals(claims.getClaim("scope"))
+        && List.of(tokenUri().toString()).equals(claims.getAudience())
+        && iat <= now + 60 && exp > now && exp - iat <= 3600;
   }
 
   private Answer send(Request request) {
@@ -187,22 +202,23 @@ public final class FcmFake extends HttpsFake {
       return scripted.get();
     }
     received.add(new Received(registrationToken.get(), accessToken, request.body()));
-    return Answer.of(200, Json.write(Map.of("name", "projects/" + PROJECT_ID + "/messages/" + received.size())));
+    return Answer.of(200, JsonBodies.write(
+        JsonBodies.object().put("name", "projects/" + PROJECT_ID + "/messages/" + received.size())));
   }
 
   /** The message's token if the body is a message FCM would take: known fields, string data, a valid android block. */
   private static Optional<String> wellFormedMessageToken(String body) {
-    Optional<Map<String, Object>> message = Json.parseObject(body).flatMap(b -> Json.object(b, "message"));
-    if (message.isEmpty() || !MESSAGE_FIELDS.containsAll(message.get().keySet())) {
+    JsonNode message = JsonBodies.read(body).path("message");
+    if (!message.isObject() || !MESSAGE_FIELDS.containsAll(message.propertyNames())) {
       return Optional.empty();
     }
-    Map<String, Object> data = Json.object(message.get(), "data").orElse(Map.of());
-    Map<String, Object> android = Json.object(message.get(), "android").orElse(Map.of());
-    boolean wellFormed = data.values().stream().allMatch(value -> value instanceof String)
-        && ANDROID_FIELDS.containsAll(android.keySet())
-        && Json.string(android, "priority").map(p -> p.equals("HIGH") || p.equals("NORMAL")).orElse(true)
-        && Json.string(android, "ttl").map(ttl -> ttl.matches("\\d+(\\.\\d{1,9})?s")).orElse(true);
-    return wellFormed ? Json.string(message.get(), "token").filter(token -> !token.isEmpty()) : Optional.empty();
+    JsonNode data = message.path("data");
+    JsonNode android = message.path("android");
+    boolean wellFormed = data.values().stream().allMatch(JsonNode::isString)
+        && ANDROID_FIELDS.containsAll(android.propertyNames())
+        && android.path("priority").stringValueOpt().map(p -> p.equals("HIGH") || p.equals("NORMAL")).orElse(true)
+        && android.path("ttl").stringValueOpt().map(ttl -> ttl.matches("\\d+(\\.\\d{1,9})?s")).orElse(true);
+    return wellFormed ? message.path("token").stringValueOpt().filter(token -> !token.isEmpty()) : Optional.empty();
   }
 
   private static Map<String, String> form(String body) {

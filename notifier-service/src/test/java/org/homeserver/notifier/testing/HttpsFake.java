@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
-import org.homeserver.notifier.jose.Json;
+import org.homeserver.notifier.push.JsonBodies;
 
 /**
  * What the HTTPS fakes of push services share: a server on 127.0.0.1 with a fresh self-signed
@@ -121,7 +121,7 @@ public abstract class HttpsFake implements AutoCloseable {
         answer = answer(request(exchange));
       } catch (RuntimeException e) {
         // A fake that breaks says so loudly: the sender sees a 500 and the test fails on it.
-        answer = Answer.of(500, Json.write(Map.of("fakeFailed", e.toString())));
+        answer = Answer.of(500, JsonBodies.write(JsonBodies.object().put("fakeFailed", e.toString())));
       }
       answer.headers().forEach(exchange.getResponseHeaders()::set);
       exchange.getResponseHeaders().set("content-type", "application/json");

@@ -1,5 +1,7 @@
 package org.homeserver.notifier.testing;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.SignedJWT;
 import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,8 +11,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
 import org.homeserver.notifier.webpush.P256;
 
 /** Checks a VAPID Authorization header (RFC 8292) the way a push service does before it takes a push. */
@@ -33,9 +33,15 @@ public final class VapidVerifier {
     if (expectedKey.isPresent() && !Arrays.equals(expectedKey.get(), key)) {
       throw new InvalidPush("k is not the expected VAPID key");
     }
-    Jws.Verified jwt = Jws.verify(required(parameters, "t"), Jws.Algorithm.ES256, publicKey(key))
+    SignedJWT jwt = VerifiedJwt.of(required(parameters, "t"), JWSAlgorithm.ES256, publicKey(key))
         .orElseThrow(() -> new InvalidPush("t is not an ES256 JWT, or its signature does not verify with k"));
-    return claims(jwt.claims(), origin, now, key);
+    // The claims as JSON values rather than Nimbus's JWTClaimsSet, which would take exp as a
+    // fraction or refuse it without saying which claim is wrong.
+    Map<String, Object> claims = jwt.getPayload().toJSONObject();
+    if (claims == null) {
+      throw new InvalidPush("the JWT's claims are not a JSON object");
+    }
+    return claims(claims, origin, now, key);
   }
 
   private static VapidClaims claims(Map<String, Object> claims, String origin, Instant now, byte[] key)
@@ -43,8 +49,9 @@ public final class VapidVerifier {
     if (!origin.equals(claims.get("aud"))) {
       throw new InvalidPush("aud is " + claims.get("aud") + ", not " + origin);
     }
-    long exp = Json.integer(claims, "exp")
-        .orElseThrow(() -> new InvalidPush("exp is missing or not a whole number of seconds"));
+    if (!(claims.get("exp") instanceof Long exp)) {
+      throw new InvalidPush("exp is missing or not a whole number of seconds");
+    }
     // Clamped so that a wild exp is refused below instead of breaking Instant; no bound is near now.
     Instant expiry = Instant.ofEpochSecond(Math.clamp(exp, Instant.MIN.getEpochSecond(), Instant.MAX.getEpochSecond()));
     if (!expiry.isAfter(now)) {
@@ -53,9 +60,10 @@ public final class VapidVerifier {
     if (expiry.isAfter(now.plus(MAX_LIFETIME))) {
       throw new InvalidPush("exp is more than 24 hours ahead");
     }
-    String subject = Json.string(claims, "sub")
-        .filter(sub -> sub.startsWith("mailto:") || sub.startsWith("https:"))
-        .orElseThrow(() -> new InvalidPush("sub is missing or not a mailto: or https: URI"));
+    if (!(claims.get("sub") instanceof String subject
+        && (subject.startsWith("mailto:") || subject.startsWith("https:")))) {
+      throw new InvalidPush("sub is missing or not a mailto: or https: URI");
+    }
     return new VapidClaims(origin, expiry, subject, key);
   }
 

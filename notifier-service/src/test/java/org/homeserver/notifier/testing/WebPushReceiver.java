@@ -9,9 +9,9 @@ import org.homeserver.notifier.push.EndpointAddress;
 
 /** A Web Push service and the browser behind it, on loopback: checks VAPID, decrypts, records each push. */
 public final class WebPushReceiver extends LoopbackReceiver<WebPushReceiver.Received> {
-  /** One push the service took, as the browser reads it. */
+  /** One push the service took, as the browser reads it, with the subject and expiry of its VAPID token. */
   public record Received(String payload, long ttl, Optional<String> urgency, Optional<String> topic,
-                         String vapidSubject, Instant arrival) {}
+                         String vapidSubject, Instant vapidExpiry, Instant arrival) {}
 
   private final SubscriptionKeys keys;
   private volatile Optional<byte[]> expectedVapidKey;
@@ -47,7 +47,7 @@ public final class WebPushReceiver extends LoopbackReceiver<WebPushReceiver.Rece
     long ttl = ttl(request.header("TTL"));
     String payload = new String(keys.decrypt(request.body()), StandardCharsets.UTF_8);
     return new Received(payload, ttl, request.header("Urgency"), request.header("Topic"), vapid.subject(),
-        request.arrival());
+        vapid.expiry(), request.arrival());
   }
 
   /** RFC 8030 section 5.2: TTL is required, a non-negative number of seconds. */

@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
@@ -20,8 +26,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.homeserver.notifier.jose.Json;
-import org.homeserver.notifier.jose.Jws;
+import org.homeserver.notifier.push.JsonBodies;
 import org.homeserver.notifier.testing.InvalidPush;
 import org.homeserver.notifier.testing.VapidClaims;
 import org.homeserver.notifier.testing.VapidVerifier;
@@ -68,7 +73,7 @@ class VapidKeyTest {
   void jwtHeaderNamesEs256AndTheSignatureIsRawRAndS() {
     String[] jwt = token(key.authorization(ENDPOINT, SUBJECT, NOW)).split("\\.");
 
-    assertEquals("{\"typ\":\"JWT\",\"alg\":\"ES256\"}", decodeText(jwt[0]));
+    assertEquals(JsonBodies.parse("{\"typ\":\"JWT\",\"alg\":\"ES256\"}"), JsonBodies.parse(decodeText(jwt[0])));
     assertEquals(64, Base64.getUrlDecoder().decode(jwt[2]).length);
   }
 
@@ -128,10 +133,13 @@ class VapidKeyTest {
     reasons.put("\"exp\":" + exp, "sub is missing");
 
     for (Map.Entry<String, String> claims : reasons.entrySet()) {
-      String token = Jws.sign(Jws.Algorithm.ES256, Json.members("typ", "JWT", "alg", "ES256"),
-          Json.parseObject("{\"aud\":\"" + ORIGIN + "\"," + claims.getKey() + "}").orElseThrow(), privateKey(key));
+      // Signed as they stand: Nimbus's JWTClaimsSet would refuse a malformed exp before signing.
+      JWSObject token = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).build(),
+          new Payload("{\"aud\":\"" + ORIGIN + "\"," + claims.getKey() + "}"));
+      token.sign(new ECDSASigner(privateKey(key)));
 
-      assertRejected("vapid t=" + token + ", k=" + key.publicKeyBase64Url(), ORIGIN, NOW, claims.getValue());
+      assertRejected("vapid t=" + token.serialize() + ", k=" + key.publicKeyBase64Url(), ORIGIN, NOW,
+          claims.getValue());
     }
   }
 
@@ -185,8 +193,8 @@ class VapidKeyTest {
     assertTrue(refused.getMessage().contains(reason), refused.getMessage());
   }
 
-  private static PrivateKey privateKey(VapidKey key) throws GeneralSecurityException {
-    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(key.pkcs8()));
+  private static ECPrivateKey privateKey(VapidKey key) throws GeneralSecurityException {
+    return (ECPrivateKey) KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(key.pkcs8()));
   }
 
   private static String token(String header) {

@@ -1,6 +1,7 @@
 package org.homeserver.notifier.webpush;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +26,7 @@ import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.notifier.push.Push;
 import org.homeserver.notifier.push.PushResult;
 import org.homeserver.notifier.testing.WebPushReceiver;
+import org.homeserver.platform.testing.MutableClock;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +59,25 @@ class WebPushSenderTest {
     assertEquals(Optional.of("high"), received.urgency());
     assertEquals(Optional.of("queue-7"), received.topic());
     assertEquals(SUBJECT, received.vapidSubject());
+  }
+
+  @Test
+  void vapidTokenIsSignedOncePerOriginAndHour() {
+    MutableClock clock = new MutableClock();
+    try (WebPushReceiver service = new WebPushReceiver(clock)) {
+      WebPushSender reusing = new WebPushSender(CLIENT, vapidKey, SUBJECT, clock, Duration.ofSeconds(10), random);
+      reusing.send(service.subscription(), push(Urgency.URGENCY_NORMAL, ""));
+      clock.advance(Duration.ofMinutes(59));
+      reusing.send(service.subscription(), push(Urgency.URGENCY_NORMAL, ""));
+      clock.advance(Duration.ofMinutes(1));
+      reusing.send(service.subscription(), push(Urgency.URGENCY_NORMAL, ""));
+
+      List<Instant> expiries = service.received().stream().map(WebPushReceiver.Received::vapidExpiry).toList();
+      assertEquals(List.of(), service.rejections());
+      assertEquals(3, expiries.size());
+      assertEquals(expiries.get(0), expiries.get(1), "the token signed 59 minutes before");
+      assertFalse(expiries.get(2).isBefore(expiries.get(0).plus(Duration.ofHours(1))), "a token signed an hour later");
+    }
   }
 
   @Test

@@ -1,14 +1,17 @@
 package org.homeserver.platform.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
@@ -42,14 +45,15 @@ public final class AccessTokens {
 
   /**
    * Verifies tokens locally: signature, expiry and revocation. A token whose signature verified is
-   * remembered (a bounded set, emptied when full), so a client's later calls with it skip the
-   * signature check; expiry and revocation are checked on every call.
+   * remembered until it expires, so a client's later calls with it skip the signature check; when
+   * more are remembered than {@link #VERIFIED_CACHE}, the least used are forgotten first. Expiry and
+   * revocation are checked on every call.
    */
   public static final class Verifier {
     /** Verified tokens remembered at most; a client uses one token for many calls. */
     static final int VERIFIED_CACHE = 100_000;
 
-    private final Map<String, AccessTokenClaims> verified = new ConcurrentHashMap<>();
+    private final Cache<String, AccessTokenClaims> verified;
     private final TokenKeySource keys;
     private final Revocations revocations;
     private final Clock clock;
@@ -58,6 +62,15 @@ public final class AccessTokens {
       this.keys = keys;
       this.revocations = revocations;
       this.clock = clock;
+      this.verified = Caffeine.newBuilder()
+          .maximumSize(VERIFIED_CACHE)
+          // Past its expiry a token is refused whatever its signature: no use keeping it.
+          .expireAfter(Expiry.creating((String token, AccessTokenClaims claims) ->
+              Duration.ofMillis(Math.max(0, claims.getExpiresAtMs() - clock.millis()))))
+          .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+          // Upkeep on the calling thread: no pool of its own, and tests stay deterministic.
+          .executor(Runnable::run)
+          .build();
     }
 
     /** The principal the token names; throws ApiException(TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED). */
@@ -83,16 +96,8 @@ public final class AccessTokens {
     }
 
     private AccessTokenClaims parseAndCheckSignature(String token) {
-      AccessTokenClaims known = verified.get(token);
-      if (known != null) {
-        return known;
-      }
-      AccessTokenClaims claims = parseAndVerifySignature(token);
-      if (verified.size() >= VERIFIED_CACHE) {
-        verified.clear();
-      }
-      verified.put(token, claims);
-      return claims;
+      // A token that fails throws here, and nothing is remembered of it.
+      return verified.get(token, this::parseAndVerifySignature);
     }
 
     private AccessTokenClaims parseAndVerifySignature(String token) {

@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -112,6 +113,25 @@ class AccessTokensTest {
     later.advance(Duration.ofSeconds(60));
     assertEquals(ErrorReason.TOKEN_EXPIRED,
         assertThrows(ApiException.class, () -> remembering.verify(token)).reason());
+  }
+
+  @Test
+  void aVerifiedTokensSignatureIsCheckedOnceUntilItExpires() {
+    MutableClock later = new MutableClock();
+    later.advance(Duration.between(later.instant(), now));
+    AtomicInteger keyLookups = new AtomicInteger();
+    AccessTokens.Verifier counting = new AccessTokens.Verifier(id -> {
+      keyLookups.incrementAndGet();
+      return Optional.of(key.generatePublicKey().getEncoded());
+    }, revocations, later);
+    String token = AccessTokens.sign(claims().build(), key.getEncoded());
+    counting.verify(token);
+    counting.verify(token);
+    assertEquals(1, keyLookups.get());
+
+    later.advance(Duration.ofSeconds(60));
+    assertEquals(ErrorReason.TOKEN_EXPIRED, assertThrows(ApiException.class, () -> counting.verify(token)).reason());
+    assertEquals(2, keyLookups.get(), "an expired token is forgotten, so its signature is checked anew");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.homeserver.platform.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -10,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.homeserver.platform.signal.Redis;
+import org.homeserver.platform.testing.MutableClock;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,25 @@ class RateLimiterTest {
     assertEquals(Optional.empty(), limiter.tryAcquire("peer-b"), "other peers have their own count");
     now.set(now.get().plusSeconds(40));
     assertEquals(Optional.empty(), limiter.tryAcquire("peer-a"), "a new window");
+  }
+
+  @Test
+  void localLimiterIsSpentAtTheLimitUntilTheWindowEndsOrIsCleared() {
+    MutableClock clock = new MutableClock();
+    RateLimiter limiter = new LocalRateLimiter(2, Duration.ofMinutes(1), clock);
+    limiter.tryAcquire("peer-a");
+    assertFalse(limiter.spent("peer-a"));
+    limiter.tryAcquire("peer-a");
+    assertTrue(limiter.spent("peer-a"));
+    assertFalse(limiter.spent("peer-b"));
+
+    limiter.clear("peer-a");
+    assertFalse(limiter.spent("peer-a"));
+    limiter.tryAcquire("peer-a");
+    limiter.tryAcquire("peer-a");
+    assertTrue(limiter.spent("peer-a"));
+    clock.advance(Duration.ofMinutes(1));
+    assertFalse(limiter.spent("peer-a"), "the window ended");
   }
 
   @Test
