@@ -59,7 +59,7 @@ public final class AuthModule {
           publicMethods(), MAX_REQUEST_BYTES,
           List.of(new AuthInternalGrpcService(users, clients, keys, revocations)),
           List.of(new AdminGrpcService(users, clients, store, context, database, random)),
-          List.of(database));
+          List.of(), List.of(database));
     } catch (RuntimeException | InvalidStoredAuthorityException e) {
       database.close();
       throw e;

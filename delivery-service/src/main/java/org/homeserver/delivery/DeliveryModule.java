@@ -75,8 +75,8 @@ public final class DeliveryModule {
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, queues, registry, local))), List.of(),
-          List.of(database, QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff,
-              sweep));
+          List.of(QueueMaintenance.start(queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff, sweep),
+          List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -60,7 +60,7 @@ public final class DirectoryModule {
       return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups,
               context.config().directory().prefixSearch() ? Optional.of(accounts) : Optional.empty())),
           Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion)), List.of(),
-          List.of(database));
+          List.of(), List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;

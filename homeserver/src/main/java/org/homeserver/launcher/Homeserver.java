@@ -79,8 +79,14 @@ public final class Homeserver implements AutoCloseable {
   private static final Duration DRAIN = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(Homeserver.class);
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  // What close() stops, in this order: the servers clients and operators call, the background work
+  // (each module's, then the process's own), the internal servers that work may still call, the
+  // modules' pools, the rest of the resources, and last the storage. Each list is stopped in reverse.
   private final List<Server> servers = new ArrayList<>();
+  private final List<AutoCloseable> work = new ArrayList<>();
+  private final List<ServiceModule> modules = new ArrayList<>();
+  private final List<Server> internalServers = new ArrayList<>();
+  private final List<AutoCloseable> resources = new ArrayList<>();
   private final Storage storage;
   private final String domain;
   private final GrpcServers grpc;
@@ -107,7 +113,7 @@ public final class Homeserver implements AutoCloseable {
       String domain = storage.settleDomain(config.domain(), clock);
       Metrics metrics = new Metrics();
       server = new Homeserver(storage, domain, new GrpcServers(metrics.registry()));
-      server.resources.add(metrics);
+      server.work.add(metrics);
       server.run(config, services, alone, clock, metrics);
       return server;
     } catch (Exception | Error e) {
@@ -152,7 +158,7 @@ public final class Homeserver implements AutoCloseable {
     Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, config.redisKeyPrefix()));
     redis.ifPresent(resources::add);
     Dependencies dependencies = new Dependencies(metrics.registry(), clock);
-    resources.add(dependencies);
+    work.add(dependencies);
     redis.ifPresent(r -> dependencies.register("redis", Optional.empty(), r::up));
     Signals signals = redis.<Signals>map(RedisSignals::new).orElseGet(LocalSignals::new);
     resources.add(signals);
@@ -168,25 +174,22 @@ public final class Homeserver implements AutoCloseable {
         metrics.registry(), dependencies, revocations, channels::channel,
         new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names));
 
-    List<ServiceModule> modules = new ArrayList<>();
     for (BuiltService service : services) {
-      ServiceModule module = service.start().start(context);
-      modules.add(module);
-      resources.add(module);
+      modules.add(service.start().start(context));
     }
-    serve(grpc.inProcessInternalServer(inProcessName, modules));
+    internalServers.add(grpc.inProcessInternalServer(inProcessName, modules));
     if (alone) {
       // The other services, in other processes, reach this one's internal API over the network.
-      serve(grpc.networkInternalServer(config.internal().host(), config.internal().port(), modules,
+      internalServers.add(grpc.networkInternalServer(config.internal().host(), config.internal().port(), modules,
           config.internalToken().orElseThrow()));
     }
 
     var auth = AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME));
     // No token is accepted before the recorded revocations are known.
-    resources.add(RevocationReloads.start(auth, revocations, signals));
+    work.add(RevocationReloads.start(auth, revocations, signals));
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
     Optional<PublicPortTls> tls = PublicPortTls.start(config.tls());
-    tls.ifPresent(resources::add);
+    tls.ifPresent(work::add);
     publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), tls, modules, verifier,
         config.maxRequestBytes(), config.reflection(), config.trustedProxies().stream().map(AddressBlock::parse).toList()));
     grpc.followDependencies(dependencies);
@@ -232,31 +235,47 @@ public final class Homeserver implements AutoCloseable {
   }
 
   /**
-   * Stops in order: health reports NOT_SERVING, every server stops taking calls and the running
-   * ones get {@link #DRAIN} together to finish, then the modules, signalling and storage close.
+   * Stops in the reverse order of the start: health reports NOT_SERVING and the public and admin
+   * servers stop taking calls, the running ones get {@link #DRAIN} together to finish; then the
+   * background work stops (each service's workers, sweeps and streams, then the token and
+   * certificate reloads, health checks and metrics) while the internal APIs still answer it; then
+   * the internal servers, the services' pools, signalling and Redis; last the storage (an embedded
+   * PostgreSQL).
    */
   @Override
   public void close() {
     grpc.enterShutdown();
-    servers.forEach(Server::shutdown);
+    drain(servers);
+    modules.reversed().forEach(ServiceModule::stopWork);
+    work.reversed().forEach(Homeserver::closeQuietly);
+    drain(internalServers);
+    modules.reversed().forEach(Homeserver::closeQuietly);
+    resources.reversed().forEach(Homeserver::closeQuietly);
+    grpc.shutdownExecutor();
+    storage.close();
+    log.info("homeserver {} stopped", domain);
+  }
+
+  /** Stops {@code stopping} taking calls and gives the running ones {@link #DRAIN} together to finish. */
+  private static void drain(List<Server> stopping) {
+    stopping.forEach(Server::shutdown);
     long deadline = System.nanoTime() + DRAIN.toNanos();
     try {
-      for (Server server : servers) {
+      for (Server server : stopping) {
         server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    servers.forEach(Server::shutdownNow);
-    for (AutoCloseable resource : resources.reversed()) {
-      try {
-        resource.close();
-      } catch (Exception e) {
-        log.warn("while shutting down", e);
-      }
+    stopping.forEach(Server::shutdownNow);
+  }
+
+  private static void closeQuietly(AutoCloseable resource) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      log.warn("while shutting down", e);
     }
-    grpc.shutdownExecutor();
-    storage.close();
   }
 
   /**

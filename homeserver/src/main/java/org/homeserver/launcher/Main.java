@@ -123,8 +123,8 @@ public final class Main {
       }
       HomeserverConfig config = main.config(overrides);
       Logging.configure(config.logFormat(), config.logLevel());
-      Homeserver server = Homeserver.start(config, service == null ? List.of() : List.of(service), Clock.systemUTC());
-      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+      Homeserver server = StopOnSignal.start(() ->
+          Homeserver.start(config, service == null ? List.of() : List.of(service), Clock.systemUTC()));
       main.out().println("homeserver " + server.domain() + " is serving gRPC on " + config.server().host() + ":"
           + server.port());
       server.adminPort().ifPresent(p -> main.out().println("admin API on " + config.admin().host() + ":" + p

@@ -138,6 +138,20 @@ final class HomeserverProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * Stops the process as an operator's {@code kill}, systemd or Kubernetes does (SIGTERM) and waits
+   * for it to exit; returns its exit status.
+   */
+  int terminate() throws InterruptedException {
+    channel.shutdownNow();
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("the homeserver process did not stop within 60 s of SIGTERM:\n" + logTail(80));
+    }
+    return process.exitValue();
+  }
+
   @Override
   public void close() {
     channel.shutdownNow();

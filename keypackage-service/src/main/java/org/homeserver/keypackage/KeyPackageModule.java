@@ -55,8 +55,9 @@ public final class KeyPackageModule {
           DEFAULT_SUITES, threshold, context.domain(), context.clock());
       return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes)), List.of(),
-          List.of(database, Periodic.every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
-              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))));
+          List.of(Periodic.every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
+              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))),
+          List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;

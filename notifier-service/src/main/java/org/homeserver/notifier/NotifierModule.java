@@ -73,7 +73,7 @@ public final class NotifierModule {
       return new ServiceParts(NAME, List.of(new NotifierGrpcService(endpoints, new Policies(store), vapid)),
           Set.of(NotifierServiceGrpc.getGetVapidPublicKeyMethod().getFullMethodName()), MAX_REQUEST_BYTES,
           List.of(new NotifierInternalGrpcService(notifications, store, context.domain())), List.of(),
-          List.of(database, queue, pushers, cleanup));
+          List.of(pushers, cleanup), List.of(database, queue));
     } catch (RuntimeException e) {
       database.close();
       throw e;
