@@ -18,7 +18,6 @@ import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.clients.RegisteredClients;
-import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
@@ -44,7 +43,7 @@ public final class DeliveryModule {
 
   /** Migrates the delivery schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
-    HomeserverConfig.Delivery settings = context.config().delivery();
+    DeliverySettings settings = context.config().settings(DeliverySettings.SECTION);
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       var db = database.transactions();

@@ -19,16 +19,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.auth.AuthModule;
+import org.homeserver.auth.AuthSettings;
 import org.homeserver.delivery.DeliveryModule;
+import org.homeserver.delivery.DeliverySettings;
 import org.homeserver.directory.DirectoryModule;
+import org.homeserver.directory.DirectorySettings;
 import org.homeserver.keypackage.KeyPackageModule;
+import org.homeserver.keypackage.KeyPackageSettings;
 import org.homeserver.notifier.NotifierModule;
+import org.homeserver.notifier.NotifierSettings;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.RemoteTokenKeys;
 import org.homeserver.platform.auth.RevocationList;
 import org.homeserver.platform.auth.RevocationReloads;
 import org.homeserver.platform.config.ConfigException;
+import org.homeserver.platform.config.ConfigLoader;
+import org.homeserver.platform.config.ConfigSection;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.GrpcServers;
 import org.homeserver.platform.health.Dependencies;
@@ -52,11 +59,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Homeserver implements AutoCloseable {
   /**
-   * A service this build has: how to start it, where to reach it when it runs elsewhere, and the
-   * services whose internal APIs it calls.
+   * A service this build has: how to start it, its configuration keys, where to reach it when it
+   * runs elsewhere, and the services whose internal APIs it calls.
    */
-  record BuiltService(String name, ModuleFactory start, Function<HomeserverConfig, Optional<String>> address,
-                      List<String> calls) {}
+  record BuiltService(String name, ModuleFactory start, ConfigSection<?> settings,
+                      Function<HomeserverConfig, Optional<String>> address, List<String> calls) {}
 
   /** A service module's composition root. */
   interface ModuleFactory {
@@ -65,15 +72,26 @@ public final class Homeserver implements AutoCloseable {
 
   /** The services this build has, in start order. */
   static final List<BuiltService> BUILT = List.of(
-      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress, List.of()),
-      new BuiltService(DirectoryModule.NAME, DirectoryModule::start, HomeserverConfig::directoryAddress,
+      new BuiltService(AuthModule.NAME, AuthModule::start, AuthSettings.SECTION, HomeserverConfig::authAddress,
+          List.of()),
+      new BuiltService(DirectoryModule.NAME, DirectoryModule::start, DirectorySettings.SECTION,
+          HomeserverConfig::directoryAddress,
           List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME, NotifierModule.NAME)),
-      new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, HomeserverConfig::keyPackageAddress,
-          List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
-      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress,
-          List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME)),
-      new BuiltService(NotifierModule.NAME, NotifierModule::start, HomeserverConfig::notifierAddress, List.of()));
+      new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, KeyPackageSettings.SECTION,
+          HomeserverConfig::keyPackageAddress, List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
+      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, DeliverySettings.SECTION,
+          HomeserverConfig::deliveryAddress, List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME)),
+      new BuiltService(NotifierModule.NAME, NotifierModule::start, NotifierSettings.SECTION,
+          HomeserverConfig::notifierAddress, List.of()));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
+
+  /**
+   * Reads the configuration: the shared keys and every built service's own, whichever services
+   * this process runs, so one file serves every process of a deployment.
+   */
+  static ConfigLoader configLoader(Map<String, String> environment) {
+    return new ConfigLoader(environment, BUILT.stream().<ConfigSection<?>>map(BuiltService::settings).toList());
+  }
 
   /** How long running calls may take to finish at shutdown. */
   private static final Duration DRAIN = Duration.ofSeconds(10);
@@ -162,7 +180,7 @@ public final class Homeserver implements AutoCloseable {
     redis.ifPresent(r -> dependencies.register("redis", Optional.empty(), r::up));
     Signals signals = redis.<Signals>map(RedisSignals::new).orElseGet(LocalSignals::new);
     resources.add(signals);
-    RevocationList revocations = new RevocationList(signals, config.auth().accessTokenTtl(), clock);
+    RevocationList revocations = new RevocationList(signals, config.settings(AuthSettings.SECTION).accessTokenTtl(), clock);
     resources.add(revocations);
 
     String inProcessName = "homeserver-internal-" + UUID.randomUUID();

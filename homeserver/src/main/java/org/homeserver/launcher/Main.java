@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.homeserver.platform.config.ConfigException;
-import org.homeserver.platform.config.ConfigLoader;
-import org.homeserver.platform.config.ConfigSchema;
 import org.homeserver.platform.config.Setting;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.HomeDomain;
@@ -69,7 +67,7 @@ public final class Main {
     if (file == null && System.getenv("HOMESERVER_CONFIG") != null) {
       file = Path.of(System.getenv("HOMESERVER_CONFIG"));
     }
-    return new ConfigLoader(System.getenv()).load(file, overrides);
+    return Homeserver.configLoader(System.getenv()).load(file, overrides);
   }
 
   @Command(name = "init", description = "Fix the home domain and create the data directory, then exit.")
@@ -174,7 +172,7 @@ public final class Main {
   /** The configuration reference of README.md, made from the schema so the two cannot drift apart. */
   static String referenceTable() {
     StringBuilder table = new StringBuilder("| key | default | allowed | meaning |\n|---|---|---|---|\n");
-    for (Setting<?> s : ConfigSchema.ALL) {
+    for (Setting<?> s : Homeserver.configLoader(Map.of()).keys()) {
       table.append("| `").append(s.key()).append("` | ")
           .append(s.defaultText().isEmpty() ? "(empty)" : "`" + s.defaultText() + "`").append(" | ")
           .append(s.allowed()).append(" | ")

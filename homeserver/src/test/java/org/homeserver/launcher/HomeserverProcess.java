@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
-import org.homeserver.platform.config.ConfigSchema;
 import org.homeserver.platform.testing.TestCertificateAuthority;
 import org.homeserver.platform.testing.TestCertificateAuthority.Issued;
 import org.homeserver.platform.testing.TestCertificateAuthority.KeyFormat;
@@ -103,7 +102,7 @@ final class HomeserverProcess implements AutoCloseable {
         Main.class.getName(), "serve"))
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
-    for (var setting : ConfigSchema.ALL) {
+    for (var setting : Homeserver.configLoader(Map.of()).keys()) {
       String value = all.get(setting.key());
       if (value != null) {
         builder.environment().put(setting.environmentVariable(), value);

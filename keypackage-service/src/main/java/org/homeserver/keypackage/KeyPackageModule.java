@@ -41,7 +41,7 @@ public final class KeyPackageModule {
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       KeyPackageStore store = new KeyPackageStore(database.transactions());
-      int threshold = context.config().keyPackagesLowThreshold();
+      int threshold = context.config().settings(KeyPackageSettings.SECTION).lowThreshold();
       RegisteredClients registry = RegisteredClients.of(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
       BatchAdmission admission = new BatchAdmission(BatchAdmission.validatorsFor(DEFAULT_SUITES,
