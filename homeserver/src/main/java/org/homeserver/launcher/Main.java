@@ -29,7 +29,8 @@ public final class Main {
   /** Exit status for a configuration the homeserver refuses. */
   static final int EXIT_CONFIG = 2;
 
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+  /** Inherited: every command takes it, before or after the command's name ({@code serve -c FILE}). */
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
       description = "The YAML configuration file (default: $HOMESERVER_CONFIG, else built-in defaults).")
   Path configFile;
 
