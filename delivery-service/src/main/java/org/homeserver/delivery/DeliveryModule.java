@@ -82,7 +82,10 @@ public final class DeliveryModule {
     }
   }
 
-  /** What users are to each other, from the directory's internal API. */
+  /**
+   * What users are to each other, from the directory's internal API. A user who blocked the asking
+   * one is none of these to it, whatever its request looks like to the asking user.
+   */
   private record DirectoryRelationships(DirectoryInternalServiceGrpc.DirectoryInternalServiceBlockingStub directory)
       implements AddedClients.Relationships {
     private static final Set<Relationship> MAY_ADD = Set.of(Relationship.RELATIONSHIP_SELF,
@@ -105,7 +108,7 @@ public final class DeliveryModule {
       return directory.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
           .getRelationships(GetRelationshipsRequest.newBuilder().setUserId(user).addAllOtherUserIds(others).build())
           .getRelationshipsList().stream()
-          .filter(r -> wanted.contains(r.getRelationship()))
+          .filter(r -> wanted.contains(r.getRelationship()) && !r.getBlockedByOther())
           .map(RelationshipInfo::getOtherUserId)
           .collect(Collectors.toSet());
     }
