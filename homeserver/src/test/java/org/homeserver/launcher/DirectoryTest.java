@@ -186,11 +186,7 @@ class DirectoryTest {
     assertFalse(bobSaw.contains(ServerEvent.EventCase.CONNECTION_ACCEPTED));
 
     // With the request gone, bob's clients can no longer be added.
-    byte[] groupId = TestMessages.random(16);
-    erin.createGroup(groupId);
-    KeyPackage kp = bob.keyPackage(server);
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> erin.sendBundle(
-        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(erin.suite, List.of(kp))));
+    assertCannotAdd(erin, bob);
   }
 
   @Test
@@ -233,11 +229,7 @@ class DirectoryTest {
         ClaimKeyPackagesRequest.newBuilder().setUserId(hankId).setCipherSuite(hank.suite.code()).build()));
     assertEquals(3, hank.keyPackages().getKeyPackageCount(GetKeyPackageCountRequest.getDefaultInstance())
         .getCounts(0).getCount());
-    byte[] groupId = TestMessages.random(16);
-    gina.createGroup(groupId);
-    KeyPackage kp = hank.keyPackage(server);
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> gina.sendBundle(
-        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(gina.suite, List.of(kp))));
+    assertCannotAdd(gina, hank);
 
     // Withdrawn, it tells only gina's clients; asked once more, it waits for hank's unblocking.
     gina.directory().cancelConnectionRequest(CancelConnectionRequestRequest.newBuilder().setTargetUserId(hankId)
@@ -273,6 +265,15 @@ class DirectoryTest {
     hank.directory().cancelConnectionRequest(CancelConnectionRequestRequest.newBuilder().setTargetUserId(ginaId)
         .build());
     hank.directory().unblockUser(UnblockUserRequest.newBuilder().setUserId(ginaId).build());
+  }
+
+  /** {@code adder} cannot add a client of {@code target}'s to a group of its own, whatever KeyPackage it has. */
+  private static void assertCannotAdd(TestMember adder, TestMember target) {
+    byte[] groupId = TestMessages.random(16);
+    adder.createGroup(groupId);
+    KeyPackage kp = target.keyPackage(server);
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> adder.sendBundle(
+        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(adder.suite, List.of(kp))));
   }
 
   private static Relationship relationship(TestMember viewer, String other) {
