@@ -204,6 +204,7 @@ class DirectoryTest {
         .build());
     events(ginaElsewhere);
     assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REJECTED), events(gina), "told of the rejection");
+    assertEquals(Relationship.RELATIONSHIP_NONE, relationship(gina, hankId), "not of the block");
     events(hank);
 
     // Asked again, gina sees a pending request like any other; hank sees nothing of it.
