@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import org.homeserver.api.auth.v1.AuthServiceGrpc;
 import org.homeserver.platform.ServiceContext;
-import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
@@ -23,7 +22,7 @@ public final class AuthModule {
 
   /** Migrates the auth schema, settles the AS keys (sealed in the database) and builds the services. */
   public static ServiceModule start(ServiceContext context) throws InvalidStoredAuthorityException {
-    HomeserverConfig.Auth settings = context.config().auth();
+    AuthSettings settings = context.config().settings(AuthSettings.SECTION);
     Clock clock = context.clock();
     SecureRandom random = new SecureRandom();
     ServiceDatabase database = context.openDatabase(NAME);
@@ -59,7 +58,7 @@ public final class AuthModule {
           publicMethods(), MAX_REQUEST_BYTES,
           List.of(new AuthInternalGrpcService(users, clients, keys, revocations)),
           List.of(new AdminGrpcService(users, clients, store, context, database, random)),
-          List.of(database));
+          List.of(), List.of(database));
     } catch (RuntimeException | InvalidStoredAuthorityException e) {
       database.close();
       throw e;

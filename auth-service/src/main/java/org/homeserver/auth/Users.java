@@ -13,7 +13,6 @@ import org.homeserver.auth.AuthStore.User;
 import org.homeserver.auth.AuthStore.Revocation;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
-import org.homeserver.platform.config.ConfigSchema.RegistrationMode;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.grpc.ApiException;
 import org.homeserver.platform.ids.UserId;

@@ -18,7 +18,6 @@ import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.clients.RegisteredClients;
-import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
@@ -46,7 +45,7 @@ public final class DeliveryModule {
 
   /** Migrates the delivery schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
-    HomeserverConfig.Delivery settings = context.config().delivery();
+    DeliverySettings settings = context.config().settings(DeliverySettings.SECTION);
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       var db = database.transactions();
@@ -77,15 +76,18 @@ public final class DeliveryModule {
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, queues, registry, local))), List.of(),
-          List.of(database, QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff,
-              sweep));
+          List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff, sweep),
+          List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;
     }
   }
 
-  /** What users are to each other, from the directory's internal API. */
+  /**
+   * What users are to each other, from the directory's internal API. A user who blocked the asking
+   * one is none of these to it, whatever its request looks like to the asking user.
+   */
   private record DirectoryRelationships(DirectoryInternalServiceGrpc.DirectoryInternalServiceBlockingStub directory)
       implements AddedClients.Relationships {
     private static final Set<Relationship> MAY_ADD = Set.of(Relationship.RELATIONSHIP_SELF,
@@ -108,7 +110,7 @@ public final class DeliveryModule {
       return directory.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
           .getRelationships(GetRelationshipsRequest.newBuilder().setUserId(user).addAllOtherUserIds(others).build())
           .getRelationshipsList().stream()
-          .filter(r -> wanted.contains(r.getRelationship()))
+          .filter(r -> wanted.contains(r.getRelationship()) && !r.getBlockedByOther())
           .map(RelationshipInfo::getOtherUserId)
           .collect(Collectors.toSet());
     }

@@ -25,6 +25,11 @@ import org.homeserver.platform.grpc.Protos;
  * Connections between users (directory.proto, CONNECTIONS): requests with their one-time claim
  * right, answers, removal, blocks, and what one user is to another. Each change is one transaction
  * on the pair's link; the events go out after it.
+ *
+ * <p>A blocked user is never told of the block. Its request to the user who blocked it is held: it
+ * looks pending to the requester, as any request does, and reaches the target (its clients, its list
+ * of requests, its answers) only once the target lifts the block; its claim finds no KeyPackage and
+ * its adds are refused, as for a target that has none to hand out or has not answered.
  */
 public final class Connections {
   private final DirectoryStore store;
@@ -49,20 +54,19 @@ public final class Connections {
     Instant now = clock.instant();
     Link link = store.inTransaction(h -> {
       Optional<Link> existing = store.lockLink(h, me, target);
-      if (existing.isPresent()) {
+      if (existing.isPresent() && existing.get().visibleTo(me)) {
         throw new ApiException(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user",
             Map.of("relationship", relationshipOf(existing.get(), me).name()));
       }
-      if (store.blocked(h, target, me)) {
-        throw new ApiException(ErrorReason.CONNECTION_BLOCKED, "this user does not accept requests from you");
-      }
+      // A request the caller holds from a user it blocks gives way to the caller's own.
+      existing.ifPresent(held -> store.deleteLink(h, held.requester(), held.target()));
       if (!store.insertRequest(h, me, target, now)) {
         throw new ApiException(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user",
             Map.of("relationship", Relationship.RELATIONSHIP_REQUEST_RECEIVED.name()));
       }
-      return new Link(me, target, Optional.empty(), true, now);
+      return new Link(me, target, Optional.empty(), true, now, store.blocked(h, target, me));
     });
-    tell(caller, target, ServerEvent.newBuilder().setConnectionRequested(ConnectionRequested.newBuilder()
+    tell(caller, link, ServerEvent.newBuilder().setConnectionRequested(ConnectionRequested.newBuilder()
         .setRequesterUserId(me).setTargetUserId(target)).build());
     return toProto(link, me);
   }
@@ -72,57 +76,63 @@ public final class Connections {
     String me = caller.userId();
     Instant now = clock.instant();
     Link link = store.inTransaction(h -> {
-      Link pending = pendingFrom(h, requester, me);
+      Link pending = pendingFrom(h, requester, me, me);
       store.connect(h, requester, me, now);
-      return new Link(requester, me, Optional.of(now), false, pending.createdAt());
+      return new Link(requester, me, Optional.of(now), false, pending.createdAt(), false);
     });
-    tell(caller, requester, ServerEvent.newBuilder().setConnectionAccepted(ConnectionAccepted.newBuilder()
+    tell(caller, link, ServerEvent.newBuilder().setConnectionAccepted(ConnectionAccepted.newBuilder()
         .setRequesterUserId(requester).setTargetUserId(me)).build());
     return toProto(link, me);
   }
 
-  /** Rejects the request {@code requester} sent the caller, blocking it too if asked. */
+  /**
+   * Rejects the request {@code requester} sent the caller, blocking it too if asked. The requester
+   * is told of the rejection, never of the block.
+   */
   public void reject(Principal caller, String requester, boolean block) {
     String me = caller.userId();
     Instant now = clock.instant();
-    store.inTransaction(h -> {
-      pendingFrom(h, requester, me);
+    Link rejected = store.inTransaction(h -> {
+      Link pending = pendingFrom(h, requester, me, me);
       store.deleteLink(h, requester, me);
       if (block) {
         store.block(h, me, requester, now);
       }
-      return null;
+      return pending;
     });
-    tell(caller, requester, ServerEvent.newBuilder().setConnectionRejected(ConnectionRejected.newBuilder()
+    tell(caller, rejected, ServerEvent.newBuilder().setConnectionRejected(ConnectionRejected.newBuilder()
         .setRequesterUserId(requester).setTargetUserId(me)).build());
   }
 
   /** Withdraws the request the caller sent {@code target}. */
   public void cancel(Principal caller, String target) {
     String me = caller.userId();
-    store.inTransaction(h -> {
-      pendingFrom(h, me, target);
+    Link cancelled = store.inTransaction(h -> {
+      Link pending = pendingFrom(h, me, target, me);
       store.deleteLink(h, me, target);
-      return null;
+      return pending;
     });
-    tell(caller, target, ServerEvent.newBuilder().setConnectionCancelled(ConnectionCancelled.newBuilder()
+    tell(caller, cancelled, ServerEvent.newBuilder().setConnectionCancelled(ConnectionCancelled.newBuilder()
         .setRequesterUserId(me).setTargetUserId(target)).build());
   }
 
   /** Ends the connection with {@code other}. */
   public void remove(Principal caller, String other) {
     String me = caller.userId();
-    store.inTransaction(h -> {
+    Link removed = store.inTransaction(h -> {
       Link link = store.lockLink(h, me, other).filter(l -> l.connectedAt().isPresent())
           .orElseThrow(() -> new ApiException(ErrorReason.CONNECTION_NOT_FOUND, "you are not connected with this user"));
       store.deleteLink(h, link.requester(), link.target());
-      return null;
+      return link;
     });
-    tell(caller, other, ServerEvent.newBuilder().setConnectionRemoved(ConnectionRemoved.newBuilder()
+    tell(caller, removed, ServerEvent.newBuilder().setConnectionRemoved(ConnectionRemoved.newBuilder()
         .setRemovedByUserId(me).setOtherUserId(other)).build());
   }
 
-  /** Blocks {@code other}, first ending a connection or request between them (with its event). */
+  /**
+   * Blocks {@code other}, first ending a connection or request between them (with its event, which
+   * does not tell of the block); a request of {@code other}'s the caller already holds stays held.
+   */
   public void block(Principal caller, String other) {
     String me = caller.userId();
     if (me.equals(other)) {
@@ -130,12 +140,12 @@ public final class Connections {
     }
     requireVisible(other);
     Optional<Link> ended = store.inTransaction(h -> {
-      Optional<Link> link = store.lockLink(h, me, other);
+      Optional<Link> link = store.lockLink(h, me, other).filter(l -> l.visibleTo(me));
       link.ifPresent(l -> store.deleteLink(h, l.requester(), l.target()));
       store.block(h, me, other, clock.instant());
       return link;
     });
-    ended.ifPresent(link -> tell(caller, other, switch (relationshipOf(link, me)) {
+    ended.ifPresent(link -> tell(caller, link, switch (relationshipOf(link, me)) {
       case RELATIONSHIP_CONNECTED -> ServerEvent.newBuilder().setConnectionRemoved(ConnectionRemoved.newBuilder()
           .setRemovedByUserId(me).setOtherUserId(other)).build();
       case RELATIONSHIP_REQUEST_SENT -> ServerEvent.newBuilder().setConnectionCancelled(ConnectionCancelled
@@ -145,8 +155,20 @@ public final class Connections {
     }));
   }
 
+  /**
+   * Lifts the caller's block of {@code other}. A request {@code other} sent while blocked reaches
+   * the caller now: every client of the caller's gets ConnectionRequested.
+   */
   public void unblock(Principal caller, String other) {
-    store.unblock(caller.userId(), other);
+    String me = caller.userId();
+    Optional<Link> released = store.inTransaction(h -> {
+      Optional<Link> held = store.lockLink(h, me, other).filter(l -> !l.visibleTo(me));
+      store.unblock(h, me, other);
+      return held;
+    });
+    released.ifPresent(request -> notices.tell(List.of(me), "", ServerEvent.newBuilder().setConnectionRequested(
+        ConnectionRequested.newBuilder().setRequesterUserId(other).setTargetUserId(me)).build(),
+        "connection-" + UUID.randomUUID()));
   }
 
   /** What {@code other} is to {@code user}: SELF, CONNECTED, REQUEST_SENT/RECEIVED, BLOCKED or NONE. */
@@ -177,7 +199,7 @@ public final class Connections {
     if (user.equals(other)) {
       return new View(Relationship.RELATIONSHIP_SELF, Optional.empty());
     }
-    Optional<Link> link = store.link(user, other);
+    Optional<Link> link = store.link(user, other).filter(l -> l.visibleTo(user));
     if (link.isPresent()) {
       return new View(relationshipOf(link.get(), user), link);
     }
@@ -214,15 +236,23 @@ public final class Connections {
         .orElseThrow(() -> new ApiException(ErrorReason.USER_NOT_FOUND, "no such user"));
   }
 
-  private Link pendingFrom(org.jdbi.v3.core.Handle h, String requester, String target) {
+  /**
+   * The pending request from {@code requester} to {@code target}, locked, as {@code caller} (one of
+   * the two) sees it: a target does not see a request it holds from a user it blocks.
+   */
+  private Link pendingFrom(org.jdbi.v3.core.Handle h, String requester, String target, String caller) {
     return store.lockLink(h, requester, target)
-        .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty())
+        .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty() && l.visibleTo(caller))
         .orElseThrow(() -> new ApiException(ErrorReason.CONNECTION_NOT_FOUND, "no such pending request"));
   }
 
-  /** Tells every client of both users but the calling one. */
-  private void tell(Principal caller, String other, ServerEvent event) {
-    notices.tell(List.of(caller.userId(), other), caller.clientId(), event, "connection-" + UUID.randomUUID());
+  /**
+   * Tells every client of both users of {@code link} but the calling one; of a held request only the
+   * requester's, so that the target learns nothing of it.
+   */
+  private void tell(Principal caller, Link link, ServerEvent event) {
+    List<String> users = link.held() ? List.of(link.requester()) : List.of(link.requester(), link.target());
+    notices.tell(users, caller.clientId(), event, "connection-" + UUID.randomUUID());
   }
 
   private static Relationship relationshipOf(Link link, String user) {

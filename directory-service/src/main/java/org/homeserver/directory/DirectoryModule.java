@@ -42,6 +42,7 @@ public final class DirectoryModule {
 
   /** Migrates the directory schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
+    DirectorySettings settings = context.config().settings(DirectorySettings.SECTION);
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       DirectoryStore store = new DirectoryStore(database.transactions());
@@ -56,11 +57,11 @@ public final class DirectoryModule {
           DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")),
           NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier"))), context.domain());
       RateLimiter lookups = RateLimiter.of(context.redis(), "directory-lookup",
-          context.config().directory().lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
+          settings.lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
       return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups,
-              context.config().directory().prefixSearch() ? Optional.of(accounts) : Optional.empty())),
+              settings.prefixSearch() ? Optional.of(accounts) : Optional.empty())),
           Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion)), List.of(),
-          List.of(database));
+          List.of(), List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -23,12 +23,22 @@ public final class DirectoryStore {
   /** A profile as stored. */
   public record StoredProfile(String userId, String displayName, Instant updatedAt) {}
 
-  /** A request from {@code requester} to {@code target}, connected once {@code connectedAt} is set. */
+  /**
+   * A request from {@code requester} to {@code target}, connected once {@code connectedAt} is set.
+   *
+   * @param held a pending request to a target that blocks its requester: the requester sees it
+   *             pending, the target does not see it until it lifts the block
+   */
   public record Link(String requester, String target, Optional<Instant> connectedAt, boolean claimRight,
-                     Instant createdAt) {
+                     Instant createdAt, boolean held) {
     /** The user of the pair that is not {@code user}. */
     public String other(String user) {
       return requester.equals(user) ? target : requester;
+    }
+
+    /** Whether {@code user} sees this link: everyone but the target of a held request does. */
+    public boolean visibleTo(String user) {
+      return !(held && target.equals(user));
     }
   }
 
@@ -39,9 +49,15 @@ public final class DirectoryStore {
     return t.toInstant();
   }
 
+  /** A link's columns, and whether it is held: a pending request whose target blocks its requester. */
+  private static final String LINK_COLUMNS = """
+      requester, target, connected_at, claim_right, created_at,
+      connected_at is null and exists (select 1 from blocks where blocker = links.target and blocked = links.requester)
+        as held""";
+
   private static final RowMapper<Link> LINK = (rs, ctx) -> new Link(rs.getString("requester"), rs.getString("target"),
       Optional.ofNullable(rs.getObject("connected_at", OffsetDateTime.class)).map(DirectoryStore::instant),
-      rs.getBoolean("claim_right"), instant(rs.getObject("created_at", OffsetDateTime.class)));
+      rs.getBoolean("claim_right"), instant(rs.getObject("created_at", OffsetDateTime.class)), rs.getBoolean("held"));
 
   private static final RowMapper<Block> BLOCK = (rs, ctx) -> new Block(rs.getString("blocker"),
       rs.getString("blocked"), instant(rs.getObject("created_at", OffsetDateTime.class)));
@@ -72,16 +88,16 @@ public final class DirectoryStore {
 
   /** The link between two users, whichever asked, locked FOR UPDATE until the transaction ends. */
   public Optional<Link> lockLink(Handle h, String a, String b) {
-    return h.createQuery("""
-            select requester, target, connected_at, claim_right, created_at from links
-            where (requester = :a and target = :b) or (requester = :b and target = :a) for update""")
+    return h.createQuery("select " + LINK_COLUMNS + """
+             from links
+            where (requester = :a and target = :b) or (requester = :b and target = :a) for update of links""")
         .bind("a", a).bind("b", b).map(LINK).findOne();
   }
 
   /** The link between two users, whichever asked. */
   public Optional<Link> link(String a, String b) {
-    return db.withHandle(h -> h.createQuery("""
-            select requester, target, connected_at, claim_right, created_at from links
+    return db.withHandle(h -> h.createQuery("select " + LINK_COLUMNS + """
+             from links
             where (requester = :a and target = :b) or (requester = :b and target = :a)""")
         .bind("a", a).bind("b", b).map(LINK).findOne());
   }
@@ -112,15 +128,19 @@ public final class DirectoryStore {
         .bind("r", requester).bind("t", target).execute() == 1);
   }
 
-  /** The user's links in one role, newest first or in user order, a page at a time after {@code after}. */
+  /**
+   * The user's links in one role, in user order, a page at a time after {@code after}; the requests
+   * it received leave out those it holds (from users it blocks).
+   */
   public List<Link> links(String userId, LinkKind kind, String after, int limit) {
     String where = switch (kind) {
       case CONNECTED -> "(requester = :u or target = :u) and connected_at is not null";
       case SENT -> "requester = :u and connected_at is null";
-      case RECEIVED -> "target = :u and connected_at is null";
+      case RECEIVED -> "target = :u and connected_at is null"
+          + " and not exists (select 1 from blocks where blocker = :u and blocked = links.requester)";
     };
-    return db.withHandle(h -> h.createQuery("""
-            select requester, target, connected_at, claim_right, created_at from links
+    return db.withHandle(h -> h.createQuery("select " + LINK_COLUMNS + """
+             from links
             where %s and (case when requester = :u then target else requester end) > :after
             order by (case when requester = :u then target else requester end) limit :limit""".formatted(where))
         .bind("u", userId).bind("after", after).bind("limit", limit).map(LINK).list());
@@ -162,9 +182,9 @@ public final class DirectoryStore {
         .bind("a", blocker).bind("b", blocked).bind("now", now).execute();
   }
 
-  public void unblock(String blocker, String blocked) {
-    db.useHandle(h -> h.createUpdate("delete from blocks where blocker = :a and blocked = :b")
-        .bind("a", blocker).bind("b", blocked).execute());
+  public void unblock(Handle h, String blocker, String blocked) {
+    h.createUpdate("delete from blocks where blocker = :a and blocked = :b")
+        .bind("a", blocker).bind("b", blocked).execute();
   }
 
   public List<Block> blocks(String blocker, String after, int limit) {

@@ -19,10 +19,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.auth.AuthModule;
+import org.homeserver.auth.AuthSettings;
 import org.homeserver.delivery.DeliveryModule;
+import org.homeserver.delivery.DeliverySettings;
 import org.homeserver.directory.DirectoryModule;
+import org.homeserver.directory.DirectorySettings;
 import org.homeserver.keypackage.KeyPackageModule;
+import org.homeserver.keypackage.KeyPackageSettings;
 import org.homeserver.notifier.NotifierModule;
+import org.homeserver.notifier.NotifierSettings;
 import org.homeserver.platform.tasks.Tasks;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.AccessTokens;
@@ -30,6 +35,8 @@ import org.homeserver.platform.auth.RemoteTokenKeys;
 import org.homeserver.platform.auth.RevocationList;
 import org.homeserver.platform.auth.RevocationReloads;
 import org.homeserver.platform.config.ConfigException;
+import org.homeserver.platform.config.ConfigLoader;
+import org.homeserver.platform.config.ConfigSection;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.GrpcServers;
 import org.homeserver.platform.health.Dependencies;
@@ -53,11 +60,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Homeserver implements AutoCloseable {
   /**
-   * A service this build has: how to start it, where to reach it when it runs elsewhere, and the
-   * services whose internal APIs it calls.
+   * A service this build has: how to start it, its configuration keys, where to reach it when it
+   * runs elsewhere, and the services whose internal APIs it calls.
    */
-  record BuiltService(String name, ModuleFactory start, Function<HomeserverConfig, Optional<String>> address,
-                      List<String> calls) {}
+  record BuiltService(String name, ModuleFactory start, ConfigSection<?> settings,
+                      Function<HomeserverConfig, Optional<String>> address, List<String> calls) {}
 
   /** A service module's composition root. */
   interface ModuleFactory {
@@ -66,22 +73,39 @@ public final class Homeserver implements AutoCloseable {
 
   /** The services this build has, in start order. */
   static final List<BuiltService> BUILT = List.of(
-      new BuiltService(AuthModule.NAME, AuthModule::start, HomeserverConfig::authAddress, List.of()),
-      new BuiltService(DirectoryModule.NAME, DirectoryModule::start, HomeserverConfig::directoryAddress,
+      new BuiltService(AuthModule.NAME, AuthModule::start, AuthSettings.SECTION, HomeserverConfig::authAddress,
+          List.of()),
+      new BuiltService(DirectoryModule.NAME, DirectoryModule::start, DirectorySettings.SECTION,
+          HomeserverConfig::directoryAddress,
           List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME, NotifierModule.NAME)),
-      new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, HomeserverConfig::keyPackageAddress,
-          List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
-      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, HomeserverConfig::deliveryAddress,
-          List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME)),
-      new BuiltService(NotifierModule.NAME, NotifierModule::start, HomeserverConfig::notifierAddress, List.of()));
+      new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, KeyPackageSettings.SECTION,
+          HomeserverConfig::keyPackageAddress, List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
+      new BuiltService(DeliveryModule.NAME, DeliveryModule::start, DeliverySettings.SECTION,
+          HomeserverConfig::deliveryAddress, List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME)),
+      new BuiltService(NotifierModule.NAME, NotifierModule::start, NotifierSettings.SECTION,
+          HomeserverConfig::notifierAddress, List.of()));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
+
+  /**
+   * Reads the configuration: the shared keys and every built service's own, whichever services
+   * this process runs, so one file serves every process of a deployment.
+   */
+  static ConfigLoader configLoader(Map<String, String> environment) {
+    return new ConfigLoader(environment, BUILT.stream().<ConfigSection<?>>map(BuiltService::settings).toList());
+  }
 
   /** How long running calls may take to finish at shutdown. */
   private static final Duration DRAIN = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(Homeserver.class);
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  // What close() stops, in this order: the servers clients and operators call, the background work
+  // (each module's, then the process's own), the internal servers that work may still call, the
+  // modules' pools, the rest of the resources, and last the storage. Each list is stopped in reverse.
   private final List<Server> servers = new ArrayList<>();
+  private final List<AutoCloseable> work = new ArrayList<>();
+  private final List<ServiceModule> modules = new ArrayList<>();
+  private final List<Server> internalServers = new ArrayList<>();
+  private final List<AutoCloseable> resources = new ArrayList<>();
   private final Storage storage;
   private final String domain;
   private final GrpcServers grpc;
@@ -109,7 +133,7 @@ public final class Homeserver implements AutoCloseable {
       String domain = storage.settleDomain(config.domain(), clock);
       Metrics metrics = new Metrics();
       server = new Homeserver(storage, domain, new GrpcServers(metrics.registry()));
-      server.resources.add(metrics);
+      server.work.add(metrics);
       server.run(config, services, alone, clock, metrics);
       return server;
     } catch (Exception | Error e) {
@@ -154,11 +178,11 @@ public final class Homeserver implements AutoCloseable {
     Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, config.redisKeyPrefix()));
     redis.ifPresent(resources::add);
     Dependencies dependencies = new Dependencies(metrics.registry(), clock);
-    resources.add(dependencies);
+    work.add(dependencies);
     redis.ifPresent(r -> dependencies.register("redis", Optional.empty(), r::up));
     Signals signals = redis.<Signals>map(RedisSignals::new).orElseGet(LocalSignals::new);
     resources.add(signals);
-    RevocationList revocations = new RevocationList(signals, config.auth().accessTokenTtl(), clock);
+    RevocationList revocations = new RevocationList(signals, config.settings(AuthSettings.SECTION).accessTokenTtl(), clock);
     resources.add(revocations);
 
     String inProcessName = "homeserver-internal-" + UUID.randomUUID();
@@ -170,25 +194,22 @@ public final class Homeserver implements AutoCloseable {
         metrics.registry(), dependencies, revocations, channels::channel,
         new ServiceContext.ProcessInfo(Version.current(), clock.instant(), names), tasks);
 
-    List<ServiceModule> modules = new ArrayList<>();
     for (BuiltService service : services) {
-      ServiceModule module = service.start().start(context);
-      modules.add(module);
-      resources.add(module);
+      modules.add(service.start().start(context));
     }
-    serve(grpc.inProcessInternalServer(inProcessName, modules));
+    internalServers.add(grpc.inProcessInternalServer(inProcessName, modules));
     if (alone) {
       // The other services, in other processes, reach this one's internal API over the network.
-      serve(grpc.networkInternalServer(config.internal().host(), config.internal().port(), modules,
+      internalServers.add(grpc.networkInternalServer(config.internal().host(), config.internal().port(), modules,
           config.internalToken().orElseThrow()));
     }
 
     var auth = AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME));
     // No token is accepted before the recorded revocations are known.
-    resources.add(RevocationReloads.start(auth, revocations, signals));
+    work.add(RevocationReloads.start(auth, revocations, signals));
     AccessTokens.Verifier verifier = new AccessTokens.Verifier(new RemoteTokenKeys(auth, clock), revocations, clock);
     Optional<PublicPortTls> tls = PublicPortTls.start(config.tls());
-    tls.ifPresent(resources::add);
+    tls.ifPresent(work::add);
     publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), tls, modules, verifier,
         config.maxRequestBytes(), config.reflection(), config.trustedProxies().stream().map(AddressBlock::parse).toList()));
     grpc.followDependencies(dependencies);
@@ -239,31 +260,47 @@ public final class Homeserver implements AutoCloseable {
   }
 
   /**
-   * Stops in order: health reports NOT_SERVING, every server stops taking calls and the running
-   * ones get {@link #DRAIN} together to finish, then the modules, signalling and storage close.
+   * Stops in the reverse order of the start: health reports NOT_SERVING and the public and admin
+   * servers stop taking calls, the running ones get {@link #DRAIN} together to finish; then the
+   * background work stops (each service's workers, sweeps and streams, then the token and
+   * certificate reloads, health checks and metrics) while the internal APIs still answer it; then
+   * the internal servers, the services' pools, signalling and Redis; last the storage (an embedded
+   * PostgreSQL).
    */
   @Override
   public void close() {
     grpc.enterShutdown();
-    servers.forEach(Server::shutdown);
+    drain(servers);
+    modules.reversed().forEach(ServiceModule::stopWork);
+    work.reversed().forEach(Homeserver::closeQuietly);
+    drain(internalServers);
+    modules.reversed().forEach(Homeserver::closeQuietly);
+    resources.reversed().forEach(Homeserver::closeQuietly);
+    grpc.shutdownExecutor();
+    storage.close();
+    log.info("homeserver {} stopped", domain);
+  }
+
+  /** Stops {@code stopping} taking calls and gives the running ones {@link #DRAIN} together to finish. */
+  private static void drain(List<Server> stopping) {
+    stopping.forEach(Server::shutdown);
     long deadline = System.nanoTime() + DRAIN.toNanos();
     try {
-      for (Server server : servers) {
+      for (Server server : stopping) {
         server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    servers.forEach(Server::shutdownNow);
-    for (AutoCloseable resource : resources.reversed()) {
-      try {
-        resource.close();
-      } catch (Exception e) {
-        log.warn("while shutting down", e);
-      }
+    stopping.forEach(Server::shutdownNow);
+  }
+
+  private static void closeQuietly(AutoCloseable resource) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      log.warn("while shutting down", e);
     }
-    grpc.shutdownExecutor();
-    storage.close();
   }
 
   /**

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.homeserver.platform.config.ConfigException;
-import org.homeserver.platform.config.ConfigLoader;
-import org.homeserver.platform.config.ConfigSchema;
 import org.homeserver.platform.config.Setting;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.HomeDomain;
@@ -31,7 +29,8 @@ public final class Main {
   /** Exit status for a configuration the homeserver refuses. */
   static final int EXIT_CONFIG = 2;
 
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+  /** Inherited: every command takes it, before or after the command's name ({@code serve -c FILE}). */
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
       description = "The YAML configuration file (default: $HOMESERVER_CONFIG, else built-in defaults).")
   Path configFile;
 
@@ -69,7 +68,7 @@ public final class Main {
     if (file == null && System.getenv("HOMESERVER_CONFIG") != null) {
       file = Path.of(System.getenv("HOMESERVER_CONFIG"));
     }
-    return new ConfigLoader(System.getenv()).load(file, overrides);
+    return Homeserver.configLoader(System.getenv()).load(file, overrides);
   }
 
   @Command(name = "init", description = "Fix the home domain and create the data directory, then exit.")
@@ -123,8 +122,8 @@ public final class Main {
       }
       HomeserverConfig config = main.config(overrides);
       Logging.configure(config.logFormat(), config.logLevel());
-      Homeserver server = Homeserver.start(config, service == null ? List.of() : List.of(service), Clock.systemUTC());
-      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+      Homeserver server = StopOnSignal.start(() ->
+          Homeserver.start(config, service == null ? List.of() : List.of(service), Clock.systemUTC()));
       main.out().println("homeserver " + server.domain() + " is serving gRPC on " + config.server().host() + ":"
           + server.port());
       server.adminPort().ifPresent(p -> main.out().println("admin API on " + config.admin().host() + ":" + p
@@ -174,7 +173,7 @@ public final class Main {
   /** The configuration reference of README.md, made from the schema so the two cannot drift apart. */
   static String referenceTable() {
     StringBuilder table = new StringBuilder("| key | default | allowed | meaning |\n|---|---|---|---|\n");
-    for (Setting<?> s : ConfigSchema.ALL) {
+    for (Setting<?> s : Homeserver.configLoader(Map.of()).keys()) {
       table.append("| `").append(s.key()).append("` | ")
           .append(s.defaultText().isEmpty() ? "(empty)" : "`" + s.defaultText() + "`").append(" | ")
           .append(s.allowed()).append(" | ")

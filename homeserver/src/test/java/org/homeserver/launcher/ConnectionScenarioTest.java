@@ -24,15 +24,11 @@ import org.homeserver.api.directory.v1.RequestConnectionRequest;
 import org.homeserver.api.directory.v1.SetDisplayNameRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
-import org.homeserver.api.keypackage.v1.KeyPackageServiceGrpc;
-import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
-import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.message.Proposal;
-import org.homeserver.platform.grpc.BearerTokens;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,18 +52,7 @@ class ConnectionScenarioTest {
     server.close();
   }
 
-  private static KeyPackageServiceGrpc.KeyPackageServiceBlockingStub keyPackages(TestMember member) {
-    return KeyPackageServiceGrpc.newBlockingStub(member.channel()).withCallCredentials(
-        BearerTokens.credentials(member.token));
-  }
 
-  private void publish(TestMember member, int count) {
-    PublishKeyPackagesRequest.Builder batch = PublishKeyPackagesRequest.newBuilder();
-    for (int i = 0; i < count; i++) {
-      batch.addKeyPackages(ByteString.copyFrom(TestKeyPackages.encodeAsMessage(member.keyPackage(server))));
-    }
-    keyPackages(member).publishKeyPackages(batch.build());
-  }
 
   private static List<ServerEvent.EventCase> eventsOf(List<QueueEntry> entries) {
     return entries.stream().filter(QueueEntry::hasEvent).map(e -> e.getEvent().getEventCase()).toList();
@@ -92,7 +77,7 @@ class ConnectionScenarioTest {
     TestMember b1 = TestMember.register(server, "bob");
     TestMember b2 = TestMember.register(server, "bob");
     for (TestMember member : List.of(a1, a2, b1, b2)) {
-      publish(member, 3);
+      member.publishKeyPackages(server, 3);
     }
     String bob = b1.client.userId();
     String alice = a1.client.userId();
@@ -100,12 +85,12 @@ class ConnectionScenarioTest {
     assertEquals(bob, a1.directory().discoverUser(DiscoverUserRequest.newBuilder().setQuery("bob@example.org")
         .build()).getProfile().getUserId());
     a1.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(bob).build());
-    List<ClaimedKeyPackage> claimed = keyPackages(a1).claimKeyPackages(ClaimKeyPackagesRequest.newBuilder()
+    List<ClaimedKeyPackage> claimed = a1.keyPackages().claimKeyPackages(ClaimKeyPackagesRequest.newBuilder()
         .setUserId(bob).setCipherSuite(a1.suite.code()).setIdempotencyKey(UUID.randomUUID().toString()).build())
         .getKeyPackagesList();
     assertEquals(Set.of(b1.id(), b2.id()), claimed.stream().map(ClaimedKeyPackage::getClientId)
         .collect(Collectors.toSet()));
-    assertFails(Code.FAILED_PRECONDITION, ErrorReason.CLAIM_RIGHT_USED, () -> keyPackages(a1).claimKeyPackages(
+    assertFails(Code.FAILED_PRECONDITION, ErrorReason.CLAIM_RIGHT_USED, () -> a1.keyPackages().claimKeyPackages(
         ClaimKeyPackagesRequest.newBuilder().setUserId(bob).setCipherSuite(a1.suite.code()).build()));
 
     // The connection group: alice's two clients and bob's two.
@@ -162,13 +147,13 @@ class ConnectionScenarioTest {
   void aRejectedRequesterIsToldAndCannotClaimAgain() {
     TestMember a1 = TestMember.register(server, "alice");
     TestMember b1 = TestMember.register(server, "bob");
-    publish(b1, 3);
+    b1.publishKeyPackages(server, 3);
     String bob = b1.client.userId();
     a1.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(bob).build());
     b1.directory().rejectConnection(RejectConnectionRequest.newBuilder().setRequesterUserId(a1.client.userId())
         .build());
     assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REJECTED), eventsOf(a1.drain()));
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.NOT_CONNECTED, () -> keyPackages(a1).claimKeyPackages(
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.NOT_CONNECTED, () -> a1.keyPackages().claimKeyPackages(
         ClaimKeyPackagesRequest.newBuilder().setUserId(bob).setCipherSuite(a1.suite.code()).build()));
   }
 }

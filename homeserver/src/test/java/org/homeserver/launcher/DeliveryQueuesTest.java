@@ -22,6 +22,7 @@ import org.homeserver.api.delivery.v1.ListenResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.auth.AuthSettings;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -149,7 +150,7 @@ class DeliveryQueuesTest {
       assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, listen.next().getItemCase());
       server.clock.advance(Duration.ofSeconds(6));
       assertEquals(ListenResponse.ItemCase.KEEP_ALIVE, listen.next().getItemCase());
-      server.clock.advance(server.config.auth().accessTokenTtl());
+      server.clock.advance(server.config.settings(AuthSettings.SECTION).accessTokenTtl());
       StatusRuntimeException end = listen.end();
       assertEquals(Status.Code.UNAUTHENTICATED, end.getStatus().getCode());
       assertEquals(ErrorReason.TOKEN_EXPIRED.name(), ErrorStatus.errorInfo(end).orElseThrow()

@@ -182,6 +182,17 @@ class DeliveryRefusalsTest {
   }
 
   @Test
+  void aKeyPackageSentWithoutItsMlsMessageIsNamedAsSuch() {
+    byte[] bare = bob.keyPackage(server).toBytes();
+    StatusRuntimeException e = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED,
+        () -> bob.send(bare));
+    assertEquals("mls_message.wire_format", metadata(e).get("field"));
+    assertEquals("2", metadata(e).get("offset"));
+    assertTrue(e.getStatus().getDescription().contains("these bytes are a bare KeyPackage, not an MLSMessage"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
   void aWelcomeMustNameExactlyTheAddedKeyPackages() {
     KeyPackage added = carol.keyPackage(server);
     KeyPackage other = carol.keyPackage(server);

@@ -14,6 +14,7 @@ import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.directory.v1.AcceptConnectionRequest;
+import org.homeserver.api.directory.v1.BlockUserRequest;
 import org.homeserver.api.directory.v1.CancelConnectionRequestRequest;
 import org.homeserver.api.directory.v1.DiscoverUserRequest;
 import org.homeserver.api.directory.v1.GetProfileRequest;
@@ -27,6 +28,8 @@ import org.homeserver.api.directory.v1.RequestDirection;
 import org.homeserver.api.directory.v1.SearchUsersRequest;
 import org.homeserver.api.directory.v1.SetDisplayNameRequest;
 import org.homeserver.api.directory.v1.UnblockUserRequest;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
+import org.homeserver.api.keypackage.v1.GetKeyPackageCountRequest;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
@@ -46,7 +49,7 @@ class DirectoryTest {
   @BeforeAll
   static void start() throws Exception {
     server = TestHomeserver.start(Map.of("directory.lookups-per-minute", Integer.toString(LOOKUPS)));
-    for (String handle : List.of("alice", "bob", "carol", "dave", "suspect", "erin", "frank")) {
+    for (String handle : List.of("alice", "bob", "carol", "dave", "suspect", "erin", "frank", "gina", "hank")) {
       server.registerUser(handle);
     }
   }
@@ -170,22 +173,11 @@ class DirectoryTest {
   }
 
   @Test
-  void aRejectionCanBlockAndACancellationEndsTheClaimRight() {
+  void aCancellationTellsTheTargetAndEndsTheClaimRight() {
     TestMember erin = TestMember.register(server, "erin");
     TestMember bob = TestMember.register(server, "bob");
-    String erinId = erin.client.userId();
     String bobId = bob.client.userId();
 
-    erin.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(bobId).build());
-    bob.directory().rejectConnection(RejectConnectionRequest.newBuilder().setRequesterUserId(erinId).setBlock(true)
-        .build());
-    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REJECTED), events(erin));
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.CONNECTION_BLOCKED, () -> erin.directory().requestConnection(
-        RequestConnectionRequest.newBuilder().setTargetUserId(bobId).build()));
-    assertEquals(Relationship.RELATIONSHIP_NONE, erin.directory().getProfile(GetProfileRequest.newBuilder()
-        .setUserId(bobId).build()).getRelationship(), "a block is never shown to the blocked");
-
-    bob.directory().unblockUser(UnblockUserRequest.newBuilder().setUserId(erinId).build());
     erin.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(bobId).build());
     erin.directory().cancelConnectionRequest(CancelConnectionRequestRequest.newBuilder().setTargetUserId(bobId)
         .build());
@@ -194,10 +186,103 @@ class DirectoryTest {
     assertFalse(bobSaw.contains(ServerEvent.EventCase.CONNECTION_ACCEPTED));
 
     // With the request gone, bob's clients can no longer be added.
+    assertCannotAdd(erin, bob);
+  }
+
+  @Test
+  void aBlockedRequesterIsNeverToldAndItsRequestWaitsUnseenUntilTheBlockIsLifted() {
+    TestMember gina = TestMember.register(server, "gina");
+    TestMember ginaElsewhere = TestMember.register(server, "gina");
+    TestMember hank = TestMember.register(server, "hank");
+    String ginaId = gina.client.userId();
+    String hankId = hank.client.userId();
+    hank.publishKeyPackages(server, 3);
+    RequestConnectionRequest ask = RequestConnectionRequest.newBuilder().setTargetUserId(hankId).build();
+
+    gina.directory().requestConnection(ask);
+    hank.directory().rejectConnection(RejectConnectionRequest.newBuilder().setRequesterUserId(ginaId).setBlock(true)
+        .build());
+    events(ginaElsewhere);
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REJECTED), events(gina), "told of the rejection");
+    assertEquals(Relationship.RELATIONSHIP_NONE, relationship(gina, hankId), "not of the block");
+    events(hank);
+
+    // Asked again, gina sees a pending request like any other; hank sees nothing of it.
+    var held = gina.directory().requestConnection(ask).getConnection();
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_SENT, held.getRelationship());
+    assertTrue(held.getClaimRightAvailable());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REQUESTED), events(ginaElsewhere));
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_SENT, relationship(gina, hankId));
+    assertEquals(List.of(hankId), requests(gina, RequestDirection.REQUEST_DIRECTION_OUTGOING));
+    var again = assertFails(Code.ALREADY_EXISTS, ErrorReason.CONNECTION_EXISTS, () -> gina.directory()
+        .requestConnection(ask));
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_SENT.name(), ErrorStatus.errorInfo(again).orElseThrow()
+        .getMetadataMap().get("relationship"));
+
+    assertEquals(List.of(), events(hank));
+    assertEquals(List.of(), requests(hank, RequestDirection.REQUEST_DIRECTION_INCOMING));
+    assertEquals(Relationship.RELATIONSHIP_BLOCKED, relationship(hank, ginaId));
+    assertFails(Code.NOT_FOUND, ErrorReason.CONNECTION_NOT_FOUND, () -> hank.directory().acceptConnection(
+        AcceptConnectionRequest.newBuilder().setRequesterUserId(ginaId).build()));
+
+    // Under the held request gina finds no KeyPackage of hank's and cannot add his clients.
+    assertFails(Code.NOT_FOUND, ErrorReason.NO_KEY_PACKAGE, () -> gina.keyPackages().claimKeyPackages(
+        ClaimKeyPackagesRequest.newBuilder().setUserId(hankId).setCipherSuite(hank.suite.code()).build()));
+    assertEquals(3, hank.keyPackages().getKeyPackageCount(GetKeyPackageCountRequest.getDefaultInstance())
+        .getCounts(0).getCount());
+    assertCannotAdd(gina, hank);
+
+    // Withdrawn, it tells only gina's clients; asked once more, it waits for hank's unblocking.
+    gina.directory().cancelConnectionRequest(CancelConnectionRequestRequest.newBuilder().setTargetUserId(hankId)
+        .build());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_CANCELLED), events(ginaElsewhere));
+    gina.directory().requestConnection(ask);
+    assertEquals(List.of(), events(hank));
+    hank.directory().unblockUser(UnblockUserRequest.newBuilder().setUserId(ginaId).build());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REQUESTED), events(hank), "the request arrives now");
+    assertEquals(List.of(ginaId), requests(hank, RequestDirection.REQUEST_DIRECTION_INCOMING));
+    hank.directory().acceptConnection(AcceptConnectionRequest.newBuilder().setRequesterUserId(ginaId).build());
+    assertTrue(events(gina).contains(ServerEvent.EventCase.CONNECTION_ACCEPTED));
+    assertEquals(Relationship.RELATIONSHIP_CONNECTED, relationship(gina, hankId));
+    hank.directory().removeConnection(RemoveConnectionRequest.newBuilder().setUserId(ginaId).build());
+  }
+
+  @Test
+  void aBlockersOwnRequestTakesThePlaceOfTheOneItHolds() {
+    TestMember gina = TestMember.register(server, "gina");
+    TestMember hank = TestMember.register(server, "hank");
+    String ginaId = gina.client.userId();
+    String hankId = hank.client.userId();
+    hank.directory().blockUser(BlockUserRequest.newBuilder().setUserId(ginaId).build());
+    gina.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(hankId).build());
+    hank.directory().blockUser(BlockUserRequest.newBuilder().setUserId(ginaId).build());
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_SENT, relationship(gina, hankId), "blocking again ends nothing");
+    events(gina);
+
+    hank.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(ginaId).build());
+    assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REQUESTED), events(gina));
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_RECEIVED, relationship(gina, hankId));
+    assertEquals(Relationship.RELATIONSHIP_REQUEST_SENT, relationship(hank, ginaId));
+    hank.directory().cancelConnectionRequest(CancelConnectionRequestRequest.newBuilder().setTargetUserId(ginaId)
+        .build());
+    hank.directory().unblockUser(UnblockUserRequest.newBuilder().setUserId(ginaId).build());
+  }
+
+  /** {@code adder} cannot add a client of {@code target}'s to a group of its own, whatever KeyPackage it has. */
+  private static void assertCannotAdd(TestMember adder, TestMember target) {
     byte[] groupId = TestMessages.random(16);
-    erin.createGroup(groupId);
-    KeyPackage kp = bob.keyPackage(server);
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> erin.sendBundle(
-        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(erin.suite, List.of(kp))));
+    adder.createGroup(groupId);
+    KeyPackage kp = target.keyPackage(server);
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> adder.sendBundle(
+        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(adder.suite, List.of(kp))));
+  }
+
+  private static Relationship relationship(TestMember viewer, String other) {
+    return viewer.directory().getProfile(GetProfileRequest.newBuilder().setUserId(other).build()).getRelationship();
+  }
+
+  private static List<String> requests(TestMember member, RequestDirection direction) {
+    return member.directory().listConnectionRequests(ListConnectionRequestsRequest.newBuilder()
+        .setDirection(direction).build()).getRequestsList().stream().map(c -> c.getUserId()).toList();
   }
 }

@@ -135,6 +135,26 @@ class HomeserverLifecycleTest {
   }
 
   @Test
+  void theConfigurationFileMayBeNamedBeforeOrAfterTheCommand() throws Exception {
+    Path bad = Files.writeString(dataDir.resolve("bad.yaml"), "server:\n  port: 0\n");
+    for (List<String> args : List.of(List.of("-c", bad.toString(), "serve"), List.of("serve", "-c", bad.toString()),
+        List.of("serve", "--service", "auth", "--config", bad.toString()), List.of("check-config", "-c", bad.toString()),
+        List.of("admin", "users", "list", "--config", bad.toString()))) {
+      Cli cli = Cli.run(args.toArray(String[]::new));
+      assertEquals(Main.EXIT_CONFIG, cli.status, args + ": " + cli.err);
+      assertEquals(List.of("config: server.port: must be an integer from 1 to 65535 (got \"0\" from " + bad + ")"),
+          cli.err.lines().toList(), args.toString());
+    }
+    Path good = Files.writeString(dataDir.resolve("good.yaml"), "domain: example.org\n");
+    for (List<String> args : List.of(List.of("--config", good.toString(), "check-config"),
+        List.of("check-config", "--config", good.toString()))) {
+      Cli cli = Cli.run(args.toArray(String[]::new));
+      assertEquals(0, cli.status, args + ": " + cli.err);
+      assertEquals("configuration is valid", cli.out.strip(), args.toString());
+    }
+  }
+
+  @Test
   void oneServiceAloneNeedsSharedStorageSignallingAndAnInternalToken() throws Exception {
     HomeserverConfig bare = TestHomeserver.configFor(null, dataDir, Map.of());
     ConfigException e = assertThrows(ConfigException.class, () -> Homeserver.start(bare, List.of("auth"), Clock.systemUTC()));

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
-import org.homeserver.platform.config.ConfigSchema;
 import org.homeserver.platform.testing.TestCertificateAuthority;
 import org.homeserver.platform.testing.TestCertificateAuthority.Issued;
 import org.homeserver.platform.testing.TestCertificateAuthority.KeyFormat;
@@ -104,7 +103,7 @@ final class HomeserverProcess implements AutoCloseable {
         Main.class.getName(), "serve"))
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
-    for (var setting : ConfigSchema.ALL) {
+    for (var setting : Homeserver.configLoader(Map.of()).keys()) {
       String value = all.get(setting.key());
       if (value != null) {
         builder.environment().put(setting.environmentVariable(), value);
@@ -137,6 +136,20 @@ final class HomeserverProcess implements AutoCloseable {
     channel.shutdownNow();
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Stops the process as an operator's {@code kill}, systemd or Kubernetes does (SIGTERM) and waits
+   * for it to exit; returns its exit status.
+   */
+  int terminate() throws InterruptedException {
+    channel.shutdownNow();
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("the homeserver process did not stop within 60 s of SIGTERM:\n" + logTail(80));
+    }
+    return process.exitValue();
   }
 
   @Override

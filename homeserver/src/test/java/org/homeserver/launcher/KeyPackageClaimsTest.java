@@ -18,10 +18,6 @@ import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
 import org.homeserver.api.keypackage.v1.GetKeyPackageCountRequest;
-import org.homeserver.api.keypackage.v1.KeyPackageServiceGrpc;
-import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
-import org.homeserver.mls.TestKeyPackages;
-import org.homeserver.platform.grpc.BearerTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,27 +40,16 @@ class KeyPackageClaimsTest {
     server.close();
   }
 
-  private static KeyPackageServiceGrpc.KeyPackageServiceBlockingStub keyPackages(TestMember member) {
-    return KeyPackageServiceGrpc.newBlockingStub(member.channel()).withCallCredentials(
-        BearerTokens.credentials(member.token));
-  }
 
-  private static void publish(TestMember member, int count) {
-    PublishKeyPackagesRequest.Builder batch = PublishKeyPackagesRequest.newBuilder();
-    for (int i = 0; i < count; i++) {
-      batch.addKeyPackages(ByteString.copyFrom(TestKeyPackages.encodeAsMessage(member.keyPackage(server))));
-    }
-    keyPackages(member).publishKeyPackages(batch.build());
-  }
 
   @Test
   void aStrangerCannotClaim() {
     TestMember bob = TestMember.register(server, "bob");
-    publish(bob, 5);
+    bob.publishKeyPackages(server, 5);
     TestMember carol = TestMember.register(server, "carol");
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.NOT_CONNECTED, () -> keyPackages(carol).claimKeyPackages(
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.NOT_CONNECTED, () -> carol.keyPackages().claimKeyPackages(
         ClaimKeyPackagesRequest.newBuilder().setUserId(bob.client.userId()).setCipherSuite(bob.suite.code()).build()));
-    assertEquals(5, keyPackages(bob).getKeyPackageCount(GetKeyPackageCountRequest.getDefaultInstance())
+    assertEquals(5, bob.keyPackages().getKeyPackageCount(GetKeyPackageCountRequest.getDefaultInstance())
         .getCounts(0).getCount());
   }
 
@@ -72,13 +57,13 @@ class KeyPackageClaimsTest {
   void concurrentClaimsNeverHandOutAKeyPackageTwice() throws Exception {
     TestMember target = TestMember.register(server, "alice");
     TestMember claimer = TestMember.register(server, "alice");
-    publish(target, 50);
+    target.publishKeyPackages(server, 50);
     ClaimKeyPackagesRequest claim = ClaimKeyPackagesRequest.newBuilder().setUserId(target.client.userId())
         .setCipherSuite(target.suite.code()).addClientIds(target.id()).build();
     List<Future<ClaimedKeyPackage>> claims = new ArrayList<>();
     try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
       for (int i = 0; i < 100; i++) {
-        claims.add(pool.submit(() -> keyPackages(claimer).claimKeyPackages(claim).getKeyPackages(0)));
+        claims.add(pool.submit(() -> claimer.keyPackages().claimKeyPackages(claim).getKeyPackages(0)));
       }
     }
     Set<ByteString> deleted = new HashSet<>();

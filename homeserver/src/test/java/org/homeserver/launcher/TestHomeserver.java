@@ -25,7 +25,6 @@ import org.homeserver.api.directory.v1.AcceptConnectionRequest;
 import org.homeserver.api.directory.v1.RequestConnectionRequest;
 import org.homeserver.auth.SignContent;
 import org.homeserver.auth.TestSigningKey;
-import org.homeserver.platform.config.ConfigLoader;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.BearerTokens;
 import org.homeserver.platform.testing.TestPostgres;
@@ -138,7 +137,7 @@ final class TestHomeserver implements AutoCloseable {
     all.put("auth.registration-rate-per-minute", "1000");
     all.put("auth.argon2.memory-kib", TEST_ARGON2_MEMORY_KIB);
     all.putAll(settings);
-    return new ConfigLoader(Map.of()).load(null, all);
+    return Homeserver.configLoader(Map.of()).load(null, all);
   }
 
   /** Adds {@link #KEY_ENCRYPTION_KEY} to {@code all} unless {@code settings} configure a key of their own. */

@@ -18,6 +18,8 @@ import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
+import org.homeserver.api.keypackage.v1.KeyPackageServiceGrpc;
+import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
 import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
 import org.homeserver.api.notifier.v1.WebPushSubscription;
@@ -87,6 +89,20 @@ final class TestMember {
   DirectoryServiceGrpc.DirectoryServiceBlockingStub directory() {
     return DirectoryServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
         .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  KeyPackageServiceGrpc.KeyPackageServiceBlockingStub keyPackages() {
+    return KeyPackageServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(token))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** Publishes {@code count} KeyPackages of this client valid on {@code server}'s clock, replacing any earlier ones. */
+  void publishKeyPackages(TestHomeserver server, int count) {
+    PublishKeyPackagesRequest.Builder batch = PublishKeyPackagesRequest.newBuilder();
+    for (int i = 0; i < count; i++) {
+      batch.addKeyPackages(ByteString.copyFrom(TestKeyPackages.encodeAsMessage(keyPackage(server))));
+    }
+    keyPackages().publishKeyPackages(batch.build());
   }
 
   NotifierServiceGrpc.NotifierServiceBlockingStub notifier() {

@@ -27,6 +27,7 @@ import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.LeafNode;
 import org.homeserver.mls.message.MlsMessage;
+import org.homeserver.mls.message.WireFormat;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.grpc.ApiException;
@@ -105,8 +106,11 @@ public final class BatchAdmission {
     }
     KeyPackage keyPackage;
     try {
-      if (!(MlsMessage.decode(bytes.toByteArray()).body() instanceof MlsMessage.KeyPackageBody(var decoded))) {
-        return new Invalid(KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED, "the MLSMessage does not hold a KeyPackage");
+      MlsMessage message = MlsMessage.decode(bytes.toByteArray());
+      if (!(message.body() instanceof MlsMessage.KeyPackageBody(var decoded))) {
+        return new Invalid(KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED, "the MLSMessage has wire_format "
+            + message.wireFormat().rfcName() + " (" + message.wireFormat().code() + "); a KeyPackage is sent as "
+            + "wire_format " + WireFormat.KEY_PACKAGE.rfcName() + " (" + WireFormat.KEY_PACKAGE.code() + ")");
       }
       keyPackage = decoded;
     } catch (MlsDecodeException e) {

@@ -10,12 +10,18 @@ public interface ClaimRights {
     /** The two users are connected: claims are unlimited. */
     CONNECTED,
     /** The claimer sent the target a pending request whose one claim right is unspent. */
-    CLAIM_RIGHT
+    CLAIM_RIGHT,
+    /**
+     * The claimer's request is held unseen by a target that blocks it: the claim finds no
+     * KeyPackage, as it would for a target with none, and the blocked claimer learns nothing.
+     */
+    WITHHELD
   }
 
   /**
    * Why {@code claimerUserId} may claim {@code targetUserId}'s KeyPackages; NOT_CONNECTED (also for
-   * unknown users and blocks) or CLAIM_RIGHT_USED as an {@code ApiException} if it may not.
+   * unknown users and for blocks outside a held request) or CLAIM_RIGHT_USED as an
+   * {@code ApiException} if it may not.
    */
   Grant check(String claimerUserId, String targetUserId);
 

@@ -83,7 +83,11 @@ public final class Claims {
       }
       Optional<ClaimRights.Grant> grant = caller.userId().equals(target.toString())
           ? Optional.empty() : Optional.of(rights.check(caller.userId(), target.toString()));
-      Outcome claimed = handOut(h, asked(caller, target, request), request.getCipherSuite(), () -> grant
+      List<String> asked = asked(caller, target, request);
+      if (grant.equals(Optional.of(ClaimRights.Grant.WITHHELD))) {
+        throw noKeyPackage(request.getCipherSuite());
+      }
+      Outcome claimed = handOut(h, asked, request.getCipherSuite(), () -> grant
           .filter(g -> g == ClaimRights.Grant.CLAIM_RIGHT)
           .ifPresent(g -> rights.spend(caller.userId(), target.toString())));
       idempotent.ifPresent(key -> key.recordAnswer(h, claimed.response().toByteArray()));
@@ -135,8 +139,7 @@ public final class Claims {
     Map<String, KeyPackageStore.Candidate> found = store.candidates(h, generations.keySet(), suite).stream()
         .collect(Collectors.toMap(KeyPackageStore.Candidate::clientId, Function.identity()));
     if (found.isEmpty()) {
-      throw new ApiException(ErrorReason.NO_KEY_PACKAGE,
-          "no client asked for has a KeyPackage of cipher suite " + suite);
+      throw noKeyPackage(suite);
     }
     beforeHandingOut.run();
     ClaimKeyPackagesResponse.Builder response = ClaimKeyPackagesResponse.newBuilder();
@@ -162,6 +165,10 @@ public final class Claims {
     }
     store.delete(h, handedOut);
     return new Outcome(response.build(), lows);
+  }
+
+  private static ApiException noKeyPackage(int suite) {
+    return new ApiException(ErrorReason.NO_KEY_PACKAGE, "no client asked for has a KeyPackage of cipher suite " + suite);
   }
 
   /**

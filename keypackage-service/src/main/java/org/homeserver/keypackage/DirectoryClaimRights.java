@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
+import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
 import org.homeserver.platform.grpc.ApiException;
@@ -12,8 +13,9 @@ import org.homeserver.platform.grpc.ApiException;
 /**
  * Claim rights as the directory's internal API states them: connected users may claim, and so may
  * the sender of a pending request once, while its claim right is unspent. A block either way
- * counts as no relationship. The directory's own errors (NOT_CONNECTED, CLAIM_RIGHT_USED) reach
- * the caller unchanged.
+ * counts as no relationship, but for the request a blocked user sent, which the target holds
+ * unseen: that claim is {@link Grant#WITHHELD}, so the blocked user is not told. The directory's own
+ * errors (NOT_CONNECTED, CLAIM_RIGHT_USED) reach the caller unchanged.
  */
 record DirectoryClaimRights(DirectoryInternalServiceGrpc.DirectoryInternalServiceBlockingStub directory,
                             Duration deadline) implements ClaimRights {
@@ -22,6 +24,9 @@ record DirectoryClaimRights(DirectoryInternalServiceGrpc.DirectoryInternalServic
     RelationshipInfo info = stub().getRelationships(GetRelationshipsRequest.newBuilder()
         .setUserId(claimerUserId).addOtherUserIds(targetUserId).build()).getRelationships(0);
     if (info.getBlockedByOther()) {
+      if (info.getRelationship() == Relationship.RELATIONSHIP_REQUEST_SENT) {
+        return Grant.WITHHELD;
+      }
       throw notConnected();
     }
     return switch (info.getRelationship()) {

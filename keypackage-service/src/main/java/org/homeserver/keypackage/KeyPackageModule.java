@@ -40,7 +40,7 @@ public final class KeyPackageModule {
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       KeyPackageStore store = new KeyPackageStore(database.transactions());
-      int threshold = context.config().keyPackagesLowThreshold();
+      int threshold = context.config().settings(KeyPackageSettings.SECTION).lowThreshold();
       RegisteredClients registry = RegisteredClients.of(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
       BatchAdmission admission = new BatchAdmission(BatchAdmission.validatorsFor(DEFAULT_SUITES,
@@ -54,8 +54,9 @@ public final class KeyPackageModule {
           DEFAULT_SUITES, threshold, context.domain(), context.clock());
       return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes)), List.of(),
-          List.of(database, context.tasks().every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
-              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))));
+          List.of(context.tasks().every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
+              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))),
+          List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -21,6 +21,7 @@ import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.PublishKeyPackagesResponse;
 import org.homeserver.keypackage.StoreFixture.Client;
 import org.homeserver.mls.TestKeyPackages;
+import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.TestKeyPackages.SigningKey;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.KeyPackage;
@@ -106,6 +107,25 @@ class PublishTest {
       assertTrue(v.getDescription().startsWith(expected.get(v.getField()).name() + ": "), v.toString());
     }
     assertEquals(2, fixture.count(alice));
+  }
+
+  @Test
+  void aKeyPackageNotInAnMlsMessageOfWireFormatKeyPackageIsRefusedSayingWhatWasExpected() {
+    Client alice = fixture.register("alice");
+    KeyPackage keyPackage = TestKeyPackages.create(SUITE, alice.credential(), alice.key(), fixture.clock.instant());
+    ByteString bare = ByteString.copyFrom(keyPackage.toBytes());
+    ApiException e = refused(ErrorReason.KEY_PACKAGE_INVALID, () -> fixture.publish(alice, List.of(bare)));
+    assertEquals(KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED.name(), e.metadata().get("rule"));
+    assertEquals("mls_message.wire_format at offset 2: is 1 (mls_public_message): these bytes are a bare KeyPackage, "
+        + "not an MLSMessage; send it as MLSMessage{version = mls10 (1), wire_format = mls_key_package (5), "
+        + "key_package}", e.metadata().get("detail"));
+
+    ByteString welcome = ByteString.copyFrom(TestMessages.welcome(SUITE, List.of(keyPackage)));
+    ApiException other = refused(ErrorReason.KEY_PACKAGE_INVALID, () -> fixture.publish(alice, List.of(welcome)));
+    assertEquals(KeyPackageRule.KEY_PACKAGE_RULE_MALFORMED.name(), other.metadata().get("rule"));
+    assertEquals("the MLSMessage has wire_format mls_welcome (3); a KeyPackage is sent as wire_format "
+        + "mls_key_package (5)", other.metadata().get("detail"));
+    assertEquals(0, fixture.count(alice));
   }
 
   @Test

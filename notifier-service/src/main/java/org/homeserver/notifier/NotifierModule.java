@@ -25,7 +25,6 @@ import org.homeserver.notifier.push.WebhookSender;
 import org.homeserver.notifier.webpush.VapidKey;
 import org.homeserver.notifier.webpush.WebPushSender;
 import org.homeserver.platform.ServiceContext;
-import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
@@ -47,7 +46,7 @@ public final class NotifierModule {
 
   /** Migrates the notifier schema, makes the VAPID key at the first start, and starts the workers. */
   public static ServiceModule start(ServiceContext context) {
-    HomeserverConfig.Notifier settings = context.config().notifier();
+    NotifierSettings settings = context.config().settings(NotifierSettings.SECTION);
     ServiceDatabase database = context.openDatabase(NAME);
     try {
       NotifierStore store = new NotifierStore(database.transactions());
@@ -73,7 +72,7 @@ public final class NotifierModule {
       return new ServiceParts(NAME, List.of(new NotifierGrpcService(endpoints, new Policies(store), vapid)),
           Set.of(NotifierServiceGrpc.getGetVapidPublicKeyMethod().getFullMethodName()), MAX_REQUEST_BYTES,
           List.of(new NotifierInternalGrpcService(notifications, store, context.domain())), List.of(),
-          List.of(database, queue, pushers, cleanup));
+          List.of(pushers, cleanup), List.of(database, queue));
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -81,7 +80,7 @@ public final class NotifierModule {
   }
 
   /** A sender for each endpoint kind this homeserver pushes to: Web Push and webhooks always, APNs and FCM when configured. */
-  private static Map<EndpointKind, PushSender> senders(ServiceContext context, HomeserverConfig.Notifier settings,
+  private static Map<EndpointKind, PushSender> senders(ServiceContext context, NotifierSettings settings,
       VapidKey vapid, SecureRandom random) {
     HttpClient http = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -94,10 +93,10 @@ public final class NotifierModule {
         new WebPushSender(http, vapid, subject, context.clock(), REQUEST_TIMEOUT, random));
     senders.put(EndpointKind.ENDPOINT_KIND_WEBHOOK, new WebhookSender(http, context.clock(), REQUEST_TIMEOUT));
     settings.apns().ifPresent(apns -> senders.put(EndpointKind.ENDPOINT_KIND_APNS, new ApnsSender(http,
-        ApnsCredentials.fromPem(apns.teamId(), apns.keyId(), read("notifier.apns.key-file", apns.keyFile())),
+        ApnsCredentials.fromPem(apns.teamId(), apns.keyId(), read(NotifierSettings.APNS_KEY_FILE.key(), apns.keyFile())),
         ApnsSender.PRODUCTION, ApnsSender.SANDBOX, context.clock(), REQUEST_TIMEOUT)));
     settings.fcmServiceAccount().ifPresent(file -> senders.put(EndpointKind.ENDPOINT_KIND_FCM, new FcmSender(http,
-        FcmCredentials.parse(read("notifier.fcm.service-account-file", file)), FcmSender.GOOGLE, context.clock(),
+        FcmCredentials.parse(read(NotifierSettings.FCM_SERVICE_ACCOUNT.key(), file)), FcmSender.GOOGLE, context.clock(),
         REQUEST_TIMEOUT)));
     return senders;
   }

@@ -37,6 +37,8 @@ public final class Pushers implements AutoCloseable {
   private static final Duration GATHER = Duration.ofMillis(20);
   /** How long the loop sleeps when no job is due. */
   private static final Duration IDLE = Duration.ofMillis(100);
+  /** How long closing waits for the loop, and then for the pushes under way (each bounded by its request timeout). */
+  private static final Duration STOP = Duration.ofSeconds(15);
   private static final Logger log = LoggerFactory.getLogger(Pushers.class);
 
   private final JobQueue queue;
@@ -67,10 +69,16 @@ public final class Pushers implements AutoCloseable {
   private void run() {
     while (running) {
       try {
-        slots.acquire();
+        if (!slots.tryAcquire(IDLE.toMillis(), TimeUnit.MILLISECONDS)) {
+          continue;
+        }
         // When busy, gather a batch of free slots (briefly) rather than taking jobs one at a time.
         int gathered = slots.tryAcquire(batch - 1, GATHER.toMillis(), TimeUnit.MILLISECONDS) ? batch - 1 : 0;
         int free = 1 + gathered + slots.drainPermits();
+        if (!running) {
+          slots.release(free);
+          return;
+        }
         List<JobQueue.Leased> jobs;
         Map<UUID, Endpoint> endpoints;
         try {
@@ -217,13 +225,20 @@ public final class Pushers implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops taking jobs, then lets the pushes under way finish and record their outcome. The loop is
+   * not interrupted: a virtual thread interrupted in a database call breaks its connection. It
+   * notices within {@link #IDLE} (or the second it waits after a failed take).
+   */
   @Override
   public void close() {
     running = false;
-    loop.interrupt();
-    pushes.shutdown();
     try {
-      if (!pushes.awaitTermination(10, TimeUnit.SECONDS)) {
+      if (!loop.join(STOP)) {
+        loop.interrupt();
+      }
+      pushes.shutdown();
+      if (!pushes.awaitTermination(STOP.toSeconds(), TimeUnit.SECONDS)) {
         pushes.shutdownNow();
       }
     } catch (InterruptedException e) {

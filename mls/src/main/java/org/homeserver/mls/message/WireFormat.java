@@ -1,5 +1,6 @@
 package org.homeserver.mls.message;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /** The five wire formats of an MLSMessage (RFC 9420 section 6). */
@@ -18,6 +19,11 @@ public enum WireFormat {
 
   public int code() {
     return code;
+  }
+
+  /** As RFC 9420 spells it: {@code mls_public_message} and so on. */
+  public String rfcName() {
+    return "mls_" + name().toLowerCase(Locale.ROOT);
   }
 
   public static Optional<WireFormat> fromCode(int code) {

@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -18,13 +21,37 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads the YAML file, applies HOMESERVER_* environment overrides and command-line overrides, and
- * checks every value against {@link ConfigSchema}. All problems are reported at once, one line each.
+ * checks every value against the shared keys ({@link ConfigSchema}) and the keys of the service
+ * modules' sections it was given. All problems are reported at once, one line each.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
+  private final List<ConfigSection<?>> sections;
+  private final List<Setting<?>> keys;
 
+  /** A loader of the shared keys alone. */
   public ConfigLoader(Map<String, String> environment) {
+    this(environment, List.of());
+  }
+
+  /** A loader of the shared keys and those of {@code sections}; a key declared twice is a programming error. */
+  public ConfigLoader(Map<String, String> environment, List<ConfigSection<?>> sections) {
     this.environment = Map.copyOf(environment);
+    this.sections = List.copyOf(sections);
+    List<Setting<?>> all = new ArrayList<>(ConfigSchema.ALL);
+    sections.forEach(section -> all.addAll(section.keys()));
+    Set<String> seen = new HashSet<>();
+    for (Setting<?> setting : all) {
+      if (!seen.add(setting.key())) {
+        throw new IllegalArgumentException("configuration key " + setting.key() + " is declared twice");
+      }
+    }
+    this.keys = List.copyOf(all);
+  }
+
+  /** Every key this loader reads: the shared ones, then each section's, in the order of the configuration reference. */
+  public List<Setting<?>> keys() {
+    return keys;
   }
 
   /** Loads {@code file} (may be null: defaults only), then the environment, then {@code overrides}. */
@@ -36,13 +63,13 @@ public final class ConfigLoader {
       readYaml(file, raw, problems);
       raw.keySet().forEach(k -> source.put(k, file.toString()));
     }
-    Set<String> known = ConfigSchema.ALL.stream().map(Setting::key).collect(Collectors.toSet());
+    Set<String> known = keys.stream().map(Setting::key).collect(Collectors.toSet());
     for (String key : raw.keySet()) {
       if (!known.contains(key)) {
         problems.add("config: " + key + ": unknown key (in " + file + "); see the configuration reference in README.md");
       }
     }
-    for (Setting<?> setting : ConfigSchema.ALL) {
+    for (Setting<?> setting : keys) {
       String value = environment.get(setting.environmentVariable());
       if (value != null) {
         raw.put(setting.key(), value);
@@ -55,7 +82,7 @@ public final class ConfigLoader {
     });
 
     Map<String, Object> values = new HashMap<>();
-    for (Setting<?> setting : ConfigSchema.ALL) {
+    for (Setting<?> setting : keys) {
       String text = raw.getOrDefault(setting.key(), setting.defaultText());
       try {
         values.put(setting.key(), setting.parse().apply(text));
@@ -67,11 +94,25 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    HomeserverConfig config = HomeserverConfig.from(new ConfigValues(values));
-    if (!config.inconsistencies().isEmpty()) {
-      throw new ConfigException(config.inconsistencies());
+    ConfigValues checked = new ConfigValues(values);
+    Map<ConfigSection<?>, Object> settings = new IdentityHashMap<>();
+    List<String> inconsistencies = new ArrayList<>();
+    for (ConfigSection<?> section : sections) {
+      inconsistencies.addAll(read(section, checked, settings));
+    }
+    HomeserverConfig config = HomeserverConfig.from(checked, settings);
+    inconsistencies.addAll(0, config.inconsistencies());
+    if (!inconsistencies.isEmpty()) {
+      throw new ConfigException(inconsistencies);
     }
     return config;
+  }
+
+  /** Puts the settings of {@code section} into {@code into}; returns their inconsistencies. */
+  private static <S> List<String> read(ConfigSection<S> section, ConfigValues values, Map<ConfigSection<?>, Object> into) {
+    S settings = section.read(values);
+    into.put(section, settings);
+    return section.inconsistencies(settings);
   }
 
   private static void readYaml(Path file, Map<String, String> into, List<String> problems) {
@@ -118,6 +159,12 @@ public final class ConfigLoader {
     @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
       return (T) values.get(setting.key());
+    }
+
+    /** A text value, empty when it is the empty text. */
+    public Optional<String> optional(Setting<String> setting) {
+      String value = get(setting);
+      return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
   }
 }

@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.homeserver.platform.ids.UserId;
 
-/** Every configuration key the homeserver knows, with its default and its allowed values. */
+/**
+ * The configuration keys every process shares (its ports, storage, signalling, secrets, where the
+ * other services are, logs), with their defaults and allowed values. Each service module declares
+ * its own keys in a {@link ConfigSection}.
+ */
 public final class ConfigSchema {
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
   private static final Pattern JDBC_URL = Pattern.compile("jdbc:postgresql://.+");
@@ -126,88 +130,6 @@ public final class ConfigSchema {
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as notifier:7402",
       "Where to reach the notifier's internal API when it is not in this process.");
 
-  public static final Setting<RegistrationMode> REGISTRATION = new Setting<>("auth.registration", "open",
-      oneOf(RegistrationMode.class), words(RegistrationMode.class),
-      "Who may register users: anyone, holders of an invite token, or nobody.");
-  public static final Setting<Duration> ACCESS_TOKEN_TTL = new Setting<>("auth.access-token-ttl", "15m",
-      duration(Duration.ofMinutes(1), Duration.ofHours(24)),
-      "a duration from 1m to 24h (e.g. 900s, 15m, 1h)", "Lifetime of an access token.");
-  public static final Setting<Duration> CREDENTIAL_VALIDITY = new Setting<>("auth.credential-validity", "365d",
-      duration(Duration.ofDays(1), Duration.ofDays(3650)), "a duration from 1d to 3650d",
-      "Lifetime of a client's X.509 credential.");
-  public static final Setting<Integer> MAX_CLIENTS = new Setting<>("auth.max-clients-per-user", "32",
-      integer(1, 1000), "an integer from 1 to 1000", "How many clients one user may register.");
-  public static final Setting<Integer> REGISTRATION_RATE = new Setting<>("auth.registration-rate-per-minute", "10",
-      integer(1, 100000), "an integer from 1 to 100000",
-      "Registration attempts (users and clients) allowed per peer address per minute.");
-  public static final Setting<Integer> PASSWORD_ATTEMPTS = new Setting<>("auth.password-attempts-per-minute", "20",
-      integer(1, 100000), "an integer from 1 to 100000",
-      "Password checks (client registration, password change, account deletion) allowed per user and caller per minute; the caller is its address, or its client when it is signed in as one of the user's clients.");
-  public static final Setting<Integer> PASSWORD_FAILURES = new Setting<>("auth.password-failures-per-hour", "100",
-      integer(1, 1000000), "an integer from 1 to 1000000",
-      "Wrong passwords one user may receive per hour from callers not signed in as one of its clients, from all addresses together; beyond, only its own signed-in clients may check its password, and a correct one from them clears the count.");
-  public static final Setting<Integer> UNKNOWN_CLIENT_ATTEMPTS = new Setting<>("auth.unknown-client-attempts-per-minute",
-      "30", integer(1, 100000), "an integer from 1 to 100000",
-      "Challenges and sessions asked for client ids that do not exist, allowed per address per minute.");
-  public static final Setting<Integer> CHALLENGES = new Setting<>("auth.challenges-per-minute", "60",
-      integer(1, 100000), "an integer from 1 to 100000", "Session challenges allowed per client per minute.");
-  public static final Setting<Duration> HANDLE_HOLD = new Setting<>("auth.deleted-handle-hold", "365d",
-      duration(Duration.ZERO, Duration.ofDays(36500)), "a duration from 0s to 36500d (at least auth.credential-validity)",
-      "How long the handle of a deleted user cannot be registered again, so its old credentials name nobody new.");
-  public static final Setting<Integer> ARGON2_MEMORY = new Setting<>("auth.argon2.memory-kib", "19456",
-      integer(1024, 1024 * 1024), "an integer from 1024 to 1048576 (and at least 8 x parallelism)",
-      "Argon2id memory cost in KiB.");
-  public static final Setting<Integer> ARGON2_ITERATIONS = new Setting<>("auth.argon2.iterations", "2",
-      integer(1, 64), "an integer from 1 to 64", "Argon2id iterations.");
-  public static final Setting<Integer> ARGON2_PARALLELISM = new Setting<>("auth.argon2.parallelism", "1",
-      integer(1, 64), "an integer from 1 to 64", "Argon2id lanes.");
-
-  public static final Setting<Duration> QUEUE_RETENTION = new Setting<>("delivery.queue-retention", "30d",
-      duration(Duration.ofHours(1), Duration.ofDays(3650)), "a duration from 1h to 3650d",
-      "How long an unacknowledged queue entry is kept; older ones are dropped and the client gets a QueueGap event.");
-  public static final Setting<Integer> QUEUE_CAP = new Setting<>("delivery.queue-cap", "10000",
-      integer(10, 10_000_000), "an integer from 10 to 10000000",
-      "Entries one client's queue holds; beyond it the oldest are dropped and the client gets a QueueGap event.");
-  public static final Setting<Integer> APPLICATION_WINDOW = new Setting<>("delivery.application-epoch-window", "3",
-      integer(0, 1000), "an integer from 0 to 1000",
-      "How many epochs behind the current one a group still accepts application messages for.");
-
-  public static final Setting<Boolean> PREFIX_SEARCH = new Setting<>("directory.prefix-search", "false", bool(),
-      "true or false",
-      "Let users find this domain's users by the beginning of a handle (SearchUsers). Off: only exact handles are found.");
-  public static final Setting<Integer> LOOKUPS = new Setting<>("directory.lookups-per-minute", "30",
-      integer(1, 100000), "an integer from 1 to 100000",
-      "Profile reads, discoveries and searches allowed per user per minute, together.");
-  public static final Setting<Integer> KEY_PACKAGES_LOW = new Setting<>("keypackage.low-threshold", "10",
-      integer(0, 1000), "an integer from 0 (never) to 1000",
-      "A client whose KeyPackages of a suite (not counting a last-resort one) fall below this gets a KeyPackagesLow event.");
-
-  public static final Setting<Integer> MAX_ENDPOINTS = new Setting<>("notifier.max-endpoints-per-client", "10",
-      integer(1, 100), "an integer from 1 to 100", "How many push endpoints one client may register.");
-  public static final Setting<String> VAPID_SUBJECT = new Setting<>("notifier.vapid-subject", "",
-      t -> t.isEmpty() ? t : matching(Pattern.compile("(mailto:|https://)\\S{3,200}")).apply(t),
-      "empty (mailto:postmaster@<domain>) or a mailto: or https: URI",
-      "The contact Web Push services see in this homeserver's VAPID tokens (RFC 8292 sub claim).");
-  public static final Setting<Integer> PUSH_CONCURRENCY = new Setting<>("notifier.push-concurrency", "64",
-      integer(1, 1024), "an integer from 1 to 1024", "Pushes in flight at once, per notifier process.");
-  public static final Setting<Boolean> ALLOW_LOOPBACK_ENDPOINTS = new Setting<>("notifier.allow-loopback-endpoints",
-      "false", bool(), "true or false",
-      "For tests only: accept http:// endpoints on loopback addresses (other private addresses stay refused).");
-  public static final Setting<String> APNS_TEAM_ID = new Setting<>("notifier.apns.team-id", "",
-      t -> t.isEmpty() ? t : matching(Pattern.compile("[A-Z0-9]{10}")).apply(t),
-      "empty (APNs off) or the 10-character Apple team id", "The Apple developer team of the APNs key.");
-  public static final Setting<String> APNS_KEY_ID = new Setting<>("notifier.apns.key-id", "",
-      t -> t.isEmpty() ? t : matching(Pattern.compile("[A-Z0-9]{10}")).apply(t),
-      "empty or the 10-character key id", "The id of the APNs authentication key (.p8).");
-  public static final Setting<String> APNS_KEY_FILE = new Setting<>("notifier.apns.key-file", "",
-      ValueParsers.anyText(), "empty or a file path", "The APNs authentication key, the .p8 PEM file from Apple.");
-  public static final Setting<String> APNS_TOPICS = new Setting<>("notifier.apns.topics", "",
-      t -> t.isEmpty() ? t : matching(Pattern.compile("[A-Za-z0-9.\\-]+(,[A-Za-z0-9.\\-]+)*")).apply(t),
-      "empty or bundle ids separated by commas", "The app bundle ids (apns-topic) devices may register for.");
-  public static final Setting<String> FCM_SERVICE_ACCOUNT = new Setting<>("notifier.fcm.service-account-file", "",
-      ValueParsers.anyText(), "empty (FCM off) or a file path",
-      "The Google service account key (JSON) with which pushes are sent through FCM's HTTP v1 API.");
-
   public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
       oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
   public static final Setting<LogLevel> LOG_LEVEL = new Setting<>("logging.level", "info",
@@ -215,7 +137,7 @@ public final class ConfigSchema {
   public static final Setting<Boolean> REFLECTION = new Setting<>("server.reflection", "true", bool(),
       "true or false", "Serve gRPC server reflection on the public port.");
 
-  /** All keys, in the order of the configuration reference. */
+  /** The shared keys, in the order of the configuration reference; each service's own follow them. */
   public static final List<Setting<?>> ALL = List.of(
       DOMAIN_KEY, DATA_DIR,
       SERVER_HOST, SERVER_PORT, MAX_REQUEST, REFLECTION, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, TLS_RELOAD_INTERVAL,
@@ -227,19 +149,9 @@ public final class ConfigSchema {
       REDIS_URL_KEY, REDIS_PREFIX,
       KEK_FILE, KEK, PREVIOUS_KEKS,
       AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS, NOTIFIER_ADDRESS,
-      REGISTRATION, ACCESS_TOKEN_TTL, CREDENTIAL_VALIDITY, MAX_CLIENTS, REGISTRATION_RATE, PASSWORD_ATTEMPTS,
-      PASSWORD_FAILURES, CHALLENGES, UNKNOWN_CLIENT_ATTEMPTS, HANDLE_HOLD,
-      ARGON2_MEMORY, ARGON2_ITERATIONS, ARGON2_PARALLELISM,
-      PREFIX_SEARCH, LOOKUPS,
-      KEY_PACKAGES_LOW,
-      QUEUE_RETENTION, QUEUE_CAP, APPLICATION_WINDOW,
-      MAX_ENDPOINTS, VAPID_SUBJECT, PUSH_CONCURRENCY, ALLOW_LOOPBACK_ENDPOINTS,
-      APNS_TEAM_ID, APNS_KEY_ID, APNS_KEY_FILE, APNS_TOPICS, FCM_SERVICE_ACCOUNT,
       LOG_FORMAT, LOG_LEVEL);
 
   private ConfigSchema() {}
-
-  public enum RegistrationMode { OPEN, INVITE, CLOSED }
 
   public enum LogFormat { TEXT, JSON }
 

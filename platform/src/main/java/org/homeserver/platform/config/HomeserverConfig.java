@@ -4,13 +4,16 @@ import static org.homeserver.platform.config.ConfigSchema.*;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.homeserver.platform.config.ConfigLoader.ConfigValues;
 import org.homeserver.platform.config.ConfigSchema.LogFormat;
 import org.homeserver.platform.config.ConfigSchema.LogLevel;
-import org.homeserver.platform.config.ConfigSchema.RegistrationMode;
 
-/** The checked configuration of one homeserver process. Built only by {@link ConfigLoader}. */
+/**
+ * The checked configuration of one homeserver process: the shared settings, and each service
+ * module's own ({@link #settings}). Built only by {@link ConfigLoader}.
+ */
 public record HomeserverConfig(
     Optional<String> domain,
     Path dataDir,
@@ -33,13 +36,20 @@ public record HomeserverConfig(
     Optional<String> keyPackageAddress,
     Optional<String> deliveryAddress,
     Optional<String> notifierAddress,
-    Auth auth,
-    Directory directory,
-    int keyPackagesLowThreshold,
-    Delivery delivery,
-    Notifier notifier,
     LogFormat logFormat,
-    LogLevel logLevel) {
+    LogLevel logLevel,
+    Map<ConfigSection<?>, Object> sections) {
+
+  /** The settings of a service module's section; the loader must have been given the section. */
+  public <S> S settings(ConfigSection<S> section) {
+    Object settings = sections.get(section);
+    if (settings == null) {
+      throw new IllegalStateException("the configuration was loaded without the " + section.name() + " section");
+    }
+    @SuppressWarnings("unchecked")
+    S typed = (S) settings;
+    return typed;
+  }
 
   /** A host and port to listen on; port 0 means "off" where the key allows it. */
   public record Listener(String host, int port) {
@@ -61,83 +71,39 @@ public record HomeserverConfig(
   /** The PostgreSQL to use; an empty url means the embedded one. */
   public record Database(Optional<String> url, String user, String password, int poolSize, int embeddedPort) {}
 
-  /** The authentication service's settings. */
-  public record Auth(RegistrationMode registration, Duration accessTokenTtl, Duration credentialValidity,
-                     int maxClientsPerUser, int registrationRatePerMinute, int passwordAttemptsPerMinute,
-                     int passwordFailuresPerHour, int challengesPerMinute, int unknownClientAttemptsPerMinute,
-                     Duration deletedHandleHold, int argon2MemoryKib,
-                     int argon2Iterations, int argon2Parallelism) {}
-
-  /** The directory service's settings. */
-  public record Directory(boolean prefixSearch, int lookupsPerMinute) {}
-
-  /** The delivery service's settings. */
-  public record Delivery(Duration queueRetention, int queueCap, int applicationEpochWindow) {}
-
-  /**
-   * The notifier's settings.
-   *
-   * @param vapidSubject empty for mailto:postmaster@ the home domain
-   */
-  public record Notifier(int maxEndpointsPerClient, Optional<String> vapidSubject, int pushConcurrency,
-                         boolean allowLoopbackEndpoints, Optional<Apns> apns, Optional<Path> fcmServiceAccount) {}
-
-  /** APNs credentials: the team, the authentication key and the app bundle ids devices may use. */
-  public record Apns(String teamId, String keyId, Path keyFile, java.util.List<String> topics) {}
-
-  static HomeserverConfig from(ConfigValues v) {
+  static HomeserverConfig from(ConfigValues v, Map<ConfigSection<?>, Object> sections) {
     return new HomeserverConfig(
-        nonEmpty(v.get(DOMAIN_KEY)),
+        v.optional(DOMAIN_KEY),
         Path.of(v.get(DATA_DIR)),
         new Listener(v.get(SERVER_HOST), v.get(SERVER_PORT)),
         v.get(MAX_REQUEST),
         v.get(REFLECTION),
-        nonEmpty(v.get(TLS_CERTIFICATE_FILE) + v.get(TLS_KEY_FILE)).map(either -> new Tls(
+        v.optional(TLS_CERTIFICATE_FILE).or(() -> v.optional(TLS_KEY_FILE)).map(either -> new Tls(
             Path.of(v.get(TLS_CERTIFICATE_FILE)), Path.of(v.get(TLS_KEY_FILE)), v.get(TLS_RELOAD_INTERVAL))),
         v.get(TRUSTED_PROXIES),
         new Listener(v.get(INTERNAL_HOST), v.get(INTERNAL_PORT)),
-        nonEmpty(v.get(INTERNAL_TOKEN)),
+        v.optional(INTERNAL_TOKEN),
         new Listener(v.get(ADMIN_HOST), v.get(ADMIN_PORT)),
-        nonEmpty(v.get(ADMIN_TOKEN_KEY)),
+        v.optional(ADMIN_TOKEN_KEY),
         new Listener(v.get(METRICS_HOST), v.get(METRICS_PORT)),
-        new Database(nonEmpty(v.get(DATABASE_URL)), v.get(DATABASE_USER), v.get(DATABASE_PASSWORD),
+        new Database(v.optional(DATABASE_URL), v.get(DATABASE_USER), v.get(DATABASE_PASSWORD),
             v.get(DATABASE_POOL), v.get(EMBEDDED_PORT)),
-        nonEmpty(v.get(REDIS_URL_KEY)),
+        v.optional(REDIS_URL_KEY),
         v.get(REDIS_PREFIX),
-        new Secrets(nonEmpty(v.get(KEK_FILE)).map(Path::of), nonEmpty(v.get(KEK)), v.get(PREVIOUS_KEKS)),
-        nonEmpty(v.get(AUTH_ADDRESS)),
-        nonEmpty(v.get(DIRECTORY_ADDRESS)),
-        nonEmpty(v.get(KEYPACKAGE_ADDRESS)),
-        nonEmpty(v.get(DELIVERY_ADDRESS)),
-        nonEmpty(v.get(NOTIFIER_ADDRESS)),
-        new Auth(v.get(REGISTRATION), v.get(ACCESS_TOKEN_TTL), v.get(CREDENTIAL_VALIDITY),
-            v.get(MAX_CLIENTS), v.get(REGISTRATION_RATE), v.get(PASSWORD_ATTEMPTS), v.get(PASSWORD_FAILURES),
-            v.get(CHALLENGES), v.get(UNKNOWN_CLIENT_ATTEMPTS),
-            v.get(HANDLE_HOLD), v.get(ARGON2_MEMORY), v.get(ARGON2_ITERATIONS),
-            v.get(ARGON2_PARALLELISM)),
-        new Directory(v.get(PREFIX_SEARCH), v.get(LOOKUPS)),
-        v.get(KEY_PACKAGES_LOW),
-        new Delivery(v.get(QUEUE_RETENTION), v.get(QUEUE_CAP), v.get(APPLICATION_WINDOW)),
-        new Notifier(v.get(MAX_ENDPOINTS), nonEmpty(v.get(VAPID_SUBJECT)), v.get(PUSH_CONCURRENCY),
-            v.get(ALLOW_LOOPBACK_ENDPOINTS),
-            nonEmpty(v.get(APNS_TEAM_ID)).map(team -> new Apns(team, v.get(APNS_KEY_ID), Path.of(v.get(APNS_KEY_FILE)),
-                v.get(APNS_TOPICS).isEmpty() ? java.util.List.of() : java.util.List.of(v.get(APNS_TOPICS).split(",")))),
-            nonEmpty(v.get(FCM_SERVICE_ACCOUNT)).map(Path::of)),
+        new Secrets(v.optional(KEK_FILE).map(Path::of), v.optional(KEK), v.get(PREVIOUS_KEKS)),
+        v.optional(AUTH_ADDRESS),
+        v.optional(DIRECTORY_ADDRESS),
+        v.optional(KEYPACKAGE_ADDRESS),
+        v.optional(DELIVERY_ADDRESS),
+        v.optional(NOTIFIER_ADDRESS),
         v.get(LOG_FORMAT),
-        v.get(LOG_LEVEL));
+        v.get(LOG_LEVEL),
+        Map.copyOf(sections));
   }
 
   /** Problems between keys that are each valid alone, one line each. */
   java.util.List<String> inconsistencies() {
     java.util.List<String> problems = new java.util.ArrayList<>();
-    if (auth.argon2MemoryKib() < 8L * auth.argon2Parallelism()) {
-      problems.add("config: auth.argon2.memory-kib: must be at least 8 x auth.argon2.parallelism ("
-          + 8L * auth.argon2Parallelism() + "), got " + auth.argon2MemoryKib());
-    }
-    if (auth.deletedHandleHold().compareTo(auth.credentialValidity()) < 0) {
-      problems.add("config: auth.deleted-handle-hold: must be at least auth.credential-validity ("
-          + auth.credentialValidity().toDays() + "d), or a new user could take over a deleted user's still valid credentials");
-    }
     if (tls.isPresent() && (tls.get().certificateFile().toString().isEmpty() || tls.get().keyFile().toString().isEmpty())) {
       problems.add("config: server.tls.certificate-file: server.tls.certificate-file and server.tls.key-file go together; "
           + "set both for TLS, or neither");
@@ -152,17 +118,6 @@ public record HomeserverConfig(
           + "key-encryption key: set secrets.key-encryption-key-file or secrets.key-encryption-key "
           + "(HOMESERVER_SECRETS_KEY_ENCRYPTION_KEY) on every process; make one with `head -c 32 /dev/urandom | base64`");
     }
-    if (notifier.apns().isPresent()) {
-      Apns apns = notifier.apns().get();
-      if (apns.keyId().isEmpty() || apns.keyFile().toString().isEmpty() || apns.topics().isEmpty()) {
-        problems.add("config: notifier.apns.team-id: APNs needs notifier.apns.key-id, notifier.apns.key-file and "
-            + "notifier.apns.topics as well");
-      }
-    }
     return problems;
-  }
-
-  private static Optional<String> nonEmpty(String s) {
-    return s == null || s.isEmpty() ? Optional.empty() : Optional.of(s);
   }
 }

@@ -7,14 +7,17 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Readers for the kinds of value a configuration file holds; each throws IllegalArgumentException. */
-final class ValueParsers {
+/**
+ * Readers for the kinds of value a configuration file holds, for the shared keys and the services'
+ * own; each throws IllegalArgumentException.
+ */
+public final class ValueParsers {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB|GiB)?");
 
   private ValueParsers() {}
 
-  static Function<String, Integer> integer(int min, int max) {
+  public static Function<String, Integer> integer(int min, int max) {
     return text -> {
       int value;
       try {
@@ -29,7 +32,7 @@ final class ValueParsers {
     };
   }
 
-  static Function<String, Duration> duration(Duration min, Duration max) {
+  public static Function<String, Duration> duration(Duration min, Duration max) {
     return text -> {
       Matcher m = DURATION.matcher(text.trim());
       if (!m.matches()) {
@@ -50,7 +53,7 @@ final class ValueParsers {
     };
   }
 
-  static Function<String, Long> size(long min, long max) {
+  public static Function<String, Long> size(long min, long max) {
     return text -> {
       Matcher m = SIZE.matcher(text.trim());
       if (!m.matches()) {
@@ -70,7 +73,7 @@ final class ValueParsers {
     };
   }
 
-  static <E extends Enum<E>> Function<String, E> oneOf(Class<E> type) {
+  public static <E extends Enum<E>> Function<String, E> oneOf(Class<E> type) {
     return text -> {
       String wanted = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
       return Arrays.stream(type.getEnumConstants())
@@ -80,12 +83,12 @@ final class ValueParsers {
     };
   }
 
-  static <E extends Enum<E>> String words(Class<E> type) {
+  public static <E extends Enum<E>> String words(Class<E> type) {
     return "one of " + String.join(", ", Arrays.stream(type.getEnumConstants())
         .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList());
   }
 
-  static Function<String, String> matching(Pattern pattern) {
+  public static Function<String, String> matching(Pattern pattern) {
     return text -> {
       if (!pattern.matcher(text).matches()) {
         throw new IllegalArgumentException("not allowed");
@@ -94,7 +97,7 @@ final class ValueParsers {
     };
   }
 
-  static Function<String, Boolean> bool() {
+  public static Function<String, Boolean> bool() {
     return text -> switch (text.trim()) {
       case "true" -> true;
       case "false" -> false;
@@ -103,7 +106,7 @@ final class ValueParsers {
   }
 
   /** Items separated by commas (spaces around them ignored), each matching {@code item}; empty text is none. */
-  static Function<String, java.util.List<String>> list(Pattern item) {
+  public static Function<String, java.util.List<String>> list(Pattern item) {
     return text -> {
       if (text.isBlank()) {
         return java.util.List.of();
@@ -117,7 +120,7 @@ final class ValueParsers {
   }
 
   /** IP addresses and CIDR blocks separated by commas, checked with {@link org.homeserver.platform.net.AddressBlock#parse}. */
-  static Function<String, java.util.List<String>> addressBlocks() {
+  public static Function<String, java.util.List<String>> addressBlocks() {
     return text -> {
       java.util.List<String> blocks = list(Pattern.compile("[0-9A-Fa-f.:/]+")).apply(text);
       blocks.forEach(org.homeserver.platform.net.AddressBlock::parse);
@@ -125,7 +128,7 @@ final class ValueParsers {
     };
   }
 
-  static Function<String, String> anyText() {
+  public static Function<String, String> anyText() {
     return text -> text;
   }
 }

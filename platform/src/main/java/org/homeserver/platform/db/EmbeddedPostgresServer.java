@@ -26,6 +26,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         .setCleanDataDirectory(false)
         .setPort(port)
         .setServerConfig("listen_addresses", "127.0.0.1")
+        // Stopped by its owner, after everything that uses it: a hook of its own would stop it at
+        // the JVM's exit while the process's workers still run.
+        .setRegisterShutdownHook(false)
         .start();
     return new EmbeddedPostgresServer(postgres, port);
   }

@@ -27,6 +27,14 @@ public interface ServiceModule extends AutoCloseable {
   /** Services on the admin port. */
   List<BindableService> adminServices();
 
+  /**
+   * Stops the service's background work (workers, sweeps, streams) once no client or admin call
+   * runs any more. Its internal API and its pools stay up, for the other services' work stopping
+   * at the same time.
+   */
+  void stopWork();
+
+  /** Closes the service's pools and stores, once every service's work has stopped. */
   @Override
   void close();
 }

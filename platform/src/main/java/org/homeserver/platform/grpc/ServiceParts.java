@@ -8,12 +8,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ServiceModule} as a composition root assembles it: its services, its limits, and what
- * to close when the process stops, closed in reverse order (a background job before the database it
- * uses).
+ * to stop when the process stops: its background work first, then its pools and stores, each list
+ * in reverse order (a sweep before the worker it feeds, a job queue before the database under it).
  */
 public record ServiceParts(String name, List<BindableService> clientServices, Set<String> publicMethods,
                            long maxRequestBytes, List<BindableService> internalServices,
-                           List<BindableService> adminServices, List<AutoCloseable> resources)
+                           List<BindableService> adminServices, List<AutoCloseable> work,
+                           List<AutoCloseable> stores)
     implements ServiceModule {
   private static final Logger log = LoggerFactory.getLogger(ServiceParts.class);
 
@@ -22,11 +23,21 @@ public record ServiceParts(String name, List<BindableService> clientServices, Se
     publicMethods = Set.copyOf(publicMethods);
     internalServices = List.copyOf(internalServices);
     adminServices = List.copyOf(adminServices);
-    resources = List.copyOf(resources);
+    work = List.copyOf(work);
+    stores = List.copyOf(stores);
+  }
+
+  @Override
+  public void stopWork() {
+    closeAll(work);
   }
 
   @Override
   public void close() {
+    closeAll(stores);
+  }
+
+  private void closeAll(List<AutoCloseable> resources) {
     for (AutoCloseable resource : resources.reversed()) {
       try {
         resource.close();

@@ -51,6 +51,8 @@ public final class Dependencies implements AutoCloseable {
   private final ExecutorService running = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("dependency-checks").daemon().factory());
+  /** Set when the process stops: the checks under way fail as they are interrupted, which is no news. */
+  private volatile boolean closed;
 
   public Dependencies(MeterRegistry meters, Clock clock) {
     this.meters = meters;
@@ -109,7 +111,7 @@ public final class Dependencies implements AutoCloseable {
 
   /** Takes note of one check's result; true if the dependency changed state. */
   private boolean record(Check check, boolean up) {
-    if (statuses.get(check.name()).up() == up) {
+    if (closed || statuses.get(check.name()).up() == up) {
       return false;
     }
     statuses.put(check.name(), new Status(check.name(), check.service(), up, clock.instant()));
@@ -125,6 +127,7 @@ public final class Dependencies implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     timer.shutdownNow();
     running.shutdownNow();
   }

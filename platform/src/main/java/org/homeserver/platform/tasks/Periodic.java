@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 /** A background task run every interval until closed; a failed run is logged and the next one still runs. */
 public final class Periodic implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Periodic.class);
+  /** How long a run under way may take to finish when the task is closed. */
+  private static final Duration FINISH = Duration.ofSeconds(10);
   private final ScheduledExecutorService scheduler;
   private final Runnable task;
 
@@ -41,8 +43,20 @@ public final class Periodic implements AutoCloseable {
     task.run();
   }
 
+  /**
+   * Runs no more; a run under way gets {@link #FINISH} to end (interrupting it could break the
+   * database connection or the call it is in, and log that as a failure).
+   */
   @Override
   public void close() {
-    scheduler.shutdownNow();
+    scheduler.shutdown();
+    try {
+      if (!scheduler.awaitTermination(FINISH.toMillis(), TimeUnit.MILLISECONDS)) {
+        scheduler.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      scheduler.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.RetryInfo;
-import io.grpc.BindableService;
 import io.grpc.protobuf.StatusProto;
 import io.lettuce.core.RedisConnectionException;
 import java.sql.SQLException;
@@ -85,15 +84,8 @@ class ErrorMappingTest {
   @BeforeEach
   void start() throws Exception {
     String name = "error-mapping-" + UUID.randomUUID();
-    ServiceModule module = new ServiceModule() {
-      @Override public String name() { return "failing"; }
-      @Override public List<BindableService> clientServices() { return List.of(); }
-      @Override public Set<String> publicMethods() { return Set.of(); }
-      @Override public long maxRequestBytes() { return 1024; }
-      @Override public List<BindableService> internalServices() { return List.of(new FailingAuth()); }
-      @Override public List<BindableService> adminServices() { return List.of(); }
-      @Override public void close() {}
-    };
+    ServiceModule module = new ServiceParts("failing", List.of(), Set.of(), 1024, List.of(new FailingAuth()), List.of(),
+        List.of(), List.of());
     server = new GrpcServers(meters).inProcessInternalServer(name, List.of(module));
     channel = InProcessChannelBuilder.forName(name).build();
   }
