@@ -15,7 +15,7 @@ public interface ClaimRights {
 
   /**
    * Why {@code claimerUserId} may claim {@code targetUserId}'s KeyPackages; NOT_CONNECTED (also for
-   * unknown users and blocks) or CLAIM_RIGHT_USED as an {@code ApiException} if it may not.
+   * unknown users and blocks) or CLAIM_RIGHT_USED as an {@code Refusal} if it may not.
    */
   Grant check(String claimerUserId, String targetUserId);
 

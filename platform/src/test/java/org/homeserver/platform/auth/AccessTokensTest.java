@@ -14,7 +14,7 @@ import java.util.UUID;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.signal.LocalSignals;
 import org.homeserver.platform.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +45,7 @@ class AccessTokensTest {
   }
 
   private ErrorReason rejection(String token) {
-    return assertThrows(ApiException.class, () -> verifier.verify(token)).reason();
+    return assertThrows(Refusal.class, () -> verifier.verify(token)).reason();
   }
 
   @Test
@@ -111,7 +111,7 @@ class AccessTokensTest {
     remembering.verify(token);
     later.advance(Duration.ofSeconds(60));
     assertEquals(ErrorReason.TOKEN_EXPIRED,
-        assertThrows(ApiException.class, () -> remembering.verify(token)).reason());
+        assertThrows(Refusal.class, () -> remembering.verify(token)).reason());
   }
 
   @Test
