@@ -24,29 +24,38 @@ const api = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILES, {
 const statusTypes = protobuf.parse(`syntax = "proto3"; package google.rpc;
   message Any { string type_url = 1; bytes value = 2; }
   message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
-  message ErrorInfo { string reason = 1; string domain = 2; map<string, string> metadata = 3; }`).root;
+  message ErrorInfo { string reason = 1; string domain = 2; map<string, string> metadata = 3; }
+  message Duration { int64 seconds = 1; int32 nanos = 2; }
+  message RetryInfo { Duration retry_delay = 1; }`).root;
 const Status = statusTypes.lookupType("google.rpc.Status");
 const ErrorInfo = statusTypes.lookupType("google.rpc.ErrorInfo");
+const RetryInfo = statusTypes.lookupType("google.rpc.RetryInfo");
 
-/** A failed call: the gRPC status with the homeserver's reason and metadata. */
+/**
+ * A failed call: the gRPC status with the homeserver's reason and metadata, and the delay its
+ * RetryInfo asks for (null without one).
+ */
 export class ApiError extends Error {
   constructor(rpc, cause) {
-    const info = errorInfo(cause.metadata);
+    const info = detail(cause.metadata, ErrorInfo) ?? {};
     super(`${rpc}: ${grpc.status[cause.code]} ${info.reason ?? ""} ${cause.details} ${JSON.stringify(info.metadata ?? {})}`);
     this.rpc = rpc;
     this.code = grpc.status[cause.code];
     this.reason = info.reason ?? null;
     this.metadata = info.metadata ?? {};
+    const delay = detail(cause.metadata, RetryInfo)?.retryDelay;
+    this.retryDelaySeconds = delay ? Number(delay.seconds) + delay.nanos / 1e9 : null;
   }
 }
 
-function errorInfo(metadata) {
+/** The detail of type `type` in the status a call failed with, as a plain object; undefined if none. */
+function detail(metadata, type) {
   const raw = metadata?.get("grpc-status-details-bin")?.[0];
   if (!raw) {
-    return {};
+    return undefined;
   }
-  const detail = Status.decode(raw).details.find(any => any.typeUrl.endsWith("/google.rpc.ErrorInfo"));
-  return detail ? ErrorInfo.toObject(ErrorInfo.decode(detail.value), { defaults: true }) : {};
+  const any = Status.decode(raw).details.find(d => d.typeUrl.endsWith(`/${type.fullName.slice(1)}`));
+  return any ? type.toObject(type.decode(any.value), { defaults: true, longs: String }) : undefined;
 }
 
 /**
@@ -76,7 +85,7 @@ export class Homeserver {
 
   /**
    * Calls a unary RPC, e.g. call("auth", "GetServerInfo", {}); rejects with an ApiError. A call over
-   * one of the homeserver's rate limits is made again after the `retry_after_seconds` it names.
+   * one of the homeserver's rate limits is made again after the delay its RetryInfo names.
    */
   async call(service, method, request, token) {
     for (; ;) {
@@ -86,7 +95,7 @@ export class Homeserver {
         if (error.reason !== "RATE_LIMITED") {
           throw error;
         }
-        const seconds = Number(error.metadata.retry_after_seconds ?? 1);
+        const seconds = error.retryDelaySeconds ?? 1;
         console.log(`  (${service}.${method} is rate limited by the homeserver; retrying in ${seconds} s)`);
         await new Promise(resolve => setTimeout(resolve, seconds * 1000));
       }

@@ -36,13 +36,12 @@ import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.db.ServiceDatabase;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 
 /** The operator's admin API: process status, users, invites. */
 final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   private static final Duration DEFAULT_INVITE_VALIDITY = Duration.ofDays(7);
-  private static final Duration MAX_INVITE_VALIDITY = Duration.ofDays(365);
 
   private final Users users;
   private final Clients clients;
@@ -130,12 +129,6 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
   @Override
   public void createInvite(CreateInviteRequest request, StreamObserver<CreateInviteResponse> response) {
-    if (request.getValidForSeconds() < 0 || request.getValidForSeconds() > MAX_INVITE_VALIDITY.toSeconds()) {
-      throw ApiException.invalid("valid_for_seconds must be 0 (7 days) to " + MAX_INVITE_VALIDITY.toSeconds());
-    }
-    if (request.getNote().length() > 256) {
-      throw ApiException.invalid("note must be at most 256 characters");
-    }
     Duration validity = request.getValidForSeconds() == 0
         ? DEFAULT_INVITE_VALIDITY : Duration.ofSeconds(request.getValidForSeconds());
     byte[] secret = new byte[24];
@@ -155,7 +148,7 @@ final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
     try {
       before = position.isEmpty() ? clock.instant().plusSeconds(1) : Instant.parse(position);
     } catch (java.time.format.DateTimeParseException e) {
-      throw ApiException.invalid("page.page_token is not a token this server gave out");
+      throw Refusal.invalid("page.page_token is not a token this server gave out");
     }
     List<AuthStore.Invite> page = store.openInvites(clock.instant(), before, size);
     ListInvitesResponse.Builder out = ListInvitesResponse.newBuilder();

@@ -7,16 +7,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.auth.AuthStore.User;
 import org.homeserver.auth.AuthStore.Revocation;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 
 /**
@@ -24,10 +22,8 @@ import org.homeserver.platform.ids.ClientIdentity;
  * credential the AS issues for it, listing, renewal and deletion.
  */
 public final class Clients {
-  static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_-]{16,64}");
   /** How long a retry with the same idempotency key gets the first answer (common.proto). */
   static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
-  static final int MAX_LABEL_LENGTH = 64;
 
   private final AuthStore store;
   private final Users users;
@@ -56,24 +52,17 @@ public final class Clients {
                              byte[] proofOfPossession, String idempotencyKey, String label) {}
 
   public Registered register(Registration r, Users.Caller caller) {
-    if (!r.idempotencyKey().isEmpty() && !IDEMPOTENCY_KEY.matcher(r.idempotencyKey()).matches()) {
-      throw ApiException.invalid("idempotency_key must be 16 to 64 characters of A-Z a-z 0-9 - _");
-    }
-    if (r.label().codePointCount(0, r.label().length()) > MAX_LABEL_LENGTH
-        || r.label().codePoints().anyMatch(Character::isISOControl)) {
-      throw ApiException.invalid("label must be at most 64 characters without control characters");
-    }
     SignatureKey key;
     try {
       key = SignatureKey.of(r.scheme(), r.publicKey());
     } catch (InvalidSignatureKeyException e) {
-      throw new ApiException(ErrorReason.SIGNATURE_KEY_INVALID, e.getMessage());
+      throw Refusal.of(ErrorReason.SIGNATURE_KEY_INVALID, e.getMessage());
     }
     User user = users.authenticateActive(r.handle(), r.password(), caller);
     String userId = users.idOf(user).toString();
     byte[] content = SignContent.registration(userId, key.publicKey());
     if (!key.verifyWithLabel(SignContent.REGISTRATION_LABEL, content, r.proofOfPossession())) {
-      throw new ApiException(ErrorReason.PROOF_OF_POSSESSION_INVALID,
+      throw Refusal.of(ErrorReason.PROOF_OF_POSSESSION_INVALID,
           "proof_of_possession is not a SignWithLabel(\"" + SignContent.REGISTRATION_LABEL
               + "\", opaque(user_id) || opaque(signature_public_key)) by this key");
     }
@@ -82,22 +71,22 @@ public final class Clients {
     Client client = store.inTransaction(h -> {
       // Suspension or deletion may have happened since the password was checked.
       Users.requireActive(store.lockUser(h, user.uuid())
-          .orElseThrow(() -> new ApiException(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password")));
+          .orElseThrow(() -> Refusal.of(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password")));
       int count = store.clientCount(h, user.uuid());
       if (!r.idempotencyKey().isEmpty()) {
         Optional<Client> earlier = store.clientByIdempotencyKey(h, user.uuid(), r.idempotencyKey(),
             now.minus(IDEMPOTENCY_WINDOW));
         if (earlier.isPresent()) {
           if (!MessageDigest.isEqual(earlier.get().requestDigest().orElse(new byte[0]), digest)) {
-            throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+            throw Refusal.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
                 "this idempotency key was used for a different client registration");
           }
           return earlier.get();
         }
       }
       if (count >= maxClientsPerUser) {
-        throw new ApiException(ErrorReason.TOO_MANY_CLIENTS, "the user already has " + count + " clients",
-            Map.of("limit", Integer.toString(maxClientsPerUser)));
+        throw Refusal.limitReached(ErrorReason.TOO_MANY_CLIENTS, maxClientsPerUser,
+            "the user already has " + count + " clients");
       }
       UUID uuid = UUID.randomUUID();
       IssuedCredential issued = issue(new ClientIdentity(users.domain(), user.handle(), uuid), key, now);
@@ -185,7 +174,7 @@ public final class Clients {
     }
   }
 
-  static ApiException notFound() {
-    return new ApiException(ErrorReason.CLIENT_NOT_FOUND, "no such client");
+  static Refusal notFound() {
+    return Refusal.of(ErrorReason.CLIENT_NOT_FOUND, "no such client");
   }
 }

@@ -5,14 +5,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.UUID;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.auth.AuthStore.Challenge;
 import org.homeserver.auth.AuthStore.Client;
 import org.homeserver.platform.auth.AccessTokens;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
@@ -73,7 +72,7 @@ public final class Sessions {
         .filter(c -> c.clientUuid().equals(client.uuid()) && issuedAt.isBefore(c.expiresAt()))
         .orElseThrow(Sessions::challengeInvalid);
     if (!Clients.key(client).verifyWithLabel(SignContent.SESSION_LABEL, SignContent.session(clientId, challenge.nonce()), signature)) {
-      throw new ApiException(ErrorReason.CHALLENGE_SIGNATURE_INVALID,
+      throw Refusal.of(ErrorReason.CHALLENGE_SIGNATURE_INVALID,
           "the signature is not a SignWithLabel(\"" + SignContent.SESSION_LABEL
               + "\", opaque(client_id) || opaque(nonce)) by the client's key");
     }
@@ -105,18 +104,17 @@ public final class Sessions {
    */
   private Client known(String clientId, String address) {
     if (unknownClients.spent(address)) {
-      throw ApiException.retryable(ErrorReason.RATE_LIMITED, "too many unknown client ids from this address",
-          Map.of("retry_after_seconds", "60"), Duration.ofMinutes(1));
+      throw Refusal.rateLimited(Duration.ofMinutes(1), "too many unknown client ids from this address");
     }
     try {
       return clients.require(clientId);
-    } catch (ApiException notFound) {
+    } catch (Refusal notFound) {
       unknownClients.tryAcquire(address);
       throw notFound;
     }
   }
 
-  private static ApiException challengeInvalid() {
-    return new ApiException(ErrorReason.CHALLENGE_INVALID, "the challenge is unknown, used or expired; ask for a new one");
+  private static Refusal challengeInvalid() {
+    return Refusal.of(ErrorReason.CHALLENGE_INVALID, "the challenge is unknown, used or expired; ask for a new one");
   }
 }

@@ -1,11 +1,9 @@
 package org.homeserver.auth;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -14,13 +12,12 @@ import org.homeserver.auth.AuthStore.Revocation;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
 import org.homeserver.platform.auth.Principal;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.UserId;
 
 /** The rules for users: registration under the operator's policy, passwords, suspension, deletion. */
 public final class Users {
-  static final int MIN_PASSWORD_BYTES = 10;
-  static final int MAX_PASSWORD_BYTES = 1024;
   /** The window in which wrong passwords are counted per user (auth.password-failures-per-hour). */
   static final Duration FAILURE_WINDOW = Duration.ofHours(1);
 
@@ -65,22 +62,20 @@ public final class Users {
   /** Creates a user; with the invite policy, consumes the invite in the same transaction. */
   public User register(String handle, String password, String inviteToken) {
     if (registration == RegistrationMode.CLOSED) {
-      throw new ApiException(ErrorReason.REGISTRATION_CLOSED, "this homeserver does not accept registrations");
+      throw Refusal.of(ErrorReason.REGISTRATION_CLOSED, "this homeserver does not accept registrations");
     }
-    checkHandle(handle);
-    checkPassword(password);
     if (registration == RegistrationMode.INVITE && inviteToken.isEmpty()) {
-      throw new ApiException(ErrorReason.INVITE_INVALID, "registration on this homeserver needs an invite token");
+      throw Refusal.of(ErrorReason.INVITE_INVALID, "registration on this homeserver needs an invite token");
     }
     User user = new User(UUID.randomUUID(), handle, hasher.hash(password), false, clock.instant());
     Instant now = clock.instant();
     return store.inTransaction(h -> {
       if (registration == RegistrationMode.INVITE && !store.consumeInvite(h, inviteToken, user.uuid(), now)) {
-        throw new ApiException(ErrorReason.INVITE_INVALID, "the invite token is unknown, used or expired");
+        throw Refusal.of(ErrorReason.INVITE_INVALID, "the invite token is unknown, used or expired");
       }
       if (!store.insertUser(h, user)) {
         // Throwing rolls the transaction back, so the invite stays unused.
-        throw new ApiException(ErrorReason.HANDLE_TAKEN, "the handle " + handle + " is taken or held back");
+        throw Refusal.of(ErrorReason.HANDLE_TAKEN, "the handle " + handle + " is taken or held back");
       }
       return user;
     });
@@ -114,16 +109,16 @@ public final class Users {
     String who = own.map(c -> "client:" + c.client()).orElse("address:" + caller.address());
     RateLimits.check(passwordAttempts, handle + "/" + who, "too many password attempts for this user from here");
     if (own.isEmpty() && passwordFailures.spent(handle)) {
-      throw ApiException.retryable(ErrorReason.RATE_LIMITED, "too many wrong passwords for this user lately; its "
-          + "password can now be checked only when signed in as one of its clients (send that client's access token)",
-          Map.of("scope", "user", "retry_after_seconds", Long.toString(FAILURE_WINDOW.toSeconds())), FAILURE_WINDOW);
+      throw Refusal.rateLimited(FAILURE_WINDOW, "too many wrong passwords for this user lately; its password can "
+          + "now be checked only when signed in as one of its clients (send that client's access token)")
+          .with(Fact.SCOPE, "user");
     }
     boolean ok = hasher.verify(password, user.map(User::passwordHash).orElse(decoyHash)) && user.isPresent();
     if (!ok) {
       if (own.isEmpty()) {
         passwordFailures.tryAcquire(handle);
       }
-      throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password");
+      throw Refusal.of(ErrorReason.WRONG_CREDENTIALS, "wrong handle or password");
     }
     if (own.isPresent()) {
       passwordFailures.clear(handle);
@@ -146,9 +141,8 @@ public final class Users {
     User user = require(userUuid);
     requireActive(user);
     authenticate(user.handle(), current, caller);
-    checkPassword(next);
     if (!store.replacePasswordHash(userUuid, user.passwordHash(), hasher.hash(next))) {
-      throw new ApiException(ErrorReason.WRONG_CREDENTIALS, "the password changed meanwhile; try again");
+      throw Refusal.of(ErrorReason.WRONG_CREDENTIALS, "the password changed meanwhile; try again");
     }
   }
 
@@ -162,8 +156,8 @@ public final class Users {
     }
   }
 
-  static ApiException suspended() {
-    return new ApiException(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
+  static Refusal suspended() {
+    return Refusal.of(ErrorReason.USER_SUSPENDED, "the user is suspended by the operator");
   }
 
   /** Finds a user by id ({@code mimi://...}), qualified handle, handle or UUID. */
@@ -223,22 +217,7 @@ public final class Users {
     revocations.announce(revocation);
   }
 
-  private static ApiException notFound(String reference) {
-    return new ApiException(ErrorReason.USER_NOT_FOUND, "no user " + reference);
-  }
-
-  static void checkHandle(String handle) {
-    if (!UserId.isHandle(handle)) {
-      throw new ApiException(ErrorReason.HANDLE_INVALID,
-          "a handle is 3 to 32 characters of a-z 0-9 . _ -, starting with a letter or digit");
-    }
-  }
-
-  static void checkPassword(String password) {
-    int bytes = password.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes < MIN_PASSWORD_BYTES || bytes > MAX_PASSWORD_BYTES) {
-      throw new ApiException(ErrorReason.PASSWORD_INVALID,
-          "a password is " + MIN_PASSWORD_BYTES + " to " + MAX_PASSWORD_BYTES + " bytes of UTF-8");
-    }
+  private static Refusal notFound(String reference) {
+    return Refusal.of(ErrorReason.USER_NOT_FOUND, "no user " + reference);
   }
 }

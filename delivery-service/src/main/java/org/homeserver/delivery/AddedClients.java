@@ -20,7 +20,8 @@ import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.clients.RegisteredClients;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
 import org.homeserver.platform.mls.KeyPackageRules;
@@ -75,8 +76,8 @@ public final class AddedClients {
         : relationships.mayAdd(committerUser, Set.copyOf(userOfClient.values()));
     for (var client : userOfClient.entrySet()) {
       if (!allowed.contains(client.getValue())) {
-        throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "you may add only your own clients and clients of users"
-            + " you are connected with or asked for a connection", Map.of("client_id", client.getKey()));
+        throw Refusal.of(ErrorReason.ADD_NOT_ALLOWED, "you may add only your own clients and clients of users"
+            + " you are connected with or asked for a connection").with(Fact.CLIENT_ID, client.getKey());
       }
     }
     return admitted;
@@ -102,8 +103,7 @@ public final class AddedClients {
           "the signature key is not the one the client registered");
     }
     if (client.getSuspended()) {
-      throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "the client's user is suspended",
-          Map.of("client_id", clientId));
+      throw Refusal.of(ErrorReason.ADD_NOT_ALLOWED, "the client's user is suspended").with(Fact.CLIENT_ID, clientId);
     }
     return clientId;
   }
@@ -130,11 +130,9 @@ public final class AddedClients {
     }
   }
 
-  private static ApiException invalid(Optional<String> clientId, KeyPackageRule rule, String detail) {
-    Map<String, String> metadata = new LinkedHashMap<>();
-    clientId.ifPresent(id -> metadata.put("client_id", id));
-    metadata.put("rule", rule.name());
-    metadata.put("detail", detail);
-    return new ApiException(ErrorReason.KEY_PACKAGE_INVALID, "an added KeyPackage is invalid: " + detail, metadata);
+  private static Refusal invalid(Optional<String> clientId, KeyPackageRule rule, String detail) {
+    Refusal invalid = Refusal.of(ErrorReason.KEY_PACKAGE_INVALID, "an added KeyPackage is invalid: " + detail)
+        .with(Fact.RULE, rule.name()).with(Fact.DETAIL, detail);
+    return clientId.map(id -> invalid.with(Fact.CLIENT_ID, id)).orElse(invalid);
   }
 }

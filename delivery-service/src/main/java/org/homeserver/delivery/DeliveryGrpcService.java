@@ -25,7 +25,6 @@ import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.delivery.v1.SetGroupNotificationPolicyRequest;
 import org.homeserver.api.delivery.v1.SetGroupNotificationPolicyResponse;
 import org.homeserver.platform.auth.Principal;
-import org.homeserver.platform.grpc.ApiException;
 
 /** The delivery service's client API (delivery.proto) over gRPC: requests in, rules elsewhere. */
 final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplBase {
@@ -73,9 +72,6 @@ final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplB
   @Override
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
     int limit = request.getLimit() == 0 ? DEFAULT_FETCH : request.getLimit();
-    if (limit < 1 || limit > Queues.MAX_FETCH) {
-      throw ApiException.invalidField("limit", "limit is 1 to " + Queues.MAX_FETCH + " (0 means " + DEFAULT_FETCH + ")");
-    }
     QueuePage page = queues.fetch(Principal.current().clientUuid(), request.getAfterSequence(), limit);
     reply(response, FetchResponse.newBuilder().addAllEntries(page.entries()).setHasMore(page.hasMore()).build());
   }

@@ -10,7 +10,6 @@ import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
 import org.homeserver.api.delivery.v1.PurgeClientsRequest;
 import org.homeserver.api.delivery.v1.PurgeClientsResponse;
-import org.homeserver.platform.grpc.ApiException;
 
 /**
  * The delivery service's internal API (delivery_internal.proto). The inbound federation RPCs answer
@@ -36,7 +35,7 @@ final class DeliveryInternalGrpcService extends DeliveryInternalServiceGrpc.Deli
     switch (request.getTargetCase()) {
       case USER_ID -> purges.purgeUser(request.getUserId());
       case CLIENT_ID -> purges.purgeClient(request.getClientId());
-      case TARGET_NOT_SET -> throw ApiException.invalidField("target", "set user_id or client_id");
+      case TARGET_NOT_SET -> throw new IllegalStateException("the request rules require a target");
     }
     reply(response, PurgeClientsResponse.getDefaultInstance());
   }

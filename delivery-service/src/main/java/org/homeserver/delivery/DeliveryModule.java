@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
@@ -19,6 +20,7 @@ import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
 import org.homeserver.platform.tasks.Periodic;
@@ -26,8 +28,8 @@ import org.homeserver.platform.tasks.Periodic;
 /** The composition root of the delivery service: builds it from the process's context. */
 public final class DeliveryModule {
   public static final String NAME = "delivery";
-  /** A commit bundle is at most 4 MiB (delivery.proto); the request framing around it is small. */
-  private static final long MAX_REQUEST_BYTES = Messages.MAX_BUNDLE_BYTES + 64 * 1024;
+  /** A whole commit bundle (delivery.proto); the request framing around it is small. */
+  private static final long MAX_REQUEST_BYTES = DeclaredRules.maxBytes(CommitBundle.getDescriptor()) + 64 * 1024;
   /** How often the retention pass runs. */
   private static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
   /** How often released bodies are swept. */

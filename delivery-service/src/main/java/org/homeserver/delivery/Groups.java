@@ -10,7 +10,8 @@ import java.util.function.Function;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.delivery.GroupStore.AcceptedProposal;
 import org.homeserver.delivery.GroupStore.GroupRow;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
 
@@ -19,9 +20,6 @@ import org.jdbi.v3.core.Handle;
  * commits ordered per group so that of several for one epoch exactly the first wins and advances it.
  */
 public final class Groups {
-  public static final int MIN_GROUP_ID_BYTES = 1;
-  public static final int MAX_GROUP_ID_BYTES = 256;
-
   private final GroupStore store;
   private final Clock clock;
 
@@ -52,17 +50,10 @@ public final class Groups {
 
   /** As {@link #create(byte[], int, String)}, inside the caller's transaction. */
   public Group create(Handle h, byte[] groupId, int cipherSuite, String creatorClientId) {
-    checkGroupId(groupId);
-    if (cipherSuite < 1 || cipherSuite > 0xFFFF) {
-      throw ApiException.invalidField("cipher_suite", "cipher suite " + cipherSuite + " is out of range");
-    }
-    if (creatorClientId == null || creatorClientId.isEmpty()) {
-      throw ApiException.invalidField("client_id", "the creator's client id is empty");
-    }
     MemberMap members = MemberMap.create(creatorClientId);
     Instant now = clock.instant();
     if (!store.insertGroup(h, groupId, cipherSuite, now)) {
-      throw new ApiException(ErrorReason.GROUP_EXISTS, "a group with this id exists");
+      throw Refusal.of(ErrorReason.GROUP_EXISTS, "a group with this id exists");
     }
     store.replaceMembers(h, groupId, members);
     return new Group(groupId.clone(), cipherSuite, 0, now, members);
@@ -233,33 +224,25 @@ public final class Groups {
     return store.groupPeers(clientIds);
   }
 
-  static ApiException notAMember() {
-    return new ApiException(ErrorReason.NOT_A_MEMBER, "the calling client is not a member of this group");
-  }
-
-  private static void checkGroupId(byte[] groupId) {
-    if (groupId == null || groupId.length < MIN_GROUP_ID_BYTES || groupId.length > MAX_GROUP_ID_BYTES) {
-      throw ApiException.invalidField("group_id",
-          "a group id is " + MIN_GROUP_ID_BYTES + " to " + MAX_GROUP_ID_BYTES + " bytes");
-    }
+  static Refusal notAMember() {
+    return Refusal.of(ErrorReason.NOT_A_MEMBER, "the calling client is not a member of this group");
   }
 
   static void requireEpoch(GroupRow row, long epoch) {
     if (row.epoch() != epoch) {
-      throw new ApiException(ErrorReason.WRONG_EPOCH, "the group is at epoch " + row.epoch() + ", not " + epoch,
-          Map.of("current_epoch", Long.toString(row.epoch())));
+      throw Refusal.wrongEpoch(row.epoch(), "the group is at epoch " + row.epoch() + ", not " + epoch);
     }
   }
 
-  static ApiException notFound() {
-    return new ApiException(ErrorReason.GROUP_NOT_FOUND, "no such group");
+  static Refusal notFound() {
+    return Refusal.of(ErrorReason.GROUP_NOT_FOUND, "no such group");
   }
 
-  private static ApiException refused(MembershipException e) {
+  private static Refusal refused(MembershipException e) {
     return switch (e.reason()) {
-      case UNKNOWN_PROPOSAL -> new ApiException(ErrorReason.PROPOSAL_NOT_FOUND, e.getMessage());
+      case UNKNOWN_PROPOSAL -> Refusal.of(ErrorReason.PROPOSAL_NOT_FOUND, e.getMessage());
       case LEAF_NOT_OCCUPIED, ALREADY_MEMBER, INVALID_PROPOSAL_LIST ->
-          new ApiException(ErrorReason.INVALID_ARGUMENT, e.getMessage(), Map.of("rule", e.reason().name()));
+          Refusal.invalid(e.getMessage()).with(Fact.RULE, e.reason().name());
     };
   }
 }

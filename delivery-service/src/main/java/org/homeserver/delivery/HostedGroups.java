@@ -22,7 +22,7 @@ import org.homeserver.mls.message.GroupInfo;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.notify.NotificationPolicies;
 import org.homeserver.platform.db.Transactions;
@@ -33,9 +33,6 @@ import org.homeserver.platform.db.Transactions;
  * member's notification policy for it.
  */
 public final class HostedGroups {
-  /** A GroupInfo given to CreateGroup is at most this large. */
-  public static final int MAX_GROUP_INFO_BYTES = 1024 * 1024;
-
   private final Transactions db;
   private final Groups groups;
   private final Queues queues;
@@ -58,22 +55,19 @@ public final class HostedGroups {
   /** Creates the group hosted here at epoch 0 with the caller at leaf 0; see delivery.proto CreateGroup. */
   public CreateGroupResponse create(Principal caller, CreateGroupRequest request) {
     byte[] groupId = request.getGroupId().toByteArray();
-    CipherSuite suite = CipherSuite.fromCode(request.getCipherSuite()).orElseThrow(() -> ApiException.invalidField(
+    CipherSuite suite = CipherSuite.fromCode(request.getCipherSuite()).orElseThrow(() -> Refusal.invalidField(
         "cipher_suite", "cipher suite " + request.getCipherSuite() + " is not one RFC 9420 defines"));
     var client = registry.client(caller.clientId()).orElseThrow(() -> new IllegalStateException(
         "the authenticated client " + caller.clientId() + " is not registered"));
     if (suite.signatureScheme().code() != client.getSignatureScheme().getNumber()) {
-      throw ApiException.invalidField("cipher_suite", suite + " signs with " + suite.signatureScheme()
+      throw Refusal.invalidField("cipher_suite", suite + " signs with " + suite.signatureScheme()
           + ", but this client's key is " + client.getSignatureScheme());
     }
     byte[] groupInfo = request.getGroupInfo().toByteArray();
-    if (groupInfo.length > MAX_GROUP_INFO_BYTES) {
-      throw ApiException.invalidField("group_info", "a GroupInfo is at most " + MAX_GROUP_INFO_BYTES + " bytes");
-    }
     if (groupInfo.length > 0) {
       GroupInfo info = Messages.decodeGroupInfo("group_info.", groupInfo);
       if (!Arrays.equals(info.groupContext().groupId(), groupId) || info.groupContext().epoch() != 0) {
-        throw ApiException.invalidField("group_info", "the GroupInfo is not for this group at epoch 0");
+        throw Refusal.invalidField("group_info", "the GroupInfo is not for this group at epoch 0");
       }
     }
     Optional<IdempotentRequest> idempotency = IdempotentRequest.ifKeyed(caller.clientUuid(),
@@ -136,16 +130,16 @@ public final class HostedGroups {
     boolean allowed = memberUsers.contains(caller.userId())
         || !relationships.connected(caller.userId(), memberUsers).isEmpty();
     if (!allowed) {
-      throw new ApiException(ErrorReason.PERMISSION_DENIED, "only members and clients of their users read the GroupInfo");
+      throw Refusal.of(ErrorReason.PERMISSION_DENIED, "only members and clients of their users read the GroupInfo");
     }
-    byte[] info = groups.groupInfo(groupId).orElseThrow(() -> new ApiException(ErrorReason.GROUP_INFO_UNAVAILABLE,
+    byte[] info = groups.groupInfo(groupId).orElseThrow(() -> Refusal.of(ErrorReason.GROUP_INFO_UNAVAILABLE,
         "no GroupInfo was supplied for epoch " + group.epoch()));
     return GetGroupInfoResponse.newBuilder().setGroupInfo(ByteString.copyFrom(info)).setEpoch(group.epoch()).build();
   }
 
   /** Sets or (with an unset policy) clears the caller's policy for the group; returns what is stored. */
   public Optional<NotificationPolicy> setPolicy(Principal caller, byte[] groupId, Optional<NotificationPolicy> policy) {
-    Optional<NotificationPolicy> stored = policy.map(p -> NotificationPolicies.normalize("policy", p));
+    Optional<NotificationPolicy> stored = policy.map(NotificationPolicies::withDefaults);
     groups.setPolicy(groupId, caller.clientId(), stored.map(NotificationPolicy::toByteArray).orElse(null));
     return stored;
   }

@@ -30,10 +30,11 @@ import org.homeserver.api.delivery.v1.ListenRequest;
 import org.homeserver.api.delivery.v1.ListenResponse;
 import org.homeserver.api.delivery.v1.QueueEmpty;
 import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.auth.Revocations;
 import org.homeserver.platform.db.DatabaseFailure;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.signal.Signals;
@@ -53,10 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListenStreams implements AutoCloseable {
   public static final int DEFAULT_MAX_UNACKED = 100;
-  public static final int MAX_MAX_UNACKED = 1000;
   public static final int DEFAULT_KEEP_ALIVE_SECONDS = 25;
-  public static final int MIN_KEEP_ALIVE_SECONDS = 5;
-  public static final int MAX_KEEP_ALIVE_SECONDS = 300;
   /** How often a stream checks its keep-alive, its token and (while it waits for acks) its queue's floor. */
   static final Duration TICK = Duration.ofSeconds(1);
   /**
@@ -76,8 +74,12 @@ public final class ListenStreams implements AutoCloseable {
   static final Duration POLL = Duration.ofMillis(250);
   /** Clients whose positions one poll reads in one statement. */
   private static final int POLL_BATCH = 1000;
-  /** Entries a stream holds in memory before it falls back to reading them from the database. */
-  static final int INBOX_LIMIT = 2 * MAX_MAX_UNACKED;
+  /**
+   * Entries a stream holds in memory before it falls back to reading them from the database: twice
+   * the most a stream may have in flight (ListenRequest.max_unacked).
+   */
+  static final int INBOX_LIMIT = 2 * DeclaredRules.field(ListenRequest.getDescriptor(),
+      ListenRequest.MAX_UNACKED_FIELD_NUMBER).getInt32().getLte();
 
   private static final Logger log = LoggerFactory.getLogger(ListenStreams.class);
 
@@ -177,21 +179,10 @@ public final class ListenStreams implements AutoCloseable {
     return open.size();
   }
 
-  /** Starts a stream for {@code caller}; INVALID_ARGUMENT for limits out of range. */
+  /** Starts a stream for {@code caller}, with the request's defaults filled in (its rules admitted it). */
   public void listen(Principal caller, ListenRequest request, ServerCallStreamObserver<ListenResponse> observer) {
     int maxUnacked = request.getMaxUnacked() == 0 ? DEFAULT_MAX_UNACKED : request.getMaxUnacked();
-    if (maxUnacked < 1 || maxUnacked > MAX_MAX_UNACKED) {
-      throw ApiException.invalidField("max_unacked", "max_unacked is 1 to " + MAX_MAX_UNACKED + " (0 means "
-          + DEFAULT_MAX_UNACKED + ")");
-    }
     int keepAlive = request.getKeepAliveSeconds() == 0 ? DEFAULT_KEEP_ALIVE_SECONDS : request.getKeepAliveSeconds();
-    if (keepAlive < MIN_KEEP_ALIVE_SECONDS || keepAlive > MAX_KEEP_ALIVE_SECONDS) {
-      throw ApiException.invalidField("keep_alive_seconds", "keep_alive_seconds is " + MIN_KEEP_ALIVE_SECONDS
-          + " to " + MAX_KEEP_ALIVE_SECONDS + " (0 means " + DEFAULT_KEEP_ALIVE_SECONDS + ")");
-    }
-    if (request.getAfterSequence() < 0) {
-      throw ApiException.invalidField("after_sequence", "after_sequence is beyond any queue");
-    }
     Stream stream = new Stream(caller, request.getAfterSequence(), maxUnacked, Duration.ofSeconds(keepAlive),
         observer);
     stream.start();
@@ -311,7 +302,7 @@ public final class ListenStreams implements AutoCloseable {
         overtaken = generation != 0 && highestAnnounced > generation;
       }
       if (overtaken) {
-        end(new ApiException(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
+        end(Refusal.of(ErrorReason.LISTEN_TAKEN_OVER, "another Listen of this client took over"));
       }
     }
 
@@ -382,10 +373,10 @@ public final class ListenStreams implements AutoCloseable {
       }
       Instant now = clock.instant();
       if (ending == null && !now.isBefore(caller.expiresAt())) {
-        ending = new ApiException(ErrorReason.TOKEN_EXPIRED, "the access token expired; reconnect with a fresh one");
+        ending = Refusal.of(ErrorReason.TOKEN_EXPIRED, "the access token expired; reconnect with a fresh one");
       }
       if (ending == null && caller.revokedIn(revocations)) {
-        ending = new ApiException(ErrorReason.TOKEN_REVOKED, "the client or its user was deleted or suspended");
+        ending = Refusal.of(ErrorReason.TOKEN_REVOKED, "the client or its user was deleted or suspended");
       }
       if (ending != null) {
         finish();
@@ -425,7 +416,7 @@ public final class ListenStreams implements AutoCloseable {
           && (!backlogDone || signalledUpTo > lastSent || resync)) {
         resync = false;
         lastRead = now;
-        int room = Math.min(maxUnacked - inFlight.size(), Queues.MAX_FETCH);
+        int room = maxUnacked - inFlight.size();
         QueuePage page = queues.fetch(caller.clientUuid(), lastSent, room);
         for (QueueEntry entry : page.entries()) {
           write(ListenResponse.newBuilder().setEntry(entry).build(), now);
@@ -482,7 +473,7 @@ public final class ListenStreams implements AutoCloseable {
         return;
       }
       try {
-        observer.onError(ending instanceof ApiException api ? ErrorStatus.toStatus(api) : ending);
+        observer.onError(ending instanceof Refusal refusal ? ErrorStatus.toStatus(refusal) : ending);
       } catch (RuntimeException alreadyClosed) {
         // The call ended meanwhile; nothing to tell.
       }

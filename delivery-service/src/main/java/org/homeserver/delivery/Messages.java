@@ -38,7 +38,8 @@ import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.message.Welcome;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.jdbi.v3.core.Handle;
@@ -51,11 +52,6 @@ import org.homeserver.platform.db.Transactions;
  * signalled after the commit. A refusal changes nothing. Lock order: {@code V9__lock_order.sql}.
  */
 public final class Messages {
-  /** One MLSMessage, or the commit of a bundle, is at most this large (delivery.proto). */
-  public static final int MAX_MESSAGE_BYTES = 1024 * 1024;
-  /** A whole commit bundle is at most this large. */
-  public static final int MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
-
   private final Transactions db;
   private final Groups groups;
   private final Queues queues;
@@ -126,9 +122,6 @@ public final class Messages {
    * refusal. A retry under the same idempotency key returns the first answer and queues nothing.
    */
   public SendResponse send(Principal caller, SendRequest request) {
-    if (request.getIdempotencyKey().isEmpty()) {
-      throw ApiException.invalidField("idempotency_key", "Send requires an idempotency key");
-    }
     Parsed parsed = parse(request);
     IdempotentRequest idempotency = IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), request);
     // Added KeyPackages are checked before any lock (signatures, the auth service), by a sender
@@ -173,7 +166,7 @@ public final class Messages {
     requireMember(group, caller);
     long oldest = Math.max(0, group.epoch() - applicationWindow);
     if (a.epoch() < oldest || a.epoch() > group.epoch()) {
-      throw wrongEpoch(group.epoch(), "application messages are accepted for epochs " + oldest + " to "
+      throw Refusal.wrongEpoch(group.epoch(), "application messages are accepted for epochs " + oldest + " to "
           + group.epoch() + ", not " + a.epoch());
     }
     return fanOut(h, locked, caller, a.bytes(), a.epoch(), now);
@@ -184,7 +177,7 @@ public final class Messages {
     Group group = locked.group();
     long senderLeaf = requireSenderLeaf(group, p.message().content().sender(), caller);
     if (p.epoch() != group.epoch()) {
-      throw wrongEpoch(group.epoch(), "the group is at epoch " + group.epoch() + ", not " + p.epoch());
+      throw Refusal.wrongEpoch(group.epoch(), "the group is at epoch " + group.epoch() + ", not " + p.epoch());
     }
     if (p.proposal() instanceof Proposal.ExternalInit) {
       throw malformedProposalList("ExternalInit belongs only in an external commit");
@@ -231,7 +224,7 @@ public final class Messages {
     List<String> welcomed = checkWelcome(c, added, suiteOf(committed.group()));
     c.groupInfo().ifPresent(info -> {
       if (!Arrays.equals(info.groupContext().groupId(), c.groupId()) || info.groupContext().epoch() != committed.epoch()) {
-        throw ApiException.invalidField("commit_bundle.group_info", "the GroupInfo is not for this group at epoch "
+        throw Refusal.invalidField("commit_bundle.group_info", "the GroupInfo is not for this group at epoch "
             + committed.epoch());
       }
       groups.setGroupInfo(h, c.groupId(), c.groupInfoBytes());
@@ -259,14 +252,14 @@ public final class Messages {
   private List<String> checkWelcome(CommitMessage c, List<KeyPackage> added, CipherSuite suite) {
     if (added.isEmpty()) {
       if (c.welcome().isPresent()) {
-        throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the commit adds no one, but the bundle has a Welcome");
+        throw Refusal.of(ErrorReason.WELCOME_MISMATCH, "the commit adds no one, but the bundle has a Welcome");
       }
       return List.of();
     }
-    Welcome welcome = c.welcome().orElseThrow(() -> new ApiException(ErrorReason.WELCOME_MISMATCH,
+    Welcome welcome = c.welcome().orElseThrow(() -> Refusal.of(ErrorReason.WELCOME_MISMATCH,
         "the commit adds " + added.size() + " clients; send it in a CommitBundle with their Welcome"));
     if (welcome.cipherSuite() != suite.code()) {
-      throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the Welcome is for cipher suite "
+      throw Refusal.of(ErrorReason.WELCOME_MISMATCH, "the Welcome is for cipher suite "
           + welcome.cipherSuite() + ", the group uses " + suite.code());
     }
     Set<ByteString> addedRefs = new HashSet<>();
@@ -279,13 +272,13 @@ public final class Messages {
     for (Welcome.EncryptedGroupSecrets secrets : welcome.secrets()) {
       ByteString ref = ByteString.copyFrom(secrets.newMember());
       if (!addedRefs.contains(ref)) {
-        throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the Welcome names KeyPackage "
+        throw Refusal.of(ErrorReason.WELCOME_MISMATCH, "the Welcome names KeyPackage "
             + HexFormat.of().formatHex(secrets.newMember()) + ", which the commit does not add");
       }
       named.add(ref);
     }
     if (!named.equals(addedRefs)) {
-      throw new ApiException(ErrorReason.WELCOME_MISMATCH, "the Welcome names " + named.size()
+      throw Refusal.of(ErrorReason.WELCOME_MISMATCH, "the Welcome names " + named.size()
           + " of the " + addedRefs.size() + " KeyPackages the commit adds");
     }
     return clients;
@@ -343,7 +336,7 @@ public final class Messages {
       return leaf;
     }
     requireMember(group, caller);
-    throw new ApiException(ErrorReason.NOT_A_MEMBER, sender instanceof Sender.Member(long leaf)
+    throw Refusal.of(ErrorReason.NOT_A_MEMBER, sender instanceof Sender.Member(long leaf)
         ? "the sender leaf " + leaf + " is not the calling client's"
         : "only members send proposals and commits here, not a sender of type " + sender.getClass().getSimpleName());
   }
@@ -358,17 +351,14 @@ public final class Messages {
         .filter(user -> user.equals(caller.userId()) || connectedMembers.contains(user))
         .isPresent());
     if (!allowed) {
-      throw new ApiException(ErrorReason.ADD_NOT_ALLOWED, "an external commit may join only a group in which the"
-          + " caller's user, or a user it is connected with, has a client", Map.of("client_id", caller.clientId()));
+      throw Refusal.of(ErrorReason.ADD_NOT_ALLOWED, "an external commit may join only a group in which the"
+          + " caller's user, or a user it is connected with, has a client").with(Fact.CLIENT_ID, caller.clientId());
     }
   }
 
-  private static ApiException wrongEpoch(long current, String message) {
-    return new ApiException(ErrorReason.WRONG_EPOCH, message, Map.of("current_epoch", Long.toString(current)));
-  }
 
-  private static ApiException malformedProposalList(String message) {
-    return new ApiException(ErrorReason.INVALID_ARGUMENT, message, Map.of("rule", "INVALID_PROPOSAL_LIST"));
+  private static Refusal malformedProposalList(String message) {
+    return Refusal.invalid(message).with(Fact.RULE, MembershipException.Reason.INVALID_PROPOSAL_LIST.name());
   }
 
   private static CipherSuite suiteOf(Group group) {
@@ -382,12 +372,11 @@ public final class Messages {
     return switch (request.getContentCase()) {
       case MLS_MESSAGE -> parseMessage(request.getMlsMessage().toByteArray());
       case COMMIT_BUNDLE -> parseBundle(request);
-      case CONTENT_NOT_SET -> throw ApiException.invalidField("content", "set mls_message or commit_bundle");
+      case CONTENT_NOT_SET -> throw new IllegalStateException("the request rules require a content");
     };
   }
 
   private static Parsed parseMessage(byte[] bytes) {
-    requireSize("mls_message", bytes.length, MAX_MESSAGE_BYTES);
     MlsMessage message = decode("", bytes);
     return switch (message.body()) {
       case PrivateMessage p when p.contentType() == ContentType.APPLICATION -> new Application(p, bytes);
@@ -405,11 +394,7 @@ public final class Messages {
 
   private static Parsed parseBundle(SendRequest request) {
     var bundle = request.getCommitBundle();
-    requireSize("commit_bundle", bundle.getSerializedSize(), MAX_BUNDLE_BYTES);
     byte[] commitBytes = bundle.getCommit().toByteArray();
-    if (commitBytes.length == 0) {
-      throw ApiException.invalidField("commit_bundle.commit", "a commit bundle needs its commit");
-    }
     if (!(parseMessage(commitBytes) instanceof CommitMessage commit)) {
       throw wireFormat("commit_bundle.commit must hold a commit");
     }
@@ -442,8 +427,8 @@ public final class Messages {
     try {
       return MlsMessage.decode(bytes);
     } catch (MlsDecodeException e) {
-      throw new ApiException(ErrorReason.MLS_MESSAGE_MALFORMED, fieldPrefix + e.getMessage(),
-          Map.of("field", fieldPrefix + e.field(), "offset", Integer.toString(e.offset())));
+      throw Refusal.ofField(ErrorReason.MLS_MESSAGE_MALFORMED, fieldPrefix + e.field(), fieldPrefix + e.getMessage())
+          .with(Fact.OFFSET, e.offset());
     }
   }
 
@@ -461,15 +446,8 @@ public final class Messages {
         .toList();
   }
 
-  private static void requireSize(String field, long size, long limit) {
-    if (size > limit) {
-      throw new ApiException(ErrorReason.REQUEST_TOO_LARGE, field + " has " + size + " bytes; at most " + limit,
-          Map.of("limit_bytes", Long.toString(limit), "field", field));
-    }
-  }
-
-  private static ApiException wireFormat(String message) {
-    return new ApiException(ErrorReason.WIRE_FORMAT_NOT_ALLOWED, message);
+  private static Refusal wireFormat(String message) {
+    return Refusal.of(ErrorReason.WIRE_FORMAT_NOT_ALLOWED, message);
   }
 
   // --- answers ---

@@ -4,7 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.platform.clients.RegisteredClients;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
 import org.homeserver.platform.db.Transactions;
@@ -32,7 +32,7 @@ public final class Purges {
   /** Purges one client of this domain. */
   public void purgeClient(String clientId) {
     ClientIdentity client = ClientIdentity.parseClientId(clientId).filter(c -> local.queueOf(clientId).isPresent())
-        .orElseThrow(() -> ApiException.invalidField("client_id", "not a client id of this domain"));
+        .orElseThrow(() -> Refusal.invalidField("client_id", "not a client id of this domain"));
     // In the lock order of every send (V9__lock_order.sql): idempotency records, groups, heads.
     db.useTransaction(h -> {
       queues.forgetIdempotency(h, client.clientUuid());
@@ -47,7 +47,7 @@ public final class Purges {
    */
   public void purgeUser(String userId) {
     UserId user = UserId.parse(userId).filter(u -> u.domain().equals(local.domain()))
-        .orElseThrow(() -> ApiException.invalidField("user_id", "not a user id of this domain"));
+        .orElseThrow(() -> Refusal.invalidField("user_id", "not a user id of this domain"));
     Set<String> clients = new LinkedHashSet<>();
     registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
     clients.addAll(groups.memberClientsOf(user));

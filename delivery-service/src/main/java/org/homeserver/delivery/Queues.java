@@ -25,7 +25,7 @@ import org.homeserver.delivery.QueueStore.NewEntry;
 import org.homeserver.delivery.QueueStore.NewEvent;
 import org.homeserver.delivery.QueueStore.Range;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
  * after commit.
  */
 public final class Queues {
-  /** The largest Fetch page (delivery.proto FetchRequest.limit). */
-  public static final int MAX_FETCH = 1000;
   /** A page stops before 4 MiB of content; the rest of the 4 MiB is left for entry framing. */
   static final long FETCH_BYTE_BUDGET = 4L * 1024 * 1024 - 64 * 1024;
   /** QueueGap.group_ids holds at most this many (delivery.proto). */
@@ -204,8 +202,8 @@ public final class Queues {
    * (a uint64 read as a negative long) is past every entry.
    */
   public QueuePage fetch(UUID client, long afterSequence, int limit) {
-    if (limit < 1 || limit > MAX_FETCH) {
-      throw new IllegalArgumentException("limit must be 1 to " + MAX_FETCH);
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
     }
     if (afterSequence < 0) {
       return new QueuePage(List.of(), false);
@@ -235,7 +233,7 @@ public final class Queues {
       return;
     }
     if (upToSequence < 0 || !store.acknowledge(client, upToSequence)) {
-      throw new ApiException(ErrorReason.QUEUE_SEQUENCE_INVALID,
+      throw Refusal.of(ErrorReason.QUEUE_SEQUENCE_INVALID,
           "the acknowledged sequence number is beyond the last entry queued");
     }
     signals.acked(client, upToSequence);

@@ -17,7 +17,7 @@ import org.homeserver.delivery.Groups.Committed;
 import org.homeserver.delivery.MemberMap.Add;
 import org.homeserver.delivery.MemberMap.Change;
 import org.homeserver.delivery.MemberMap.Remove;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +29,7 @@ class GroupCommitRaceTest {
   private static final byte[] GROUP = id("raced");
 
   /** What one committer got: the new state if it won, else the error. */
-  private record Outcome(int committer, List<Change> changes, Committed committed, ApiException refused) {}
+  private record Outcome(int committer, List<Change> changes, Committed committed, Refusal refused) {}
 
   @Test
   void twoCommitsForTheSameEpochNeverForkIt() throws Exception {
@@ -86,7 +86,7 @@ class GroupCommitRaceTest {
       start.await(30, TimeUnit.SECONDS);
       try {
         return new Outcome(committer, changes, groups.commit(GROUP, epoch, changes), null);
-      } catch (ApiException e) {
+      } catch (Refusal e) {
         return new Outcome(committer, changes, null, e);
       }
     };

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.charset.StandardCharsets;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.platform.db.ServiceDatabase;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.testing.MutableClock;
 import org.homeserver.platform.testing.TestPostgres;
 import org.junit.jupiter.api.function.Executable;
@@ -32,15 +32,15 @@ final class GroupFixture implements AutoCloseable {
   }
 
   /** Runs {@code call}, asserts it fails with {@code reason}, and returns the error. */
-  static ApiException refused(ErrorReason reason, Executable call) {
-    ApiException e = assertThrows(ApiException.class, call);
+  static Refusal refused(ErrorReason reason, Executable call) {
+    Refusal e = assertThrows(Refusal.class, call);
     assertEquals(reason, e.reason(), e.getMessage());
     return e;
   }
 
   /** Asserts {@code call} fails with WRONG_EPOCH naming {@code current} as the current epoch. */
   static void wrongEpoch(long current, Executable call) {
-    ApiException e = refused(ErrorReason.WRONG_EPOCH, call);
+    Refusal e = refused(ErrorReason.WRONG_EPOCH, call);
     assertEquals(Long.toString(current), e.metadata().get("current_epoch"));
   }
 

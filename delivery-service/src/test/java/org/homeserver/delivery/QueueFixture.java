@@ -102,7 +102,7 @@ final class QueueFixture implements AutoCloseable {
     List<QueueEntry> all = new ArrayList<>();
     long after = 0;
     while (true) {
-      QueuePage page = queues.fetch(client, after, Queues.MAX_FETCH);
+      QueuePage page = queues.fetch(client, after, 1000);
       all.addAll(page.entries());
       if (!page.hasMore()) {
         return all;

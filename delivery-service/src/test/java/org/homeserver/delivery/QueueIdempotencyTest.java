@@ -17,7 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +34,8 @@ class QueueIdempotencyTest {
     return new IdempotentRequest(sender, key, request.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static ApiException refusal(Runnable call) {
-    return assertThrows(ApiException.class, call::run);
+  private static Refusal refusal(Runnable call) {
+    return assertThrows(Refusal.class, call::run);
   }
 
   @Test
@@ -69,7 +69,7 @@ class QueueIdempotencyTest {
         Optional.of(keyed(sender, "key-0123456789abcdef", "request one"))));
     QueueStore.Counts before = f.counts();
 
-    ApiException refused = refusal(() -> f.queues.enqueue(new Delivery(message("g", "second"),
+    Refusal refused = refusal(() -> f.queues.enqueue(new Delivery(message("g", "second"),
         List.of(Recipient.of(recipient), Recipient.of(UUID.randomUUID())),
         Optional.of(keyed(sender, "key-0123456789abcdef", "request two")))));
 

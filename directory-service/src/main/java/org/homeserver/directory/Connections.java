@@ -3,7 +3,6 @@ package org.homeserver.directory;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -18,7 +17,8 @@ import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.directory.DirectoryStore.Link;
 import org.homeserver.platform.auth.Principal;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 
 /**
@@ -48,21 +48,19 @@ public final class Connections {
   public Connection request(Principal caller, String target) {
     String me = caller.userId();
     if (me.equals(target)) {
-      throw ApiException.invalidField("target_user_id", "a user cannot connect with itself");
+      throw Refusal.invalidField("target_user_id", "a user cannot connect with itself");
     }
     requireVisible(target);
     Instant now = clock.instant();
     Link link = store.inTransaction(h -> {
       Optional<Link> existing = store.lockLink(h, me, target);
       if (existing.isPresent() && existing.get().visibleTo(me)) {
-        throw new ApiException(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user",
-            Map.of("relationship", relationshipOf(existing.get(), me).name()));
+        throw connectionExists(relationshipOf(existing.get(), me));
       }
       // A request the caller holds from a user it blocks gives way to the caller's own.
       existing.ifPresent(held -> store.deleteLink(h, held.requester(), held.target()));
       if (!store.insertRequest(h, me, target, now)) {
-        throw new ApiException(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user",
-            Map.of("relationship", Relationship.RELATIONSHIP_REQUEST_RECEIVED.name()));
+        throw connectionExists(Relationship.RELATIONSHIP_REQUEST_RECEIVED);
       }
       return new Link(me, target, Optional.empty(), true, now, store.blocked(h, target, me));
     });
@@ -121,7 +119,7 @@ public final class Connections {
     String me = caller.userId();
     Link removed = store.inTransaction(h -> {
       Link link = store.lockLink(h, me, other).filter(l -> l.connectedAt().isPresent())
-          .orElseThrow(() -> new ApiException(ErrorReason.CONNECTION_NOT_FOUND, "you are not connected with this user"));
+          .orElseThrow(() -> Refusal.of(ErrorReason.CONNECTION_NOT_FOUND, "you are not connected with this user"));
       store.deleteLink(h, link.requester(), link.target());
       return link;
     });
@@ -136,7 +134,7 @@ public final class Connections {
   public void block(Principal caller, String other) {
     String me = caller.userId();
     if (me.equals(other)) {
-      throw ApiException.invalidField("user_id", "a user cannot block itself");
+      throw Refusal.invalidField("user_id", "a user cannot block itself");
     }
     requireVisible(other);
     Optional<Link> ended = store.inTransaction(h -> {
@@ -215,8 +213,8 @@ public final class Connections {
     boolean pending = store.link(requester, target)
         .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty()).isPresent();
     throw pending
-        ? new ApiException(ErrorReason.CLAIM_RIGHT_USED, "the claim right of this request was used")
-        : new ApiException(ErrorReason.NOT_CONNECTED, "no pending request from this user to the target");
+        ? Refusal.of(ErrorReason.CLAIM_RIGHT_USED, "the claim right of this request was used")
+        : Refusal.of(ErrorReason.NOT_CONNECTED, "no pending request from this user to the target");
   }
 
   /** The caller's links of one kind, a page at a time (user id order). */
@@ -233,7 +231,7 @@ public final class Connections {
   /** USER_NOT_FOUND unless {@code userId} is an active user of this domain (unknown and suspended look alike). */
   void requireVisible(String userId) {
     accounts.find(userId).filter(a -> !a.suspended())
-        .orElseThrow(() -> new ApiException(ErrorReason.USER_NOT_FOUND, "no such user"));
+        .orElseThrow(() -> Refusal.of(ErrorReason.USER_NOT_FOUND, "no such user"));
   }
 
   /**
@@ -243,7 +241,7 @@ public final class Connections {
   private Link pendingFrom(org.jdbi.v3.core.Handle h, String requester, String target, String caller) {
     return store.lockLink(h, requester, target)
         .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty() && l.visibleTo(caller))
-        .orElseThrow(() -> new ApiException(ErrorReason.CONNECTION_NOT_FOUND, "no such pending request"));
+        .orElseThrow(() -> Refusal.of(ErrorReason.CONNECTION_NOT_FOUND, "no such pending request"));
   }
 
   /**
@@ -253,6 +251,11 @@ public final class Connections {
   private void tell(Principal caller, Link link, ServerEvent event) {
     List<String> users = link.held() ? List.of(link.requester()) : List.of(link.requester(), link.target());
     notices.tell(users, caller.clientId(), event, "connection-" + UUID.randomUUID());
+  }
+
+  private static Refusal connectionExists(Relationship relationship) {
+    return Refusal.of(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user")
+        .with(Fact.RELATIONSHIP, relationship.name());
   }
 
   private static Relationship relationshipOf(Link link, String user) {

@@ -6,7 +6,6 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.common.v1.PageRequest;
 import org.homeserver.api.directory.v1.AcceptConnectionRequest;
@@ -44,7 +43,7 @@ import org.homeserver.api.directory.v1.UnblockUserResponse;
 import org.homeserver.directory.DirectoryStore.LinkKind;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.grpc.PeerAddress;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.UserId;
 import org.homeserver.platform.ratelimit.RateLimiter;
@@ -52,9 +51,7 @@ import org.homeserver.platform.ratelimit.RateLimits;
 
 /** The directory's client API (directory.proto) over gRPC. */
 final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
-  private static final Pattern SEARCH_PREFIX = Pattern.compile("[a-z0-9._-]{3,32}");
   private static final int DEFAULT_SEARCH = 10;
-  private static final int MAX_SEARCH = 20;
 
   private final Profiles profiles;
   private final Connections connections;
@@ -108,16 +105,10 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
 
   @Override
   public void searchUsers(SearchUsersRequest request, StreamObserver<SearchUsersResponse> response) {
-    Accounts accounts = prefixSearch.orElseThrow(() -> new ApiException(ErrorReason.PREFIX_SEARCH_DISABLED,
+    Accounts accounts = prefixSearch.orElseThrow(() -> Refusal.of(ErrorReason.PREFIX_SEARCH_DISABLED,
         "this homeserver finds users by their exact handle only"));
     String prefix = request.getHandlePrefix();
-    if (!SEARCH_PREFIX.matcher(prefix).matches()) {
-      throw ApiException.invalidField("handle_prefix", "3 to 32 characters of a-z 0-9 . _ -");
-    }
     int limit = request.getLimit() == 0 ? DEFAULT_SEARCH : request.getLimit();
-    if (limit < 1 || limit > MAX_SEARCH) {
-      throw ApiException.invalidField("limit", "1 to " + MAX_SEARCH + " (0 means " + DEFAULT_SEARCH + ")");
-    }
     limitLookups(Principal.current());
     SearchUsersResponse.Builder out = SearchUsersResponse.newBuilder();
     accounts.withPrefix(prefix, limit).forEach(userId -> out.addProfiles(profiles.of(userId)));
@@ -182,7 +173,7 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
     LinkKind kind = switch (request.getDirection()) {
       case REQUEST_DIRECTION_INCOMING -> LinkKind.RECEIVED;
       case REQUEST_DIRECTION_OUTGOING -> LinkKind.SENT;
-      default -> throw ApiException.invalidField("direction", "set INCOMING or OUTGOING");
+      default -> throw new IllegalStateException("the request rules admit INCOMING and OUTGOING only");
     };
     Page page = page(request.getPage(), (after, limit) ->
         connections.list(Principal.current().userId(), kind, after, limit));
@@ -212,7 +203,7 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
                 .map(handle -> new UserId(domain, handle)));
       }
     }
-    return id.map(UserId::toString).orElseThrow(() -> ApiException.invalidField("query",
+    return id.map(UserId::toString).orElseThrow(() -> Refusal.invalidField("query",
         "give a qualified handle (alice@example.org) or a user id (mimi://example.org/u/alice)"));
   }
 

@@ -10,7 +10,6 @@ import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.GetRelationshipsResponse;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
 import org.homeserver.api.directory.v1.SpendClaimRightResponse;
-import org.homeserver.platform.grpc.ApiException;
 
 /**
  * The directory's internal API (directory_internal.proto): relationships and claim rights for the
@@ -18,7 +17,6 @@ import org.homeserver.platform.grpc.ApiException;
  * UNIMPLEMENTED until federation is built; DeleteUserData handles users of this domain.
  */
 final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.DirectoryInternalServiceImplBase {
-  static final int MAX_OTHERS = 1000;
   private final Connections connections;
   private final AccountDeletion deletion;
 
@@ -35,9 +33,6 @@ final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.Di
 
   @Override
   public void getRelationships(GetRelationshipsRequest request, StreamObserver<GetRelationshipsResponse> response) {
-    if (request.getOtherUserIdsCount() > MAX_OTHERS) {
-      throw ApiException.invalidField("other_user_ids", "at most " + MAX_OTHERS);
-    }
     String user = request.getUserId();
     GetRelationshipsResponse.Builder out = GetRelationshipsResponse.newBuilder();
     for (String other : request.getOtherUserIdsList()) {

@@ -82,8 +82,9 @@ class DirectoryTest {
         .discoverUser(DiscoverUserRequest.newBuilder().setQuery("bobby@example.org").build()));
     assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> alice.directory()
         .discoverUser(DiscoverUserRequest.newBuilder().setQuery("bob").build()));
+    // A well-formed prefix (the request rules come first: "bo" is INVALID_ARGUMENT wherever it goes).
     assertFails(Code.FAILED_PRECONDITION, ErrorReason.PREFIX_SEARCH_DISABLED, () -> alice.directory()
-        .searchUsers(SearchUsersRequest.newBuilder().setHandlePrefix("bo").build()));
+        .searchUsers(SearchUsersRequest.newBuilder().setHandlePrefix("bob").build()));
   }
 
   @Test
@@ -161,10 +162,14 @@ class DirectoryTest {
     assertEquals("Dave", told.getLast().getEvent().getProfileChanged().getDisplayName());
     assertEquals("Dave", carol.directory().getProfile(GetProfileRequest.newBuilder().setUserId(daveId).build())
         .getProfile().getDisplayName());
-    for (String bad : List.of("", "   ", "x".repeat(65), "tab\there")) {
-      assertFails(Code.INVALID_ARGUMENT, ErrorReason.DISPLAY_NAME_INVALID, () -> dave.directory()
-          .setDisplayName(SetDisplayNameRequest.newBuilder().setDisplayName(bad).build()));
+    // Too long is DISPLAY_NAME_INVALID however long: the field's rule, not the common limit of strings.
+    for (String bad : List.of("", "   ", "x".repeat(65), "x".repeat(10_000), "tab\there")) {
+      StatusRuntimeException refused = assertFails(Code.INVALID_ARGUMENT, ErrorReason.DISPLAY_NAME_INVALID,
+          () -> dave.directory().setDisplayName(SetDisplayNameRequest.newBuilder().setDisplayName(bad).build()));
+      assertEquals("display_name", ErrorStatus.errorInfo(refused).orElseThrow().getMetadataOrThrow("field"));
     }
+    assertEquals("Dave", carol.directory().getProfile(GetProfileRequest.newBuilder().setUserId(daveId).build())
+        .getProfile().getDisplayName());
 
     dave.directory().removeConnection(RemoveConnectionRequest.newBuilder().setUserId(carolId).build());
     assertTrue(events(carol).contains(ServerEvent.EventCase.CONNECTION_REMOVED));

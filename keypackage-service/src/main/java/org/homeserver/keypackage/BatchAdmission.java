@@ -30,7 +30,8 @@ import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.message.WireFormat;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.mls.KeyPackageRules;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
@@ -44,8 +45,6 @@ import org.homeserver.platform.ids.CredentialParseException;
 public final class BatchAdmission {
   /** A published KeyPackage is at most 64 KiB. */
   public static final int MAX_KEY_PACKAGE_BYTES = 64 * 1024;
-  /** A batch has 1 to 100 KeyPackages. */
-  public static final int MAX_BATCH = 100;
 
   /** What the checks found of one KeyPackage. */
   private sealed interface Verdict {}
@@ -82,9 +81,6 @@ public final class BatchAdmission {
    * KEY_PACKAGE_CREDENTIAL_MISMATCH (whichever the first failing KeyPackage broke) if any fails.
    */
   public List<PublishedKeyPackage> admit(RegisteredClient caller, List<ByteString> batch) {
-    if (batch.isEmpty() || batch.size() > MAX_BATCH) {
-      throw ApiException.invalidField("key_packages", "publish 1 to " + MAX_BATCH + " KeyPackages at once");
-    }
     List<Verdict> verdicts = new ArrayList<>(batch.size());
     Set<Integer> lastResortSuites = new HashSet<>();
     for (ByteString bytes : batch) {
@@ -179,20 +175,21 @@ public final class BatchAdmission {
     for (int i = 0; i < verdicts.size(); i++) {
       switch (verdicts.get(i)) {
         case Admitted admitted -> { }
-        case Mismatch(var detail) -> throw new ApiException(ErrorReason.KEY_PACKAGE_CREDENTIAL_MISMATCH,
-            "KeyPackage " + i + " is not the calling client's: " + detail, Map.of("index", Integer.toString(i)));
-        case Invalid(var rule, var detail) -> throw new ApiException(ErrorReason.KEY_PACKAGE_INVALID,
-            "KeyPackage " + i + " is invalid: " + detail,
-            Map.of("index", Integer.toString(i), "rule", rule.name(), "detail", detail), violations(verdicts));
+        case Mismatch(var detail) -> throw Refusal.of(ErrorReason.KEY_PACKAGE_CREDENTIAL_MISMATCH,
+            "KeyPackage " + i + " is not the calling client's: " + detail).with(Fact.INDEX, i);
+        case Invalid(var rule, var detail) -> throw Refusal.of(ErrorReason.KEY_PACKAGE_INVALID,
+            "KeyPackage " + i + " is invalid: " + detail)
+            .with(Fact.INDEX, i).with(Fact.RULE, rule.name()).with(Fact.DETAIL, detail)
+            .withViolations(violations(verdicts));
       }
     }
   }
 
-  private static List<ApiException.FieldViolation> violations(List<Verdict> verdicts) {
-    List<ApiException.FieldViolation> violations = new ArrayList<>();
+  private static List<Refusal.FieldViolation> violations(List<Verdict> verdicts) {
+    List<Refusal.FieldViolation> violations = new ArrayList<>();
     for (int i = 0; i < verdicts.size(); i++) {
       if (verdicts.get(i) instanceof Invalid(var rule, var detail)) {
-        violations.add(new ApiException.FieldViolation("key_packages[" + i + "]", rule.name() + ": " + detail));
+        violations.add(new Refusal.FieldViolation("key_packages[" + i + "]", rule.name() + ": " + detail));
       }
     }
     return violations;

@@ -20,8 +20,8 @@ public interface ClaimRights {
 
   /**
    * Why {@code claimerUserId} may claim {@code targetUserId}'s KeyPackages; NOT_CONNECTED (also for
-   * unknown users and for blocks outside a held request) or CLAIM_RIGHT_USED as an
-   * {@code ApiException} if it may not.
+   * unknown users and for blocks outside a held request) or CLAIM_RIGHT_USED as a {@code Refusal} if
+   * it may not.
    */
   Grant check(String claimerUserId, String targetUserId);
 

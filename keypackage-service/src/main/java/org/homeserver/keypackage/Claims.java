@@ -26,7 +26,7 @@ import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
  * a claim never sees half of a publish.
  */
 public final class Claims {
-  /** A claim names at most this many clients. */
-  public static final int MAX_CLIENTS = 100;
   private static final Logger log = LoggerFactory.getLogger(Claims.class);
 
   private final KeyPackageStore store;
@@ -99,16 +97,13 @@ public final class Claims {
 
   private UserId validate(ClaimKeyPackagesRequest request) {
     UserId target = UserId.parse(request.getUserId()).filter(u -> u.toString().equals(request.getUserId()))
-        .orElseThrow(() -> ApiException.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
+        .orElseThrow(() -> Refusal.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
     if (!allowedSuites.contains(request.getCipherSuite())) {
-      throw ApiException.invalidField("cipher_suite", "cipher suite " + request.getCipherSuite()
+      throw Refusal.invalidField("cipher_suite", "cipher suite " + request.getCipherSuite()
           + " is not one of the allowed " + allowedSuites.stream().sorted().toList());
     }
-    if (request.getClientIdsCount() > MAX_CLIENTS) {
-      throw ApiException.invalidField("client_ids", "name at most " + MAX_CLIENTS + " clients");
-    }
     if (!target.domain().equals(domain)) {
-      throw new ApiException(ErrorReason.FEDERATION_DENIED, "claims for users of other domains are not served yet");
+      throw Refusal.of(ErrorReason.FEDERATION_DENIED, "claims for users of other domains are not served yet");
     }
     return target;
   }
@@ -123,7 +118,7 @@ public final class Claims {
     }
     for (String listed : request.getClientIdsList()) {
       if (!registered.contains(listed)) {
-        throw ApiException.invalidField("client_ids", listed + " is not a client of " + target);
+        throw Refusal.invalidField("client_ids", listed + " is not a client of " + target);
       }
     }
     return request.getClientIdsList().stream().distinct().toList();
@@ -167,8 +162,8 @@ public final class Claims {
     return new Outcome(response.build(), lows);
   }
 
-  private static ApiException noKeyPackage(int suite) {
-    return new ApiException(ErrorReason.NO_KEY_PACKAGE, "no client asked for has a KeyPackage of cipher suite " + suite);
+  private static Refusal noKeyPackage(int suite) {
+    return Refusal.of(ErrorReason.NO_KEY_PACKAGE, "no client asked for has a KeyPackage of cipher suite " + suite);
   }
 
   /**

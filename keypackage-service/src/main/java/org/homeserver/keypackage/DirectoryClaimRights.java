@@ -8,7 +8,7 @@ import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 
 /**
  * Claim rights as the directory's internal API states them: connected users may claim, and so may
@@ -33,7 +33,7 @@ record DirectoryClaimRights(DirectoryInternalServiceGrpc.DirectoryInternalServic
       case RELATIONSHIP_CONNECTED -> Grant.CONNECTED;
       case RELATIONSHIP_REQUEST_SENT -> {
         if (!info.getClaimRightAvailable()) {
-          throw new ApiException(ErrorReason.CLAIM_RIGHT_USED,
+          throw Refusal.of(ErrorReason.CLAIM_RIGHT_USED,
               "the claim of your pending request to this user is spent; wait until the request is accepted");
         }
         yield Grant.CLAIM_RIGHT;
@@ -48,8 +48,8 @@ record DirectoryClaimRights(DirectoryInternalServiceGrpc.DirectoryInternalServic
         .setRequesterUserId(claimerUserId).setTargetUserId(targetUserId).build());
   }
 
-  private static ApiException notConnected() {
-    return new ApiException(ErrorReason.NOT_CONNECTED,
+  private static Refusal notConnected() {
+    return Refusal.of(ErrorReason.NOT_CONNECTED,
         "claiming this user's KeyPackages needs a connection or a pending request you sent");
   }
 

@@ -6,7 +6,6 @@ import io.grpc.stub.StreamObserver;
 import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesResponse;
-import org.homeserver.platform.grpc.ApiException;
 
 /**
  * The KeyPackage store's internal API (keypackage_internal.proto). ClaimKeyPackagesForPeer answers
@@ -24,7 +23,7 @@ final class KeyPackageInternalGrpcService extends KeyPackageInternalServiceGrpc.
     switch (request.getTargetCase()) {
       case USER_ID -> publishes.purgeUser(request.getUserId());
       case CLIENT_ID -> publishes.purgeClient(request.getClientId());
-      case TARGET_NOT_SET -> throw ApiException.invalidField("target", "name a user_id or a client_id");
+      case TARGET_NOT_SET -> throw new IllegalStateException("the request rules require a target");
     }
     reply(response, PurgeKeyPackagesResponse.getDefaultInstance());
   }

@@ -6,12 +6,14 @@ import java.util.Set;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
+import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
 
@@ -24,8 +26,9 @@ public final class KeyPackageModule {
       CipherSuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
       CipherSuite.MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519);
   /** A full batch of KeyPackages; the framing around them (tags, lengths, the idempotency key) is small. */
-  private static final long MAX_REQUEST_BYTES =
-      (long) BatchAdmission.MAX_BATCH * BatchAdmission.MAX_KEY_PACKAGE_BYTES + 64 * 1024;
+  private static final long MAX_REQUEST_BYTES = DeclaredRules.field(PublishKeyPackagesRequest.getDescriptor(),
+      PublishKeyPackagesRequest.KEY_PACKAGES_FIELD_NUMBER).getRepeated().getMaxItems()
+      * BatchAdmission.MAX_KEY_PACKAGE_BYTES + 64 * 1024;
   /** How far a KeyPackage's lifetime may be off, for clocks that differ. */
   private static final Duration LIFETIME_TOLERANCE = Duration.ofHours(1);
   /** Calls to the other services' internal APIs give up after this long. */

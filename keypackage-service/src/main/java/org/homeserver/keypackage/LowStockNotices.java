@@ -6,7 +6,7 @@ import org.homeserver.api.delivery.v1.KeyPackagesLow;
 public interface LowStockNotices {
   /**
    * Queues {@code event} for {@code clientId}. A second call with the same {@code idempotencyKey}
-   * (16 to 64 of A-Z a-z 0-9 - _) queues nothing new. Throws if the event could not be queued.
+   * (an idempotency key as rules.proto declares it) queues nothing new. Throws if the event could not be queued.
    */
   void send(String clientId, KeyPackagesLow event, String idempotencyKey);
 }

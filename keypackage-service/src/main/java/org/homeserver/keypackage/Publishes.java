@@ -13,7 +13,7 @@ import org.homeserver.api.keypackage.v1.PublishKeyPackagesResponse;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
 
@@ -44,7 +44,7 @@ public final class Publishes {
    */
   public PublishKeyPackagesResponse publish(Principal caller, PublishKeyPackagesRequest request) {
     RegisteredClient client = registry.client(caller.clientId()).orElseThrow(() ->
-        new ApiException(ErrorReason.CLIENT_NOT_FOUND, "the calling client is no longer registered"));
+        Refusal.of(ErrorReason.CLIENT_NOT_FOUND, "the calling client is no longer registered"));
     List<PublishedKeyPackage> batch = admission.admit(client, request.getKeyPackagesList());
     Optional<IdempotentRequest> idempotent =
         IdempotentRequest.ifKeyed(caller.clientUuid(), request.getIdempotencyKey(), request);
@@ -71,7 +71,7 @@ public final class Publishes {
   /** Deletes every KeyPackage of one client; nothing if it has none. */
   public void purgeClient(String clientId) {
     if (ClientIdentity.parseClientId(clientId).isEmpty()) {
-      throw ApiException.invalidField("client_id", "not a client id, mimi://<domain>/c/<handle>/<client-uuid>");
+      throw Refusal.invalidField("client_id", "not a client id, mimi://<domain>/c/<handle>/<client-uuid>");
     }
     // No client id is a prefix of another: the uuid that ends it has a fixed length.
     store.purge(clientId);
@@ -80,7 +80,7 @@ public final class Publishes {
   /** Deletes every KeyPackage of every client of a user; nothing if it has none. */
   public void purgeUser(String userId) {
     UserId user = UserId.parse(userId).orElseThrow(() ->
-        ApiException.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
+        Refusal.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
     store.purge("mimi://" + user.domain() + "/c/" + user.handle() + "/");
   }
 

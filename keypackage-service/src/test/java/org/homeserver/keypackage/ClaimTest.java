@@ -15,7 +15,7 @@ import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesResponse;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
 import org.homeserver.keypackage.StoreFixture.Client;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,12 +111,12 @@ class ClaimTest {
     Client bob = fixture.register("bob");
     fixture.publish(bob, fixture.keyPackages(bob, 2));
 
-    ApiException listed = refused(ErrorReason.INVALID_ARGUMENT, () -> fixture.claim(alice, bob));
+    Refusal listed = refused(ErrorReason.INVALID_ARGUMENT, () -> fixture.claim(alice, bob));
     assertEquals("client_ids", listed.metadata().get("field"));
-    ApiException suite = refused(ErrorReason.INVALID_ARGUMENT, () -> fixture.claims.claim(alice.principal(),
+    Refusal suite = refused(ErrorReason.INVALID_ARGUMENT, () -> fixture.claims.claim(alice.principal(),
         ClaimKeyPackagesRequest.newBuilder().setUserId(alice.userId()).setCipherSuite(4).build()));
     assertEquals("cipher_suite", suite.metadata().get("field"));
-    ApiException user = refused(ErrorReason.INVALID_ARGUMENT, () -> fixture.claims.claim(alice.principal(),
+    Refusal user = refused(ErrorReason.INVALID_ARGUMENT, () -> fixture.claims.claim(alice.principal(),
         ClaimKeyPackagesRequest.newBuilder().setUserId("alice@example.org").setCipherSuite(1).build()));
     assertEquals("user_id", user.metadata().get("field"));
     assertEquals(2, fixture.count(bob));

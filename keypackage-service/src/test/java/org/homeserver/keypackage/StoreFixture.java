@@ -32,7 +32,7 @@ import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.ServiceDatabase;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.testing.MutableClock;
@@ -182,8 +182,8 @@ final class StoreFixture implements AutoCloseable {
   }
 
   /** Runs {@code call}, asserts it fails with {@code reason}, and returns the error. */
-  static ApiException refused(ErrorReason reason, Executable call) {
-    ApiException e = assertThrows(ApiException.class, call);
+  static Refusal refused(ErrorReason reason, Executable call) {
+    Refusal e = assertThrows(Refusal.class, call);
     assertEquals(reason, e.reason(), e.getMessage());
     return e;
   }

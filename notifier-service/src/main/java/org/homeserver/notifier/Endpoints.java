@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -14,19 +13,15 @@ import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.notifier.v1.EndpointKind;
 import org.homeserver.api.notifier.v1.EndpointRule;
 import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
-import org.homeserver.notifier.apns.ApnsDeviceToken;
 import org.homeserver.notifier.fcm.FcmRegistrationToken;
 import org.homeserver.notifier.push.EndpointAddress;
 import org.homeserver.notifier.webpush.WebPushEncryption;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 
 /** The rules of a client's push endpoints: what may be registered, how many, and by whom. */
 public final class Endpoints {
-  static final int MAX_URL_BYTES = 1024;
-  static final int MAX_TOKEN_CHARS = 1024;
-
   private final NotifierStore store;
   private final AddressGuard guard;
   private final Set<EndpointKind> enabled;
@@ -55,10 +50,10 @@ public final class Endpoints {
       case WEBHOOK -> EndpointKind.ENDPOINT_KIND_WEBHOOK;
       case APNS -> EndpointKind.ENDPOINT_KIND_APNS;
       case FCM -> EndpointKind.ENDPOINT_KIND_FCM;
-      case ADDRESS_NOT_SET -> throw ApiException.invalid("set one of web_push, webhook, apns or fcm");
+      case ADDRESS_NOT_SET -> throw new IllegalStateException("the request rules require an address");
     };
     if (!enabled.contains(kind)) {
-      throw new ApiException(ErrorReason.ENDPOINT_KIND_DISABLED, "this homeserver does not push to " + kind
+      throw Refusal.of(ErrorReason.ENDPOINT_KIND_DISABLED, "this homeserver does not push to " + kind
           + " endpoints");
     }
     EndpointAddress address = addressOf(request);
@@ -69,13 +64,13 @@ public final class Endpoints {
       Optional<byte[]> earlier = idempotent.flatMap(r -> r.claim(h, now));
       if (earlier.isPresent()) {
         UUID id = UUID.fromString(new String(earlier.get(), StandardCharsets.US_ASCII));
-        return store.endpoint(id).orElseThrow(() -> new ApiException(ErrorReason.ENDPOINT_NOT_FOUND,
+        return store.endpoint(id).orElseThrow(() -> Refusal.of(ErrorReason.ENDPOINT_NOT_FOUND,
             "the endpoint registered under this idempotency key was deleted since"));
       }
       int count = store.countForUpdate(h, caller.clientUuid());
       if (count >= maxPerClient && !store.hasAddress(h, caller.clientUuid(), address)) {
-        throw new ApiException(ErrorReason.TOO_MANY_ENDPOINTS, "a client may register at most " + maxPerClient
-            + " endpoints", Map.of("limit", Integer.toString(maxPerClient)));
+        throw Refusal.limitReached(ErrorReason.TOO_MANY_ENDPOINTS, maxPerClient,
+            "a client may register at most " + maxPerClient + " endpoints");
       }
       Endpoint stored = store.upsert(h, new Endpoint(UUID.randomUUID(), caller.clientUuid(), caller.userId(), address,
           now, Optional.empty(), Optional.empty(), ""));
@@ -93,10 +88,10 @@ public final class Endpoints {
     try {
       id = UUID.fromString(endpointId);
     } catch (IllegalArgumentException e) {
-      throw new ApiException(ErrorReason.ENDPOINT_NOT_FOUND, "no endpoint " + endpointId);
+      throw Refusal.of(ErrorReason.ENDPOINT_NOT_FOUND, "no endpoint " + endpointId);
     }
     if (!store.delete(caller.clientUuid(), id)) {
-      throw new ApiException(ErrorReason.ENDPOINT_NOT_FOUND, "no endpoint " + endpointId);
+      throw Refusal.of(ErrorReason.ENDPOINT_NOT_FOUND, "no endpoint " + endpointId);
     }
   }
 
@@ -118,9 +113,6 @@ public final class Endpoints {
       case WEBHOOK -> new EndpointAddress.Webhook(url(request.getWebhook().getUrl()));
       case APNS -> {
         var device = request.getApns();
-        if (!ApnsDeviceToken.isWellFormed(device.getDeviceToken())) {
-          throw invalid(EndpointRule.ENDPOINT_RULE_TOKEN_MALFORMED, "an APNs device token is 64 to 200 hex digits");
-        }
         if (!apnsTopics.contains(device.getTopic())) {
           throw invalid(EndpointRule.ENDPOINT_RULE_TOPIC_NOT_ALLOWED, "topic " + device.getTopic()
               + " is not an app this homeserver pushes to");
@@ -130,10 +122,6 @@ public final class Endpoints {
       }
       case FCM -> {
         String token = request.getFcm().getRegistrationToken();
-        if (token.length() > MAX_TOKEN_CHARS) {
-          throw invalid(EndpointRule.ENDPOINT_RULE_TOO_LONG, "an FCM registration token is at most "
-              + MAX_TOKEN_CHARS + " characters");
-        }
         if (!FcmRegistrationToken.isWellFormed(token)) {
           throw invalid(EndpointRule.ENDPOINT_RULE_TOKEN_MALFORMED, "an FCM registration token is printable ASCII");
         }
@@ -144,9 +132,6 @@ public final class Endpoints {
   }
 
   private URI url(String text) {
-    if (text.getBytes(StandardCharsets.UTF_8).length > MAX_URL_BYTES) {
-      throw invalid(EndpointRule.ENDPOINT_RULE_TOO_LONG, "an endpoint URL is at most " + MAX_URL_BYTES + " bytes");
-    }
     URI url;
     try {
       url = new URI(text);
@@ -165,7 +150,7 @@ public final class Endpoints {
     return url;
   }
 
-  private static ApiException invalid(EndpointRule rule, String detail) {
-    return new ApiException(ErrorReason.ENDPOINT_INVALID, detail, Map.of("rule", rule.name(), "detail", detail));
+  private static Refusal invalid(EndpointRule rule, String detail) {
+    return Refusal.brokenRule(ErrorReason.ENDPOINT_INVALID, rule.name(), detail);
   }
 }

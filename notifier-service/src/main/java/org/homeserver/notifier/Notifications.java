@@ -14,7 +14,7 @@ import org.homeserver.api.notifier.v1.Urgency;
 import org.homeserver.notifier.jobs.JobQueue;
 import org.homeserver.notifier.jobs.PushJob;
 import org.homeserver.notifier.push.Push;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.notify.NotificationPolicies;
 
@@ -30,7 +30,6 @@ public final class Notifications {
       .setTtlSeconds(NotificationPolicies.DEFAULT_TTL_SECONDS)
       .setUrgency(Urgency.URGENCY_NORMAL)
       .build();
-  public static final int MAX_BATCH = 10_000;
 
   private final NotifierStore store;
   private final JobQueue queue;
@@ -49,9 +48,6 @@ public final class Notifications {
 
   /** Takes the notifications: all are checked first (one bad one refuses the batch), then stored as jobs. */
   public void notify(List<NotifyClientRequest> requests) {
-    if (requests.size() > MAX_BATCH) {
-      throw ApiException.invalidField("notifications", "at most " + MAX_BATCH + " notifications at once");
-    }
     List<Notice> notices = new ArrayList<>(requests.size());
     for (int i = 0; i < requests.size(); i++) {
       notices.add(check("notifications[" + i + "].", requests.get(i)));
@@ -85,25 +81,14 @@ public final class Notifications {
       case CLIENT_ID -> ClientIdentity.parseClientId(request.getClientId())
           .filter(identity -> identity.domain().equals(domain))
           .map(ClientIdentity::clientUuid)
-          .orElseThrow(() -> ApiException.invalidField(field + "client_id", "not a client id of " + domain));
-      case CLIENT_UUID -> uuid(field + "client_uuid", request.getClientUuid());
-      case CLIENT_NOT_SET -> throw ApiException.invalidField(field + "client_id", "name the client");
+          .orElseThrow(() -> Refusal.invalidField(field + "client_id", "not a client id of " + domain));
+      case CLIENT_UUID -> UUID.fromString(request.getClientUuid());
+      case CLIENT_NOT_SET -> throw new IllegalStateException("the request rules require a client");
     };
-    UUID id = uuid(field + "notification_id", request.getNotificationId());
-    if (request.getCount() < 0) {
-      throw ApiException.invalidField(field + "count", "count cannot be negative");
-    }
     Optional<NotificationPolicy> attached = request.hasPolicy()
-        ? Optional.of(NotificationPolicies.normalize(field + "policy", request.getPolicy()))
+        ? Optional.of(NotificationPolicies.withDefaults(request.getPolicy()))
         : Optional.empty();
-    return new Notice(client, id, attached, request.getCount(), request.getClientListening());
-  }
-
-  private static UUID uuid(String field, String text) {
-    try {
-      return UUID.fromString(text);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalidField(field, "not a UUID");
-    }
+    return new Notice(client, UUID.fromString(request.getNotificationId()), attached, request.getCount(),
+        request.getClientListening());
   }
 }

@@ -11,7 +11,7 @@ import org.homeserver.api.notifier.v1.NotifyClientsRequest;
 import org.homeserver.api.notifier.v1.NotifyClientsResponse;
 import org.homeserver.api.notifier.v1.PurgeClientsRequest;
 import org.homeserver.api.notifier.v1.PurgeClientsResponse;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
 
@@ -44,11 +44,11 @@ final class NotifierInternalGrpcService extends NotifierInternalServiceGrpc.Noti
     switch (request.getTargetCase()) {
       case USER_ID -> store.purgeUser(UserId.parse(request.getUserId())
           .filter(u -> u.domain().equals(domain))
-          .orElseThrow(() -> ApiException.invalidField("user_id", "not a user id of " + domain)).toString());
+          .orElseThrow(() -> Refusal.invalidField("user_id", "not a user id of " + domain)).toString());
       case CLIENT_ID -> store.purgeClient(ClientIdentity.parseClientId(request.getClientId())
           .filter(c -> c.domain().equals(domain))
-          .orElseThrow(() -> ApiException.invalidField("client_id", "not a client id of " + domain)).clientUuid());
-      case TARGET_NOT_SET -> throw ApiException.invalid("set user_id or client_id");
+          .orElseThrow(() -> Refusal.invalidField("client_id", "not a client id of " + domain)).clientUuid());
+      case TARGET_NOT_SET -> throw new IllegalStateException("the request rules require a target");
     }
     reply(response, PurgeClientsResponse.getDefaultInstance());
   }

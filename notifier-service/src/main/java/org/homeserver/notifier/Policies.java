@@ -14,9 +14,9 @@ public final class Policies {
     this.store = store;
   }
 
-  /** Stores the caller's default policy, checked and with its defaults filled in; returns it. */
+  /** Stores the caller's default policy with its defaults filled in; returns it. */
   public NotificationPolicy setDefault(Principal caller, NotificationPolicy policy) {
-    NotificationPolicy normalized = NotificationPolicies.normalize("policy", policy);
+    NotificationPolicy normalized = NotificationPolicies.withDefaults(policy);
     store.setDefaultPolicy(caller.clientUuid(), caller.userId(), normalized);
     return normalized;
   }

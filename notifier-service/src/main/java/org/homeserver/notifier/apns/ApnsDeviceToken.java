@@ -1,17 +1,18 @@
 package org.homeserver.notifier.apns;
 
-/** The shape of an APNs device token (notifier.proto ApnsDevice): hex, 64 to 200 characters. */
+import java.util.regex.Pattern;
+import org.homeserver.api.notifier.v1.ApnsDevice;
+import org.homeserver.platform.grpc.DeclaredRules;
+
+/** The shape of an APNs device token, as notifier.proto's ApnsDevice.device_token rule declares it. */
 public final class ApnsDeviceToken {
-  private static final int MIN_LENGTH = 64;
-  private static final int MAX_LENGTH = 200;
+  private static final Pattern SHAPE = Pattern.compile(DeclaredRules.field(ApnsDevice.getDescriptor(),
+      ApnsDevice.DEVICE_TOKEN_FIELD_NUMBER).getString().getPattern());
 
   private ApnsDeviceToken() {}
 
   /** Whether {@code token} has the shape of a device token; registration refuses any other. */
   public static boolean isWellFormed(String token) {
-    if (token.length() < MIN_LENGTH || token.length() > MAX_LENGTH) {
-      return false;
-    }
-    return token.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+    return SHAPE.matcher(token).matches();
   }
 }

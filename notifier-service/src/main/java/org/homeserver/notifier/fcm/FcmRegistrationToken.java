@@ -1,9 +1,10 @@
 package org.homeserver.notifier.fcm;
 
-/** The shape of an FCM registration token (notifier.proto FcmDevice): 1 to 1024 visible ASCII characters. */
+/**
+ * The shape of an FCM registration token (notifier.proto FcmDevice): visible ASCII characters; its
+ * length is the field's request rule.
+ */
 public final class FcmRegistrationToken {
-  private static final int MAX_LENGTH = 1024;
-
   private FcmRegistrationToken() {}
 
   /**
@@ -12,6 +13,6 @@ public final class FcmRegistrationToken {
    * change of alphabet on Google's side does not lock clients out.
    */
   public static boolean isWellFormed(String token) {
-    return !token.isEmpty() && token.length() <= MAX_LENGTH && token.chars().allMatch(c -> c > ' ' && c < 0x7f);
+    return !token.isEmpty() && token.chars().allMatch(c -> c > ' ' && c < 0x7f);
   }
 }

@@ -17,7 +17,7 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 
 /**
  * The access token format (documented at AccessTokenClaims in auth_internal.proto): signing, for the
@@ -73,13 +73,13 @@ public final class AccessTokens {
           .build();
     }
 
-    /** The principal the token names; throws ApiException(TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED). */
+    /** The principal the token names; throws Refusal(TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED). */
     public Principal verify(String token) {
       AccessTokenClaims claims = parseAndCheckSignature(token);
       Instant expiresAt = Instant.ofEpochMilli(claims.getExpiresAtMs());
       Instant issuedAt = Instant.ofEpochMilli(claims.getIssuedAtMs());
       if (!clock.instant().isBefore(expiresAt)) {
-        throw new ApiException(ErrorReason.TOKEN_EXPIRED, "the access token has expired; create a new session");
+        throw Refusal.of(ErrorReason.TOKEN_EXPIRED, "the access token has expired; create a new session");
       }
       Principal principal;
       try {
@@ -89,7 +89,7 @@ public final class AccessTokens {
         throw invalid();
       }
       if (principal.revokedIn(revocations)) {
-        throw new ApiException(ErrorReason.TOKEN_REVOKED,
+        throw Refusal.of(ErrorReason.TOKEN_REVOKED,
             "the access token was revoked (the client or user was deleted or suspended)");
       }
       return principal;
@@ -130,8 +130,8 @@ public final class AccessTokens {
       }
     }
 
-    private static ApiException invalid() {
-      return new ApiException(ErrorReason.TOKEN_INVALID, "the access token is not valid");
+    private static Refusal invalid() {
+      return Refusal.of(ErrorReason.TOKEN_INVALID, "the access token is not valid");
     }
   }
 }

@@ -9,7 +9,7 @@ import io.grpc.ServerInterceptor;
 import java.util.Optional;
 import java.util.Set;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.BearerTokens;
 
 /**
@@ -36,7 +36,7 @@ public final class AuthInterceptor implements ServerInterceptor {
       return signedIn.isEmpty() ? next.startCall(call, headers)
           : Contexts.interceptCall(signedIn.get().attach(Context.current()), call, headers, next);
     }
-    String token = BearerTokens.from(headers).orElseThrow(() -> new ApiException(ErrorReason.TOKEN_MISSING,
+    String token = BearerTokens.from(headers).orElseThrow(() -> Refusal.of(ErrorReason.TOKEN_MISSING,
         "this RPC needs `authorization: Bearer <access token>`; get one with AuthService.CreateSession"));
     Principal principal = verifier.verify(token);
     return Contexts.interceptCall(principal.attach(Context.current()), call, headers, next);
@@ -45,7 +45,7 @@ public final class AuthInterceptor implements ServerInterceptor {
   private Optional<Principal> verifiedQuietly(String token) {
     try {
       return Optional.of(verifier.verify(token));
-    } catch (ApiException invalid) {
+    } catch (Refusal invalid) {
       return Optional.empty();
     }
   }

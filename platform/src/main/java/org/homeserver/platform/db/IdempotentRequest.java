@@ -9,9 +9,8 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -23,15 +22,11 @@ import org.jdbi.v3.core.Handle;
 public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   /** A retry within this window gets the first answer (common.proto). */
   public static final Duration WINDOW = Duration.ofHours(24);
-  /** The syntax of common.proto: 16 to 64 characters of A-Z a-z 0-9 - _. */
-  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{16,64}");
-
-  /** INVALID_ARGUMENT naming {@code idempotency_key} if {@code key} breaks common.proto's syntax. */
+  /** A key as the request rules admitted it (rules.proto {@code idempotency_key}). */
   public IdempotentRequest {
     Objects.requireNonNull(sender, "sender");
-    if (key == null || !KEY.matcher(key).matches()) {
-      throw ApiException.invalidField("idempotency_key",
-          "an idempotency key is 16 to 64 characters of A-Z a-z 0-9 - _ (a random UUID is ideal)");
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("an idempotency key is required");
     }
     if (requestDigest == null || requestDigest.length == 0) {
       throw new IllegalArgumentException("a request digest is required");
@@ -70,7 +65,7 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   public Optional<byte[]> claim(Handle h, Instant now) {
     return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(WINDOW)).map(earlier -> {
       if (!MessageDigest.isEqual(earlier.requestDigest(), requestDigest)) {
-        throw new ApiException(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+        throw Refusal.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
             "this idempotency key was used for a different request");
       }
       return earlier.answer();

@@ -18,10 +18,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.homeserver.platform.errors.Refusal;
 
 /**
  * Wraps every handler (only metrics sit outside it): gives every call a request id, sent back in
- * the {@code x-request-id} trailer, maps {@link ApiException} to its documented status with
+ * the {@code x-request-id} trailer, maps {@link Refusal} to its documented status with
  * ErrorInfo, and turns anything else into a bare INTERNAL whose cause is logged under the request
  * id, never sent.
  */
@@ -92,20 +93,20 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
    * logged under the request id.
    */
   public static Status statusFor(Throwable e, String requestId, Metadata trailers) {
-    ApiException visible = switch (e) {
-      case ApiException api -> api;
+    Refusal visible = switch (e) {
+      case Refusal refusal -> refusal;
       case StatusRuntimeException s when ErrorStatus.errorInfo(s).filter(i -> i.getDomain().equals(ErrorStatus.DOMAIN))
           .isPresent() -> null;
       case StatusRuntimeException s when s.getCause() instanceof InvalidProtocolBufferException ->
-          ApiException.invalid("the request is not a valid protobuf message of this RPC's request type");
+          Refusal.invalid("the request is not a valid protobuf message of this RPC's request type");
       default -> {
-        Optional<ApiException> passing = PassingFaults.answer(e);
+        Optional<Refusal> passing = PassingFaults.answer(e);
         if (passing.isPresent()) {
           logged(e, requestId, passing.get().getMessage(), false);
           yield passing.get();
         }
         logged(e, requestId, "internal error", true);
-        yield new ApiException(ErrorReason.INTERNAL,
+        yield Refusal.of(ErrorReason.INTERNAL,
             "internal error; the operator can find it under request id " + requestId);
       }
     };

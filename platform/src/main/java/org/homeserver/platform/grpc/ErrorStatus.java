@@ -7,7 +7,12 @@ import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import java.time.Duration;
+import java.util.Optional;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.platform.errors.Refusal;
 
 /** The gRPC status code of every {@link ErrorReason}, as documented in common.proto. */
 public final class ErrorStatus {
@@ -38,7 +43,7 @@ public final class ErrorStatus {
   }
 
   /** The status, with its ErrorInfo detail (and BadRequest, if it names fields), that a caller receives for {@code e}. */
-  public static StatusRuntimeException toStatus(ApiException e) {
+  public static StatusRuntimeException toStatus(Refusal e) {
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
         .setCode(codeOf(e.reason()).value())
         .setMessage(e.getMessage())
@@ -60,18 +65,28 @@ public final class ErrorStatus {
   }
 
   /** The ErrorInfo a caller finds in {@code e}, if the server sent one. */
-  public static java.util.Optional<ErrorInfo> errorInfo(Throwable e) {
+  public static Optional<ErrorInfo> errorInfo(Throwable e) {
+    return detail(e, ErrorInfo.class);
+  }
+
+  /** How long a caller should wait before it retries, if the server sent a RetryInfo in {@code e}. */
+  public static Optional<Duration> retryDelay(Throwable e) {
+    return detail(e, RetryInfo.class)
+        .map(info -> Duration.ofSeconds(info.getRetryDelay().getSeconds(), info.getRetryDelay().getNanos()));
+  }
+
+  private static <T extends Message> Optional<T> detail(Throwable e, Class<T> type) {
     com.google.rpc.Status status = StatusProto.fromThrowable(e);
     if (status == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     return status.getDetailsList().stream()
-        .filter(any -> any.is(ErrorInfo.class))
+        .filter(any -> any.is(type))
         .findFirst()
         .map(any -> {
           try {
-            return any.unpack(ErrorInfo.class);
-          } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            return any.unpack(type);
+          } catch (InvalidProtocolBufferException ex) {
             throw new IllegalStateException(ex);
           }
         });

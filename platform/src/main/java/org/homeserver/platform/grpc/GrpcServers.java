@@ -139,12 +139,12 @@ public final class GrpcServers {
    * The chain every service gets, outermost first: metrics (which so see the status error mapping
    * closes a failed call with), error mapping, then {@code inner} in order. Requests arrive still
    * serialized: a message that does not parse is an error the mapping answers like any other, and
-   * the size check happens before parsing. Once parsed, every string is checked against the
-   * common limits.
+   * the size check happens before parsing. Once parsed, the request is checked against the rules
+   * its .proto files declare.
    */
   private ServerServiceDefinition intercepted(ServerServiceDefinition definition, ServerInterceptor... inner) {
     ServerServiceDefinition parsedLate = ServerInterceptors.useInputStreamMessages(
-        ServerInterceptors.intercept(definition, new FieldLimitsInterceptor()));
+        ServerInterceptors.intercept(definition, new RequestRulesInterceptor()));
     List<ServerInterceptor> chain = new ArrayList<>(List.of(inner).reversed());
     chain.add(new ErrorMappingInterceptor());
     chain.add(new MetricsInterceptor(meters));

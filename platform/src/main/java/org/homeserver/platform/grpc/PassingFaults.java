@@ -5,10 +5,9 @@ import io.grpc.StatusRuntimeException;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.platform.db.DatabaseFailure;
+import org.homeserver.platform.errors.Refusal;
 
 /**
  * Failures that pass by themselves (a database or Redis that refused or lost a request, a service
@@ -30,12 +29,11 @@ public final class PassingFaults {
   }
 
   /** The error to answer {@code e} with, if it is a passing fault; what failed goes in the log line. */
-  static Optional<ApiException> answer(Throwable e) {
+  static Optional<Refusal> answer(Throwable e) {
     if (DatabaseFailure.unknownOutcome(e).isPresent()) {
-      return Optional.of(ApiException.retryable(ErrorReason.UNAVAILABLE,
+      return Optional.of(Refusal.outcomeUnknown(RETRY_AFTER,
           "the database failed while this request was being committed, so it may or may not have taken effect; "
-              + "retry with the same idempotency key, which returns the first answer if it did",
-          Map.of("outcome", "unknown"), RETRY_AFTER));
+              + "retry with the same idempotency key, which returns the first answer if it did"));
     }
     String what = DatabaseFailure.of(e) != DatabaseFailure.OTHER ? "the database"
         : redis(e) ? "Redis"
@@ -44,9 +42,8 @@ public final class PassingFaults {
     if (what == null) {
       return Optional.empty();
     }
-    return Optional.of(ApiException.retryable(ErrorReason.UNAVAILABLE,
-        what + " did not take this request (busy, restarting or unreachable); nothing was done, retry shortly",
-        Map.of(), RETRY_AFTER));
+    return Optional.of(Refusal.unavailable(RETRY_AFTER,
+        what + " did not take this request (busy, restarting or unreachable); nothing was done, retry shortly"));
   }
 
   private static boolean redis(Throwable e) {

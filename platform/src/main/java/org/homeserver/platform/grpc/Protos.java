@@ -6,11 +6,11 @@ import java.time.Instant;
 import java.util.Base64;
 import org.homeserver.api.common.v1.PageRequest;
 import org.homeserver.api.common.v1.PageResponse;
+import org.homeserver.platform.errors.Refusal;
 
 /** Conversions every gRPC adapter needs: times, and the paging rules of common.proto. */
 public final class Protos {
   public static final int DEFAULT_PAGE_SIZE = 50;
-  public static final int MAX_PAGE_SIZE = 500;
 
   private Protos() {}
 
@@ -18,11 +18,8 @@ public final class Protos {
     return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
   }
 
-  /** The page size asked for: 0 means the default; beyond the maximum is INVALID_ARGUMENT. */
+  /** The page size asked for (its range is PageRequest's rule): 0 means the default. */
   public static int pageSize(PageRequest page) {
-    if (page.getPageSize() < 0 || page.getPageSize() > MAX_PAGE_SIZE) {
-      throw ApiException.invalid("page.page_size must be 0 to " + MAX_PAGE_SIZE);
-    }
     return page.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : page.getPageSize();
   }
 
@@ -31,7 +28,7 @@ public final class Protos {
     try {
       return new String(Base64.getUrlDecoder().decode(page.getPageToken()), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ApiException.invalid("page.page_token is not a token this server gave out");
+      throw Refusal.invalid("page.page_token is not a token this server gave out");
     }
   }
 

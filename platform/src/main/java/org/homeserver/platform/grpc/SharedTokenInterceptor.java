@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.platform.errors.Refusal;
 
 /**
  * Admits only calls that carry one configured bearer token (the operator's admin token, or the
@@ -30,10 +31,10 @@ public final class SharedTokenInterceptor implements ServerInterceptor {
                                                     ServerCallHandler<Q, R> next) {
     Optional<String> token = BearerTokens.from(headers);
     if (token.isEmpty()) {
-      throw new ApiException(ErrorReason.TOKEN_MISSING, api + " needs `authorization: Bearer <token>`");
+      throw Refusal.of(ErrorReason.TOKEN_MISSING, api + " needs `authorization: Bearer <token>`");
     }
     if (!MessageDigest.isEqual(expected, token.get().getBytes(StandardCharsets.UTF_8))) {
-      throw new ApiException(ErrorReason.TOKEN_INVALID, "wrong token for " + api);
+      throw Refusal.of(ErrorReason.TOKEN_INVALID, "wrong token for " + api);
     }
     return next.startCall(call, headers);
   }

@@ -3,6 +3,8 @@ package org.homeserver.platform.ids;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.homeserver.api.auth.v1.RegisterUserRequest;
+import org.homeserver.platform.grpc.DeclaredRules;
 
 /**
  * A user's canonical id {@code mimi://<domain>/u/<handle>} (common.proto, "IDS"), and the grammar of
@@ -12,8 +14,9 @@ public record UserId(String domain, String handle) {
   /** Lower-case DNS name: labels of a-z, 0-9 and '-', not starting or ending with '-'. */
   public static final Pattern DOMAIN = Pattern.compile(
       "(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
-  /** 3 to 32 of a-z 0-9 . _ -, starting with a letter or digit. */
-  public static final Pattern HANDLE = Pattern.compile("[a-z0-9][a-z0-9._-]{2,31}");
+  /** The handle rule, as auth.proto declares it on RegisterUserRequest.handle. */
+  public static final Pattern HANDLE = Pattern.compile(DeclaredRules.field(RegisterUserRequest.getDescriptor(),
+      RegisterUserRequest.HANDLE_FIELD_NUMBER).getString().getPattern());
   private static final Pattern FORM = Pattern.compile("mimi://([^/]+)/u/([^/]+)");
   private static final Pattern QUALIFIED = Pattern.compile("([^@]+)@([^@]+)");
 

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.homeserver.api.auth.v1.AccessTokenClaims;
 import org.homeserver.api.common.v1.ErrorReason;
-import org.homeserver.platform.grpc.ApiException;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.signal.LocalSignals;
 import org.homeserver.platform.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +46,7 @@ class AccessTokensTest {
   }
 
   private ErrorReason rejection(String token) {
-    return assertThrows(ApiException.class, () -> verifier.verify(token)).reason();
+    return assertThrows(Refusal.class, () -> verifier.verify(token)).reason();
   }
 
   @Test
@@ -112,7 +112,7 @@ class AccessTokensTest {
     remembering.verify(token);
     later.advance(Duration.ofSeconds(60));
     assertEquals(ErrorReason.TOKEN_EXPIRED,
-        assertThrows(ApiException.class, () -> remembering.verify(token)).reason());
+        assertThrows(Refusal.class, () -> remembering.verify(token)).reason());
   }
 
   @Test
@@ -130,7 +130,7 @@ class AccessTokensTest {
     assertEquals(1, keyLookups.get());
 
     later.advance(Duration.ofSeconds(60));
-    assertEquals(ErrorReason.TOKEN_EXPIRED, assertThrows(ApiException.class, () -> counting.verify(token)).reason());
+    assertEquals(ErrorReason.TOKEN_EXPIRED, assertThrows(Refusal.class, () -> counting.verify(token)).reason());
     assertEquals(2, keyLookups.get(), "an expired token is forgotten, so its signature is checked anew");
   }
 

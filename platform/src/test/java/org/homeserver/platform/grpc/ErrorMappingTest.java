@@ -1,5 +1,7 @@
 package org.homeserver.platform.grpc;
 
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.RetryInfo;
+import io.grpc.BindableService;
 import io.grpc.protobuf.StatusProto;
 import io.lettuce.core.RedisConnectionException;
 import java.sql.SQLException;
@@ -61,7 +64,7 @@ class ErrorMappingTest {
 
     @Override
     public void registerUser(RegisterUserRequest request, StreamObserver<RegisterUserResponse> response) {
-      throw new ApiException(ErrorReason.RATE_LIMITED, "slow down", Map.of("retry_after_seconds", "7"));
+      throw Refusal.rateLimited(Duration.ofSeconds(7), "slow down").with(Fact.SCOPE, "user");
     }
 
     @Override
@@ -99,25 +102,18 @@ class ErrorMappingTest {
   @Test
   void domainErrorCarriesItsReasonAndMetadata() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> AuthServiceGrpc.newBlockingStub(channel).registerUser(RegisterUserRequest.getDefaultInstance()));
+        () -> AuthServiceGrpc.newBlockingStub(channel).registerUser(registration("")));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
     assertEquals("slow down", e.getStatus().getDescription());
     var info = ErrorStatus.errorInfo(e).orElseThrow();
     assertEquals("RATE_LIMITED", info.getReason());
-    assertEquals("7", info.getMetadataOrThrow("retry_after_seconds"));
+    assertEquals(Map.of("scope", "user"), info.getMetadataMap());
+    assertEquals(Duration.ofSeconds(7), retryDelay(e));
     assertNotNull(e.getTrailers().get(ErrorMappingInterceptor.REQUEST_ID));
   }
 
   private static Duration retryDelay(StatusRuntimeException e) {
-    com.google.rpc.Status status = StatusProto.fromThrowable(e);
-    return status.getDetailsList().stream().filter(any -> any.is(RetryInfo.class)).findFirst().map(any -> {
-      try {
-        var delay = any.unpack(RetryInfo.class).getRetryDelay();
-        return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
-      } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-        throw new IllegalStateException(ex);
-      }
-    }).orElseThrow(() -> new AssertionError("no RetryInfo in " + e));
+    return ErrorStatus.retryDelay(e).orElseThrow(() -> new AssertionError("no RetryInfo in " + e));
   }
 
   @Test
@@ -148,11 +144,13 @@ class ErrorMappingTest {
   void aRateLimitCarriesItsDelayAsRetryInfo() {
     var limiter = new org.homeserver.platform.ratelimit.LocalRateLimiter(0, Duration.ofSeconds(30),
         java.time.Clock.systemUTC());
-    ApiException refused = assertThrows(ApiException.class,
+    Refusal refused = assertThrows(Refusal.class,
         () -> org.homeserver.platform.ratelimit.RateLimits.check(limiter, "k", "slow down"));
     StatusRuntimeException e = ErrorStatus.toStatus(refused);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
     assertEquals(Duration.ofSeconds(30), retryDelay(e));
-    assertEquals("30", ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("retry_after_seconds"));
+    // The delay travels once, as RetryInfo, not again as metadata.
+    assertEquals(Map.of(), ErrorStatus.errorInfo(e).orElseThrow().getMetadataMap());
   }
 
   @Test
@@ -199,17 +197,24 @@ class ErrorMappingTest {
     }
   }
 
+  /** A registration whose fields keep their own rules, so only {@code inviteToken} can break one. */
+  private static RegisterUserRequest registration(String inviteToken) {
+    return RegisterUserRequest.newBuilder().setHandle("alice").setPassword("correct horse")
+        .setInviteToken(inviteToken).build();
+  }
+
   @Test
   void stringsWithNulOrBeyondTheCommonLimitAreRefusedNamingTheField() {
-    for (String handle : new String[] {"a\0b", "x".repeat(1025), "é".repeat(513)}) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> AuthServiceGrpc
-          .newBlockingStub(channel).registerUser(RegisterUserRequest.newBuilder().setHandle(handle).build()));
+    for (String token : new String[] {"a\0b", "x".repeat(1025), "é".repeat(513)}) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> AuthServiceGrpc.newBlockingStub(channel).registerUser(registration(token)));
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-      assertEquals("handle", ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("field"));
+      assertEquals("INVALID_ARGUMENT", ErrorStatus.errorInfo(e).orElseThrow().getReason());
+      assertEquals("invite_token", ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("field"));
     }
     // At the limit the request reaches the handler (which refuses it for its own reason).
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> AuthServiceGrpc
-        .newBlockingStub(channel).registerUser(RegisterUserRequest.newBuilder().setHandle("x".repeat(1024)).build()));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> AuthServiceGrpc.newBlockingStub(channel).registerUser(registration("x".repeat(1024))));
     assertEquals("RATE_LIMITED", ErrorStatus.errorInfo(e).orElseThrow().getReason());
   }
 

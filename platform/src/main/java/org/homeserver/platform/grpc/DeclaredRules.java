@@ -1,0 +1,33 @@
+package org.homeserver.platform.grpc;
+
+import build.buf.validate.FieldRules;
+import build.buf.validate.ValidateProto;
+import com.google.protobuf.Descriptors.Descriptor;
+import org.homeserver.api.common.v1.Common;
+
+/**
+ * The request rules the .proto files declare, for code that must size something by them (a buffer,
+ * a request limit, a grammar shared with ids), so that no limit is written twice.
+ */
+public final class DeclaredRules {
+  private DeclaredRules() {}
+
+  /** The protovalidate rules of field {@code number} of {@code type}. */
+  public static FieldRules field(Descriptor type, int number) {
+    var field = type.findFieldByNumber(number);
+    if (field == null) {
+      throw new IllegalArgumentException(type.getFullName() + " has no field " + number);
+    }
+    return field.getOptions().getExtension(ValidateProto.field);
+  }
+
+  /** The most bytes of UTF-8 in a string without string rules of its own (common.proto). */
+  public static int stringMaxBytes() {
+    return Common.getDescriptor().getOptions().getExtension(Common.stringMaxBytes);
+  }
+
+  /** The {@code max_bytes} a message type declares (common.proto); 0 if none. */
+  public static long maxBytes(Descriptor type) {
+    return type.getOptions().getExtension(Common.maxBytes);
+  }
+}
