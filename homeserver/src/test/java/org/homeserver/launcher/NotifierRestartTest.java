@@ -40,7 +40,9 @@ class NotifierRestartTest {
     Map<String, String> settings = new HashMap<>(Map.of(
         "database.url", TestPostgres.freshDatabase().jdbcUrl(),
         "data-dir", Files.createTempDirectory("hs-restart").toString(),
-        "notifier.allow-loopback-endpoints", "true"));
+        "notifier.allow-loopback-endpoints", "true",
+        // The jobs the killed process held wait this long before the restarted one takes them.
+        "notifier.job-lease", "15s"));
     if (store.equals("redis")) {
       settings.put("redis.url", TestRedis.URL);
       settings.put("redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");

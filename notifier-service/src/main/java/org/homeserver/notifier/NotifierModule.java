@@ -37,7 +37,6 @@ public final class NotifierModule {
   /** Endpoint registrations and policies are small. */
   private static final long MAX_REQUEST_BYTES = 64 * 1024;
   /** How long a worker holds a job: longer than one push may take, so only dead workers lose theirs. */
-  static final Duration LEASE = Duration.ofSeconds(30);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration CLEANUP_INTERVAL = Duration.ofMinutes(10);
@@ -53,8 +52,8 @@ public final class NotifierModule {
       SecureRandom random = new SecureRandom();
       VapidKey vapid = VapidKey.fromPkcs8(new VapidKeyStore(database.transactions(), context.sealer())
           .settle(() -> VapidKey.generate(random).pkcs8(), context.clock().instant()));
-      JobQueue queue = context.redis().<JobQueue>map(redis -> new RedisJobQueue(redis, LEASE))
-          .orElseGet(() -> new PostgresJobQueue(database.transactions(), LEASE));
+      JobQueue queue = context.redis().<JobQueue>map(redis -> new RedisJobQueue(redis, settings.jobLease()))
+          .orElseGet(() -> new PostgresJobQueue(database.transactions(), settings.jobLease()));
       Map<EndpointKind, PushSender> senders = senders(context, settings, vapid, random);
       AddressGuard guard = new AddressGuard(settings.allowLoopbackEndpoints());
       Endpoints endpoints = new Endpoints(store, guard, senders.keySet(),

@@ -1,10 +1,12 @@
 package org.homeserver.notifier;
 
 import static org.homeserver.platform.config.ValueParsers.bool;
+import static org.homeserver.platform.config.ValueParsers.duration;
 import static org.homeserver.platform.config.ValueParsers.integer;
 import static org.homeserver.platform.config.ValueParsers.matching;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -19,7 +21,8 @@ import org.homeserver.platform.config.ValueParsers;
  * @param vapidSubject empty for mailto:postmaster@ the home domain
  */
 public record NotifierSettings(int maxEndpointsPerClient, Optional<String> vapidSubject, int pushConcurrency,
-                               boolean allowLoopbackEndpoints, Optional<Apns> apns, Optional<Path> fcmServiceAccount) {
+                               Duration jobLease, boolean allowLoopbackEndpoints, Optional<Apns> apns,
+                               Optional<Path> fcmServiceAccount) {
   /** APNs credentials: the team, the authentication key and the app bundle ids devices may use. */
   public record Apns(String teamId, String keyId, Path keyFile, List<String> topics) {}
 
@@ -31,6 +34,9 @@ public record NotifierSettings(int maxEndpointsPerClient, Optional<String> vapid
       "The contact Web Push services see in this homeserver's VAPID tokens (RFC 8292 sub claim).");
   public static final Setting<Integer> PUSH_CONCURRENCY = new Setting<>("notifier.push-concurrency", "64",
       integer(1, 1024), "an integer from 1 to 1024", "Pushes in flight at once, per notifier process.");
+  public static final Setting<Duration> JOB_LEASE = new Setting<>("notifier.job-lease", "30s",
+      duration(Duration.ofSeconds(15), Duration.ofHours(1)), "a duration from 15s to 1h",
+      "How long a push job taken by a notifier process stays its own; if the process dies, another takes the job after this. At least 15s, the longest a push may take (5s to connect, 10s for the answer).");
   public static final Setting<Boolean> ALLOW_LOOPBACK_ENDPOINTS = new Setting<>("notifier.allow-loopback-endpoints",
       "false", bool(), "true or false",
       "For tests only: accept http:// endpoints on loopback addresses (other private addresses stay refused).");
@@ -51,13 +57,13 @@ public record NotifierSettings(int maxEndpointsPerClient, Optional<String> vapid
 
   /** The section the composition root registers with the configuration loader. */
   public static final ConfigSection<NotifierSettings> SECTION = new ConfigSection<>(NotifierModule.NAME, List.of(
-      MAX_ENDPOINTS, VAPID_SUBJECT, PUSH_CONCURRENCY, ALLOW_LOOPBACK_ENDPOINTS,
+      MAX_ENDPOINTS, VAPID_SUBJECT, PUSH_CONCURRENCY, JOB_LEASE, ALLOW_LOOPBACK_ENDPOINTS,
       APNS_TEAM_ID, APNS_KEY_ID, APNS_KEY_FILE, APNS_TOPICS, FCM_SERVICE_ACCOUNT),
       NotifierSettings::from, NotifierSettings::inconsistencies);
 
   static NotifierSettings from(ConfigValues v) {
     return new NotifierSettings(v.get(MAX_ENDPOINTS), v.optional(VAPID_SUBJECT), v.get(PUSH_CONCURRENCY),
-        v.get(ALLOW_LOOPBACK_ENDPOINTS),
+        v.get(JOB_LEASE), v.get(ALLOW_LOOPBACK_ENDPOINTS),
         v.optional(APNS_TEAM_ID).map(team -> new Apns(team, v.get(APNS_KEY_ID), Path.of(v.get(APNS_KEY_FILE)),
             v.optional(APNS_TOPICS).map(topics -> List.of(topics.split(","))).orElse(List.of()))),
         v.optional(FCM_SERVICE_ACCOUNT).map(Path::of));
