@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.keypackage.v1.KeyPackageRule;
+import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.SignatureScheme;
@@ -31,6 +32,7 @@ import org.homeserver.mls.message.WireFormat;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.mls.KeyPackageRules;
 import org.homeserver.platform.ids.ClientIdentity;
@@ -43,8 +45,9 @@ import org.homeserver.platform.ids.CredentialParseException;
  * last-resort per suite. All are checked, so the error can name every failing one.
  */
 public final class BatchAdmission {
-  /** A published KeyPackage is at most 64 KiB. */
-  public static final int MAX_KEY_PACKAGE_BYTES = 64 * 1024;
+  /** The most bytes of one published KeyPackage, as keypackage.proto declares. */
+  public static final int MAX_KEY_PACKAGE_BYTES = Math.toIntExact(DeclaredRules.eachMaxBytes(
+      PublishKeyPackagesRequest.getDescriptor(), PublishKeyPackagesRequest.KEY_PACKAGES_FIELD_NUMBER));
 
   /** What the checks found of one KeyPackage. */
   private sealed interface Verdict {}

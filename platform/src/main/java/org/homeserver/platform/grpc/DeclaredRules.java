@@ -26,6 +26,15 @@ public final class DeclaredRules {
     return Common.getDescriptor().getOptions().getExtension(Common.stringMaxBytes);
   }
 
+  /** The {@code each_max_bytes} field {@code number} of {@code type} declares (common.proto); 0 if none. */
+  public static long eachMaxBytes(Descriptor type, int number) {
+    var field = type.findFieldByNumber(number);
+    if (field == null) {
+      throw new IllegalArgumentException(type.getFullName() + " has no field " + number);
+    }
+    return field.getOptions().getExtension(Common.eachMaxBytes);
+  }
+
   /** The {@code max_bytes} a message type declares (common.proto); 0 if none. */
   public static long maxBytes(Descriptor type) {
     return type.getOptions().getExtension(Common.maxBytes);
