@@ -27,8 +27,9 @@ import org.homeserver.platform.errors.Refusal;
  * Refuses, before any work is done, a request that breaks the rules its .proto files declare
  * (common.proto REQUEST RULES): the protovalidate rules of its fields, and the rules every request
  * shares, which are checked here: no NUL in any string, common.proto's {@code string_max_bytes}
- * for a string without string rules of its own, and the {@code max_bytes} a message type declares. The refusal is the first broken rule's: INVALID_ARGUMENT (always, for a missing
- * required field) or the reason its field declares, naming the field; a BadRequest lists them all.
+ * for a string without string rules of its own, and the {@code max_bytes} a message type declares.
+ * The refusal is the first broken rule's: INVALID_ARGUMENT (always, for a missing required field)
+ * or the reason its field declares, naming the field; a BadRequest lists them all.
  */
 public final class RequestRulesInterceptor extends RequestCheck {
   private static final int STRING_MAX_BYTES = DeclaredRules.stringMaxBytes();
