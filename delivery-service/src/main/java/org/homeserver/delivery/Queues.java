@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.FetchResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.QueueGap;
 import org.homeserver.api.delivery.v1.QueueGapReason;
@@ -26,6 +27,7 @@ import org.homeserver.delivery.QueueStore.NewEvent;
 import org.homeserver.delivery.QueueStore.Range;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
+import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.grpc.Protos;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -37,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * after commit.
  */
 public final class Queues {
-  /** A page stops before 4 MiB of content; the rest of the 4 MiB is left for entry framing. */
-  static final long FETCH_BYTE_BUDGET = 4L * 1024 * 1024 - 64 * 1024;
+  /** A page's content stops before delivery.proto's FetchResponse limit, with room left for entry framing. */
+  static final long FETCH_BYTE_BUDGET = DeclaredRules.maxBytes(FetchResponse.getDescriptor()) - 64 * 1024;
   /** QueueGap.group_ids holds at most this many (delivery.proto). */
   static final int MAX_GAP_GROUPS = 1000;
   /** Queues purged per transaction, so a purge holds few locks at a time. */
@@ -198,7 +200,7 @@ public final class Queues {
 
   /**
    * Entries of {@code client} after {@code afterSequence}, oldest first, at most {@code limit} and
-   * stopping before 4 MiB (but at least one if there is one). An {@code afterSequence} above 2^63
+   * stopping before {@link #FETCH_BYTE_BUDGET} (but at least one if there is one). An {@code afterSequence} above 2^63
    * (a uint64 read as a negative long) is past every entry.
    */
   public QueuePage fetch(UUID client, long afterSequence, int limit) {
