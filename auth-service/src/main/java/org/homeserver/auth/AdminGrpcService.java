@@ -1,5 +1,6 @@
 package org.homeserver.auth;
 
+import org.homeserver.platform.grpc.DeclaredRules;
 import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.stub.StreamObserver;
@@ -41,7 +42,8 @@ import org.homeserver.platform.grpc.Protos;
 
 /** The operator's admin API: process status, users, invites. */
 final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
-  private static final Duration DEFAULT_INVITE_VALIDITY = Duration.ofDays(7);
+  private static final Duration DEFAULT_INVITE_VALIDITY = Duration.ofSeconds(DeclaredRules.zeroMeans(
+      CreateInviteRequest.getDescriptor(), CreateInviteRequest.VALID_FOR_SECONDS_FIELD_NUMBER));
 
   private final Users users;
   private final Clients clients;

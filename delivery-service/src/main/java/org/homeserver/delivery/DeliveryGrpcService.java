@@ -1,5 +1,6 @@
 package org.homeserver.delivery;
 
+import org.homeserver.platform.grpc.DeclaredRules;
 import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.stub.ServerCallStreamObserver;
@@ -28,7 +29,8 @@ import org.homeserver.platform.auth.Principal;
 
 /** The delivery service's client API (delivery.proto) over gRPC: requests in, rules elsewhere. */
 final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplBase {
-  static final int DEFAULT_FETCH = 100;
+  static final int DEFAULT_FETCH = Math.toIntExact(DeclaredRules.zeroMeans(
+      FetchRequest.getDescriptor(), FetchRequest.LIMIT_FIELD_NUMBER));
 
   private final HostedGroups groups;
   private final Messages messages;

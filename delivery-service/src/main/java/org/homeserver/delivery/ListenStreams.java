@@ -53,8 +53,10 @@ import org.slf4j.LoggerFactory;
  * not continue exactly where it is.
  */
 public final class ListenStreams implements AutoCloseable {
-  public static final int DEFAULT_MAX_UNACKED = 100;
-  public static final int DEFAULT_KEEP_ALIVE_SECONDS = 25;
+  public static final int DEFAULT_MAX_UNACKED = Math.toIntExact(DeclaredRules.zeroMeans(
+      ListenRequest.getDescriptor(), ListenRequest.MAX_UNACKED_FIELD_NUMBER));
+  public static final int DEFAULT_KEEP_ALIVE_SECONDS = Math.toIntExact(DeclaredRules.zeroMeans(
+      ListenRequest.getDescriptor(), ListenRequest.KEEP_ALIVE_SECONDS_FIELD_NUMBER));
   /** How often a stream checks its keep-alive, its token and (while it waits for acks) its queue's floor. */
   static final Duration TICK = Duration.ofSeconds(1);
   /**

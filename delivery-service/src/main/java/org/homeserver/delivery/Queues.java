@@ -42,7 +42,8 @@ public final class Queues {
   /** A page's content stops before delivery.proto's FetchResponse limit, with room left for entry framing. */
   static final long FETCH_BYTE_BUDGET = DeclaredRules.maxBytes(FetchResponse.getDescriptor()) - 64 * 1024;
   /** QueueGap.group_ids holds at most this many (delivery.proto). */
-  static final int MAX_GAP_GROUPS = 1000;
+  static final int MAX_GAP_GROUPS = Math.toIntExact(DeclaredRules.field(QueueGap.getDescriptor(),
+      QueueGap.GROUP_IDS_FIELD_NUMBER).getRepeated().getMaxItems());
   /** Queues purged per transaction, so a purge holds few locks at a time. */
   static final int PURGE_BATCH = 100;
 

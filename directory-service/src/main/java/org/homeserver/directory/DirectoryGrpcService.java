@@ -1,5 +1,6 @@
 package org.homeserver.directory;
 
+import org.homeserver.platform.grpc.DeclaredRules;
 import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.stub.StreamObserver;
@@ -51,7 +52,8 @@ import org.homeserver.platform.ratelimit.RateLimits;
 
 /** The directory's client API (directory.proto) over gRPC. */
 final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
-  private static final int DEFAULT_SEARCH = 10;
+  private static final int DEFAULT_SEARCH = Math.toIntExact(DeclaredRules.zeroMeans(
+      SearchUsersRequest.getDescriptor(), SearchUsersRequest.LIMIT_FIELD_NUMBER));
 
   private final Profiles profiles;
   private final Connections connections;

@@ -14,11 +14,7 @@ public final class DeclaredRules {
 
   /** The protovalidate rules of field {@code number} of {@code type}. */
   public static FieldRules field(Descriptor type, int number) {
-    var field = type.findFieldByNumber(number);
-    if (field == null) {
-      throw new IllegalArgumentException(type.getFullName() + " has no field " + number);
-    }
-    return field.getOptions().getExtension(ValidateProto.field);
+    return options(type, number).getExtension(ValidateProto.field);
   }
 
   /** The most bytes of UTF-8 in a string without string rules of its own (common.proto). */
@@ -28,11 +24,24 @@ public final class DeclaredRules {
 
   /** The {@code each_max_bytes} field {@code number} of {@code type} declares (common.proto); 0 if none. */
   public static long eachMaxBytes(Descriptor type, int number) {
+    return options(type, number).getExtension(Common.eachMaxBytes);
+  }
+
+  /** What 0 in field {@code number} of {@code type} stands for, as it declares ({@code zero_means}, common.proto). */
+  public static long zeroMeans(Descriptor type, int number) {
+    var options = options(type, number);
+    if (!options.hasExtension(Common.zeroMeans)) {
+      throw new IllegalArgumentException(type.getFullName() + " field " + number + " declares no zero_means");
+    }
+    return options.getExtension(Common.zeroMeans);
+  }
+
+  private static com.google.protobuf.DescriptorProtos.FieldOptions options(Descriptor type, int number) {
     var field = type.findFieldByNumber(number);
     if (field == null) {
       throw new IllegalArgumentException(type.getFullName() + " has no field " + number);
     }
-    return field.getOptions().getExtension(Common.eachMaxBytes);
+    return field.getOptions();
   }
 
   /** The {@code max_bytes} a message type declares (common.proto); 0 if none. */

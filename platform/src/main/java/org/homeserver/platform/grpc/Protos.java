@@ -10,7 +10,8 @@ import org.homeserver.platform.errors.Refusal;
 
 /** Conversions every gRPC adapter needs: times, and the paging rules of common.proto. */
 public final class Protos {
-  public static final int DEFAULT_PAGE_SIZE = 50;
+  public static final int DEFAULT_PAGE_SIZE = Math.toIntExact(DeclaredRules.zeroMeans(
+      org.homeserver.api.common.v1.PageRequest.getDescriptor(), org.homeserver.api.common.v1.PageRequest.PAGE_SIZE_FIELD_NUMBER));
 
   private Protos() {}
 
