@@ -5,7 +5,6 @@ import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -27,6 +26,7 @@ import org.homeserver.auth.SignContent;
 import org.homeserver.auth.TestSigningKey;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.BearerTokens;
+import org.homeserver.platform.testing.TestPorts;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.homeserver.platform.testing.MutableClock;
@@ -147,10 +147,8 @@ final class TestHomeserver implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  static int freePort() {
+    return TestPorts.free();
   }
 
   AuthServiceGrpc.AuthServiceBlockingStub auth() {

@@ -1,7 +1,6 @@
 package org.homeserver.platform.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +26,7 @@ public final class RedisProcess implements AutoCloseable {
 
   /** Starts a new, empty Redis on a free port. */
   public static RedisProcess start() throws IOException, InterruptedException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    RedisProcess redis = new RedisProcess(port);
+    RedisProcess redis = new RedisProcess(TestPorts.free());
     redis.restart();
     return redis;
   }
