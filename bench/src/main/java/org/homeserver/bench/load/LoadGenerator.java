@@ -88,6 +88,11 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--no-pgbench", description = "Skip pgbench (it never runs for idle-listen, key-packages and pushes).")
   boolean noPgbench;
 
+  @Option(names = "--rabbitmq", paramLabel = "URI",
+      description = "Also run the same closed-loop 1:1 workload through the RabbitMQ at this URI (durable queues, "
+          + "persistent messages, publisher confirms, manual acks), e.g. amqp://guest:guest@localhost:5672.")
+  String rabbitmq;
+
   @Option(names = "--server-jvm-options", defaultValue = "-Xmx4g",
       description = "The homeserver JVM's options, passed as JAVA_TOOL_OPTIONS (default: ${DEFAULT-VALUE}).")
   String serverJvmOptions;
@@ -164,6 +169,11 @@ public final class LoadGenerator implements Callable<Integer> {
       report.pgbench(progress.step("pgbench, " + plan.senders() + " clients, " + Progress.seconds(pgbench), () ->
           Pgbench.run(postgres, runDirectory, "bench_pgbench_" + stamp, plan.senders(), plan.messageBytes(), pgbench)),
           messagesPerSecond);
+    }
+    if (plan.scenario() == Scenario.ONE_TO_ONE && rabbitmq != null) {
+      Duration anchor = pgbenchDuration == null ? plan.duration() : pgbenchDuration;
+      report.rabbitmq(progress.step("RabbitMQ, " + plan.senders() + " senders, " + Progress.seconds(anchor), () ->
+          RabbitMq.run(rabbitmq, plan.senders(), plan.messageBytes(), anchor)), messagesPerSecond);
     }
     report.machine(Machine.current(), postgresVersion, serverJvmOptions).print(System.out);
     problems.forEach(problem -> System.err.println("RUN FAILED: " + problem));

@@ -177,6 +177,14 @@ final class Report {
         .add("**homeserver messages/s ÷ pgbench tps**", "**" + twoDigits(messagesPerSecond / p.tps()) + "**");
   }
 
+  Report rabbitmq(RabbitMq.Result r, double messagesPerSecond) {
+    return add("RabbitMQ", r.version() + ", " + count(r.senders()) + " durable queues, persistent messages, "
+            + "publisher confirms, manual acks, closed loop (" + Progress.seconds(r.duration()) + ")")
+        .add("**RabbitMQ messages/s**", "**" + rate(r.messagesPerSecond()) + "**")
+        .add("RabbitMQ publish to delivery p50 / p99 / max (ms)", percentiles(r.latencyMicros()))
+        .add("**homeserver messages/s ÷ RabbitMQ messages/s**", "**" + twoDigits(messagesPerSecond / r.messagesPerSecond()) + "**");
+  }
+
   Report machine(Machine m, String postgresVersion, String serverJvmOptions) {
     return add("machine", m.cores() + " cores (" + m.cpu() + "), "
             + String.format(Locale.ROOT, "%.1f GiB", m.memoryBytes() / (double) (1L << 30)) + " RAM, " + m.os())
