@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * is derived from the client and the entry's sequence, so the notifier drops a repeat.
  *
  * <p>Nothing is lost with a process: the transaction that queues an entry marks its queue
- * unnotified, and the mark is cleared only once the notifier has taken the notifications. A sweep
- * hands over again what stayed marked (its process died, or the notifier was down), one
- * notification per queue for its newest entry, by the client's default policy.
+ * unnotified, and the mark is cleared only once the notifier has taken the notifications (the
+ * marks of concurrent hand-offs together, {@link NotificationMarks}). A sweep hands over again
+ * what stayed marked (its process died, or the notifier was down), one notification per queue for
+ * its newest entry, by the client's default policy.
  */
 final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoCloseable {
   private static final List<Duration> RETRIES = List.of(Duration.ofMillis(200), Duration.ofSeconds(1),
@@ -54,6 +55,7 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
   private final Clock clock;
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  private final NotificationMarks marks;
 
   /**
    * @param listening which of some clients have a live Listen stream
@@ -64,6 +66,7 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     this.queues = queues;
     this.listening = listening;
     this.clock = clock;
+    this.marks = new NotificationMarks(queues);
   }
 
   /** One notification to hand over: its queue, the entry's sequence, what waits, the entry's policy. */
@@ -80,7 +83,9 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
             q.entry().getSequence(), q.waiting(), q.entry().getMessage().getNotificationPolicy())).toList();
         Map<UUID, Long> upTo = new HashMap<>();
         queued.forEach(q -> upTo.merge(q.client(), q.entry().getSequence(), Math::max));
-        handOver(notices, upTo);
+        if (handOver(notices)) {
+          marks.clear(upTo);
+        }
       } finally {
         inFlight.release();
       }
@@ -92,14 +97,16 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     List<Head> heads = queues.unnotified(clock.instant().minus(SWEEP_AFTER), MAX_BATCH);
     if (!heads.isEmpty()) {
       log.info("handing {} queues to the notifier again", heads.size());
-      handOver(heads.stream().map(h -> new Notice(h.client(), h.last(), h.last() - h.floor(),
-          NotificationPolicy.getDefaultInstance())).toList(),
-          heads.stream().collect(Collectors.toMap(Head::client, Head::last)));
+      boolean taken = handOver(heads.stream().map(h -> new Notice(h.client(), h.last(), h.last() - h.floor(),
+          NotificationPolicy.getDefaultInstance())).toList());
+      if (taken) {
+        clearNow(heads.stream().collect(Collectors.toMap(Head::client, Head::last)));
+      }
     }
   }
 
-  /** Tells the notifier, then clears the marks up to {@code upTo}; on failure the marks stay for the sweep. */
-  private void handOver(List<Notice> notices, Map<UUID, Long> upTo) {
+  /** Tells the notifier; false if it did not take them all (their marks stay for the sweep). */
+  private boolean handOver(List<Notice> notices) {
     Set<UUID> live;
     try {
       live = notices.isEmpty() ? Set.of() : listening.apply(notices.stream().map(Notice::client).distinct().toList());
@@ -121,9 +128,14 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
         request.addNotifications(one);
       }
       if (!send(request.build())) {
-        return;
+        return false;
       }
     }
+    return true;
+  }
+
+  /** Clears the sweep's marks at once, so that its next run finds only what is new. */
+  private void clearNow(Map<UUID, Long> upTo) {
     try {
       queues.markNotified(upTo);
     } catch (RuntimeException e) {
@@ -166,5 +178,6 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    marks.close();
   }
 }

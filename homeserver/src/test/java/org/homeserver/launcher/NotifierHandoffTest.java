@@ -82,6 +82,49 @@ class NotifierHandoffTest {
     }
   }
 
+  @Test
+  void whatTheNotifierTookLeavesNoMarkForTheSweep() throws Exception {
+    try (CapturedLogs logs = CapturedLogs.ofPackage("org.homeserver.delivery").from(Level.INFO);
+         TestHomeserver server = TestHomeserver.start(Map.of("notifier.allow-loopback-endpoints", "true"));
+         WebPushReceiver receiver = new WebPushReceiver()) {
+      for (String handle : List.of("alice", "bob", "carol")) {
+        server.registerUser(handle);
+      }
+      server.connectAll("alice", "bob", "carol");
+      TestMember alice = TestMember.register(server, "alice");
+      TestMember bob = TestMember.register(server, "bob");
+      TestMember carol = TestMember.register(server, "carol");
+      byte[] groupId = alice.createGroupWith(List.of(bob, carol), server.clock.instant());
+      bob.registerWebPush(receiver);
+      carol.registerWebPush(receiver);
+      // Sends at once from several threads, so hand-offs overlap and their marks are cleared together.
+      try (var senders = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+        for (int i = 0; i < 20; i++) {
+          senders.execute(() -> alice.send(TestMessages.application(groupId, 1, 32)));
+        }
+      }
+      receiver.awaitAttempts(all -> all.size() >= 2, "pushes to bob and carol", Duration.ofSeconds(30));
+      Eventually.until("every mark is cleared", Duration.ofSeconds(30), () -> markedQueues(server) == 0);
+      server.clock.advance(Duration.ofSeconds(11));
+      server.server.tasks().runNow(DeliveryModule.NOTIFICATION_SWEEP);
+      assertEquals(List.of(), handedOver(logs), "a sweep after the hand-offs finds no queue left marked");
+    }
+  }
+
+  /** Queues marked unnotified, read from the delivery schema as the sweep would. */
+  private static long markedQueues(TestHomeserver server) {
+    String url = server.config.database().url().orElseThrow();
+    try (var connection = java.sql.DriverManager.getConnection(url, server.config.database().user(),
+             server.config.database().password());
+         var rows = connection.createStatement().executeQuery(
+             "select count(*) from delivery.queue_heads where unnotified_since is not null")) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static List<String> handedOver(CapturedLogs logs) {
     return logs.at(Level.INFO).stream().filter(line -> line.startsWith("handing ")).toList();
   }

@@ -1,0 +1,73 @@
+package org.homeserver.delivery;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Clears the notification marks of queues whose entries the notifier took, many hand-offs in one
+ * statement: while one clearing runs, the next ones gather, and go together when it is done (a
+ * group commit). Merging keeps the highest sequence per queue, which is what clearing each in turn
+ * would leave. A clearing that fails leaves its marks for the sweep.
+ */
+final class NotificationMarks implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NotificationMarks.class);
+  private final Queues queues;
+  private final ExecutorService clearing = Executors.newSingleThreadExecutor(
+      Thread.ofVirtual().name("notification-marks").factory());
+  /** Marks to clear, client to highest sequence taken; guarded by this. */
+  private Map<UUID, Long> pending = new HashMap<>();
+  private boolean running;
+
+  NotificationMarks(Queues queues) {
+    this.queues = queues;
+  }
+
+  /** Clears, soon, the marks of these queues up to these sequences. */
+  void clear(Map<UUID, Long> upTo) {
+    synchronized (this) {
+      upTo.forEach((client, sequence) -> pending.merge(client, sequence, Math::max));
+      if (running) {
+        return;
+      }
+      running = true;
+    }
+    clearing.execute(this::clearPending);
+  }
+
+  private void clearPending() {
+    while (true) {
+      Map<UUID, Long> batch;
+      synchronized (this) {
+        if (pending.isEmpty()) {
+          running = false;
+          return;
+        }
+        batch = pending;
+        pending = new HashMap<>();
+      }
+      try {
+        queues.markNotified(batch);
+      } catch (RuntimeException e) {
+        log.warn("could not clear the notification marks of {} queues ({}); the sweep hands them over again",
+            batch.size(), e.toString());
+      }
+    }
+  }
+
+  /** Clears what has gathered, then stops. */
+  @Override
+  public void close() {
+    clearing.shutdown();
+    try {
+      clearing.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
