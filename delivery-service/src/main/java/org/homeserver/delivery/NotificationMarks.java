@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,14 @@ final class NotificationMarks implements AutoCloseable {
       }
       running = true;
     }
-    clearing.execute(this::clearPending);
+    try {
+      clearing.execute(this::clearPending);
+    } catch (RejectedExecutionException closed) {
+      // A hand-off that outlived the close: its marks stay for the sweep of the next start.
+      synchronized (this) {
+        running = false;
+      }
+    }
   }
 
   private void clearPending() {
