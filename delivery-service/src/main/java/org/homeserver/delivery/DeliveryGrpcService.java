@@ -5,7 +5,11 @@ import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import com.google.protobuf.ByteString;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import org.homeserver.api.delivery.v1.GroupPosition;
 import org.homeserver.api.delivery.v1.AckRequest;
 import org.homeserver.api.delivery.v1.AckResponse;
 import org.homeserver.api.delivery.v1.CreateGroupRequest;
@@ -33,14 +37,16 @@ final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplB
       FetchRequest.getDescriptor(), FetchRequest.LIMIT_FIELD_NUMBER));
 
   private final HostedGroups groups;
-  private final Messages messages;
+  private final Sends sends;
   private final Queues queues;
+  private final Publisher publisher;
   private final ListenStreams listeners;
 
-  DeliveryGrpcService(HostedGroups groups, Messages messages, Queues queues, ListenStreams listeners) {
+  DeliveryGrpcService(HostedGroups groups, Sends sends, Queues queues, Publisher publisher, ListenStreams listeners) {
     this.groups = groups;
-    this.messages = messages;
+    this.sends = sends;
     this.queues = queues;
+    this.publisher = publisher;
     this.listeners = listeners;
   }
 
@@ -68,19 +74,25 @@ final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplB
 
   @Override
   public void send(SendRequest request, StreamObserver<SendResponse> response) {
-    reply(response, messages.send(Principal.current(), request));
+    reply(response, sends.send(Principal.current(), request));
   }
 
   @Override
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
     int limit = request.getLimit() == 0 ? DEFAULT_FETCH : request.getLimit();
-    QueuePage page = queues.fetch(Principal.current().clientUuid(), request.getAfterSequence(), limit);
-    reply(response, FetchResponse.newBuilder().addAllEntries(page.entries()).setHasMore(page.hasMore()).build());
+    QueuePage page = queues.read(Principal.current().clientUuid(), ReadCursor.decode(request.getPageToken()), limit);
+    reply(response, FetchResponse.newBuilder().addAllEntries(page.entries()).setHasMore(page.hasMore())
+        .setNextPageToken(page.next().encode()).build());
   }
 
   @Override
   public void ack(AckRequest request, StreamObserver<AckResponse> response) {
-    queues.ack(Principal.current().clientUuid(), request.getUpToSequence());
+    Map<ByteString, Long> groups = new HashMap<>();
+    for (GroupPosition position : request.getGroupsList()) {
+      groups.merge(position.getGroupId(), position.getUpToSequence(), Math::max);
+    }
+    Principal caller = Principal.current();
+    publisher.acknowledged(caller.clientUuid(), queues.ack(caller.clientUuid(), request.getUpToSequence(), groups));
     reply(response, AckResponse.getDefaultInstance());
   }
 

@@ -52,9 +52,11 @@ public final class DeliveryModule {
     try {
       var db = database.transactions();
       QueueSignals signals = new QueueSignals(context.signals());
-      Queues queues = new Queues(new QueueStore(db), signals, context.clock(),
+      GroupStore groupStore = new GroupStore(db);
+      GroupLogStore groupLog = new GroupLogStore(db);
+      Queues queues = new Queues(new QueueStore(db), groupLog, signals, context.clock(),
           new QueueLimits(settings.queueRetention(), settings.queueCap()));
-      Groups groups = new Groups(new GroupStore(db), context.clock());
+      Groups groups = new Groups(groupStore, groupLog, context.clock());
       RegisteredClients registry = RegisteredClients.of(
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")), DEADLINE);
       LocalClients local = new LocalClients(context.domain());
@@ -62,22 +64,23 @@ public final class DeliveryModule {
           DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")));
       AddedClients added = new AddedClients(new KeyPackageValidator(EnumSet.allOf(CipherSuite.class),
           LIFETIME_TOLERANCE, context.clock()), registry, relationships, context.domain());
-      Messages messages = new Messages(db, groups, queues, added, settings.applicationEpochWindow(), local,
-          context.clock());
-      ListenStreams listeners = new ListenStreams(queues, signals, context.signals(), context.revocations(),
+      ListenStreams listeners = new ListenStreams(queues, groupLog, signals, context.signals(), context.revocations(),
           context.clock());
       NotifierHandoff handoff = new NotifierHandoff(
-          NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), queues,
+          NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), queues, groupLog,
           listeners::listening, context.clock());
-      queues.onQueued(handoff);
+      Publisher publisher = new Publisher(listeners, signals, handoff);
+      Sends sends = new Sends(db, groupStore, groupLog, queues, added, settings.applicationEpochWindow(), local,
+          publisher, context.clock());
       Periodic sweep = context.tasks().every(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
-      HostedGroups hosted = new HostedGroups(db, groups, queues, registry, relationships, local, context.clock());
-      GroupEvents events = new GroupEvents(queues, groups, registry, local);
-      return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, messages, queues, listeners)), Set.of(),
+      HostedGroups hosted = new HostedGroups(db, groups, queues, publisher, registry, relationships, local,
+          context.clock());
+      GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local);
+      return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, publisher, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
-              new Purges(db, groups, queues, registry, local))), List.of(),
+              new Purges(db, groups, groupLog, queues, registry, local))), List.of(),
           List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff, sweep),
           List.of(database));
     } catch (RuntimeException e) {

@@ -25,12 +25,15 @@ public final class GroupEvents {
   static final UUID SERVICES = UUID.nameUUIDFromBytes("homeserver internal services".getBytes(StandardCharsets.UTF_8));
 
   private final Queues queues;
+  private final Publisher publisher;
   private final Groups groups;
   private final RegisteredClients registry;
   private final LocalClients local;
 
-  public GroupEvents(Queues queues, Groups groups, RegisteredClients registry, LocalClients local) {
+  public GroupEvents(Queues queues, Publisher publisher, Groups groups, RegisteredClients registry,
+      LocalClients local) {
     this.queues = queues;
+    this.publisher = publisher;
     this.groups = groups;
     this.registry = registry;
     this.local = local;
@@ -49,8 +52,8 @@ public final class GroupEvents {
     if (recipients.isEmpty()) {
       return;
     }
-    queues.enqueue(new Delivery(new QueueContent.Event(event), recipients,
-        Optional.of(IdempotentRequest.of(SERVICES, request.getIdempotencyKey(), request))));
+    publisher.publish(queues.enqueue(new Delivery(new QueueContent.Event(event), recipients,
+        Optional.of(IdempotentRequest.of(SERVICES, request.getIdempotencyKey(), request)))).published());
   }
 
   /** The users and clients other than {@code userId}'s own that share a group with one of its clients. */

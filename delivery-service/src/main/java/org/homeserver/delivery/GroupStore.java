@@ -78,47 +78,19 @@ public final class GroupStore {
         .bind("id", groupId).map(GROUP).findOne();
   }
 
-  /** A group locked for a message, with its member map and the members' serialized policies. */
-  public record LockedGroup(GroupRow row, MemberMap members, Map<String, byte[]> policies, Set<String> purged) {}
+  /** A group locked for a send, and the number its message takes in the group's log. */
+  public record Numbered(GroupRow row, long sequence) {}
 
   /**
-   * The group locked FOR SHARE, its members and their policies, in one statement: the read of every
-   * application message and proposal.
+   * Locks the group's row until the transaction ends and gives the next number of its log: every
+   * send to one group takes turns here, so the log is numbered without gaps in the order the sends
+   * are accepted (a refused send rolls its number back with it).
    */
-  public Optional<LockedGroup> lockWithMembers(Handle h, byte[] groupId) {
-    record Row(GroupRow group, Long leaf, String client, byte[] policy, boolean purged) {}
-    List<Row> rows = h.createQuery("""
-            select g.group_id, g.cipher_suite, g.epoch, g.created_at, m.leaf_index, m.client_id, p.policy,
-                   pc.client_id is not null as purged
-            from groups g
-            left join group_members m on m.group_id = g.group_id
-            left join group_notification_policies p on p.group_id = m.group_id and p.client_id = m.client_id
-            left join purged_clients pc on pc.client_id = m.client_id
-            where g.group_id = :id
-            order by m.leaf_index
-            for share of g""")
+  public Optional<Numbered> lockAndNumber(Handle h, byte[] groupId) {
+    return h.createQuery("update groups set last_sequence = last_sequence + 1 where group_id = :id returning "
+            + GROUP_COLUMNS + ", last_sequence")
         .bind("id", groupId)
-        .map((rs, ctx) -> new Row(GROUP.map(rs, ctx), rs.getObject("leaf_index", Long.class), rs.getString("client_id"),
-            rs.getBytes("policy"), rs.getBoolean("purged")))
-        .list();
-    if (rows.isEmpty()) {
-      return Optional.empty();
-    }
-    List<MemberMap.Member> members = new ArrayList<>();
-    Map<String, byte[]> policies = new HashMap<>();
-    Set<String> purged = new HashSet<>();
-    for (Row row : rows) {
-      if (row.leaf() != null) {
-        members.add(new MemberMap.Member(row.leaf(), row.client()));
-        if (row.purged()) {
-          purged.add(row.client());
-        }
-        if (row.policy() != null) {
-          policies.put(row.client(), row.policy());
-        }
-      }
-    }
-    return Optional.of(new LockedGroup(rows.getFirst().group(), memberMap(members), policies, purged));
+        .map((rs, ctx) -> new Numbered(GROUP.map(rs, ctx), rs.getLong("last_sequence"))).findOne();
   }
 
   /** Sets the epoch of a group this transaction has locked. */
@@ -149,10 +121,32 @@ public final class GroupStore {
     return new MemberMap(leaves);
   }
 
-  /** Replaces the member rows of a group this transaction has locked with {@code map}'s occupied leaves. */
-  public void replaceMembers(Handle h, byte[] groupId, MemberMap map) {
-    h.createUpdate("delete from group_members where group_id = :id").bind("id", groupId).execute();
-    List<MemberMap.Member> members = map.members();
+  /** Writes the new member map of a group this transaction has locked: only the leaves that changed. */
+  public void writeMemberDifference(Handle h, byte[] groupId, MemberMap before, MemberMap after) {
+    List<Long> gone = new ArrayList<>();
+    List<MemberMap.Member> added = new ArrayList<>();
+    for (MemberMap.Member member : before.members()) {
+      if (!after.occupant(member.leafIndex()).equals(Optional.of(member.clientId()))) {
+        gone.add(member.leafIndex());
+      }
+    }
+    for (MemberMap.Member member : after.members()) {
+      if (!before.occupant(member.leafIndex()).equals(Optional.of(member.clientId()))) {
+        added.add(member);
+      }
+    }
+    if (!gone.isEmpty()) {
+      h.createUpdate("delete from group_members where group_id = :id and leaf_index = any(:leaves)")
+          .bind("id", groupId).bindArray("leaves", Long.class, gone).execute();
+    }
+    insertMembers(h, groupId, added);
+  }
+
+  /** Inserts member rows of a group this transaction has locked. */
+  public void insertMembers(Handle h, byte[] groupId, List<MemberMap.Member> members) {
+    if (members.isEmpty()) {
+      return;
+    }
     h.createUpdate("""
             insert into group_members (group_id, leaf_index, client_id)
             select :id, t.leaf, t.client from unnest(:leaves, :clients) as t(leaf, client)""")
@@ -206,37 +200,6 @@ public final class GroupStore {
         .bind("id", groupId).mapTo(byte[].class).findOne();
   }
 
-  /** The members' serialized notification policies for the group, by client id. */
-  public Map<String, byte[]> policies(Handle h, byte[] groupId) {
-    return h.createQuery("select client_id, policy from group_notification_policies where group_id = :id")
-        .bind("id", groupId)
-        .reduceRows(new HashMap<String, byte[]>(), (map, row) -> {
-          map.put(row.getColumn("client_id", String.class), row.getColumn("policy", byte[].class));
-          return map;
-        });
-  }
-
-  /** Sets or (with null) clears one member's policy for the group. */
-  public void setPolicy(Handle h, byte[] groupId, String clientId, byte[] policy) {
-    if (policy == null) {
-      h.createUpdate("delete from group_notification_policies where group_id = :id and client_id = :client")
-          .bind("id", groupId).bind("client", clientId).execute();
-      return;
-    }
-    h.createUpdate("""
-            insert into group_notification_policies (group_id, client_id, policy) values (:id, :client, :policy)
-            on conflict (group_id, client_id) do update set policy = excluded.policy""")
-        .bind("id", groupId).bind("client", clientId).bind("policy", policy).execute();
-  }
-
-  /** Forgets the policies of clients no longer in the group, after a commit rewrote its members. */
-  public void dropPoliciesOfNonMembers(Handle h, byte[] groupId) {
-    h.createUpdate("""
-            delete from group_notification_policies p where p.group_id = :id
-            and not exists (select 1 from group_members m where m.group_id = p.group_id and m.client_id = p.client_id)""")
-        .bind("id", groupId).execute();
-  }
-
   /** The clients that share a group with any of {@code clientIds} (those themselves included), in id order. */
   public List<String> groupPeers(Collection<String> clientIds) {
     return db.withHandle(h -> h.createQuery("""
@@ -284,7 +247,6 @@ public final class GroupStore {
         .bind("c", clientId).mapTo(byte[].class).list();
     h.createUpdate("insert into purged_clients (client_id, purged_at) values (:c, :now) on conflict do nothing")
         .bind("c", clientId).bind("now", now).execute();
-    h.createUpdate("delete from group_notification_policies where client_id = :c").bind("c", clientId).execute();
     return h.createQuery("""
             delete from groups g
             where exists (select 1 from group_members m where m.group_id = g.group_id and m.client_id = :c)
@@ -293,6 +255,12 @@ public final class GroupStore {
                                 and not exists (select 1 from purged_clients p where p.client_id = m.client_id))
             returning g.group_id""")
         .bind("c", clientId).mapTo(byte[].class).list();
+  }
+
+  /** The number of the group's newest message (0 before the first), read in the caller's transaction. */
+  public long lastSequence(Handle h, byte[] groupId) {
+    return h.createQuery("select last_sequence from groups where group_id = :id").bind("id", groupId)
+        .mapTo(Long.class).findOne().orElse(0L);
   }
 
   /** Forgets the group's accepted proposals, when its epoch advances. */

@@ -36,16 +36,18 @@ public final class HostedGroups {
   private final Transactions db;
   private final Groups groups;
   private final Queues queues;
+  private final Publisher publisher;
   private final RegisteredClients registry;
   private final AddedClients.Relationships relationships;
   private final LocalClients local;
   private final Clock clock;
 
-  public HostedGroups(Transactions db, Groups groups, Queues queues, RegisteredClients registry,
+  public HostedGroups(Transactions db, Groups groups, Queues queues, Publisher publisher, RegisteredClients registry,
       AddedClients.Relationships relationships, LocalClients local, Clock clock) {
     this.db = db;
     this.groups = groups;
     this.queues = queues;
+    this.publisher = publisher;
     this.registry = registry;
     this.relationships = relationships;
     this.local = local;
@@ -65,7 +67,7 @@ public final class HostedGroups {
     }
     byte[] groupInfo = request.getGroupInfo().toByteArray();
     if (groupInfo.length > 0) {
-      GroupInfo info = Messages.decodeGroupInfo("group_info.", groupInfo);
+      GroupInfo info = SendRules.decodeGroupInfo("group_info.", groupInfo);
       if (!Arrays.equals(info.groupContext().groupId(), groupId) || info.groupContext().epoch() != 0) {
         throw Refusal.invalidField("group_info", "the GroupInfo is not for this group at epoch 0");
       }
@@ -78,7 +80,7 @@ public final class HostedGroups {
       if (earlier.isPresent()) {
         return parse(earlier.get());
       }
-      Group group = groups.create(h, groupId, suite.code(), caller.clientId());
+      Group group = groups.create(h, groupId, suite.code(), caller.clientId(), Optional.of(caller.clientUuid()));
       if (groupInfo.length > 0) {
         groups.setGroupInfo(h, groupId, groupInfo);
       }
@@ -108,7 +110,7 @@ public final class HostedGroups {
           .setGroupId(ByteString.copyFrom(groupId)).setDeletedByClientId(caller.clientId())).build();
       return queues.queueAll(h, List.of(Delivery.of(new QueueContent.Event(event), others)), now);
     });
-    queues.signal(queued);
+    publisher.publish(Publisher.Published.queued(queued));
   }
 
   /** The group as its hub knows it, for a member. */
@@ -140,7 +142,7 @@ public final class HostedGroups {
   /** Sets or (with an unset policy) clears the caller's policy for the group; returns what is stored. */
   public Optional<NotificationPolicy> setPolicy(Principal caller, byte[] groupId, Optional<NotificationPolicy> policy) {
     Optional<NotificationPolicy> stored = policy.map(NotificationPolicies::withDefaults);
-    groups.setPolicy(groupId, caller.clientId(), stored.map(NotificationPolicy::toByteArray).orElse(null));
+    groups.setPolicy(groupId, caller.clientUuid(), stored.map(NotificationPolicy::toByteArray).orElse(null));
     return stored;
   }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import com.google.protobuf.ByteString;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.KeepAlive;
 import org.homeserver.api.delivery.v1.ListenRequest;
@@ -43,14 +44,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The live Listen streams of this process (delivery.proto Listen). A stream holds no thread while
- * idle: queue signals, acks, flow-control readiness and a periodic tick each schedule a short drain
- * on a virtual thread, and one drain at a time per stream writes to it. Takeover works across
+ * idle: signals, acks, flow-control readiness and a periodic tick each schedule a short drain on a
+ * virtual thread, and one drain at a time per stream writes to it. Takeover works across
  * processes: a new stream takes the client's next Listen generation from PostgreSQL and announces
  * it on {@code listen.<client uuid>}; a stream of that client that hears of a higher generation,
  * wherever it runs, ends with LISTEN_TAKEN_OVER. Of streams started together, the last numbered
- * stays. Entries this process queues reach its streams in memory; a stream reads PostgreSQL for
- * its backlog, for entries queued by other processes, and whenever what it holds in memory does
- * not continue exactly where it is.
+ * stays.
+ *
+ * <p>A stream follows several positions: the client's own queue and its place in each group's log
+ * it reads. What this process accepts reaches its streams in memory ({@link #take}, from the
+ * {@link Publisher}); a stream reads PostgreSQL for its backlog, for what other processes accepted
+ * (their signals say so: per client for the own queue, one channel for every group's log), and
+ * whenever what it holds in memory does not continue exactly where it is.
  */
 public final class ListenStreams implements AutoCloseable {
   public static final int DEFAULT_MAX_UNACKED = Math.toIntExact(DeclaredRules.zeroMeans(
@@ -86,6 +91,7 @@ public final class ListenStreams implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ListenStreams.class);
 
   private final Queues queues;
+  private final GroupLogStore groupLog;
   private final QueueSignals queueSignals;
   private final Signals signals;
   private final Revocations revocations;
@@ -96,30 +102,44 @@ public final class ListenStreams implements AutoCloseable {
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
   /** The newest stream of each client listening in this process. */
   private final Map<UUID, Stream> byClient = new ConcurrentHashMap<>();
+  /** The streams here of each group's readers, as each stream last read its groups. */
+  private final Map<ByteString, Set<Stream>> byGroup = new ConcurrentHashMap<>();
+  private final Signals.Subscription groupSubscription;
 
-  public ListenStreams(Queues queues, QueueSignals queueSignals, Signals signals, Revocations revocations,
-      Clock clock) {
+  public ListenStreams(Queues queues, GroupLogStore groupLog, QueueSignals queueSignals, Signals signals,
+      Revocations revocations, Clock clock) {
     this.queues = queues;
+    this.groupLog = groupLog;
     this.queueSignals = queueSignals;
     this.signals = signals;
     this.revocations = revocations;
     this.clock = clock;
-    queues.onQueued(this::queued);
+    this.groupSubscription = queueSignals.subscribeGroups(this::groupReached);
     long renew = PRESENCE.toMillis() / 3;
     ticks.scheduleWithFixedDelay(this::renewPresence, renew, renew, TimeUnit.MILLISECONDS);
     ticks.scheduleWithFixedDelay(this::pollWhileSignalsUnreliable, POLL.toMillis(), POLL.toMillis(),
         TimeUnit.MILLISECONDS);
   }
 
+  /** Another process (or this one) accepted message {@code sequence} of a group: its readers here look. */
+  private void groupReached(ByteString group, long sequence) {
+    Set<Stream> streams = byGroup.get(group);
+    if (streams != null) {
+      streams.forEach(stream -> stream.signalled(group, sequence));
+    }
+  }
+
   /**
-   * While signals may be lost, reads every local stream's queue position, acknowledged floor and
-   * newest Listen generation from PostgreSQL, and hands each stream what a signal would have said.
+   * While signals may be lost, reads every local stream's own queue position, acknowledged floor
+   * and newest Listen generation, and the last message of every group they read, from PostgreSQL,
+   * and hands each stream what a signal would have said.
    */
   private void pollWhileSignalsUnreliable() {
     if (signals.reliable() || byClient.isEmpty()) {
       return;
     }
     List<UUID> clients = List.copyOf(byClient.keySet());
+    List<ByteString> groups = List.copyOf(byGroup.keySet());
     try {
       for (int from = 0; from < clients.size(); from += POLL_BATCH) {
         for (QueueStore.Position position : queues.positions(clients.subList(from,
@@ -129,6 +149,10 @@ public final class ListenStreams implements AutoCloseable {
             stream.polled(position);
           }
         }
+      }
+      for (int from = 0; from < groups.size(); from += POLL_BATCH) {
+        groupLog.lastSequences(groups.subList(from, Math.min(groups.size(), from + POLL_BATCH)))
+            .forEach(this::groupReached);
       }
     } catch (RuntimeException e) {
       log.debug("polling the positions of {} Listen streams failed; trying again", clients.size(), e);
@@ -166,13 +190,56 @@ public final class ListenStreams implements AutoCloseable {
     return live;
   }
 
-  /** Entries just queued by this process: each goes to its client's stream here, if there is one. */
-  private void queued(List<Queues.Queued> entries) {
-    for (Queues.Queued queued : entries) {
+  /**
+   * What a transaction of this process made visible, once committed: each entry goes to its
+   * client's stream here, if there is one; a log message to each recipient's stream (with the
+   * recipient's policy), and to the sender's as a position it skips.
+   */
+  void take(Publisher.Published published) {
+    for (Queues.Queued queued : published.queued()) {
       Stream stream = byClient.get(queued.client());
       if (stream != null) {
-        stream.offer(queued.entry());
+        stream.offer(new Live(null, queued.entry().getSequence(), queued.entry()));
       }
+    }
+    published.message().ifPresent(message -> {
+      GroupLogStore.LogEntry entry = message.entry();
+      ByteString group = ByteString.copyFrom(entry.groupId());
+      QueueEntry plain = null;
+      for (GroupLogStore.Reader reader : message.recipients()) {
+        Stream stream = byClient.get(reader.client());
+        if (stream == null) {
+          continue;
+        }
+        QueueEntry delivered;
+        if (reader.policy() == null) {
+          plain = plain != null ? plain : Queues.groupEntry(new GroupLogStore.ReadEntry(entry.groupId(),
+              entry.sequence(), entry.epoch(), entry.message(), entry.acceptedAt(), null, 0));
+          delivered = plain;
+        } else {
+          delivered = Queues.groupEntry(new GroupLogStore.ReadEntry(entry.groupId(), entry.sequence(), entry.epoch(),
+              entry.message(), entry.acceptedAt(), reader.policy(), 0));
+        }
+        stream.offer(new Live(group, entry.sequence(), delivered));
+      }
+      Stream sender = byClient.get(entry.sender());
+      if (sender != null) {
+        sender.offer(new Live(group, entry.sequence(), null));
+      }
+    });
+    for (UUID client : published.joined()) {
+      Stream stream = byClient.get(client);
+      if (stream != null) {
+        stream.joined();
+      }
+    }
+  }
+
+  /** {@code client} acknowledged, through this process: its stream here frees what was in flight. */
+  void acknowledged(UUID client, Queues.Acknowledged acked) {
+    Stream stream = byClient.get(client);
+    if (stream != null) {
+      stream.acked(acked);
     }
   }
 
@@ -185,14 +252,14 @@ public final class ListenStreams implements AutoCloseable {
   public void listen(Principal caller, ListenRequest request, ServerCallStreamObserver<ListenResponse> observer) {
     int maxUnacked = request.getMaxUnacked() == 0 ? DEFAULT_MAX_UNACKED : request.getMaxUnacked();
     int keepAlive = request.getKeepAliveSeconds() == 0 ? DEFAULT_KEEP_ALIVE_SECONDS : request.getKeepAliveSeconds();
-    Stream stream = new Stream(caller, request.getAfterSequence(), maxUnacked, Duration.ofSeconds(keepAlive),
-        observer);
+    Stream stream = new Stream(caller, maxUnacked, Duration.ofSeconds(keepAlive), observer);
     stream.start();
   }
 
   /** Ends every stream with UNAVAILABLE (the server is shutting down; clients reconnect with backoff). */
   @Override
   public void close() {
+    groupSubscription.close();
     for (Stream stream : open) {
       stream.end(Status.UNAVAILABLE.withDescription("the server is shutting down; reconnect with backoff")
           .asRuntimeException());
@@ -210,8 +277,14 @@ public final class ListenStreams implements AutoCloseable {
     return "listen." + client;
   }
 
+  /**
+   * An entry handed over in memory: of the own queue ({@code group} null) or of a group's log; a
+   * null {@code entry} is the client's own message, a position to skip.
+   */
+  private record Live(ByteString group, long sequence, QueueEntry entry) {}
+
   /** One Listen call. Its fields other than the wake-up flags are touched only inside {@link #drain()}. */
-  private final class Stream {
+  private final class Stream implements QueueSignals.ClientListener {
     private final Principal caller;
     private final int maxUnacked;
     private final Duration keepAlive;
@@ -220,15 +293,24 @@ public final class ListenStreams implements AutoCloseable {
     private long generation;
     private long highestAnnounced;
     private final AtomicInteger pending = new AtomicInteger();
-    private final ArrayDeque<Long> inFlight = new ArrayDeque<>();
     /** Entries handed over in memory, not yet sent; bounded, and cleared when it overflows. */
-    private final ConcurrentLinkedQueue<QueueEntry> inbox = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Live> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inboxSize = new AtomicInteger();
-    private volatile long ackedUpTo;
-    /** The highest sequence the queue signals announced: past the backlog, nothing beyond it to read. */
-    private volatile long signalledUpTo;
+    /** What signals announced: the own queue's highest sequence, each group's, acks; read by the drain. */
+    private volatile long signalledOwn;
+    private final Map<ByteString, Long> signalledGroups = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Queues.Acknowledged> acks = new ConcurrentLinkedQueue<>();
+    private volatile boolean groupsChanged;
     private volatile RuntimeException ending;
-    private long lastSent;
+    /** Where the stream is: the last position sent (or skipped, or acknowledged) in each. */
+    private long ownSent;
+    private final Map<ByteString, Long> groupSent = new HashMap<>();
+    /** The groups this stream reads, as last read from PostgreSQL. */
+    private Set<ByteString> groups = Set.of();
+    /** Sent and not acknowledged, per position. */
+    private final ArrayDeque<Long> ownInFlight = new ArrayDeque<>();
+    private final Map<ByteString, ArrayDeque<Long>> groupInFlight = new HashMap<>();
+    private int inFlight;
     private boolean backlogDone;
     private boolean closed;
     private Instant lastWrite;
@@ -241,10 +323,8 @@ public final class ListenStreams implements AutoCloseable {
       return generation;
     }
 
-    Stream(Principal caller, long afterSequence, int maxUnacked, Duration keepAlive,
-        ServerCallStreamObserver<ListenResponse> observer) {
+    Stream(Principal caller, int maxUnacked, Duration keepAlive, ServerCallStreamObserver<ListenResponse> observer) {
       this.caller = caller;
-      this.lastSent = afterSequence;
       this.maxUnacked = maxUnacked;
       this.keepAlive = keepAlive;
       this.observer = observer;
@@ -267,19 +347,12 @@ public final class ListenStreams implements AutoCloseable {
         }
         heard(announced);
       });
-      queueSubscription = queueSignals.subscribe(client, queued -> {
-        signalledUpTo = Math.max(signalledUpTo, queued);
-        wake();
-      }, acked -> {
-        ackedUpTo = Math.max(ackedUpTo, acked);
-        wake();
-      });
+      queueSubscription = queueSignals.subscribe(client, this);
       open.add(this);
       byClient.put(client, this);
       long mine;
       try {
         mine = queues.nextListenGeneration(client, clock.instant().plus(PRESENCE));
-        ackedUpTo = Math.max(ackedUpTo, queues.floor(client));
       } catch (RuntimeException e) {
         release();   // the caller gets the failure (UNAVAILABLE for a passing fault) and reconnects
         throw e;
@@ -308,21 +381,54 @@ public final class ListenStreams implements AutoCloseable {
       }
     }
 
+    @Override
+    public void queued(long sequence) {
+      signalledOwn = Math.max(signalledOwn, sequence);
+      wake();
+    }
+
+    @Override
+    public void acked(long upTo) {
+      acked(new Queues.Acknowledged(upTo, Map.of()));
+    }
+
+    @Override
+    public void acked(ByteString group, long upTo) {
+      acked(new Queues.Acknowledged(0, Map.of(group, upTo)));
+    }
+
+    void acked(Queues.Acknowledged acked) {
+      acks.add(acked);
+      wake();
+    }
+
+    @Override
+    public void joined() {
+      groupsChanged = true;
+      wake();
+    }
+
+    void signalled(ByteString group, long sequence) {
+      signalledGroups.merge(group, sequence, Math::max);
+      wake();
+    }
+
     /** What a poll of PostgreSQL found, standing in for the signals that may have been lost. */
     void polled(QueueStore.Position position) {
-      signalledUpTo = Math.max(signalledUpTo, position.last());
-      ackedUpTo = Math.max(ackedUpTo, position.floor());
+      signalledOwn = Math.max(signalledOwn, position.last());
+      acks.add(new Queues.Acknowledged(position.floor(), Map.of()));
       heard(position.listenGeneration());
       wake();
     }
 
-    /** Takes an entry this process just queued for the client; past the bound the database serves instead. */
-    void offer(QueueEntry entry) {
+    /** Takes an entry this process just accepted for the client; past the bound the database serves instead. */
+    void offer(Live live) {
       if (inboxSize.incrementAndGet() > INBOX_LIMIT) {
         inbox.clear();
         inboxSize.set(0);
+        groupsChanged = true;   // read everything again
       } else {
-        inbox.add(entry);
+        inbox.add(live);
       }
       wake();
     }
@@ -352,9 +458,9 @@ public final class ListenStreams implements AutoCloseable {
           step();
         } catch (RuntimeException e) {
           if (DatabaseFailure.isTransient(e)) {
-            // The database is restarting or a connection was lost: the stream keeps what it owes
-            // (signalledUpTo, inFlight) and the next tick reads again.
-            log.debug("Listen stream of client {} could not read its queue; trying again", caller.clientId(), e);
+            // The database is restarting or a connection was lost: the stream keeps where it is and
+            // what is in flight, and the next tick reads again.
+            log.debug("Listen stream of client {} could not read; trying again", caller.clientId(), e);
           } else {
             log.warn("Listen stream of client {} failed", caller.clientId(), e);
             ending = ending == null
@@ -384,12 +490,8 @@ public final class ListenStreams implements AutoCloseable {
         finish();
         return;
       }
-      if (inFlight.size() >= maxUnacked) {
-        // An ack signal can be missed (it is only a signal); the floor in PostgreSQL is the truth.
-        ackedUpTo = Math.max(ackedUpTo, queues.floor(caller.clientUuid()));
-      }
-      while (!inFlight.isEmpty() && inFlight.peekFirst() <= ackedUpTo) {
-        inFlight.pollFirst();
+      for (Queues.Acknowledged acked = acks.poll(); acked != null; acked = acks.poll()) {
+        release(acked);
       }
       sendEntries(now);
       if (!Duration.between(lastWrite, now).minus(keepAlive).isNegative() && observer.isReady()) {
@@ -398,37 +500,84 @@ public final class ListenStreams implements AutoCloseable {
       }
     }
 
+    /** Frees the positions an ack covered. */
+    private void release(Queues.Acknowledged acked) {
+      while (!ownInFlight.isEmpty() && ownInFlight.peekFirst() <= acked.ownUpTo()) {
+        ownInFlight.pollFirst();
+        inFlight--;
+      }
+      acked.groups().forEach((group, upTo) -> {
+        ArrayDeque<Long> sent = groupInFlight.get(group);
+        while (sent != null && !sent.isEmpty() && sent.peekFirst() <= upTo) {
+          sent.pollFirst();
+          inFlight--;
+        }
+      });
+    }
+
+    private boolean room() {
+      return observer.isReady() && inFlight < maxUnacked;
+    }
+
     private void sendEntries(Instant now) {
+      if (inFlight >= maxUnacked) {
+        // An ack signal can be missed (it is only a signal); the positions in PostgreSQL are the truth.
+        readAcknowledged();
+      }
       // Live entries from memory while they continue the stream exactly; then the database.
-      while (backlogDone && observer.isReady() && inFlight.size() < maxUnacked) {
-        QueueEntry next = inbox.peek();
-        if (next == null || next.getSequence() > lastSent + 1) {
+      boolean mustRead = !backlogDone || groupsChanged;
+      while (backlogDone && room()) {
+        Live next = inbox.peek();
+        if (next == null) {
+          break;
+        }
+        long at = next.group() == null ? ownSent : groupSent.getOrDefault(next.group(), -1L);
+        if (at < 0 || next.sequence() > at + 1) {
+          mustRead = true;   // a group this stream has not read yet, or something in between
           break;
         }
         inbox.poll();
         inboxSize.decrementAndGet();
-        if (next.getSequence() == lastSent + 1) {
-          write(ListenResponse.newBuilder().setEntry(next).build(), now);
-          lastSent = next.getSequence();
-          inFlight.addLast(lastSent);
+        if (next.sequence() == at + 1) {
+          advance(next.group(), next.sequence());
+          if (next.entry() != null) {
+            send(next.group(), next.entry(), now);
+          }
         }
       }
+      boolean behind = signalledOwn > ownSent;
+      for (Map.Entry<ByteString, Long> signalled : signalledGroups.entrySet()) {
+        behind |= signalled.getValue() > groupSent.getOrDefault(signalled.getKey(), 0L);
+      }
       boolean resync = lastRead == null || !Duration.between(lastRead, now).minus(RESYNC).isNegative();
-      while (observer.isReady() && inFlight.size() < maxUnacked
-          && (!backlogDone || signalledUpTo > lastSent || resync)) {
-        resync = false;
+      if (!(mustRead || behind || resync)) {
+        return;
+      }
+      while (room()) {
+        groupsChanged = false;
         lastRead = now;
-        int room = maxUnacked - inFlight.size();
-        QueuePage page = queues.fetch(caller.clientUuid(), lastSent, room);
+        long wantOwn = signalledOwn;
+        Map<ByteString, Long> wantGroups = Map.copyOf(signalledGroups);
+        int space = maxUnacked - inFlight;
+        QueuePage page = queues.read(caller.clientUuid(), new ReadCursor(ownSent, groupSent), space);
+        follow(page);
         for (QueueEntry entry : page.entries()) {
-          write(ListenResponse.newBuilder().setEntry(entry).build(), now);
-          lastSent = entry.getSequence();
-          inFlight.addLast(lastSent);
+          ByteString group = entry.hasMessage() ? entry.getMessage().getGroupId() : null;
+          advance(group, entry.getSequence());
+          send(group, entry, now);
         }
-        if (!page.hasMore() && page.entries().size() < room) {
+        if (!page.hasMore() && page.entries().size() < space) {
+          // Everything signalled before this read is sent, or is not this client's to read.
+          ownSent = Math.max(ownSent, wantOwn);
+          wantGroups.forEach((group, sequence) -> {
+            if (groups.contains(group)) {
+              groupSent.merge(group, sequence, Math::max);
+            }
+          });
+          signalledGroups.keySet().retainAll(groups);
           if (!backlogDone) {
             backlogDone = true;
-            write(ListenResponse.newBuilder().setQueueEmpty(QueueEmpty.newBuilder().setLastSequence(lastSent)).build(),
+            write(ListenResponse.newBuilder().setQueueEmpty(QueueEmpty.newBuilder().setLastSequence(ownSent)).build(),
                 now);
           }
           return;
@@ -436,9 +585,67 @@ public final class ListenStreams implements AutoCloseable {
       }
     }
 
+    /** Takes what a read says of the client's positions: its groups, and what it acknowledged. */
+    private void follow(QueuePage page) {
+      ownSent = Math.max(ownSent, page.floor());
+      Map<ByteString, Long> acked = new HashMap<>();
+      Set<ByteString> now = new HashSet<>();
+      for (GroupLogStore.Reader reader : page.readers()) {
+        ByteString group = ByteString.copyFrom(reader.groupId());
+        now.add(group);
+        groupSent.merge(group, reader.acked(), Math::max);
+        acked.put(group, reader.acked());
+      }
+      release(new Queues.Acknowledged(page.floor(), acked));
+      for (ByteString gone : groups) {
+        if (!now.contains(gone)) {
+          groupSent.remove(gone);
+          ArrayDeque<Long> sent = groupInFlight.remove(gone);
+          inFlight -= sent == null ? 0 : sent.size();
+          unindex(gone);
+        }
+      }
+      for (ByteString group : now) {
+        if (!groups.contains(group)) {
+          byGroup.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(this);
+        }
+      }
+      groups = now;
+    }
+
+    private void readAcknowledged() {
+      QueuePage positions = queues.positionsOnly(caller.clientUuid());
+      follow(positions);
+    }
+
+    private void advance(ByteString group, long sequence) {
+      if (group == null) {
+        ownSent = Math.max(ownSent, sequence);
+      } else {
+        groupSent.merge(group, sequence, Math::max);
+      }
+    }
+
+    private void send(ByteString group, QueueEntry entry, Instant now) {
+      write(ListenResponse.newBuilder().setEntry(entry).build(), now);
+      if (group == null) {
+        ownInFlight.addLast(entry.getSequence());
+      } else {
+        groupInFlight.computeIfAbsent(group, g -> new ArrayDeque<>()).addLast(entry.getSequence());
+      }
+      inFlight++;
+    }
+
     private void write(ListenResponse response, Instant now) {
       observer.onNext(response);
       lastWrite = now;
+    }
+
+    private void unindex(ByteString group) {
+      byGroup.computeIfPresent(group, (g, streams) -> {
+        streams.remove(this);
+        return streams.isEmpty() ? null : streams;
+      });
     }
 
     /** Stops taking wake-ups: leaves the registries, cancels the tick and the subscriptions. */
@@ -446,6 +653,7 @@ public final class ListenStreams implements AutoCloseable {
       closed = true;
       open.remove(this);
       byClient.remove(caller.clientUuid(), this);
+      groups.forEach(this::unindex);
       if (tick != null) {
         tick.cancel(false);
       }

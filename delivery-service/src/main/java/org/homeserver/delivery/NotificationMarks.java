@@ -1,6 +1,8 @@
 package org.homeserver.delivery;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -19,20 +21,24 @@ import org.slf4j.LoggerFactory;
 final class NotificationMarks implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NotificationMarks.class);
   private final Queues queues;
+  private final GroupLogStore groupLog;
   private final ExecutorService clearing = Executors.newSingleThreadExecutor(
       Thread.ofVirtual().name("notification-marks").factory());
-  /** Marks to clear, client to highest sequence taken; guarded by this. */
+  /** Marks to clear, client to highest sequence taken, and log entries; guarded by this. */
   private Map<UUID, Long> pending = new HashMap<>();
+  private List<GroupLogStore.LogEntry> pendingLog = new ArrayList<>();
   private boolean running;
 
-  NotificationMarks(Queues queues) {
+  NotificationMarks(Queues queues, GroupLogStore groupLog) {
     this.queues = queues;
+    this.groupLog = groupLog;
   }
 
-  /** Clears, soon, the marks of these queues up to these sequences. */
-  void clear(Map<UUID, Long> upTo) {
+  /** Clears, soon, the marks of these queues up to these sequences, and of these log entries. */
+  void clear(Map<UUID, Long> upTo, List<GroupLogStore.LogEntry> entries) {
     synchronized (this) {
       upTo.forEach((client, sequence) -> pending.merge(client, sequence, Math::max));
+      pendingLog.addAll(entries);
       if (running) {
         return;
       }
@@ -51,19 +57,24 @@ final class NotificationMarks implements AutoCloseable {
   private void clearPending() {
     while (true) {
       Map<UUID, Long> batch;
+      List<GroupLogStore.LogEntry> logBatch;
       synchronized (this) {
-        if (pending.isEmpty()) {
+        if (pending.isEmpty() && pendingLog.isEmpty()) {
           running = false;
           return;
         }
         batch = pending;
         pending = new HashMap<>();
+        logBatch = pendingLog;
+        pendingLog = new ArrayList<>();
       }
       try {
         queues.markNotified(batch);
+        groupLog.markNotified(logBatch.stream().map(GroupLogStore.LogEntry::groupId).toList(),
+            logBatch.stream().map(GroupLogStore.LogEntry::sequence).toList());
       } catch (RuntimeException e) {
-        log.warn("could not clear the notification marks of {} queues ({}); the sweep hands them over again",
-            batch.size(), e.toString());
+        log.warn("could not clear the notification marks of {} queues and {} group messages ({}); the sweep hands"
+            + " them over again", batch.size(), logBatch.size(), e.toString());
       }
     }
   }

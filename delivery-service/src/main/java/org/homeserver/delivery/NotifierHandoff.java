@@ -15,7 +15,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.time.Instant;
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
@@ -27,18 +31,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the notifier what was queued (notifier_internal.proto NotifyClients), after the commit and
- * off the sender's thread: per send one call naming each recipient to wake, with the policy
- * attached to its entry, how many entries wait and whether it is listening. Each notification's id
- * is derived from the client and the entry's sequence, so the notifier drops a repeat.
+ * Tells the notifier what was accepted (notifier_internal.proto NotifyClients), after the commit and
+ * off the sender's thread: per send one call naming each recipient to wake, with its policy for the
+ * group, how many entries wait and whether it is listening. Each notification's id is derived from
+ * the client and the entry's position, so the notifier drops a repeat.
  *
  * <p>Nothing is lost with a process: the transaction that queues an entry marks its queue
- * unnotified, and the mark is cleared only once the notifier has taken the notifications (the
- * marks of concurrent hand-offs together, {@link NotificationMarks}). A sweep hands over again
- * what stayed marked (its process died, or the notifier was down), one notification per queue for
- * its newest entry, by the client's default policy.
+ * unnotified, and one that appends to a group's log marks the log entry; a mark is cleared only
+ * once the notifier has taken the notifications (the marks of concurrent hand-offs together,
+ * {@link NotificationMarks}). A sweep hands over again what stayed marked (its process died, or the
+ * notifier was down): one notification per queue for its newest entry by the client's default
+ * policy, and per log entry one for each reader that has not read it, by its policy for the group.
  */
-final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoCloseable {
+final class NotifierHandoff implements AutoCloseable {
   private static final List<Duration> RETRIES = List.of(Duration.ofMillis(200), Duration.ofSeconds(1),
       Duration.ofSeconds(5));
   private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -51,6 +56,7 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
 
   private final NotifierInternalServiceBlockingStub notifier;
   private final Queues queues;
+  private final GroupLogStore groupLog;
   private final Function<Collection<UUID>, Set<UUID>> listening;
   private final Clock clock;
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -60,31 +66,40 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
   /**
    * @param listening which of some clients have a live Listen stream
    */
-  NotifierHandoff(NotifierInternalServiceBlockingStub notifier, Queues queues,
+  NotifierHandoff(NotifierInternalServiceBlockingStub notifier, Queues queues, GroupLogStore groupLog,
       Function<Collection<UUID>, Set<UUID>> listening, Clock clock) {
     this.notifier = notifier;
     this.queues = queues;
+    this.groupLog = groupLog;
     this.listening = listening;
     this.clock = clock;
-    this.marks = new NotificationMarks(queues);
+    this.marks = new NotificationMarks(queues, groupLog);
   }
 
-  /** One notification to hand over: its queue, the entry's sequence, what waits, the entry's policy. */
-  private record Notice(UUID client, long sequence, long waiting, NotificationPolicy policy) {}
+  /** One notification to hand over: its client, its id, what waits, the policy that applies. */
+  private record Notice(UUID client, UUID id, long waiting, NotificationPolicy policy) {}
 
-  @Override
-  public void accept(List<Queues.Queued> queued) {
-    if (queued.isEmpty() || !inFlight.tryAcquire()) {
+  /** Hands over, off the caller's thread, the notifications of what a committed transaction accepted. */
+  void handOff(Publisher.Published published) {
+    List<Queues.Queued> queued = published.queued();
+    Optional<Publisher.LogMessage> message = published.message().filter(Publisher.LogMessage::wake);
+    if ((queued.isEmpty() && message.isEmpty()) || !inFlight.tryAcquire()) {
       return;   // a full hand-off leaves the marks to the sweep
     }
     calls.execute(() -> {
       try {
-        List<Notice> notices = queued.stream().filter(Queues.Queued::wake).map(q -> new Notice(q.client(),
-            q.entry().getSequence(), q.waiting(), q.entry().getMessage().getNotificationPolicy())).toList();
+        List<Notice> notices = new ArrayList<>();
         Map<UUID, Long> upTo = new HashMap<>();
-        queued.forEach(q -> upTo.merge(q.client(), q.entry().getSequence(), Math::max));
+        for (Queues.Queued q : queued) {
+          upTo.merge(q.client(), q.entry().getSequence(), Math::max);
+          if (q.wake()) {
+            notices.add(new Notice(q.client(), notificationId(q.client(), q.entry().getSequence()), q.waiting(),
+                NotificationPolicy.getDefaultInstance()));
+          }
+        }
+        message.ifPresent(m -> notices.addAll(notices(m.entry(), m.recipients())));
         if (handOver(notices)) {
-          marks.clear(upTo);
+          marks.clear(upTo, message.map(Publisher.LogMessage::entry).stream().toList());
         }
       } finally {
         inFlight.release();
@@ -92,16 +107,49 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
     });
   }
 
-  /** Hands over again the queues whose mark is older than {@link #SWEEP_AFTER}. */
+  /** A log entry's notifications: one per reader, by its policy for the group. */
+  private static List<Notice> notices(GroupLogStore.LogEntry entry, List<GroupLogStore.Reader> readers) {
+    List<Notice> notices = new ArrayList<>(readers.size());
+    for (GroupLogStore.Reader reader : readers) {
+      notices.add(new Notice(reader.client(), notificationId(reader.client(), entry.groupId(), entry.sequence()),
+          Math.max(1, entry.sequence() - reader.acked()), policy(reader.policy())));
+    }
+    return notices;
+  }
+
+  private static NotificationPolicy policy(byte[] stored) {
+    if (stored == null) {
+      return NotificationPolicy.getDefaultInstance();
+    }
+    try {
+      return NotificationPolicy.parseFrom(stored);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored notification policy does not parse", e);
+    }
+  }
+
+  /** Hands over again the queues and log entries whose mark is older than {@link #SWEEP_AFTER}. */
   void sweep() {
-    List<Head> heads = queues.unnotified(clock.instant().minus(SWEEP_AFTER), MAX_BATCH);
-    if (!heads.isEmpty()) {
-      log.info("handing {} queues to the notifier again", heads.size());
-      boolean taken = handOver(heads.stream().map(h -> new Notice(h.client(), h.last(), h.last() - h.floor(),
-          NotificationPolicy.getDefaultInstance())).toList());
-      if (taken) {
-        clearNow(heads.stream().collect(Collectors.toMap(Head::client, Head::last)));
-      }
+    Instant before = clock.instant().minus(SWEEP_AFTER);
+    List<Head> heads = queues.unnotified(before, MAX_BATCH);
+    List<GroupLogStore.LogEntry> entries = groupLog.unnotified(before, MAX_BATCH);
+    if (heads.isEmpty() && entries.isEmpty()) {
+      return;
+    }
+    log.info("handing {} queues and {} group messages to the notifier again", heads.size(), entries.size());
+    // A queue read up to its end since needs no notification: its mark only goes.
+    List<Notice> notices = new ArrayList<>(heads.stream().filter(h -> h.last() > h.floor()).map(h -> new Notice(
+        h.client(), notificationId(h.client(), h.last()), h.last() - h.floor(), NotificationPolicy.getDefaultInstance()))
+        .toList());
+    for (GroupLogStore.LogEntry entry : entries) {
+      notices.addAll(notices(entry, groupLog.readersOf(entry.groupId(), entry.sequence(), entry.sender())));
+    }
+    if (handOver(notices)) {
+      clearNow(() -> {
+        queues.markNotified(heads.stream().collect(Collectors.toMap(Head::client, Head::last)));
+        groupLog.markNotified(entries.stream().map(GroupLogStore.LogEntry::groupId).toList(),
+            entries.stream().map(GroupLogStore.LogEntry::sequence).toList());
+      });
     }
   }
 
@@ -119,7 +167,7 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
       for (Notice notice : notices.subList(from, Math.min(notices.size(), from + MAX_BATCH))) {
         NotifyClientRequest.Builder one = NotifyClientRequest.newBuilder()
             .setClientUuid(notice.client().toString())
-            .setNotificationId(notificationId(notice.client(), notice.sequence()).toString())
+            .setNotificationId(notice.id().toString())
             .setCount(notice.waiting())
             .setClientListening(live.contains(notice.client()));
         if (!notice.policy().equals(NotificationPolicy.getDefaultInstance())) {
@@ -135,18 +183,23 @@ final class NotifierHandoff implements Consumer<List<Queues.Queued>>, AutoClosea
   }
 
   /** Clears the sweep's marks at once, so that its next run finds only what is new. */
-  private void clearNow(Map<UUID, Long> upTo) {
+  private void clearNow(Runnable clearing) {
     try {
-      queues.markNotified(upTo);
+      clearing.run();
     } catch (RuntimeException e) {
-      log.warn("could not clear the notification marks of {} queues ({}); the sweep hands them over again", upTo.size(),
-          e.toString());
+      log.warn("could not clear notification marks ({}); the sweep hands them over again", e.toString());
     }
   }
 
-  /** The id of the notification of one entry: the same whoever hands it over, so the notifier drops repeats. */
+  /** The id of the notification of one entry of a client's own queue: the same whoever hands it over. */
   static UUID notificationId(UUID client, long sequence) {
     return UUID.nameUUIDFromBytes((client + "/" + sequence).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** The id of the notification of one entry of a group's log to one reader. */
+  static UUID notificationId(UUID client, byte[] groupId, long sequence) {
+    return UUID.nameUUIDFromBytes((client + "/" + HexFormat.of().formatHex(groupId) + "/" + sequence)
+        .getBytes(StandardCharsets.US_ASCII));
   }
 
   private boolean send(NotifyClientsRequest request) {

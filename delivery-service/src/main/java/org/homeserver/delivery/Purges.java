@@ -17,13 +17,16 @@ import org.homeserver.platform.db.Transactions;
 public final class Purges {
   private final Transactions db;
   private final Groups groups;
+  private final GroupLogStore groupLog;
   private final Queues queues;
   private final RegisteredClients registry;
   private final LocalClients local;
 
-  public Purges(Transactions db, Groups groups, Queues queues, RegisteredClients registry, LocalClients local) {
+  public Purges(Transactions db, Groups groups, GroupLogStore groupLog, Queues queues, RegisteredClients registry,
+      LocalClients local) {
     this.db = db;
     this.groups = groups;
+    this.groupLog = groupLog;
     this.queues = queues;
     this.registry = registry;
     this.local = local;
@@ -37,6 +40,7 @@ public final class Purges {
     db.useTransaction(h -> {
       queues.forgetIdempotency(h, client.clientUuid());
       groups.purge(h, clientId);
+      groupLog.dropReader(h, client.clientUuid());
       queues.dropQueue(h, client.clientUuid());
     });
   }

@@ -53,8 +53,12 @@ public final class QueueStore {
   /** How many dropped entries of one client pointed at one body, and the body's group. */
   public record Dropped(UUID client, long bodyId, int entries, Optional<byte[]> groupId) {}
 
-  /** An entry read back for Fetch; {@code content} is null past the byte budget. */
-  public record StoredEntry(long sequence, Instant receivedAt, short kind, byte[] content, byte[] notificationPolicy) {}
+  /**
+   * An entry read back for Fetch; {@code content} is null past the byte budget. {@code order} is its
+   * body's id, which orders it among the client's group messages (V10__group_log.sql).
+   */
+  public record StoredEntry(long sequence, Instant receivedAt, short kind, byte[] content, byte[] notificationPolicy,
+                            long order) {}
 
   /** Row counts, for status and tests. */
   public record Counts(long bodies, long entries, long idempotencyRecords) {}
@@ -381,10 +385,10 @@ public final class QueueStore {
    */
   public List<StoredEntry> entriesAfter(UUID client, long after, int limit, long byteBudget) {
     return db.withHandle(h -> h.createQuery("""
-            select sequence, received_at, notification_policy, kind,
+            select sequence, received_at, notification_policy, kind, body_id,
                    case when n = 1 or running <= :budget then content end as content
             from (
-              select e.sequence, e.received_at, e.notification_policy, b.kind, b.content,
+              select e.sequence, e.received_at, e.notification_policy, b.kind, b.content, e.body_id,
                      row_number() over w as n,
                      sum(octet_length(b.content) + coalesce(octet_length(e.notification_policy), 0)) over w as running
               from queue_entries e join queue_bodies b on b.id = e.body_id
@@ -395,7 +399,7 @@ public final class QueueStore {
             order by sequence""")
         .bind("client", client).bind("after", after).bind("rows", limit + 1).bind("budget", byteBudget)
         .map((rs, ctx) -> new StoredEntry(rs.getLong("sequence"), instant(rs, "received_at"), rs.getShort("kind"),
-            rs.getBytes("content"), rs.getBytes("notification_policy")))
+            rs.getBytes("content"), rs.getBytes("notification_policy"), rs.getLong("body_id")))
         .list());
   }
 

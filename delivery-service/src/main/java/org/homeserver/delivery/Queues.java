@@ -13,10 +13,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.FetchResponse;
+import org.homeserver.api.delivery.v1.GroupMessage;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.QueueGap;
 import org.homeserver.api.delivery.v1.QueueGapReason;
@@ -34,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rules of the per-client queues (delivery.proto, QUEUES): numbering, idempotent sends, the
- * body stored once, fetch and ack, the cap and retention with their gap events, and signalling
- * after commit.
+ * What clients read (delivery.proto, QUEUES): their own queues (numbering, idempotent sends, the
+ * body stored once, the cap and retention with their gap events) and their positions in the group
+ * logs, read together by Fetch and Listen and acknowledged together by Ack. What a transaction
+ * queues is handed back to the caller, which publishes it once committed ({@link Publisher}).
  */
 public final class Queues {
   /** A page's content stops before delivery.proto's FetchResponse limit, with room left for entry framing. */
@@ -50,12 +50,14 @@ public final class Queues {
   private static final Logger log = LoggerFactory.getLogger(Queues.class);
 
   private final QueueStore store;
+  private final GroupLogStore groupLog;
   private final QueueSignals signals;
   private final Clock clock;
   private final QueueLimits limits;
 
-  public Queues(QueueStore store, QueueSignals signals, Clock clock, QueueLimits limits) {
+  public Queues(QueueStore store, GroupLogStore groupLog, QueueSignals signals, Clock clock, QueueLimits limits) {
     this.store = store;
+    this.groupLog = groupLog;
     this.signals = signals;
     this.clock = clock;
     this.limits = limits;
@@ -74,28 +76,16 @@ public final class Queues {
     }
   }
 
-  private final List<Consumer<List<Queued>>> listeners = new CopyOnWriteArrayList<>();
-
-  /**
-   * Hands every entry queued by this process, once committed, to {@code listener} (the Listen
-   * streams of this process, so a live entry need not be read back from PostgreSQL; the hand-off to
-   * the notifier). It must not block; entries a Listen stream does not take are found in the
-   * database as usual.
-   */
-  public void onQueued(Consumer<List<Queued>> listener) {
-    listeners.add(listener);
-  }
-
   /** A drop of a client's oldest entries, reported by a gap event at {@code gapSequence}. */
   private record Drop(Range range, long gapSequence) {}
 
   /**
    * Queues the content for every recipient in one transaction: the body once, one entry each, and
    * for a full queue the drop of its oldest entries with a gap event (never a refusal). Signals the
-   * recipients after the commit. A retry under the same idempotency key and digest returns the first
-   * answer and stores nothing; the key with another digest is IDEMPOTENCY_KEY_REUSED.
+   * A retry under the same idempotency key and digest returns the first answer and stores nothing;
+   * the key with another digest is IDEMPOTENCY_KEY_REUSED. The caller publishes what was queued.
    */
-  public Enqueued enqueue(Delivery delivery) {
+  public Delivered enqueue(Delivery delivery) {
     Instant now = clock.instant();
     Delivered result = store.inTransaction(h -> {
       Optional<Enqueued> earlier = delivery.idempotency().flatMap(r -> r.claim(h, now)).map(Enqueued::replay);
@@ -108,17 +98,14 @@ public final class Queues {
       delivery.idempotency().ifPresent(r -> r.recordAnswer(h, enqueued.encode()));
       return new Delivered(enqueued, queued);
     });
-    if (!result.enqueued().replayed()) {
-      signal(result.queued());
-    }
-    return result.enqueued();
+    return result;
   }
 
   /**
    * Queues several deliveries in the caller's transaction, each as {@link #enqueue} would (without
    * their idempotency, which the caller handles). The heads of all recipients are locked first in
-   * one sorted statement, so deliveries to overlapping sets cannot deadlock. The caller must pass
-   * the result to {@link #signal} once the transaction has committed.
+   * one sorted statement, so deliveries to overlapping sets cannot deadlock. The caller publishes
+   * the result once the transaction has committed.
    */
   public List<Queued> queueAll(Handle h, List<Delivery> deliveries, Instant now) {
     if (deliveries.size() > 1) {
@@ -135,27 +122,13 @@ public final class Queues {
     return queued;
   }
 
-  /**
-   * After the transaction that queued them has committed: hands the entries to this process's
-   * Listen streams and tells every process's listeners that each client's queue reaches that
-   * sequence.
-   */
-  public void signal(List<Queued> queued) {
-    if (queued.isEmpty()) {
-      return;
+  /** What one enqueue did: the answer, and the entries to publish (none for a replay). */
+  public record Delivered(Enqueued enqueued, List<Queued> queued) {
+    /** What to publish. */
+    public Publisher.Published published() {
+      return Publisher.Published.queued(queued);
     }
-    for (Consumer<List<Queued>> listener : listeners) {
-      try {
-        listener.accept(queued);
-      } catch (RuntimeException e) {
-        log.warn("handing queued entries to {} failed", listener, e);
-      }
-    }
-    signals.queued(queued.stream().map(q -> new Enqueued.Position(q.client(), q.entry().getSequence())).toList());
   }
-
-  /** What one enqueue did: the answer, and the entries to signal (none for a replay). */
-  private record Delivered(Enqueued enqueued, List<Queued> queued) {}
 
   private List<Queued> queue(Handle h, Delivery delivery, Instant now) {
     List<UUID> clients = delivery.recipients().stream().map(Recipient::client).toList();
@@ -200,46 +173,104 @@ public final class Queues {
   }
 
   /**
-   * Entries of {@code client} after {@code afterSequence}, oldest first, at most {@code limit} and
-   * stopping before {@link #FETCH_BYTE_BUDGET} (but at least one if there is one). An {@code afterSequence} above 2^63
-   * (a uint64 read as a negative long) is past every entry.
+   * What {@code client} has to read after {@code cursor}, as delivery.proto QUEUES orders it: its own
+   * queue first, then each group it reads, at most {@code limit} entries and stopping before
+   * {@link #FETCH_BYTE_BUDGET} (but at least one if there is one). The readers are read first: a
+   * Welcome is committed with its reader, so a group read here has its Welcome in the own queue
+   * read after.
    */
-  public QueuePage fetch(UUID client, long afterSequence, int limit) {
+  public QueuePage read(UUID client, ReadCursor cursor, int limit) {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be positive");
     }
-    if (afterSequence < 0) {
-      return new QueuePage(List.of(), false);
-    }
-    List<QueueStore.StoredEntry> rows = store.entriesAfter(client, afterSequence, limit, FETCH_BYTE_BUDGET);
-    List<QueueEntry> entries = new ArrayList<>(Math.min(rows.size(), limit));
-    for (QueueStore.StoredEntry row : rows) {
-      if (entries.size() == limit || row.content() == null) {
+    List<GroupLogStore.Reader> readers = groupLog.positionsOf(client);
+    long floor = store.floor(client);
+    List<QueueStore.StoredEntry> own = store.entriesAfter(client, Math.max(floor, cursor.own()), limit,
+        FETCH_BYTE_BUDGET);
+    List<GroupLogStore.Reader> unread = readers.stream()
+        .filter(r -> Math.max(r.acked(), cursor.in(ByteString.copyFrom(r.groupId()))) < r.until()).toList();
+    List<GroupLogStore.ReadEntry> logged = unread.isEmpty() ? List.of() : groupLog.entries(client,
+        unread.stream().map(GroupLogStore.Reader::groupId).toList(),
+        unread.stream().map(r -> cursor.in(ByteString.copyFrom(r.groupId()))).toList(), limit, FETCH_BYTE_BUDGET);
+    // Both are in the order their entries were accepted (V10__group_log.sql): merged by it.
+    List<QueueEntry> entries = new ArrayList<>();
+    long lastOwn = cursor.own();
+    Map<ByteString, Long> lastInGroup = new HashMap<>();
+    long budget = FETCH_BYTE_BUDGET;
+    int o = 0;
+    int g = 0;
+    boolean more = false;
+    while (o < own.size() || g < logged.size()) {
+      boolean ownNext = g == logged.size() || (o < own.size() && own.get(o).order() < logged.get(g).order());
+      byte[] content = ownNext ? own.get(o).content() : logged.get(g).message();
+      if (entries.size() == limit || content == null || (content.length > budget && !entries.isEmpty())) {
+        more = true;
         break;
       }
-      QueueEntry.Builder entry = QueueEntry.newBuilder()
-          .setSequence(row.sequence())
-          .setReceivedAt(Protos.timestamp(row.receivedAt()));
-      QueueContent.fill(entry, row.kind(), row.content(), row.notificationPolicy());
-      entries.add(entry.build());
+      budget -= content.length;
+      if (ownNext) {
+        QueueStore.StoredEntry row = own.get(o++);
+        QueueEntry.Builder entry = QueueEntry.newBuilder()
+            .setSequence(row.sequence())
+            .setReceivedAt(Protos.timestamp(row.receivedAt()));
+        QueueContent.fill(entry, row.kind(), row.content(), row.notificationPolicy());
+        entries.add(entry.build());
+        lastOwn = row.sequence();
+      } else {
+        GroupLogStore.ReadEntry row = logged.get(g++);
+        entries.add(groupEntry(row));
+        lastInGroup.put(ByteString.copyFrom(row.groupId()), row.sequence());
+      }
     }
-    return new QueuePage(entries, rows.size() > entries.size());
+    return new QueuePage(entries, more, cursor.after(lastOwn, lastInGroup), floor, readers);
+  }
+
+  /** The client's positions (own queue's floor, readers) without entries. */
+  public QueuePage positionsOnly(UUID client) {
+    List<GroupLogStore.Reader> readers = groupLog.positionsOf(client);
+    long floor = store.floor(client);
+    return new QueuePage(List.of(), false, ReadCursor.START, floor, readers);
+  }
+
+  /** A log entry as the reader receives it. */
+  static QueueEntry groupEntry(GroupLogStore.ReadEntry row) {
+    GroupMessage.Builder message = GroupMessage.newBuilder().setGroupId(ByteString.copyFrom(row.groupId()))
+        .setEpoch(row.epoch()).setMlsMessage(ByteString.copyFrom(row.message()));
+    if (row.policy() != null) {
+      try {
+        message.getNotificationPolicyBuilder().mergeFrom(row.policy());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException("a stored notification policy does not parse", e);
+      }
+    }
+    return QueueEntry.newBuilder().setSequence(row.sequence()).setReceivedAt(Protos.timestamp(row.acceptedAt()))
+        .setMessage(message).build();
+  }
+
+  /** What one Ack acknowledged: the own queue up to a sequence (0: nothing) and groups' logs up to theirs. */
+  public record Acknowledged(long ownUpTo, Map<ByteString, Long> groups) {
+    public Acknowledged {
+      groups = Map.copyOf(groups);
+    }
   }
 
   /**
-   * Deletes {@code client}'s entries up to and including {@code upToSequence}, and the bodies no
-   * other entry needs. Acknowledging entries already gone succeeds; beyond the last sequence given
-   * out (or above 2^63) is QUEUE_SEQUENCE_INVALID and changes nothing.
+   * Acknowledges {@code client}'s entries: deletes its own queue's entries up to {@code ownUpTo}
+   * (and the bodies no other entry needs) and moves its positions in the groups' logs. Acknowledging
+   * entries already gone, or of a group it does not read, succeeds; beyond the last sequence given
+   * out (or above 2^63) is QUEUE_SEQUENCE_INVALID. The groups are checked and moved first, so a
+   * refusal of them changes nothing.
    */
-  public void ack(UUID client, long upToSequence) {
-    if (upToSequence == 0) {
-      return;
-    }
-    if (upToSequence < 0 || !store.acknowledge(client, upToSequence)) {
+  public Acknowledged ack(UUID client, long ownUpTo, Map<ByteString, Long> groups) {
+    if (ownUpTo < 0 || groups.values().stream().anyMatch(s -> s < 0) || !groupLog.acknowledge(client, groups)) {
       throw Refusal.of(ErrorReason.QUEUE_SEQUENCE_INVALID,
-          "the acknowledged sequence number is beyond the last entry queued");
+          "an acknowledged sequence number is beyond the last entry queued");
     }
-    signals.acked(client, upToSequence);
+    if (ownUpTo > 0 && !store.acknowledge(client, ownUpTo)) {
+      throw Refusal.of(ErrorReason.QUEUE_SEQUENCE_INVALID,
+          "the acknowledged sequence number is beyond the last entry of the client's own queue");
+    }
+    return new Acknowledged(ownUpTo, groups);
   }
 
   /** The generation of a new Listen stream of {@code client}: higher than any before it. */
@@ -321,8 +352,34 @@ public final class Queues {
       queues += drops.size();
       dropped += drops.stream().mapToLong(d -> d.range().upTo() - d.range().after()).sum();
     }
+    for (List<GroupLogStore.Behind> behind = groupLog.behind(cutoff, limits.cap(), PURGE_BATCH); !behind.isEmpty();
+        behind = groupLog.behind(cutoff, limits.cap(), PURGE_BATCH)) {
+      for (GroupLogStore.Behind b : behind) {
+        List<Queued> gap = store.inTransaction(h -> groupLog.skip(h, b) ? queueAll(h, List.of(logGap(b)), now)
+            : List.of());
+        signals.queued(gap.stream().map(q -> new Enqueued.Position(q.client(), q.entry().getSequence())).toList());
+        queues += gap.size();
+        dropped += gap.isEmpty() ? 0 : b.dropped();
+      }
+    }
+    groupLog.compact();
     int forgotten = store.deleteIdempotencyRecordsBefore(now.minus(IdempotentRequest.WINDOW));
     return new PurgeReport(queues, dropped, forgotten);
+  }
+
+  /** The gap event of a reader moved past the entries of a group's log it had not read. */
+  private static Delivery logGap(GroupLogStore.Behind b) {
+    ByteString group = ByteString.copyFrom(b.groupId());
+    QueueGap gap = QueueGap.newBuilder()
+        .setFirstSequence(b.acked() + 1)
+        .setLastSequence(b.upTo())
+        .setDroppedCount(b.dropped())
+        .setReason(b.byRetention() ? QueueGapReason.QUEUE_GAP_REASON_RETENTION : QueueGapReason.QUEUE_GAP_REASON_CAP)
+        .addGroupIds(group)
+        .setLogGroupId(group)
+        .build();
+    return Delivery.of(new QueueContent.Event(ServerEvent.newBuilder().setQueueGap(gap).build()),
+        List.of(Recipient.of(b.client())));
   }
 
   private List<Drop> purge(Handle h, List<UUID> clients, Instant cutoff, Instant now) {

@@ -20,7 +20,7 @@ final class GroupFixture implements AutoCloseable {
   private GroupFixture(int poolSize) {
     this.database = ServiceDatabase.open(TestPostgres.freshDatabase(), "delivery", poolSize);
     this.store = new GroupStore(database.transactions());
-    this.groups = new Groups(store, new MutableClock());
+    this.groups = new Groups(store, new GroupLogStore(database.transactions()), new MutableClock());
   }
 
   static GroupFixture start() {

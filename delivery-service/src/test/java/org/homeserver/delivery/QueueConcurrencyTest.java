@@ -67,7 +67,7 @@ class QueueConcurrencyTest {
           for (int i = 0; i < 200; i++) {
             String text = "t" + thread + "-" + i;
             List<Recipient> recipients = someOf(clients, random).stream().map(Recipient::of).toList();
-            sent.put(text, f.queues.enqueue(Delivery.of(message("g", text), recipients)));
+            sent.put(text, f.enqueue(Delivery.of(message("g", text), recipients)));
           }
           return sent;
         });
@@ -107,7 +107,7 @@ class QueueConcurrencyTest {
           Random random = new Random(100 + thread);
           for (int i = 0; i < 120; i++) {
             List<Recipient> recipients = someOf(clients, random).stream().map(Recipient::of).toList();
-            Enqueued enqueued = f.queues.enqueue(Delivery.of(message("g" + (i % 3), "t" + thread + "-" + i), recipients));
+            Enqueued enqueued = f.enqueue(Delivery.of(message("g" + (i % 3), "t" + thread + "-" + i), recipients));
             enqueued.positions().forEach(p -> maxQueued.merge(p.client(), p.sequence(), Math::max));
           }
           return 0;
@@ -120,9 +120,9 @@ class QueueConcurrencyTest {
           int acks = 0;
           while (sending.get()) {
             UUID client = clients.get(random.nextInt(clients.size()));
-            QueuePage page = f.queues.fetch(client, 0, 10);
+            QueuePage page = f.fetch(client, 0, 10);
             if (!page.entries().isEmpty()) {
-              f.queues.ack(client, page.entries().getLast().getSequence());
+              f.queues.ack(client, page.entries().getLast().getSequence(), java.util.Map.of());
               acks++;
             }
           }
@@ -175,7 +175,7 @@ class QueueConcurrencyTest {
           Optional.of(new IdempotentRequest(UUID.randomUUID(), "race-0123456789abcdef", new byte[] {1, 2, 3})));
       List<Callable<Enqueued>> retries = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        retries.add(() -> f.queues.enqueue(send));
+        retries.add(() -> f.enqueue(send));
       }
 
       List<Enqueued> answers = runAll(retries);

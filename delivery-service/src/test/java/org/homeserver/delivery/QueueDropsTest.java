@@ -82,7 +82,7 @@ class QueueDropsTest {
       UUID bob = UUID.randomUUID();
       f.send("old-group", "old 1", alice, bob);
       f.send("old-group", "old 2", alice);
-      f.queues.enqueue(Delivery.of(new QueueContent.Event(ServerEvent.getDefaultInstance()), List.of(Recipient.of(alice))));
+      f.enqueue(Delivery.of(new QueueContent.Event(ServerEvent.getDefaultInstance()), List.of(Recipient.of(alice))));
       f.clock.advance(QueueLimits.DEFAULTS.retention().plusMinutes(1));
       f.send("new-group", "fresh", alice);
 
@@ -122,7 +122,7 @@ class QueueDropsTest {
   void retentionPurgesEveryExpiredQueueAcrossBatches() {
     try (QueueFixture f = QueueFixture.start()) {
       List<UUID> members = clients(Queues.PURGE_BATCH + 50);
-      f.queues.enqueue(Delivery.of(message("g", "old"), members.stream().map(Recipient::of).toList()));
+      f.enqueue(Delivery.of(message("g", "old"), members.stream().map(Recipient::of).toList()));
       f.clock.advance(QueueLimits.DEFAULTS.retention().plusMinutes(1));
 
       assertEquals(new PurgeReport(members.size(), members.size(), 0), f.queues.purgeExpired());
@@ -147,7 +147,7 @@ class QueueDropsTest {
         tasks.runNow("queue-retention");
         assertEquals(QueueGapReason.QUEUE_GAP_REASON_RETENTION,
             f.fetchAll(client).getFirst().getEvent().getQueueGap().getReason());
-        f.queues.ack(client, f.fetchAll(client).getLast().getSequence());
+        f.queues.ack(client, f.fetchAll(client).getLast().getSequence(), java.util.Map.of());
         tasks.runNow("queue-sweep");
         assertEquals(0, f.store.counts().bodies(), "the sweep deletes the bodies nothing points at");
       }

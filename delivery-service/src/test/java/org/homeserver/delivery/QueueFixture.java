@@ -29,7 +29,8 @@ final class QueueFixture implements AutoCloseable {
     this.database = ServiceDatabase.open(location, "delivery", poolSize);
     this.store = new QueueStore(database.transactions());
     this.signals = signals;
-    this.queues = new Queues(store, new QueueSignals(signals), clock, limits);
+    this.queues = new Queues(store, new GroupLogStore(database.transactions()), new QueueSignals(signals), clock,
+        limits);
   }
 
   static QueueFixture start() {
@@ -46,7 +47,8 @@ final class QueueFixture implements AutoCloseable {
 
   /** A second set of queues on a new connection pool to the same database, as a restarted process. */
   Queues restarted(ServiceDatabase fresh) {
-    return new Queues(new QueueStore(fresh.transactions()), new QueueSignals(signals), clock, QueueLimits.DEFAULTS);
+    return new Queues(new QueueStore(fresh.transactions()), new GroupLogStore(fresh.transactions()),
+        new QueueSignals(signals), clock, QueueLimits.DEFAULTS);
   }
 
   static QueueContent message(String group, String text) {
@@ -71,7 +73,7 @@ final class QueueFixture implements AutoCloseable {
 
   /** Queues a message of {@code group} for {@code recipients}, without an idempotency key. */
   Enqueued send(String group, String text, UUID... recipients) {
-    return queues.enqueue(Delivery.of(message(group, text), Arrays.stream(recipients).map(Recipient::of).toList()));
+    return enqueue(Delivery.of(message(group, text), Arrays.stream(recipients).map(Recipient::of).toList()));
   }
 
   /** Row counts once the released bodies are swept. */
@@ -102,13 +104,25 @@ final class QueueFixture implements AutoCloseable {
     List<QueueEntry> all = new ArrayList<>();
     long after = 0;
     while (true) {
-      QueuePage page = queues.fetch(client, after, 1000);
+      QueuePage page = fetch(client, after, 1000);
       all.addAll(page.entries());
       if (!page.hasMore()) {
         return all;
       }
       after = page.entries().getLast().getSequence();
     }
+  }
+
+  /** Queues {@code delivery} and signals it once committed, as a send's publisher would. */
+  Enqueued enqueue(Delivery delivery) {
+    Queues.Delivered delivered = queues.enqueue(delivery);
+    new QueueSignals(signals).published(delivered.published());
+    return delivered.enqueued();
+  }
+
+  /** The client's entries after {@code after} in its own queue. */
+  QueuePage fetch(UUID client, long after, int limit) {
+    return queues.read(client, new ReadCursor(after, java.util.Map.of()), limit);
   }
 
   @Override

@@ -47,9 +47,9 @@ class QueueIdempotencyTest {
     Delivery send = new Delivery(message("g", "once"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(sender, "key-0123456789abcdef", "request one")));
 
-    Enqueued first = f.queues.enqueue(send);
+    Enqueued first = f.enqueue(send);
     QueueStore.Counts afterFirst = f.counts();
-    Enqueued retry = f.queues.enqueue(send);
+    Enqueued retry = f.enqueue(send);
     f.send("g", "marker", recipient);
 
     assertFalse(first.replayed());
@@ -65,11 +65,11 @@ class QueueIdempotencyTest {
   void theSameKeyForAnotherRequestIsRefusedAndStoresNothing() {
     UUID sender = UUID.randomUUID();
     UUID recipient = UUID.randomUUID();
-    f.queues.enqueue(new Delivery(message("g", "first"), List.of(Recipient.of(recipient)),
+    f.enqueue(new Delivery(message("g", "first"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(sender, "key-0123456789abcdef", "request one"))));
     QueueStore.Counts before = f.counts();
 
-    Refusal refused = refusal(() -> f.queues.enqueue(new Delivery(message("g", "second"),
+    Refusal refused = refusal(() -> f.enqueue(new Delivery(message("g", "second"),
         List.of(Recipient.of(recipient), Recipient.of(UUID.randomUUID())),
         Optional.of(keyed(sender, "key-0123456789abcdef", "request two")))));
 
@@ -84,13 +84,13 @@ class QueueIdempotencyTest {
     UUID bob = UUID.randomUUID();
     UUID recipient = UUID.randomUUID();
     String key = "shared-key-0123456789";
-    f.queues.enqueue(new Delivery(message("g", "alice's"), List.of(Recipient.of(recipient)),
+    f.enqueue(new Delivery(message("g", "alice's"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(alice, key, "alice's request"))));
 
-    Enqueued bobs = f.queues.enqueue(new Delivery(message("g", "bob's"), List.of(Recipient.of(recipient)),
+    Enqueued bobs = f.enqueue(new Delivery(message("g", "bob's"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(bob, key, "bob's request"))));
     f.clock.advance(IdempotentRequest.WINDOW.plusMinutes(1));
-    Enqueued reused = f.queues.enqueue(new Delivery(message("g", "alice's next day"), List.of(Recipient.of(recipient)),
+    Enqueued reused = f.enqueue(new Delivery(message("g", "alice's next day"), List.of(Recipient.of(recipient)),
         Optional.of(keyed(alice, key, "another request"))));
 
     assertFalse(bobs.replayed());

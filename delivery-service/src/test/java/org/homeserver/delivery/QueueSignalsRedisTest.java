@@ -23,7 +23,7 @@ class QueueSignalsRedisTest {
       UUID client = UUID.randomUUID();
       BlockingQueue<String> heard = new LinkedBlockingQueue<>();
       Signals.Subscription subscription = new QueueSignals(new RedisSignals(listenerSide)).subscribe(client, highest -> {
-        QueuePage page = f.queues.fetch(client, highest - 1, 1);
+        QueuePage page = f.fetch(client, highest - 1, 1);
         heard.add(highest + ":" + (page.entries().isEmpty() ? "missing" : QueueFixture.textOf(page.entries().getFirst())));
       });
       try {

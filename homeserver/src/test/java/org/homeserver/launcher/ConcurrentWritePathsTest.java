@@ -97,7 +97,7 @@ class ConcurrentWritePathsTest {
                     DeleteAccountRequest.newBuilder().setPassword(TestHomeserver.PASSWORD).build());
               }
               Group group = mine.get(random.nextInt(mine.size()));
-              ByteString message = send(sender, group, random.nextInt(50) == 0, unexpected);
+              ByteString message = send(sender, readers.get(sender), group, random.nextInt(50) == 0, unexpected);
               if (message != null) {
                 accepted.put(message, group);
                 senderOf.put(message, sender);
@@ -148,13 +148,15 @@ class ConcurrentWritePathsTest {
    * One send: an application message, or (if {@code commit}) an empty commit; a refusal for a stale
    * epoch teaches the sender the current one. The message's bytes if it was accepted.
    */
-  private static ByteString send(TestMember sender, Group group, boolean commit, Queue<String> unexpected) {
+  private static ByteString send(TestMember sender, QueueReader reader, Group group, boolean commit,
+      Queue<String> unexpected) {
     long epoch = group.epoch().get();
     byte[] message = commit ? TestMessages.commitByValue(group.id(), epoch, group.leaves().get(sender))
         : TestMessages.application(group.id(), epoch, 200);
     try {
       SendResponse response = commit ? sender.sendBundle(message, null) : sender.send(message);
       group.epoch().accumulateAndGet(response.getEpoch(), Math::max);
+      reader.sent(response);
       return ByteString.copyFrom(message);
     } catch (StatusRuntimeException e) {
       var info = ErrorStatus.errorInfo(e);

@@ -90,7 +90,7 @@ class DeliveryAcrossProcessesTest {
       doomed.kill();
     }
     try (HomeserverProcess restarted = HomeserverProcess.start(shared)) {
-      List<QueueEntry> queued = bob.via(restarted.channel).fetchAll(0);
+      List<QueueEntry> queued = bob.via(restarted.channel).fetchAll();
       assertTrue(queued.getFirst().hasWelcome());
       assertEquals(sent, queued.subList(1, queued.size()).stream().map(e -> e.getMessage().getMlsMessage()).toList());
     }

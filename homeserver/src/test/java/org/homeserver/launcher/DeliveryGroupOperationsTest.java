@@ -183,7 +183,7 @@ class DeliveryGroupOperationsTest {
     assertEquals(1, told.size());
     assertEquals(ByteString.copyFrom(groupId), told.getFirst().getEvent().getGroupDeleted().getGroupId());
     assertEquals(bob.id(), told.getFirst().getEvent().getGroupDeleted().getDeletedByClientId());
-    assertEquals(List.of(), bob.fetchAll(0));
+    assertEquals(List.of(), bob.fetchAll());
     assertFails(Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND, () -> alice.send(TestMessages.application(groupId, 1, 10)));
   }
 
@@ -226,7 +226,7 @@ class DeliveryGroupOperationsTest {
     internal.deliverEvent(request);
     assertEquals(List.of(event), bob.drain().stream().map(QueueEntry::getEvent).toList());
     assertEquals(List.of(event), alice.drain().stream().map(QueueEntry::getEvent).toList());
-    assertEquals(List.of(), bobElsewhere.fetchAll(0));
+    assertEquals(List.of(), bobElsewhere.fetchAll());
 
     assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> internal.deliverEvent(request.toBuilder()
         .setIdempotencyKey(UUID.randomUUID().toString())

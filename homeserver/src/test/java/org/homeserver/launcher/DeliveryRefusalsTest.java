@@ -75,7 +75,7 @@ class DeliveryRefusalsTest {
   void nothingChanged() {
     assertEquals(before, group());
     for (TestMember member : List.of(alice, bob, carol, mallory)) {
-      assertEquals(List.of(), member.fetchAll(0), "the queue of " + member.id());
+      assertEquals(List.of(), member.fetchAll(), "the queue of " + member.id());
     }
   }
 

@@ -104,20 +104,21 @@ class NotifierHandoffTest {
         }
       }
       receiver.awaitAttempts(all -> all.size() >= 2, "pushes to bob and carol", Duration.ofSeconds(30));
-      Eventually.until("every mark is cleared", Duration.ofSeconds(30), () -> markedQueues(server) == 0);
+      Eventually.until("every mark is cleared", Duration.ofSeconds(30), () -> marked(server) == 0);
       server.clock.advance(Duration.ofSeconds(11));
       server.server.tasks().runNow(DeliveryModule.NOTIFICATION_SWEEP);
       assertEquals(List.of(), handedOver(logs), "a sweep after the hand-offs finds no queue left marked");
     }
   }
 
-  /** Queues marked unnotified, read from the delivery schema as the sweep would. */
-  private static long markedQueues(TestHomeserver server) {
+  /** Queues and group messages marked unnotified, read from the delivery schema as the sweep would. */
+  private static long marked(TestHomeserver server) {
     String url = server.config.database().url().orElseThrow();
     try (var connection = java.sql.DriverManager.getConnection(url, server.config.database().user(),
              server.config.database().password());
          var rows = connection.createStatement().executeQuery(
-             "select count(*) from delivery.queue_heads where unnotified_since is not null")) {
+             "select (select count(*) from delivery.queue_heads where unnotified_since is not null)"
+                 + " + (select count(*) from delivery.group_log where unnotified)")) {
       rows.next();
       return rows.getLong(1);
     } catch (java.sql.SQLException e) {

@@ -7,9 +7,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -21,9 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.AckRequest;
 import org.homeserver.api.delivery.v1.DeliveryServiceGrpc;
+import org.homeserver.api.delivery.v1.GroupPosition;
 import org.homeserver.api.delivery.v1.ListenRequest;
 import org.homeserver.api.delivery.v1.ListenResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.platform.grpc.BearerTokens;
 import org.homeserver.platform.grpc.ErrorStatus;
 
@@ -41,10 +45,25 @@ final class QueueReader implements AutoCloseable {
   /** Failures no client should see, with what was being done. */
   final Queue<String> unexpected = new ConcurrentLinkedQueue<>();
   private final List<Channel> processes;
-  private final Map<Long, QueueEntry> bySequence = new ConcurrentHashMap<>();
-  private final Map<Long, Long> receivedAtNanos = new ConcurrentHashMap<>();
-  private final AtomicLong acked = new AtomicLong();
-  private final AtomicLong highest = new AtomicLong();
+  /** Where an entry sits: a group's log (empty for the own queue) and the sequence there. */
+  private record Position(ByteString group, long sequence) implements Comparable<Position> {
+    static Position of(QueueEntry entry) {
+      return new Position(entry.hasMessage() ? entry.getMessage().getGroupId() : ByteString.EMPTY, entry.getSequence());
+    }
+
+    @Override
+    public int compareTo(Position other) {
+      int byGroup = ByteString.unsignedLexicographicalComparator().compare(group, other.group);
+      return byGroup != 0 ? byGroup : Long.compare(sequence, other.sequence);
+    }
+  }
+
+  private final Map<Position, QueueEntry> byPosition = new ConcurrentHashMap<>();
+  private final Map<Position, Long> receivedAtNanos = new ConcurrentHashMap<>();
+  private final Set<Position> ownMessages = ConcurrentHashMap.newKeySet();
+  /** The highest position received in each group's log and the own queue, and entries since the last Ack. */
+  private final Map<ByteString, Long> highest = new ConcurrentHashMap<>();
+  private final AtomicInteger unacked = new AtomicInteger();
   private final AtomicInteger stream = new AtomicInteger();
   private final AtomicInteger reconnects = new AtomicInteger();
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -85,14 +104,14 @@ final class QueueReader implements AutoCloseable {
     Context.CancellableContext context = Context.current().withCancellation();
     Context.CancellableContext before = current;
     current = context;
-    ListenRequest request = ListenRequest.newBuilder().setAfterSequence(acked.get()).setMaxUnacked(100).build();
+    ListenRequest request = ListenRequest.newBuilder().setMaxUnacked(100).build();
     context.run(() -> async(channel()).listen(request, new StreamObserver<>() {
       @Override
       public void onNext(ListenResponse response) {
         if (response.getItemCase() == ListenResponse.ItemCase.ENTRY) {
           received(response.getEntry());
         } else if (response.getItemCase() == ListenResponse.ItemCase.QUEUE_EMPTY) {
-          ackUpTo(highest.get());
+          ack();
         }
       }
 
@@ -121,31 +140,40 @@ final class QueueReader implements AutoCloseable {
   }
 
   private void received(QueueEntry entry) {
-    QueueEntry earlier = bySequence.putIfAbsent(entry.getSequence(), entry);
+    Position position = Position.of(entry);
+    QueueEntry earlier = byPosition.putIfAbsent(position, entry);
     if (earlier == null) {
-      receivedAtNanos.put(entry.getSequence(), System.nanoTime());
+      receivedAtNanos.put(position, System.nanoTime());
     } else if (!earlier.equals(entry)) {
-      unexpected.add(member.id() + " got two different entries at sequence " + entry.getSequence() + ":\n" + earlier
-          + "---\n" + entry);
+      unexpected.add(member.id() + " got two different entries at " + position + ":\n" + earlier + "---\n" + entry);
     }
-    long seq = highest.accumulateAndGet(entry.getSequence(), Math::max);
-    if (seq - acked.get() >= ACK_EVERY) {
-      ackUpTo(seq);
+    highest.merge(position.group(), position.sequence(), Math::max);
+    if (unacked.incrementAndGet() >= ACK_EVERY) {
+      ack();
     }
   }
 
-  private void ackUpTo(long sequence) {
-    if (sequence <= acked.get()) {
+  /** Acknowledges the highest position received in each group's log and the own queue. */
+  private void ack() {
+    if (highest.isEmpty()) {
       return;
     }
+    unacked.set(0);
+    AckRequest.Builder request = AckRequest.newBuilder();
+    highest.forEach((group, upTo) -> {
+      if (group.isEmpty()) {
+        request.setUpToSequence(upTo);
+      } else {
+        request.addGroups(GroupPosition.newBuilder().setGroupId(group).setUpToSequence(upTo));
+      }
+    });
     calls.execute(() -> {
       try {
         DeliveryServiceGrpc.newBlockingStub(channel()).withCallCredentials(BearerTokens.credentials(member.token))
-            .withDeadlineAfter(30, TimeUnit.SECONDS).ack(AckRequest.newBuilder().setUpToSequence(sequence).build());
-        acked.accumulateAndGet(sequence, Math::max);
+            .withDeadlineAfter(30, TimeUnit.SECONDS).ack(request.build());
       } catch (StatusRuntimeException e) {
         if (!passing(e)) {
-          unexpected.add("Ack of " + member.id() + " up to " + sequence + ": " + e);
+          unexpected.add("Ack of " + member.id() + " up to " + request + ": " + e);
         }
       }
     });
@@ -161,10 +189,10 @@ final class QueueReader implements AutoCloseable {
     };
   }
 
-  /** The MLS messages received, in sequence order, each once. */
+  /** The MLS messages received, in their groups' order (groups one after the other), each once. */
   List<ByteString> messages() {
     List<ByteString> messages = new ArrayList<>();
-    bySequence.entrySet().stream().sorted(Map.Entry.comparingByKey())
+    byPosition.entrySet().stream().sorted(Map.Entry.comparingByKey())
         .filter(e -> e.getValue().hasMessage())
         .forEach(e -> messages.add(e.getValue().getMessage().getMlsMessage()));
     return messages;
@@ -173,18 +201,31 @@ final class QueueReader implements AutoCloseable {
   /** When each message was first received (System.nanoTime), by its bytes. */
   Map<ByteString, Long> receivedAt() {
     Map<ByteString, Long> at = new ConcurrentHashMap<>();
-    bySequence.forEach((seq, entry) -> {
+    byPosition.forEach((position, entry) -> {
       if (entry.hasMessage()) {
-        at.put(entry.getMessage().getMlsMessage(), receivedAtNanos.get(seq));
+        at.put(entry.getMessage().getMlsMessage(), receivedAtNanos.get(position));
       }
     });
     return at;
   }
 
-  /** Whether the sequence numbers received so far have no hole from 1 (or the first one seen) up. */
+  /** A message this client sent was accepted: it takes that position in its group's log, which it does not receive. */
+  void sent(SendResponse response) {
+    ownMessages.add(new Position(response.getGroupId(), response.getSequence()));
+  }
+
+  /**
+   * Whether the sequence numbers received so far in each group's log (with those of the client's
+   * own messages) and in the own queue have no hole between the first seen and the last.
+   */
   boolean contiguous() {
-    List<Long> sequences = bySequence.keySet().stream().sorted().toList();
-    return sequences.isEmpty() || sequences.getLast() - sequences.getFirst() + 1 == sequences.size();
+    Map<ByteString, List<Long>> byGroup = new HashMap<>();
+    byPosition.keySet().forEach(p -> byGroup.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p.sequence()));
+    ownMessages.forEach(p -> byGroup.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p.sequence()));
+    return byGroup.values().stream().allMatch(sequences -> {
+      sequences.sort(null);
+      return sequences.getLast() - sequences.getFirst() + 1 == sequences.size();
+    });
   }
 
   @Override

@@ -193,25 +193,48 @@ final class TestMember {
         .setIdempotencyKey(UUID.randomUUID().toString()).build());
   }
 
-  /** Every entry in the queue after {@code after}, reading page by page. */
-  List<QueueEntry> fetchAll(long after) {
+  /** Every entry not acknowledged yet, reading page by page. */
+  List<QueueEntry> fetchAll() {
     List<QueueEntry> entries = new ArrayList<>();
+    ByteString token = ByteString.EMPTY;
     while (true) {
-      FetchResponse page = delivery().fetch(FetchRequest.newBuilder().setAfterSequence(after).setLimit(1000).build());
+      FetchResponse page = delivery().fetch(FetchRequest.newBuilder().setPageToken(token).setLimit(1000).build());
       entries.addAll(page.getEntriesList());
       if (!page.getHasMore()) {
         return entries;
       }
-      after = page.getEntries(page.getEntriesCount() - 1).getSequence();
+      token = page.getNextPageToken();
     }
   }
 
   /** Reads and acknowledges everything queued; returns what was read. */
   List<QueueEntry> drain() {
-    List<QueueEntry> entries = fetchAll(0);
-    if (!entries.isEmpty()) {
-      delivery().ack(AckRequest.newBuilder().setUpToSequence(entries.getLast().getSequence()).build());
-    }
+    List<QueueEntry> entries = fetchAll();
+    ack(entries);
     return entries;
+  }
+
+  /** Acknowledges {@code entries}: the highest position of each group's log and of the own queue among them. */
+  void ack(List<QueueEntry> entries) {
+    if (!entries.isEmpty()) {
+      delivery().ack(ackOf(entries));
+    }
+  }
+
+  /** The Ack of {@code entries}. */
+  static AckRequest ackOf(List<QueueEntry> entries) {
+    long own = 0;
+    java.util.Map<ByteString, Long> groups = new java.util.LinkedHashMap<>();
+    for (QueueEntry entry : entries) {
+      if (entry.hasMessage()) {
+        groups.merge(entry.getMessage().getGroupId(), entry.getSequence(), Math::max);
+      } else {
+        own = Math.max(own, entry.getSequence());
+      }
+    }
+    AckRequest.Builder ack = AckRequest.newBuilder().setUpToSequence(own);
+    groups.forEach((group, upTo) -> ack.addGroups(org.homeserver.api.delivery.v1.GroupPosition.newBuilder()
+        .setGroupId(group).setUpToSequence(upTo)));
+    return ack.build();
   }
 }

@@ -18,7 +18,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import com.google.protobuf.ByteString;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.homeserver.api.delivery.v1.AckRequest;
+import org.homeserver.api.delivery.v1.GroupPosition;
 import org.homeserver.api.delivery.v1.AckResponse;
 import org.homeserver.api.delivery.v1.ListenRequest;
 import org.homeserver.api.delivery.v1.ListenResponse;
@@ -104,8 +108,10 @@ final class Listeners implements AutoCloseable {
   /** The stream of one client. Entries of one stream arrive one at a time, in sequence order. */
   private final class Listener implements ClientResponseObserver<ListenRequest, ListenResponse> {
     private final SimulatedClient client;
+    /** The highest position received in the own queue and in each group, and entries since the last Ack. */
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong acked = new AtomicLong();
+    private final Map<ByteString, Long> receivedInGroups = new ConcurrentHashMap<>();
+    private final AtomicLong unacked = new AtomicLong();
     private final AtomicBoolean acking = new AtomicBoolean();
     private final AtomicBoolean backlogDone = new AtomicBoolean();
     private volatile ClientCallStreamObserver<ListenRequest> call;
@@ -137,8 +143,12 @@ final class Listeners implements AutoCloseable {
         TimedMessage.sentAt(entry.getMessage().getMlsMessage().toByteArray())
             .ifPresent(sentAt -> m.delivered(sentAt, now));
       }
-      received.set(entry.getSequence());
-      if (entry.getSequence() - acked.get() >= ACK_EVERY) {
+      if (entry.hasMessage()) {
+        receivedInGroups.merge(entry.getMessage().getGroupId(), entry.getSequence(), Math::max);
+      } else {
+        received.accumulateAndGet(entry.getSequence(), Math::max);
+      }
+      if (unacked.incrementAndGet() >= ACK_EVERY) {
         ack();
       }
     }
@@ -151,21 +161,23 @@ final class Listeners implements AutoCloseable {
     }
 
     void ackIfBehind() {
-      if (received.get() > acked.get()) {
+      if (unacked.get() > 0) {
         ack();
       }
     }
 
-    /** One Ack in flight at a time, for the highest sequence received when it starts. */
+    /** One Ack in flight at a time, for the highest positions received when it starts. */
     private void ack() {
       if (!acking.compareAndSet(false, true)) {
         return;
       }
-      long upTo = received.get();
-      client.deliveryAsync().ack(AckRequest.newBuilder().setUpToSequence(upTo).build(), new StreamObserver<>() {
+      unacked.set(0);
+      AckRequest.Builder request = AckRequest.newBuilder().setUpToSequence(received.get());
+      receivedInGroups.forEach((group, upTo) -> request.addGroups(
+          GroupPosition.newBuilder().setGroupId(group).setUpToSequence(upTo)));
+      client.deliveryAsync().ack(request.build(), new StreamObserver<>() {
         @Override
         public void onNext(AckResponse response) {
-          acked.accumulateAndGet(upTo, Math::max);
         }
 
         @Override

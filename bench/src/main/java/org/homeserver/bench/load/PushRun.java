@@ -162,16 +162,16 @@ final class PushRun {
 
   private static Map<Long, Long> sentAtBySequence(SimulatedClient client) {
     Map<Long, Long> sentAt = new HashMap<>();
-    long after = 0;
+    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
     for (boolean more = true; more; ) {
       FetchResponse page = client.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .fetch(FetchRequest.newBuilder().setAfterSequence(after).setLimit(FETCH_LIMIT).build());
+          .fetch(FetchRequest.newBuilder().setPageToken(token).setLimit(FETCH_LIMIT).build());
+      token = page.getNextPageToken();
       for (QueueEntry entry : page.getEntriesList()) {
         if (entry.hasMessage()) {
           TimedMessage.sentAt(entry.getMessage().getMlsMessage().toByteArray())
               .ifPresent(time -> sentAt.put(entry.getSequence(), time));
         }
-        after = entry.getSequence();
       }
       more = page.getHasMore() && page.getEntriesCount() > 0;
     }

@@ -38,7 +38,9 @@ import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.Delivery;
 import org.homeserver.api.delivery.v1.DeliveryInternal;
+import org.homeserver.api.delivery.v1.AckRequest;
 import org.homeserver.api.delivery.v1.FetchRequest;
+import org.homeserver.api.delivery.v1.GroupPosition;
 import org.homeserver.api.delivery.v1.ListenRequest;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.directory.v1.Directory;
@@ -150,7 +152,8 @@ class RequestRulesTest {
     refused(ListenRequest.newBuilder().setKeepAliveSeconds(4).build(), ErrorReason.INVALID_ARGUMENT,
         "keep_alive_seconds");
     admitted(ListenRequest.newBuilder().setKeepAliveSeconds(0).setMaxUnacked(1000).build());
-    refused(ListenRequest.newBuilder().setAfterSequence(-1).build(), ErrorReason.INVALID_ARGUMENT, "after_sequence");
+    refused(AckRequest.newBuilder().addGroups(GroupPosition.newBuilder().setUpToSequence(1)).build(),
+        ErrorReason.INVALID_ARGUMENT, "groups[0].group_id");
     refused(ListConnectionsRequest.newBuilder().setPage(PageRequest.newBuilder().setPageSize(501)).build(),
         ErrorReason.INVALID_ARGUMENT, "page.page_size");
     refused(SetDefaultPolicyRequest.newBuilder().setPolicy(NotificationPolicy.newBuilder()
