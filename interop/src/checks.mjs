@@ -32,7 +32,8 @@ export function request(requester, target) {
 }
 
 /**
- * Checks that each member's transcript of the group equals `expected(member)` line for line, and
+ * Checks that each member's transcript of the group equals `expected(member)` line for line (the
+ * same messages at the same numbers in the group's log), and
  * that the server's member map equals each member's ts-mls tree; otherwise throws a report naming
  * every member that differs, with what it expected and what it saw.
  */
@@ -91,8 +92,12 @@ export async function readAll(groupId, log, members) {
   }
 }
 
-const sameLine = (a, b) => b !== undefined && a.from === b.from && a.text === b.text && a.epoch === b.epoch;
-const show = line => line === undefined ? "nothing" : `"${line.text}" from ${line.from} at epoch ${line.epoch}`;
+// A line's sequence is its number in the group's log: as its sender's SendResponse gave it, and as
+// each other member found it on the queue entry.
+const sameLine = (a, b) => b !== undefined && a.from === b.from && a.text === b.text && a.epoch === b.epoch
+  && a.sequence === b.sequence;
+const show = line => line === undefined ? "nothing"
+  : `"${line.text}" from ${line.from} at epoch ${line.epoch}, log #${line.sequence}`;
 
 /** The events of a kind a client received so far, e.g. events(c, "userDeleted"). */
 export function events(client, kind) {

@@ -89,7 +89,12 @@ export class Client {
     this.groups = new Map();        // group id hex -> Group
     this.events = [];               // ServerEvents received, in order
     this.received = [];             // one line per queue entry handled, for failure reports
-    this.lastSequence = 0n;
+    // The highest sequence handled in the own queue (Welcomes and events) and in each group's log
+    // (group id hex -> sequence): an entry at or below it was handled already and is skipped when the
+    // homeserver sends it again (it does, until it is acknowledged).
+    this.ownHandled = 0n;
+    this.groupHandled = new Map();
+    this.unacked = new Set();       // positions handled past since the last Ack: "own" or a group id hex
     this.stream = null;
     this.failure = null;
   }
@@ -260,18 +265,20 @@ export class Client {
     this.groups.set(hex(groupId), new Group(groupId, joined.newState));
   }
 
-  /** Encrypts `text` for the group and sends it; returns the transcript line it becomes. */
+  /** Encrypts `text` for the group and sends it; returns the transcript line it becomes (with its log sequence). */
   async sendText(groupId, text, { noNotification = false } = {}) {
     const group = this.group(groupId);
     const line = { from: this.clientId, text };
     const epoch = group.state.groupContext.epoch;
     const result = await createApplicationMessage(group.state, utf8(JSON.stringify(line)), this.impl);
     group.state = result.newState;
-    await this.call("delivery", "Send", {
+    const response = await this.call("delivery", "Send", {
       mlsMessage: mls("mls_private_message", { privateMessage: result.privateMessage }),
       idempotencyKey: idempotencyKey(), noNotification,
     });
-    const sent = { ...line, epoch };
+    // The sender does not receive its own message; the response tells it the message's number in the
+    // group's log, which the other members see on the entry.
+    const sent = { ...line, epoch, sequence: BigInt(response.sequence) };
     group.transcript.push(sent);
     return sent;
   }
@@ -293,41 +300,67 @@ export class Client {
 
   // --- the queue ---
 
-  /** Reads the whole queue with Fetch (pages of `limit`), handles each entry in order, acks. */
+  /**
+   * Reads everything not yet acknowledged with Fetch, in pages of `limit` (each page continues after
+   * the one before through its page token), handles each entry in order and acknowledges what it
+   * handled after each page. Returns how many pages it read.
+   */
   async fetchAll({ limit = 1000 } = {}) {
     let pages = 0;
+    let pageToken = new Uint8Array();   // empty: from the first entry not acknowledged
     for (; ;) {
-      const page = await this.call("delivery", "Fetch", { afterSequence: String(this.lastSequence), limit });
+      const page = await this.call("delivery", "Fetch", { limit, pageToken });
       pages++;
       for (const entry of page.entries) {
         await this.handle(entry);
       }
-      if (page.entries.length > 0) {
-        await this.call("delivery", "Ack", { upToSequence: String(this.lastSequence) });
-      }
+      await this.ack();
       if (!page.hasMore) {
         return pages;
       }
+      pageToken = page.nextPageToken;
     }
   }
 
   /**
-   * Opens a Listen stream; entries are handled in order as they come and acknowledged in batches.
-   * A stream ended by an expired token is opened again with a new one.
+   * Acknowledges the positions handled past since the last Ack: the own queue's and each group's
+   * that moved. Nothing to acknowledge, no call.
+   */
+  async ack() {
+    if (this.unacked.size === 0) {
+      return;
+    }
+    const request = { upToSequence: "0", groups: [] };
+    for (const position of this.unacked) {
+      if (position === "own") {
+        request.upToSequence = String(this.ownHandled);
+      } else {
+        request.groups.push({
+          groupId: Buffer.from(position, "hex"), upToSequence: String(this.groupHandled.get(position)),
+        });
+      }
+    }
+    this.unacked.clear();
+    await this.call("delivery", "Ack", request);
+  }
+
+  /**
+   * Opens a Listen stream, which starts after what this client acknowledged; entries are handled in
+   * order as they come and acknowledged in batches. A stream ended by an expired token is opened
+   * again with a new one (it sends again what was not acknowledged yet, which handle skips).
    */
   startListening() {
     let handled = Promise.resolve();
     let ackTimer = null;
     this.live = false;
-    this.stream = this.hs.listen({ afterSequence: String(this.lastSequence), maxUnacked: 1000 }, this.token);
+    this.stream = this.hs.listen({ maxUnacked: 1000 }, this.token);
     this.stream.on("data", item => {
       handled = handled.then(async () => {
         if (item.item === "entry") {
           await this.handle(item.entry);
           ackTimer ??= setTimeout(() => {
             ackTimer = null;
-            this.call("delivery", "Ack", { upToSequence: String(this.lastSequence) })
-              .catch(error => { this.failure ??= error; });
+            this.ack().catch(error => { this.failure ??= error; });
           }, 20);
         } else if (item.item === "queueEmpty") {
           this.live = true;
@@ -382,26 +415,39 @@ export class Client {
     }
   }
 
-  /** Handles one queue entry: processes MLS messages, joins on a Welcome, records events. */
+  /**
+   * Handles one queue entry: processes MLS messages, joins on a Welcome, records events. A group
+   * message's sequence is its number in that group's log, any other's in this client's own queue;
+   * an entry at or below the highest handled there is one sent again, and skipped.
+   */
   async handle(entry) {
     const sequence = BigInt(entry.sequence);
-    if (sequence <= this.lastSequence) {
-      throw new Error(`${this.name} got entry ${sequence} after ${this.lastSequence}`);
+    const position = entry.content === "message" ? hex(entry.message.groupId) : "own";
+    const label = position === "own" ? `own #${sequence}` : `${position.slice(0, 8)} #${sequence}`;
+    const handledUpTo = position === "own" ? this.ownHandled : (this.groupHandled.get(position) ?? 0n);
+    if (sequence <= handledUpTo) {
+      this.received.push(`${label} again (handled up to ${handledUpTo}): skipped`);
+      return;
     }
     try {
-      const outcome = entry.content === "message" ? await this.handleMessage(entry.message)
+      const outcome = entry.content === "message" ? await this.handleMessage(entry.message, sequence)
         : entry.content === "welcome" ? await this.handleWelcome(entry.welcome)
           : this.handleEvent(entry.event);
-      this.received.push(`#${sequence} ${outcome}`);
+      this.received.push(`${label} ${outcome}`);
     } catch (error) {
-      this.received.push(`#${sequence} ${entry.content}: FAILED ${error.message}`);
-      throw new Error(`${this.name} could not handle queue entry ${sequence} (${entry.content}): ${error.message}\n`
+      this.received.push(`${label} ${entry.content}: FAILED ${error.message}`);
+      throw new Error(`${this.name} could not handle queue entry ${label} (${entry.content}): ${error.message}\n`
         + `it received:\n${this.recentlyReceived()}`, { cause: error });
     }
-    this.lastSequence = sequence;
+    if (position === "own") {
+      this.ownHandled = sequence;
+    } else {
+      this.groupHandled.set(position, sequence);
+    }
+    this.unacked.add(position);
   }
 
-  async handleMessage({ groupId, epoch, mlsMessage }) {
+  async handleMessage({ groupId, epoch, mlsMessage }, sequence) {
     const group = this.groups.get(hex(groupId));
     const what = `message of ${hex(groupId).slice(0, 8)} epoch ${epoch}`;
     if (!group) {
@@ -415,7 +461,7 @@ export class Client {
     group.state = result.newState;
     if (result.kind === "applicationMessage") {
       const line = JSON.parse(new TextDecoder().decode(result.message));
-      group.transcript.push({ ...line, epoch: BigInt(epoch) });
+      group.transcript.push({ ...line, epoch: BigInt(epoch), sequence });
       return `${what}: "${line.text}" from ${line.from}`;
     }
     if (group.state.groupActiveState.kind === "removedFromGroup") {
@@ -460,7 +506,7 @@ class Group {
     this.id = id;
     this.state = state;
     this.joinedAt = state.groupContext.epoch;
-    this.transcript = [];    // { from, text, epoch } in the order this client saw them
+    this.transcript = [];    // { from, text, epoch, sequence } in the order this client saw them
     this.removed = false;
   }
 }

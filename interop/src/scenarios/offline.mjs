@@ -1,7 +1,8 @@
 // Scenario c: a member is offline while the others send 200 messages and make two commits (an add
-// and an update); it then reads its queue with Fetch, page by page, and ends at the same epoch with
-// every message decrypted in order.
-import { User } from "../client.mjs";
+// and an update); it then reads its queue with Fetch, page by page (each page continuing after the
+// one before through its page token), and ends at the same epoch with every message decrypted in
+// order. A first page it reads without acknowledging it is sent again by the next Fetch, and skipped.
+import { User, hex } from "../client.mjs";
 import { check, checkGroup, connect, linesFor, readAll, talk } from "../checks.mjs";
 
 export async function offline({ hs, say }) {
@@ -27,9 +28,28 @@ export async function offline({ hs, say }) {
   await ben.commit(groupId);                                                // commit 2: Ben updates
   await talk(groupId, log, 50, [ann, ben, dan]);
 
+  // Cat reads a first page and handles it, but does not acknowledge it: the homeserver keeps it.
+  const first = await cat.call("delivery", "Fetch", { limit: 100 });
+  check(first.entries.length === 100 && first.hasMore, `Cat's first page held ${first.entries.length} entries`
+    + ` of 202 (has_more ${first.hasMore})`);
+  for (const entry of first.entries) {
+    await cat.handle(entry);
+  }
+  const skipped = cat.received.length;
+  // A Fetch without a page token starts at the first entry not acknowledged: the same 100 again,
+  // which Cat skips, then two more pages through the page tokens.
   const pages = await cat.fetchAll({ limit: 100 });
   check(pages === 3, `Cat read 202 entries in ${pages} pages of at most 100, not 3`);
+  const again = cat.received.slice(skipped).filter(line => line.includes(" again ")).length;
+  check(again === 100, `Cat was sent ${again} entries of its unacknowledged first page again, not 100:\n`
+    + cat.recentlyReceived());
+  const handled = cat.groupHandled.get(hex(groupId));
+  check(handled === log.at(-1).sequence,
+    `Cat handled the group's log up to #${handled}, the last message is #${log.at(-1).sequence}`);
+  const rest = await cat.call("delivery", "Fetch", {});
+  check(rest.entries.length === 0, `after its Ack, Cat's Fetch still returns ${rest.entries.length} entries`);
   await readAll(groupId, log, [ann, ben, dan]);
   await checkGroup(groupId, clients, member => linesFor(member, groupId, log));
-  say(`the offline member read ${log.length} messages and 2 commits in ${pages} pages, now at epoch ${cat.epoch(groupId)}`);
+  say(`the offline member read ${log.length} messages and 2 commits in ${pages} pages (its unacknowledged first `
+    + `page sent again and skipped), now at epoch ${cat.epoch(groupId)}`);
 }
