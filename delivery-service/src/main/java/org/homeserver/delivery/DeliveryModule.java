@@ -81,7 +81,8 @@ public final class DeliveryModule {
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, publisher, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, groupLog, queues, registry, local))), List.of(),
-          List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), listeners, handoff, sweep),
+          List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), sends, listeners, handoff,
+              sweep),
           List.of(database));
     } catch (RuntimeException e) {
       database.close();

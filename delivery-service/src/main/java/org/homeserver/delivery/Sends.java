@@ -39,6 +39,7 @@ import org.homeserver.mls.message.PublicMessage;
 import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.message.Welcome;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.db.GroupCommit;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
@@ -53,7 +54,8 @@ import org.homeserver.platform.db.Transactions;
  *   <li>parse: the bytes decoded with the {@code mls} codec and checked for their wire format;
  *   <li>admit: added KeyPackages and an external joiner's connections checked with the other
  *       services, before any lock;
- *   <li>one transaction: the caller's idempotency key claimed, the group's row locked and the
+ *   <li>one transaction, shared with the sends that arrive at the same moment ({@link GroupCommit}),
+ *       each in a savepoint of its own: the caller's idempotency key claimed, the group's row locked and the
  *       message numbered in the group's log, the rules applied to what is read ({@link SendRules},
  *       which see no database), then the member map's difference, the readers, the log entry and any
  *       Welcomes written;
@@ -62,7 +64,12 @@ import org.homeserver.platform.db.Transactions;
  * </ol>
  * A refusal changes nothing. Lock order: {@code V9__lock_order.sql} and {@code V10__group_log.sql}.
  */
-public final class Sends {
+public final class Sends implements AutoCloseable {
+  /** Batches of sends committing at once, each on a connection of its own. */
+  private static final int COMMITTERS = 4;
+  /** Sends in one transaction at most. */
+  private static final int MAX_BATCH = 32;
+
   private final Transactions db;
   private final GroupStore groups;
   private final GroupLogStore log;
@@ -72,6 +79,7 @@ public final class Sends {
   private final LocalClients local;
   private final Publisher publisher;
   private final Clock clock;
+  private final GroupCommit<ByteString> commits;
 
   /**
    * @param applicationWindow how many epochs behind the current one application messages are still
@@ -88,6 +96,14 @@ public final class Sends {
     this.local = local;
     this.publisher = publisher;
     this.clock = clock;
+    // Batches lock their groups in id order, as PostgreSQL orders bytea.
+    this.commits = new GroupCommit<>(db, ByteString.unsignedLexicographicalComparator(), COMMITTERS, MAX_BATCH, "sends");
+  }
+
+  /** Stops taking sends once those in progress have committed. */
+  @Override
+  public void close() {
+    commits.close();
   }
 
   /**
@@ -103,8 +119,8 @@ public final class Sends {
     // Stored to the microsecond, as PostgreSQL keeps it, so what is handed over in memory and what
     // is read back are equal.
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-    // 3. One transaction.
-    Outcome outcome = db.inTransaction(h -> {
+    // 3. One transaction, shared with the sends that arrive at the same moment (a group commit).
+    Outcome outcome = commits.run(ByteString.copyFrom(parsed.groupId()), h -> {
       Optional<byte[]> earlier = idempotency.claim(h, now);
       if (earlier.isPresent()) {
         return new Outcome(replay(earlier.get()), Publisher.Published.NOTHING);

@@ -85,6 +85,33 @@ public final class Transactions {
     });
   }
 
+  /**
+   * Runs {@code work} in one transaction, once: a failure is the caller's to handle (a
+   * {@link GroupCommit} runs the units of a failed batch again one by one).
+   */
+  <R> R inTransactionOnce(HandleCallback<R, RuntimeException> work) {
+    if (current.get() != null) {
+      throw new IllegalStateException("a batch cannot join another transaction");
+    }
+    try (Handle h = jdbi.open()) {
+      current.set(h);
+      try {
+        h.begin();
+        R result;
+        try {
+          result = work.withHandle(h);
+        } catch (RuntimeException e) {
+          rollbackQuietly(h, e);
+          throw e;
+        }
+        commit(h);
+        return result;
+      } finally {
+        current.remove();
+      }
+    }
+  }
+
   public void useTransaction(HandleConsumer<RuntimeException> work) {
     inTransaction(h -> {
       work.useHandle(h);

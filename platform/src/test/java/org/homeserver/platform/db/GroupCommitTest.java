@@ -1,0 +1,110 @@
+package org.homeserver.platform.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.homeserver.platform.testing.TestPostgres;
+import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Units of a group commit on the real PostgreSQL: many at once share transactions, and a unit that
+ * fails (a refusal thrown by its rules, or a statement PostgreSQL refuses) leaves nothing behind
+ * and fails alone, while the units batched with it commit.
+ */
+class GroupCommitTest {
+  private static final int UNITS = 400;
+  private static ServiceDatabase database;
+  private static Transactions db;
+
+  @BeforeAll
+  static void open() {
+    database = ServiceDatabase.open(TestPostgres.freshDatabase(), "group_commit_test", 4, new SimpleMeterRegistry());
+    db = database.transactions();
+    db.useHandle(h -> h.execute("""
+        create table written (id int primary key, txid bigint not null);
+        create table side (id int primary key);"""));
+  }
+
+  @AfterAll
+  static void close() {
+    database.close();
+  }
+
+  @Test
+  void failingUnitsLeaveNothingAndTheirBatchCommitsTheRest() throws Exception {
+    Set<Integer> committed = ConcurrentHashMap.newKeySet();
+    Set<Integer> failed = ConcurrentHashMap.newKeySet();
+    try (GroupCommit<Integer> commits = new GroupCommit<>(db, Comparator.<Integer>naturalOrder(), 2, 16, "test");
+         ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int i = 0; i < UNITS; i++) {
+        int id = i;
+        calls.add(callers.submit(() -> {
+          try {
+            commits.run(id, h -> write(h, id));
+            committed.add(id);
+          } catch (IllegalArgumentException | org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            failed.add(id);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> call : calls) {
+        call.get();
+      }
+    }
+    for (int i = 0; i < UNITS; i++) {
+      assertEquals(i % 3 == 0, failed.contains(i), "unit " + i + " fails exactly when its rules or its statement do");
+    }
+    assertEquals(committed, Set.copyOf(db.withHandle(h -> h.createQuery("select id from written")
+        .mapTo(Integer.class).list())), "exactly the units that succeeded are written");
+    assertEquals(Set.of(), Set.copyOf(db.withHandle(h -> h.createQuery("select id from side where id % 3 = 0")
+        .mapTo(Integer.class).list())), "a failed unit's earlier statements were rolled back");
+    long transactions = db.withHandle(h -> h.createQuery("select count(distinct txid) from written")
+        .mapTo(Long.class).one());
+    assertTrue(transactions < committed.size(), "units shared transactions: " + transactions + " for "
+        + committed.size());
+  }
+
+  /**
+   * Writes a row then, for every third unit, fails: by a refusal of its own for even ids, by a
+   * statement PostgreSQL refuses (a duplicate key) for odd ones.
+   */
+  private static Void write(Handle h, int id) {
+    h.execute("insert into side (id) values (?)", id);
+    if (id % 3 == 0 && id % 2 == 0) {
+      throw new IllegalArgumentException("refused");
+    }
+    if (id % 3 == 0) {
+      h.execute("insert into side (id) values (?)", id);
+    }
+    h.execute("insert into written (id, txid) values (?, txid_current())", id);
+    return null;
+  }
+
+  @Test
+  void aUnitAloneRunsInItsOwnTransaction() {
+    try (GroupCommit<Integer> commits = new GroupCommit<>(db, Comparator.<Integer>naturalOrder(), 1, 16, "test")) {
+      int answer = commits.run(1, h -> h.createQuery("select 42").mapTo(Integer.class).one());
+      assertEquals(42, answer);
+      IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> commits.run(2, h -> {
+            throw new IllegalStateException("no");
+          }));
+      assertInstanceOf(IllegalStateException.class, refused);
+    }
+  }
+}
