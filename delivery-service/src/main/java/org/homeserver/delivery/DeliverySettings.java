@@ -13,10 +13,10 @@ import org.homeserver.platform.config.Setting;
 public record DeliverySettings(Duration queueRetention, int queueCap, int applicationEpochWindow) {
   public static final Setting<Duration> QUEUE_RETENTION = new Setting<>("delivery.queue-retention", "30d",
       duration(Duration.ofHours(1), Duration.ofDays(3650)), "a duration from 1h to 3650d",
-      "How long an unacknowledged queue entry is kept; older ones are dropped and the client gets a QueueGap event.");
+      "How long an unacknowledged entry (own queue or group log) is kept; older ones are dropped and the client gets a QueueGap event.");
   public static final Setting<Integer> QUEUE_CAP = new Setting<>("delivery.queue-cap", "10000",
       integer(10, 10_000_000), "an integer from 10 to 10000000",
-      "Entries one client's queue holds; beyond it the oldest are dropped and the client gets a QueueGap event.");
+      "Entries a client may fall behind in its own queue or in one group's log; beyond it the oldest are dropped for it and the client gets a QueueGap event.");
   public static final Setting<Integer> APPLICATION_WINDOW = new Setting<>("delivery.application-epoch-window", "3",
       integer(0, 1000), "an integer from 0 to 1000",
       "How many epochs behind the current one a group still accepts application messages for.");
