@@ -39,14 +39,14 @@ final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplB
   private final HostedGroups groups;
   private final Sends sends;
   private final Queues queues;
-  private final Publisher publisher;
+  private final Acks acks;
   private final ListenStreams listeners;
 
-  DeliveryGrpcService(HostedGroups groups, Sends sends, Queues queues, Publisher publisher, ListenStreams listeners) {
+  DeliveryGrpcService(HostedGroups groups, Sends sends, Queues queues, Acks acks, ListenStreams listeners) {
     this.groups = groups;
     this.sends = sends;
     this.queues = queues;
-    this.publisher = publisher;
+    this.acks = acks;
     this.listeners = listeners;
   }
 
@@ -91,8 +91,7 @@ final class DeliveryGrpcService extends DeliveryServiceGrpc.DeliveryServiceImplB
     for (GroupPosition position : request.getGroupsList()) {
       groups.merge(position.getGroupId(), position.getUpToSequence(), Math::max);
     }
-    Principal caller = Principal.current();
-    publisher.acknowledged(caller.clientUuid(), queues.ack(caller.clientUuid(), request.getUpToSequence(), groups));
+    acks.ack(Principal.current().clientUuid(), request.getUpToSequence(), groups);
     reply(response, AckResponse.getDefaultInstance());
   }
 

@@ -72,16 +72,17 @@ public final class DeliveryModule {
       Publisher publisher = new Publisher(listeners, signals, handoff);
       Sends sends = new Sends(db, groupStore, groupLog, queues, added, settings.applicationEpochWindow(), local,
           publisher, context.clock());
+      Acks acks = new Acks(db, queues, publisher);
       Periodic sweep = context.tasks().every(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(db, groups, queues, publisher, registry, relationships, local,
           context.clock());
       GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local);
-      return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, publisher, listeners)), Set.of(),
+      return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, acks, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, groupLog, queues, registry, local))), List.of(),
-          List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), sends, listeners, handoff,
+          List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), sends, acks, listeners, handoff,
               sweep),
           List.of(database));
     } catch (RuntimeException e) {

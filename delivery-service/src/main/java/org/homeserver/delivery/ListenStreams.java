@@ -315,6 +315,7 @@ public final class ListenStreams implements AutoCloseable {
     private boolean closed;
     private Instant lastWrite;
     private Instant lastRead;
+    private Instant lastAckRead;
     private Signals.Subscription queueSubscription;
     private Signals.Subscription takeoverSubscription;
     private ScheduledFuture<?> tick;
@@ -520,8 +521,10 @@ public final class ListenStreams implements AutoCloseable {
     }
 
     private void sendEntries(Instant now) {
-      if (inFlight >= maxUnacked) {
-        // An ack signal can be missed (it is only a signal); the positions in PostgreSQL are the truth.
+      if (inFlight >= maxUnacked && (lastAckRead == null || !Duration.between(lastAckRead, now).minus(TICK).isNegative())) {
+        // An ack signal can be missed (it is only a signal): while full, the stream reads the
+        // positions in PostgreSQL, the truth, once a tick.
+        lastAckRead = now;
         readAcknowledged();
       }
       // Live entries from memory while they continue the stream exactly; then the database.

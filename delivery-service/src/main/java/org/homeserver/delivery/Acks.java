@@ -1,0 +1,38 @@
+package org.homeserver.delivery;
+
+import com.google.protobuf.ByteString;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.UUID;
+import org.homeserver.platform.db.GroupCommit;
+import org.homeserver.platform.db.Transactions;
+
+/**
+ * Ack (delivery.proto): the acknowledgements that arrive together commit together (a
+ * {@link GroupCommit}, each in a savepoint, so a refused one changes nothing and fails alone), then
+ * the client's Listen streams, here and on other processes, hear of it.
+ */
+final class Acks implements AutoCloseable {
+  private static final int COMMITTERS = 2;
+  private static final int MAX_BATCH = 64;
+  private final Queues queues;
+  private final Publisher publisher;
+  private final GroupCommit<UUID> commits;
+
+  Acks(Transactions db, Queues queues, Publisher publisher) {
+    this.queues = queues;
+    this.publisher = publisher;
+    this.commits = new GroupCommit<>(db, Comparator.<UUID>naturalOrder(), COMMITTERS, MAX_BATCH, "acks");
+  }
+
+  /** Acknowledges {@code client}'s entries up to these positions; see {@link Queues#ack}. */
+  void ack(UUID client, long ownUpTo, Map<ByteString, Long> groups) {
+    Queues.Acknowledged acked = commits.run(client, h -> queues.ack(client, ownUpTo, groups));
+    publisher.acknowledged(client, acked);
+  }
+
+  @Override
+  public void close() {
+    commits.close();
+  }
+}
