@@ -64,25 +64,7 @@ public final class Transactions {
     if (joined != null) {
       return joined.isInTransaction() ? work.withHandle(joined) : joined.inTransaction(work);
     }
-    return retrying(() -> {
-      try (Handle h = jdbi.open()) {
-        current.set(h);
-        try {
-          h.begin();
-          R result;
-          try {
-            result = work.withHandle(h);
-          } catch (RuntimeException e) {
-            rollbackQuietly(h, e);
-            throw e;
-          }
-          commit(h);
-          return result;
-        } finally {
-          current.remove();
-        }
-      }
-    });
+    return retrying(() -> once(work));
   }
 
   /**
@@ -93,6 +75,10 @@ public final class Transactions {
     if (current.get() != null) {
       throw new IllegalStateException("a batch cannot join another transaction");
     }
+    return once(work);
+  }
+
+  private <R> R once(HandleCallback<R, RuntimeException> work) {
     try (Handle h = jdbi.open()) {
       current.set(h);
       try {
