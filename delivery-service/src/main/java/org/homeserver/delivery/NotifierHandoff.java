@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells the notifier what was accepted (notifier_internal.proto NotifyClients), after the commit and
- * off the sender's thread: per send one call naming each recipient to wake, with its policy for the
- * group, how many entries wait and whether it is listening. Each notification's id is derived from
+ * off the sender's thread, the hand-offs of concurrent sends together: one call naming each
+ * recipient to wake, with its policy for the group, how many entries wait and whether it is
+ * listening. Each notification's id is derived from
  * the client and the entry's position, so the notifier drops a repeat.
  *
  * <p>Nothing is lost with a process: the transaction that queues an entry marks its queue
@@ -47,8 +48,8 @@ final class NotifierHandoff implements AutoCloseable {
   private static final List<Duration> RETRIES = List.of(Duration.ofMillis(200), Duration.ofSeconds(1),
       Duration.ofSeconds(5));
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  /** Sends waiting to be handed over before new ones are left to the sweep (the notifier is down or slow). */
-  private static final int MAX_IN_FLIGHT = 10_000;
+  /** Notifications waiting to be handed over before new ones are left to the sweep (the notifier is down or slow). */
+  private static final int MAX_WAITING = 100_000;
   private static final int MAX_BATCH = 10_000;
   /** How old a mark must be before the sweep takes it: a hand-off in progress usually clears it sooner. */
   static final Duration SWEEP_AFTER = Duration.ofSeconds(10);
@@ -59,8 +60,13 @@ final class NotifierHandoff implements AutoCloseable {
   private final GroupLogStore groupLog;
   private final Function<Collection<UUID>, Set<UUID>> listening;
   private final Clock clock;
-  private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  private final ExecutorService calls = Executors.newSingleThreadExecutor(
+      Thread.ofVirtual().name("notifier-handoff").factory());
+  /** What waits for the next call: notifications, queue marks and log entries to clear; guarded by this. */
+  private List<Notice> waiting = new ArrayList<>();
+  private Map<UUID, Long> waitingMarks = new HashMap<>();
+  private List<GroupLogStore.LogEntry> waitingLog = new ArrayList<>();
+  private boolean calling;
   private final NotificationMarks marks;
 
   /**
@@ -79,32 +85,71 @@ final class NotifierHandoff implements AutoCloseable {
   /** One notification to hand over: its client, its id, what waits, the policy that applies. */
   private record Notice(UUID client, UUID id, long waiting, NotificationPolicy policy) {}
 
-  /** Hands over, off the caller's thread, the notifications of what a committed transaction accepted. */
+  /**
+   * Hands over, off the caller's thread, the notifications of what a committed transaction
+   * accepted. Hand-offs that arrive while one call to the notifier runs go together in the next
+   * (one call and one clearing of marks for many sends); past {@link #MAX_WAITING} notifications
+   * waiting (the notifier is down or slow), new ones are left to the sweep.
+   */
   void handOff(Publisher.Published published) {
     List<Queues.Queued> queued = published.queued();
     Optional<Publisher.LogMessage> message = published.message().filter(Publisher.LogMessage::wake);
-    if ((queued.isEmpty() && message.isEmpty()) || !inFlight.tryAcquire()) {
-      return;   // a full hand-off leaves the marks to the sweep
+    if (queued.isEmpty() && message.isEmpty()) {
+      return;
     }
-    calls.execute(() -> {
-      try {
-        List<Notice> notices = new ArrayList<>();
-        Map<UUID, Long> upTo = new HashMap<>();
-        for (Queues.Queued q : queued) {
-          upTo.merge(q.client(), q.entry().getSequence(), Math::max);
-          if (q.wake()) {
-            notices.add(new Notice(q.client(), notificationId(q.client(), q.entry().getSequence()), q.waiting(),
-                NotificationPolicy.getDefaultInstance()));
-          }
-        }
-        message.ifPresent(m -> notices.addAll(notices(m.entry(), m.recipients())));
-        if (handOver(notices)) {
-          marks.clear(upTo, message.map(Publisher.LogMessage::entry).stream().toList());
-        }
-      } finally {
-        inFlight.release();
+    List<Notice> notices = new ArrayList<>();
+    Map<UUID, Long> upTo = new HashMap<>();
+    for (Queues.Queued q : queued) {
+      upTo.merge(q.client(), q.entry().getSequence(), Math::max);
+      if (q.wake()) {
+        notices.add(new Notice(q.client(), notificationId(q.client(), q.entry().getSequence()), q.waiting(),
+            NotificationPolicy.getDefaultInstance()));
       }
-    });
+    }
+    message.ifPresent(m -> notices.addAll(notices(m.entry(), m.recipients())));
+    synchronized (this) {
+      if (waiting.size() + notices.size() > MAX_WAITING) {
+        return;   // the marks stay for the sweep
+      }
+      waiting.addAll(notices);
+      upTo.forEach((client, sequence) -> waitingMarks.merge(client, sequence, Math::max));
+      message.ifPresent(m -> waitingLog.add(m.entry()));
+      if (calling) {
+        return;
+      }
+      calling = true;
+    }
+    try {
+      calls.execute(this::handOverWaiting);
+    } catch (RejectedExecutionException closed) {
+      synchronized (this) {
+        calling = false;   // shutting down: what waits stays marked for the sweep of the next start
+      }
+    }
+  }
+
+  /** Hands over what waits, call after call, until nothing does. */
+  private void handOverWaiting() {
+    while (true) {
+      List<Notice> notices;
+      Map<UUID, Long> upTo;
+      List<GroupLogStore.LogEntry> entries;
+      synchronized (this) {
+        if (waiting.isEmpty() && waitingMarks.isEmpty() && waitingLog.isEmpty()) {
+          calling = false;
+          return;
+        }
+        notices = waiting;
+        upTo = waitingMarks;
+        entries = waitingLog;
+        waiting = new ArrayList<>();
+        waitingMarks = new HashMap<>();
+        waitingLog = new ArrayList<>();
+      }
+      if (handOver(notices)) {
+        marks.clear(upTo, entries);
+      }
+    }
   }
 
   /** A log entry's notifications: one per reader, by its policy for the group. */
