@@ -15,6 +15,14 @@ import org.homeserver.platform.db.Transactions;
 final class Acks implements AutoCloseable {
   private static final int COMMITTERS = 2;
   private static final int MAX_BATCH = 64;
+  /**
+   * A batch locks its clients' rows in the order every statement on queue_heads does
+   * (V9__lock_order.sql): PostgreSQL's, bytes compared unsigned, which UUID.compareTo is not.
+   */
+  static final Comparator<UUID> AS_POSTGRESQL_ORDERS_UUIDS = Comparator
+      .<UUID, Long>comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
+      .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
+
   private final Queues queues;
   private final Publisher publisher;
   private final GroupCommit<UUID> commits;
@@ -22,7 +30,7 @@ final class Acks implements AutoCloseable {
   Acks(Transactions db, Queues queues, Publisher publisher) {
     this.queues = queues;
     this.publisher = publisher;
-    this.commits = new GroupCommit<>(db, Comparator.<UUID>naturalOrder(), COMMITTERS, MAX_BATCH, "acks");
+    this.commits = new GroupCommit<>(db, AS_POSTGRESQL_ORDERS_UUIDS, COMMITTERS, MAX_BATCH, "acks");
   }
 
   /** Acknowledges {@code client}'s entries up to these positions; see {@link Queues#ack}. */

@@ -278,12 +278,14 @@ public final class GroupLogStore {
    */
   public List<Behind> behind(Instant cutoff, int cap, int limit) {
     return db.withHandle(h -> h.createQuery("""
-            with marks as (
+            with expired as (
+              select group_id, max(sequence) as up_to from group_log where accepted_at < :cutoff group by group_id),
+            marks as (
               select r.group_id, r.client_uuid, r.acked, coalesce(r.until_sequence, 9223372036854775807) as until,
-                     coalesce((select max(l.sequence) from group_log l
-                               where l.group_id = r.group_id and l.accepted_at < :cutoff), 0) as expired,
-                     coalesce((select g.last_sequence - :cap from groups g where g.group_id = r.group_id), 0) as capped
-              from group_readers r),
+                     coalesce(e.up_to, 0) as expired, coalesce(g.last_sequence - :cap, 0) as capped
+              from group_readers r
+              left join expired e on e.group_id = r.group_id
+              left join groups g on g.group_id = r.group_id),
             stale as (
               select group_id, client_uuid, acked, least(until, greatest(expired, capped)) as up_to,
                      expired >= capped as by_retention
