@@ -205,7 +205,7 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   /** {@code 30s}, {@code 2m}, {@code 1h}, or seconds alone. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+  public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern DURATION = Pattern.compile("(\\d+)([smh]?)");
 
     @Override
