@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  */
 public final class MessageRun {
   /** Registrations and group set-up in flight at once: enough to keep a small server busy. */
-  static final int SETUP_PARALLELISM = 16;
+  public static final int SETUP_PARALLELISM = 16;
   static final Duration BACKLOG_TIMEOUT = Duration.ofMinutes(5);
   /** After sending, deliveries may still arrive for this long... */
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
