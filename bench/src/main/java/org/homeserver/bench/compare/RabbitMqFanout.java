@@ -35,19 +35,47 @@ final class RabbitMqFanout {
   private static final long CONFIRM_TIMEOUT_MILLIS = 120_000;
   /**
    * Declaring a queue or a binding is a round trip and a durable write on the broker; this many
-   * channels declare side by side (4 times faster than one on this machine).
+   * channels declare side by side (4 to 8 times faster than one on this machine).
    */
   private static final int DECLARING_CHANNELS = 10;
 
   /**
    * What RabbitMQ did while the window was open: messages confirmed and deliveries consumed, per
-   * second; and how long declaring the queues, exchanges and bindings took.
+   * second; and how long declaring the queues, exchanges, bindings and consumers took.
    */
   record Result(double messagesPerSecond, double deliveriesPerSecond, int groups, int groupSize, int senders,
                 Duration window, Duration setUp, String version) {}
 
   /** A queue bound to an exchange. */
   private record Binding(String queue, String exchange) {}
+
+  /** What a run declares: a queue per member, an exchange per sender bound to the other members' queues. */
+  private record Topology(List<String> queues, List<String> exchanges, List<Binding> bindings) {
+    static Topology of(String prefix, int groups, int groupSize, int senders) {
+      List<String> queues = new ArrayList<>();
+      for (int member = 0; member < groups * groupSize; member++) {
+        queues.add(prefix + "q" + member);
+      }
+      List<String> exchanges = new ArrayList<>();
+      List<Binding> bindings = new ArrayList<>();
+      for (int sender = 0; sender < senders; sender++) {
+        // The sender's member as bench/load's Senders.choose picks it: the groups in turn, then the next member.
+        int group = sender % groups;
+        int member = group * groupSize + sender / groups;
+        String exchange = prefix + "x" + sender;
+        exchanges.add(exchange);
+        for (int other = group * groupSize; other < (group + 1) * groupSize; other++) {
+          if (other != member) {
+            bindings.add(new Binding(queues.get(other), exchange));
+          }
+        }
+      }
+      return new Topology(queues, exchanges, bindings);
+    }
+  }
+
+  /** What the counts of confirms and deliveries gained while the window was open. */
+  private record Gains(long confirmed, long delivered) {}
 
   private RabbitMqFanout() {}
 
@@ -60,88 +88,88 @@ final class RabbitMqFanout {
       Duration window) throws Exception {
     ConnectionFactory factory = new ConnectionFactory();
     factory.setUri(uri);
-    String prefix = "hs-bench-fanout-" + UUID.randomUUID() + "-";
-    List<String> queues = new ArrayList<>();
-    for (int member = 0; member < groups * groupSize; member++) {
-      queues.add(prefix + "q" + member);
-    }
-    List<String> exchanges = new ArrayList<>();
-    List<Binding> bindings = new ArrayList<>();
-    for (int sender = 0; sender < senders; sender++) {
-      // The sender's member, as bench/load's Senders.choose picks it: the groups in turn, then the next member.
-      int group = sender % groups;
-      int member = group * groupSize + sender / groups;
-      String exchange = prefix + "x" + sender;
-      exchanges.add(exchange);
-      for (int other = group * groupSize; other < (group + 1) * groupSize; other++) {
-        if (other != member) {
-          bindings.add(new Binding(queues.get(other), exchange));
-        }
-      }
-    }
-
+    Topology topology = Topology.of("hs-bench-fanout-" + UUID.randomUUID() + "-", groups, groupSize, senders);
     List<Connection> connections = new ArrayList<>();
     LongAdder delivered = new LongAdder();
-    LongAdder confirmed = new LongAdder();
     try {
       long setUpStart = System.nanoTime();
-      Connection admin = factory.newConnection("bench-fanout-admin");
-      connections.add(admin);
-      onChannels(admin, queues, (channel, queue) -> channel.queueDeclare(queue, true, false, false, null));
-      onChannels(admin, exchanges, (channel, exchange) -> channel.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true));
-      onChannels(admin, bindings, (channel, binding) -> channel.queueBind(binding.queue(), binding.exchange(), ""));
-      for (int member = 0; member < queues.size(); member++) {
-        String queue = queues.get(member);
-        Channel consumer = channel(factory, connections, member);
-        consumer.basicQos(PREFETCH);
-        consumer.basicConsume(queue, false, (tag, delivery) -> {
-          delivered.increment();
-          consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
-        }, tag -> { });
-      }
-      List<Channel> publishers = new ArrayList<>();
-      for (int sender = 0; sender < senders; sender++) {
-        Channel publisher = channel(factory, connections, queues.size() + sender);
-        publisher.confirmSelect();
-        publishers.add(publisher);
-      }
+      connections.add(factory.newConnection("bench-fanout-admin"));
+      List<Channel> publishers = declare(factory, connections, topology, delivered);
       Duration setUp = Duration.ofNanos(System.nanoTime() - setUpStart);
-
-      long start = System.nanoTime() + warmup.toNanos();
-      long end = start + window.toNanos();
-      long deliveredAtStart;
-      long confirmedAtStart;
-      long deliveredAtEnd;
-      long confirmedAtEnd;
-      try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-        for (int sender = 0; sender < senders; sender++) {
-          Channel publisher = publishers.get(sender);
-          String exchange = exchanges.get(sender);
-          threads.submit(() -> {
-            byte[] body = new byte[messageBytes];
-            while (System.nanoTime() < end) {
-              publisher.basicPublish(exchange, "", MessageProperties.PERSISTENT_BASIC, body);
-              publisher.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MILLIS);
-              confirmed.increment();
-            }
-            return null;
-          });
-        }
-        // The window's figures are what the counters gained while it was open.
-        sleepUntil(start);
-        deliveredAtStart = delivered.sum();
-        confirmedAtStart = confirmed.sum();
-        sleepUntil(end);
-        deliveredAtEnd = delivered.sum();
-        confirmedAtEnd = confirmed.sum();
-      }
+      Gains gains = send(publishers, topology.exchanges(), messageBytes, warmup, window, delivered);
       double seconds = window.toNanos() / 1e9;
-      return new Result((confirmedAtEnd - confirmedAtStart) / seconds, (deliveredAtEnd - deliveredAtStart) / seconds,
-          groups, groupSize, senders, window, setUp, String.valueOf(admin.getServerProperties().get("version")));
+      return new Result(gains.confirmed() / seconds, gains.delivered() / seconds, groups, groupSize, senders, window,
+          setUp, String.valueOf(connections.getFirst().getServerProperties().get("version")));
     } finally {
-      deleteAll(connections, exchanges, queues);
+      deleteAll(connections, topology);
       connections.forEach(Connection::abort);
     }
+  }
+
+  /**
+   * Declares the topology on the first of {@code connections}, starts a consumer on each queue that
+   * counts into {@code delivered}, and returns a publisher channel (with confirms) per sender.
+   */
+  private static List<Channel> declare(ConnectionFactory factory, List<Connection> connections, Topology topology,
+      LongAdder delivered) throws IOException, TimeoutException, InterruptedException {
+    Connection admin = connections.getFirst();
+    onChannels(admin, topology.queues(), (channel, queue) -> channel.queueDeclare(queue, true, false, false, null));
+    onChannels(admin, topology.exchanges(),
+        (channel, exchange) -> channel.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true));
+    onChannels(admin, topology.bindings(),
+        (channel, binding) -> channel.queueBind(binding.queue(), binding.exchange(), ""));
+    List<String> queues = topology.queues();
+    for (int member = 0; member < queues.size(); member++) {
+      Channel consumer = channel(factory, connections, member);
+      consumer.basicQos(PREFETCH);
+      consumer.basicConsume(queues.get(member), false, (tag, delivery) -> {
+        delivered.increment();
+        consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
+      }, tag -> { });
+    }
+    List<Channel> publishers = new ArrayList<>();
+    for (int sender = 0; sender < topology.exchanges().size(); sender++) {
+      Channel publisher = channel(factory, connections, queues.size() + sender);
+      publisher.confirmSelect();
+      publishers.add(publisher);
+    }
+    return publishers;
+  }
+
+  /**
+   * Each publisher sends to its exchange in a closed loop for {@code warmup} and then {@code window}:
+   * publishes a persistent message, waits for its confirm, publishes the next.
+   */
+  private static Gains send(List<Channel> publishers, List<String> exchanges, int messageBytes, Duration warmup,
+      Duration window, LongAdder delivered) throws IOException, InterruptedException {
+    LongAdder confirmed = new LongAdder();
+    long start = System.nanoTime() + warmup.toNanos();
+    long end = start + window.toNanos();
+    Gains gains;
+    List<Future<Void>> sending = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int sender = 0; sender < publishers.size(); sender++) {
+        Channel publisher = publishers.get(sender);
+        String exchange = exchanges.get(sender);
+        sending.add(threads.submit(() -> {
+          byte[] body = new byte[messageBytes];
+          while (System.nanoTime() < end) {
+            publisher.basicPublish(exchange, "", MessageProperties.PERSISTENT_BASIC, body);
+            publisher.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MILLIS);
+            confirmed.increment();
+          }
+          return null;
+        }));
+      }
+      sleepUntil(start);
+      long confirmedAtStart = confirmed.sum();
+      long deliveredAtStart = delivered.sum();
+      sleepUntil(end);
+      gains = new Gains(confirmed.sum() - confirmedAtStart, delivered.sum() - deliveredAtStart);
+    }
+    // A sender that failed (a confirm that never came) would otherwise only show as a lower rate.
+    awaitAll(sending, "publishing to RabbitMQ failed");
+    return gains;
   }
 
   /**
@@ -177,29 +205,34 @@ final class RabbitMqFanout {
         }));
       }
     }
-    for (Future<Void> worker : workers) {
-      try {
-        worker.get();
-      } catch (ExecutionException e) {
-        throw new IOException("declaring on RabbitMQ failed", e.getCause());
-      }
-    }
+    awaitAll(workers, "declaring on RabbitMQ failed");
   }
 
   /**
    * Deletes the run's exchanges and queues, also after a failure, so the broker keeps none; a
    * failure to delete is reported, not thrown over the run's own.
    */
-  private static void deleteAll(List<Connection> connections, List<String> exchanges, List<String> queues) {
+  private static void deleteAll(List<Connection> connections, Topology topology) {
     if (connections.isEmpty()) {
       return;
     }
     try {
-      onChannels(connections.getFirst(), exchanges, Channel::exchangeDelete);
-      onChannels(connections.getFirst(), queues, Channel::queueDelete);
+      onChannels(connections.getFirst(), topology.exchanges(), Channel::exchangeDelete);
+      onChannels(connections.getFirst(), topology.queues(), Channel::queueDelete);
     } catch (IOException | InterruptedException | RuntimeException e) {
-      System.err.println("could not delete every RabbitMQ queue and exchange of the run (" + queues.getFirst()
-          + " and on): " + e);
+      System.err.println("could not delete every RabbitMQ queue and exchange of the run ("
+          + topology.queues().getFirst() + " and on): " + e);
+    }
+  }
+
+  /** Throws the first failure of {@code tasks}, which have ended. */
+  private static void awaitAll(List<Future<Void>> tasks, String failure) throws IOException, InterruptedException {
+    for (Future<Void> task : tasks) {
+      try {
+        task.get();
+      } catch (ExecutionException e) {
+        throw new IOException(failure, e.getCause());
+      }
     }
   }
 

@@ -36,67 +36,23 @@ final class Summary {
   }
 
   String markdown() {
-    List<String> lines = new ArrayList<>();
     ComparisonPlan plan = setting.plan();
-    int pairs = ComparisonPlan.COMPARED_PAIRS;
-    Pgbench.Result pgbench = anchors.pgbench().get(pairs);
-    RabbitMq.Result rabbitMq = anchors.rabbitMq().get(pairs);
-    MessageRun.Result openLoop = homeserver.openLoop();
+    List<String> lines = new ArrayList<>();
     lines.add("# bench/compare" + (setting.quick() ? " --quick" : ""));
     lines.add("");
     lines.add("Every phase sends for " + Progress.seconds(plan.warmup()) + ", then measures for "
         + Progress.seconds(plan.duration()) + "; pgbench and RabbitMQ run for " + Progress.seconds(plan.duration())
         + ". Messages of " + count(plan.messageBytes()) + " ciphertext bytes.");
     lines.add("");
-    lines.add("| figure | value | taken at |");
-    lines.add("|---|---:|---|");
-    lines.add("| homeserver 1:1 messages/s | **" + rate(headline.oneToOneMessagesPerSecond()) + "** | " + pairs
-        + " pairs, " + 2 * pairs + " closed-loop senders, every message delivered over Listen and acked |");
-    lines.add("| RabbitMQ messages/s | **" + rate(headline.rabbitMqMessagesPerSecond()) + "** | " + rabbitMq.senders()
-        + " closed-loop senders, a durable queue each, persistent, confirms, manual acks (RabbitMQ "
-        + rabbitMq.version() + ") |");
-    lines.add("| pgbench tps | **" + rate(headline.pgbenchTps()) + "** | " + pgbenchClients(pgbench, 2 * pairs)
-        + ", BEGIN; INSERT " + count(plan.messageBytes()) + " bytes; COMMIT |");
-    lines.add("| deliveries/s into a " + count(ComparisonPlan.COMPARED_GROUP_SIZE) + "-member group | **"
-        + rate(headline.group1000DeliveriesPerSecond()) + "** | " + ComparisonPlan.GROUP_SENDERS
-        + " closed-loop senders |");
-    lines.add("| p99 send to receive at " + rate(ComparisonPlan.OPEN_LOOP_RATE) + " messages/s offered | **"
-        + rate(headline.p99MillisAt1000PerSecond()) + " ms** | " + pairs + " pairs, open loop; "
-        + rate(openLoop.figures().acceptedPerSecond()) + " messages/s accepted; p50 "
-        + millis(openLoop.figures().latencyMicros(), 50) + " ms |");
-    lines.add("| server heap with " + count(ComparisonPlan.IDLE_STREAMS) + " idle Listen streams | **"
-        + oneDecimal(headline.idle10kStreamsHeapMegabytes()) + " MB** | after a full GC; "
-        + oneDecimal(homeserver.idle().before().heapUsedBytes() / 1e6) + " MB before the streams |");
+    lines.addAll(figures());
     lines.add("");
-    lines.add("## 1:1 curve (one-to-one.png)");
+    lines.add("## 1:1 curve (" + CurveCharts.ONE_TO_ONE + ")");
     lines.add("");
-    lines.add("| pairs | senders | homeserver messages/s | homeserver p50 / p99 ms | RabbitMQ messages/s "
-        + "| RabbitMQ p50 / p99 ms | pgbench tps | pgbench clients |");
-    lines.add("|---:|---:|---:|---|---:|---|---:|---:|");
-    for (var point : homeserver.pairs().entrySet()) {
-      int n = point.getKey();
-      Measurement.Result f = point.getValue().figures();
-      RabbitMq.Result r = anchors.rabbitMq().get(n);
-      Pgbench.Result p = anchors.pgbench().get(n);
-      lines.add("| " + count(n) + " | " + count(2 * n) + " | " + rate(f.acceptedPerSecond()) + " | "
-          + percentiles(f.latencyMicros()) + " | " + rate(r.messagesPerSecond()) + " | " + percentiles(r.latencyMicros())
-          + " | " + rate(p.tps()) + " | " + count(p.clients()) + " |");
-    }
+    lines.addAll(pairsCurve());
     lines.add("");
-    lines.add("## Group curve (groups.png)");
+    lines.add("## Group curve (" + CurveCharts.GROUPS + ")");
     lines.add("");
-    lines.add("| members | groups | senders | homeserver messages/s | homeserver deliveries/s "
-        + "| homeserver p50 / p99 ms | RabbitMQ messages/s | RabbitMQ deliveries/s |");
-    lines.add("|---:|---:|---:|---:|---:|---|---:|---:|");
-    for (var point : homeserver.groups().entrySet()) {
-      int size = point.getKey();
-      Measurement.Result f = point.getValue().figures();
-      RabbitMqFanout.Result r = anchors.fanout().get(size);
-      lines.add("| " + count(size) + " | " + count(ComparisonPlan.groupsOf(size)) + " | "
-          + count(ComparisonPlan.GROUP_SENDERS) + " | " + rate(f.acceptedPerSecond()) + " | "
-          + rate(f.receivedPerSecond()) + " | " + percentiles(f.latencyMicros()) + " | "
-          + rate(r.messagesPerSecond()) + " | " + rate(r.deliveriesPerSecond()) + " |");
-    }
+    lines.addAll(groupCurve());
     lines.add("");
     lines.add("## Problems");
     lines.add("");
@@ -106,13 +62,78 @@ final class Summary {
     lines.add("");
     lines.add("## Machine");
     lines.add("");
-    Machine m = setting.machine();
-    lines.add(m.cores() + " cores (" + m.cpu() + "), " + String.format(Locale.ROOT, "%.1f GiB",
-        m.memoryBytes() / (double) (1L << 30)) + " RAM, " + m.os() + "; " + m.jdk() + "; PostgreSQL "
-        + setting.postgresVersion() + "; RabbitMQ " + rabbitMq.version() + "; server JVM options `"
-        + setting.serverJvmOptions() + "`. Load average (1 minute) before the run " + setting.loadBefore()
-        + ", after it " + setting.loadAfter() + ".");
+    lines.add(machine());
     return String.join("\n", lines) + "\n";
+  }
+
+  /** The six figures of the JSON line, with where each was taken. */
+  private List<String> figures() {
+    int pairs = ComparisonPlan.COMPARED_PAIRS;
+    RabbitMq.Result rabbitMq = anchors.rabbitMq().get(pairs);
+    Measurement.Result openLoop = homeserver.openLoop().figures();
+    return List.of(
+        "| figure | value | taken at |",
+        "|---|---:|---|",
+        "| homeserver 1:1 messages/s | **" + rate(headline.oneToOneMessagesPerSecond()) + "** | " + pairs + " pairs, "
+            + 2 * pairs + " closed-loop senders, every message delivered over Listen and acked |",
+        "| RabbitMQ messages/s | **" + rate(headline.rabbitMqMessagesPerSecond()) + "** | " + rabbitMq.senders()
+            + " closed-loop senders, a durable queue each, persistent, confirms, manual acks |",
+        "| pgbench tps | **" + rate(headline.pgbenchTps()) + "** | "
+            + pgbenchClients(anchors.pgbench().get(pairs), 2 * pairs) + ", BEGIN; INSERT "
+            + count(setting.plan().messageBytes()) + " bytes; COMMIT |",
+        "| deliveries/s into a " + count(ComparisonPlan.COMPARED_GROUP_SIZE) + "-member group | **"
+            + rate(headline.group1000DeliveriesPerSecond()) + "** | " + ComparisonPlan.GROUP_SENDERS
+            + " closed-loop senders |",
+        "| p99 send to receive at " + rate(ComparisonPlan.OPEN_LOOP_RATE) + " messages/s offered | **"
+            + rate(headline.p99MillisAt1000PerSecond()) + " ms** | " + pairs + " pairs, open loop; "
+            + rate(openLoop.acceptedPerSecond()) + " messages/s accepted, " + rate(openLoop.receivedPerSecond())
+            + " received; p50 " + millis(openLoop.latencyMicros(), 50) + " ms |",
+        "| server heap with " + count(ComparisonPlan.IDLE_STREAMS) + " idle Listen streams | **"
+            + oneDecimal(headline.idle10kStreamsHeapMegabytes()) + " MB** | after a full GC; "
+            + oneDecimal(homeserver.idle().before().heapUsedBytes() / 1e6) + " MB before the streams |");
+  }
+
+  /** The numbers of the 1:1 plot, with latencies. */
+  private List<String> pairsCurve() {
+    List<String> lines = new ArrayList<>();
+    lines.add("| pairs | senders | homeserver messages/s | homeserver p50 / p99 ms | RabbitMQ messages/s "
+        + "| RabbitMQ p50 / p99 ms | pgbench tps | pgbench clients |");
+    lines.add("|---:|---:|---:|---|---:|---|---:|---:|");
+    homeserver.pairs().forEach((n, result) -> {
+      Measurement.Result f = result.figures();
+      RabbitMq.Result r = anchors.rabbitMq().get(n);
+      Pgbench.Result p = anchors.pgbench().get(n);
+      lines.add("| " + count(n) + " | " + count(2 * n) + " | " + rate(f.acceptedPerSecond()) + " | "
+          + percentiles(f.latencyMicros()) + " | " + rate(r.messagesPerSecond()) + " | "
+          + percentiles(r.latencyMicros()) + " | " + rate(p.tps()) + " | " + count(p.clients()) + " |");
+    });
+    return lines;
+  }
+
+  /** The numbers of the group plot, with the homeserver's latencies. */
+  private List<String> groupCurve() {
+    List<String> lines = new ArrayList<>();
+    lines.add("| members | groups | senders | homeserver messages/s | homeserver deliveries/s "
+        + "| homeserver p50 / p99 ms | RabbitMQ messages/s | RabbitMQ deliveries/s |");
+    lines.add("|---:|---:|---:|---:|---:|---|---:|---:|");
+    homeserver.groups().forEach((size, result) -> {
+      Measurement.Result f = result.figures();
+      RabbitMqFanout.Result r = anchors.fanout().get(size);
+      lines.add("| " + count(size) + " | " + count(ComparisonPlan.groupsOf(size)) + " | "
+          + count(ComparisonPlan.GROUP_SENDERS) + " | " + rate(f.acceptedPerSecond()) + " | "
+          + rate(f.receivedPerSecond()) + " | " + percentiles(f.latencyMicros()) + " | "
+          + rate(r.messagesPerSecond()) + " | " + rate(r.deliveriesPerSecond()) + " |");
+    });
+    return lines;
+  }
+
+  private String machine() {
+    Machine m = setting.machine();
+    return m.cores() + " cores (" + m.cpu() + "), " + String.format(Locale.ROOT, "%.1f GiB",
+        m.memoryBytes() / (double) (1L << 30)) + " RAM, " + m.os() + "; " + m.jdk() + "; PostgreSQL "
+        + setting.postgresVersion() + "; RabbitMQ " + anchors.rabbitMq().get(ComparisonPlan.COMPARED_PAIRS).version()
+        + "; server JVM options `" + setting.serverJvmOptions() + "`. Load average (1 minute) before the run "
+        + setting.loadBefore() + ", after it " + setting.loadAfter() + ".";
   }
 
   /** What went wrong in the homeserver's phases, one line each; empty when nothing did. */
