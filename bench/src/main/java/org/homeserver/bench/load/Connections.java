@@ -10,13 +10,13 @@ import java.util.concurrent.TimeUnit;
  * The gRPC connections the simulated clients share: client {@code i} uses connection
  * {@code i mod count}, so with as many connections as clients each client has its own, as real ones do.
  */
-final class Connections implements AutoCloseable {
+public final class Connections implements AutoCloseable {
   /** delivery.proto: a queue entry can be 4 MiB; a client should accept at least 5 MiB. */
   private static final int MAX_INBOUND_BYTES = 5 * 1024 * 1024;
 
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  Connections(String host, int port, int count) {
+  public Connections(String host, int port, int count) {
     for (int i = 0; i < count; i++) {
       // Callbacks run on the transport threads: the generator's work per message is small, and a
       // thread hop per message would cost the shared CPUs more than the work itself.

@@ -10,11 +10,11 @@ import java.util.Map;
  * the server's heap after a full collection, opens a Listen stream per client, waits until every
  * stream got its QueueEmpty, and reads the heap again.
  */
-final class IdleListenRun {
+public final class IdleListenRun {
   /** A run's figures: the server's memory before and with the streams, and anything that went wrong. */
-  record Result(int streams, ServerProcess.Memory before, ServerProcess.Memory with, Duration registration,
+  public record Result(int streams, ServerProcess.Memory before, ServerProcess.Memory with, Duration registration,
                 Duration opening, Map<Status.Code, Long> streamsEnded) {
-    long heapPerStream() {
+    public long heapPerStream() {
       return (with.heapUsedBytes() - before.heapUsedBytes()) / streams;
     }
   }
@@ -24,14 +24,14 @@ final class IdleListenRun {
   private final ServerProcess server;
   private final Progress progress;
 
-  IdleListenRun(Plan plan, Connections connections, ServerProcess server, Progress progress) {
+  public IdleListenRun(Plan plan, Connections connections, ServerProcess server, Progress progress) {
     this.plan = plan;
     this.connections = connections;
     this.server = server;
     this.progress = progress;
   }
 
-  Result run() throws Exception {
+  public Result run() throws Exception {
     long start = System.nanoTime();
     List<SimulatedClient> clients = progress.step("registering " + plan.clients() + " clients",
         () -> new Registrations(connections, MessageRun.SETUP_PARALLELISM).register(plan.clients()));

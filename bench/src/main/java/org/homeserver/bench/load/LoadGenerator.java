@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -93,29 +94,8 @@ public final class LoadGenerator implements Callable<Integer> {
           + "persistent messages, publisher confirms, manual acks), e.g. amqp://guest:guest@localhost:5672.")
   String rabbitmq;
 
-  @Option(names = "--server-jvm-options", defaultValue = "-Xmx4g",
-      description = "The homeserver JVM's options, passed as JAVA_TOOL_OPTIONS (default: ${DEFAULT-VALUE}).")
-  String serverJvmOptions;
-
-  @Option(names = "--server-setting", paramLabel = "KEY=VALUE",
-      description = "A homeserver setting on top of the load-test ones (repeatable), e.g. database.pool-size=20.")
-  Map<String, String> serverSettings = new LinkedHashMap<>();
-
-  @Option(names = "--postgres-host", defaultValue = "localhost",
-      description = "PostgreSQL host (default: ${DEFAULT-VALUE}).")
-  String postgresHost;
-
-  @Option(names = "--postgres-port", defaultValue = "5432",
-      description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
-  int postgresPort;
-
-  @Option(names = "--postgres-user", defaultValue = "postgres",
-      description = "PostgreSQL user, allowed to create databases (default: ${DEFAULT-VALUE}); password from $PGPASSWORD.")
-  String postgresUser;
-
-  @Option(names = "--homeserver", defaultValue = "bin/homeserver",
-      description = "The homeserver executable (default: ${DEFAULT-VALUE}).")
-  Path launcher;
+  @Mixin
+  ServerOptions serverOptions;
 
   @Option(names = "--run-directory", defaultValue = "bench/target/load",
       description = "Where each run keeps its configuration, data and logs (default: ${DEFAULT-VALUE}).")
@@ -129,8 +109,7 @@ public final class LoadGenerator implements Callable<Integer> {
   public Integer call() throws Exception {
     Plan plan = plan();
     Progress progress = new Progress();
-    Postgres postgres = new Postgres(postgresHost, postgresPort, postgresUser,
-        System.getenv().getOrDefault("PGPASSWORD", ""));
+    Postgres postgres = serverOptions.postgres();
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
     Path runDirectory = Files.createDirectories(runsDirectory.resolve(stamp));
     progress.say("run directory " + runDirectory + " (homeserver.yaml, homeserver.log, pgbench.log)");
@@ -138,12 +117,13 @@ public final class LoadGenerator implements Callable<Integer> {
 
     Report report = Report.of(plan);
     Map<String, String> settings = new LinkedHashMap<>(plan.scenario().serverSettings());
-    settings.putAll(serverSettings);
+    settings.putAll(serverOptions.settings());
     List<String> problems = List.of();
     double messagesPerSecond;
     try (Postgres.ScratchDatabase database = postgres.createScratch("bench_" + stamp);
-         ServerProcess server = progress.step("starting the homeserver (" + launcher + " serve)", () ->
-             ServerProcess.start(launcher, runDirectory, database.jdbcUrl(), postgres, serverJvmOptions, settings));
+         ServerProcess server = progress.step("starting the homeserver (" + serverOptions.launcher() + " serve)", () ->
+             ServerProcess.start(serverOptions.launcher(), runDirectory, database.jdbcUrl(), postgres,
+                 serverOptions.jvmOptions(), settings));
          Connections channels = new Connections("127.0.0.1", server.port(), plan.connections())) {
       progress.say("homeserver pid " + server.pid() + " on port " + server.port() + ", database " + database.name());
       if (plan.scenario() == Scenario.IDLE_LISTEN) {
@@ -175,7 +155,7 @@ public final class LoadGenerator implements Callable<Integer> {
       report.rabbitmq(progress.step("RabbitMQ, " + plan.senders() + " senders, " + Progress.seconds(anchor), () ->
           RabbitMq.run(rabbitmq, plan.senders(), plan.messageBytes(), anchor)), messagesPerSecond);
     }
-    report.machine(Machine.current(), postgresVersion, serverJvmOptions).print(System.out);
+    report.machine(Machine.current(), postgresVersion, serverOptions.jvmOptions()).print(System.out);
     problems.forEach(problem -> System.err.println("RUN FAILED: " + problem));
     return problems.isEmpty() ? 0 : 1;
   }
@@ -205,7 +185,7 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   /** {@code 30s}, {@code 2m}, {@code 1h}, or seconds alone. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+  public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern DURATION = Pattern.compile("(\\d+)([smh]?)");
 
     @Override

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /** The machine a run took place on, as the summary names it. */
-record Machine(int cores, long memoryBytes, String cpu, String jdk, String os) {
-  static Machine current() {
+public record Machine(int cores, long memoryBytes, String cpu, String jdk, String os) {
+  public static Machine current() {
     return new Machine(Runtime.getRuntime().availableProcessors(), totalMemory(), cpuModel(),
         System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"),
         System.getProperty("os.name") + " " + System.getProperty("os.version"));

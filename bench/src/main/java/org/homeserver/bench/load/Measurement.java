@@ -17,7 +17,7 @@ import org.HdrHistogram.Recorder;
  * delivery rate counts by the receive time: what the server handed out over Listen while the
  * window was open, whenever those messages were sent.
  */
-final class Measurement implements Senders.Tally {
+public final class Measurement implements Senders.Tally {
   /** Latencies are recorded in microseconds, to three significant digits. */
   private static final int SIGNIFICANT_DIGITS = 3;
 
@@ -111,17 +111,17 @@ final class Measurement implements Senders.Tally {
    * The figures of one window: {@code delivered} counts deliveries of the window's messages,
    * {@code received} the deliveries that arrived in the window; latencies in microseconds.
    */
-  record Result(Duration window, long accepted, long delivered, long received, Map<Status.Code, Long> failed,
+  public record Result(Duration window, long accepted, long delivered, long received, Map<Status.Code, Long> failed,
                 String firstFailure, Histogram latencyMicros) {
-    double acceptedPerSecond() {
+    public double acceptedPerSecond() {
       return accepted / seconds();
     }
 
-    double receivedPerSecond() {
+    public double receivedPerSecond() {
       return received / seconds();
     }
 
-    long failedCount() {
+    public long failedCount() {
       return failed.values().stream().mapToLong(Long::longValue).sum();
     }
 

@@ -11,9 +11,9 @@ import java.util.function.LongSupplier;
  * builds the groups, then sends for the warm-up and the measured window, and waits for the window's
  * messages to arrive.
  */
-final class MessageRun {
+public final class MessageRun {
   /** Registrations and group set-up in flight at once: enough to keep a small server busy. */
-  static final int SETUP_PARALLELISM = 16;
+  public static final int SETUP_PARALLELISM = 16;
   static final Duration BACKLOG_TIMEOUT = Duration.ofMinutes(5);
   /** After sending, deliveries may still arrive for this long... */
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
@@ -21,9 +21,9 @@ final class MessageRun {
   private static final Duration DRAIN_QUIET = Duration.ofSeconds(5);
 
   /** A run's figures, with what it took to set up and anything that went wrong on the streams. */
-  record Result(Measurement.Result figures, long expectedDeliveries, Duration registration, Duration groupSetup,
+  public record Result(Measurement.Result figures, long expectedDeliveries, Duration registration, Duration groupSetup,
                 Map<Status.Code, Long> streamsEnded, long ackFailures) {
-    long missingDeliveries() {
+    public long missingDeliveries() {
       return Math.max(0, expectedDeliveries - figures.delivered());
     }
   }
@@ -32,20 +32,29 @@ final class MessageRun {
   private final Connections connections;
   private final Progress progress;
 
-  MessageRun(Plan plan, Connections connections, Progress progress) {
+  public MessageRun(Plan plan, Connections connections, Progress progress) {
     this.plan = plan;
     this.connections = connections;
     this.progress = progress;
   }
 
-  Result run() throws Exception {
+  /** Registers the plan's clients, then runs with them ({@link #run(List, Duration)}). */
+  public Result run() throws Exception {
     long start = System.nanoTime();
     List<SimulatedClient> clients = progress.step("registering " + plan.clients() + " clients",
         () -> new Registrations(connections, SETUP_PARALLELISM).register(plan.clients()));
-    Duration registration = since(start);
+    return run(clients, since(start));
+  }
+
+  /**
+   * The run with the plan's clients registered beforehand, which took {@code registration}:
+   * bench/compare registers each phase's clients under user names of its own, on a server that
+   * serves several phases.
+   */
+  public Result run(List<SimulatedClient> clients, Duration registration) throws Exception {
     try (Listeners listeners = progress.step("opening " + clients.size() + " Listen streams",
         () -> openListeners(clients))) {
-      start = System.nanoTime();
+      long start = System.nanoTime();
       List<BenchGroup> groups = progress.step("creating " + plan.groups() + " groups of " + plan.groupSize(),
           () -> GroupSetup.create(clients, plan.groupSize(), SETUP_PARALLELISM));
       Duration groupSetup = since(start);

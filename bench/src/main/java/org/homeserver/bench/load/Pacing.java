@@ -1,7 +1,7 @@
 package org.homeserver.bench.load;
 
 /** How the senders pace their messages. */
-sealed interface Pacing {
+public sealed interface Pacing {
   /**
    * Open loop: messages go out at a fixed total rate whatever the server does, and latency counts
    * from the time each message was due, so a server that falls behind shows it in the latency.

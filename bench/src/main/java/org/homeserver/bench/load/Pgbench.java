@@ -16,14 +16,14 @@ import java.util.regex.Pattern;
  * scratch table of a scratch database. The payload column is stored uncompressed, as ciphertext
  * would be (it does not compress).
  */
-final class Pgbench {
+public final class Pgbench {
   /** Connections pgbench leaves free for others (superuser reserve, the generator's own). */
   private static final int SPARE_CONNECTIONS = 10;
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
   private static final Pattern LATENCY = Pattern.compile("latency average = ([0-9.]+) ms");
 
   /** What pgbench measured, and how it was run. */
-  record Result(double tps, double latencyMillis, int clients, int requestedClients, Duration duration,
+  public record Result(double tps, double latencyMillis, int clients, int requestedClients, Duration duration,
                 String command) {}
 
   private Pgbench() {}
@@ -32,7 +32,7 @@ final class Pgbench {
    * Runs pgbench for {@code duration} with {@code clients} clients (fewer if PostgreSQL takes fewer
    * connections), in a scratch database it drops afterwards; its output goes to {@code pgbench.log}.
    */
-  static Result run(Postgres postgres, Path runDirectory, String database, int clients, int messageBytes,
+  public static Result run(Postgres postgres, Path runDirectory, String database, int clients, int messageBytes,
       Duration duration) throws IOException, InterruptedException, SQLException {
     int usable = Math.max(1, Math.min(clients, postgres.maxConnections() - SPARE_CONNECTIONS));
     Path script = runDirectory.resolve("pgbench-message.sql");

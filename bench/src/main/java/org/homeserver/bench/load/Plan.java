@@ -10,14 +10,14 @@ import java.time.Duration;
  * {@code publishers} at a time. A pushes run sends {@code messages} messages in all, however long
  * that takes.
  */
-record Plan(Scenario scenario, int clients, int groupSize, int senders, int messageBytes, Pacing pacing,
+public record Plan(Scenario scenario, int clients, int groupSize, int senders, int messageBytes, Pacing pacing,
             Duration warmup, Duration duration, int connections, int targetUsers, int publishers, int messages) {
   /** A message carries its send time in its first 8 bytes of ciphertext. */
   static final int MIN_MESSAGE_BYTES = Long.BYTES;
   /** Stays well inside the 1 MiB an MLSMessage may have, whatever the framing around it. */
   static final int MAX_MESSAGE_BYTES = 1_000_000;
 
-  Plan {
+  public Plan {
     require(clients >= 1, "--clients must be at least 1");
     require(connections >= 1, "--connections must be at least 1");
     require(messageBytes >= MIN_MESSAGE_BYTES && messageBytes <= MAX_MESSAGE_BYTES,

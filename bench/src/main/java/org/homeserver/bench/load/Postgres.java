@@ -7,7 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /** The PostgreSQL server a run uses: the homeserver's scratch database and pgbench's both live on it. */
-record Postgres(String host, int port, String user, String password) {
+public record Postgres(String host, int port, String user, String password) {
   /** The database every PostgreSQL has, from which scratch databases are created and dropped. */
   private static final String MAINTENANCE_DATABASE = "postgres";
 
@@ -16,7 +16,7 @@ record Postgres(String host, int port, String user, String password) {
   }
 
   /** The server's version, e.g. {@code 15.20}. */
-  String version() throws SQLException {
+  public String version() throws SQLException {
     return query("show server_version");
   }
 
@@ -26,7 +26,7 @@ record Postgres(String host, int port, String user, String password) {
   }
 
   /** A new empty database named {@code name}, dropped when closed. */
-  ScratchDatabase createScratch(String name) throws SQLException {
+  public ScratchDatabase createScratch(String name) throws SQLException {
     execute(MAINTENANCE_DATABASE, "create database " + name);
     return new ScratchDatabase(this, name);
   }
@@ -50,8 +50,8 @@ record Postgres(String host, int port, String user, String password) {
   }
 
   /** A database of one run; closing it drops it, with whatever connections still use it. */
-  record ScratchDatabase(Postgres server, String name) implements AutoCloseable {
-    String jdbcUrl() {
+  public record ScratchDatabase(Postgres server, String name) implements AutoCloseable {
+    public String jdbcUrl() {
       return server.jdbcUrl(name);
     }
 

@@ -23,19 +23,19 @@ import org.HdrHistogram.Recorder;
  * has it on disk), and publishes the next; the consumer acknowledges each message by hand. What
  * counts is confirmed messages per second and the time from publish to delivery.
  */
-final class RabbitMq {
+public final class RabbitMq {
   /** Senders per connection, as an application would spread its channels. */
   private static final int CHANNELS_PER_CONNECTION = 100;
   private static final long CONFIRM_TIMEOUT_MILLIS = 60_000;
 
   /** What RabbitMQ did: confirmed messages per second and publish-to-delivery latency (microseconds). */
-  record Result(double messagesPerSecond, org.HdrHistogram.Histogram latencyMicros, int senders, Duration duration,
+  public record Result(double messagesPerSecond, org.HdrHistogram.Histogram latencyMicros, int senders, Duration duration,
                 String version) {}
 
   private RabbitMq() {}
 
   /** Runs {@code senders} closed-loop senders for {@code duration} against the broker at {@code uri}. */
-  static Result run(String uri, int senders, int messageBytes, Duration duration) throws Exception {
+  public static Result run(String uri, int senders, int messageBytes, Duration duration) throws Exception {
     ConnectionFactory factory = new ConnectionFactory();
     factory.setUri(uri);
     String prefix = "hs-bench-" + UUID.randomUUID() + "-";

@@ -22,15 +22,15 @@ import org.homeserver.mls.TestKeyPackages.SigningKey;
  * signed challenge. Users have {@link #CLIENTS_PER_USER} clients each unless told otherwise, the most
  * the homeserver allows by default, so 10,000 clients need 313 users.
  */
-final class Registrations {
-  static final int CLIENTS_PER_USER = 32;
+public final class Registrations {
+  public static final int CLIENTS_PER_USER = 32;
   private static final String PASSWORD = "load generator password";
   private static final long DEADLINE_SECONDS = 60;
 
   private final Connections connections;
   private final int parallelism;
 
-  Registrations(Connections connections, int parallelism) {
+  public Registrations(Connections connections, int parallelism) {
     this.connections = connections;
     this.parallelism = parallelism;
   }
@@ -44,7 +44,7 @@ final class Registrations {
    * {@code count} registered clients of users {@code <prefix>-00000} on, {@code clientsPerUser} to
    * a user; their indexes (which pick their connections) start at {@code firstIndex}.
    */
-  List<SimulatedClient> register(int count, int clientsPerUser, String prefix, int firstIndex)
+  public List<SimulatedClient> register(int count, int clientsPerUser, String prefix, int firstIndex)
       throws InterruptedException {
     int users = (count + clientsPerUser - 1) / clientsPerUser;
     Concurrently.map(IntStream.range(0, users).boxed().toList(), parallelism, user ->

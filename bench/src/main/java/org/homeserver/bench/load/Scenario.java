@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The runs the load generator knows, each with the sizes it uses unless told otherwise. */
-enum Scenario {
+public enum Scenario {
   /** 1:1 chats: groups of two, every client sending to its partner. */
   ONE_TO_ONE("one-to-one", 1_000, 2, 1_000),
   /** One large group with a few senders; every message fans out to every other member. */

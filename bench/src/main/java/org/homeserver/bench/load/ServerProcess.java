@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * password hashing, day-long tokens, free loopback ports. Its output goes to {@code homeserver.log}
  * in the run directory; closing it stops it as an operator would (SIGTERM, then the drain).
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   static final String DOMAIN = "bench.example.org";
   /** The line {@code serve} prints once every port is open. */
   private static final String READY = "is serving gRPC on";
@@ -47,14 +47,14 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** The server's heap after a full collection, and its resident memory. */
-  record Memory(long heapUsedBytes, long residentBytes) {}
+  public record Memory(long heapUsedBytes, long residentBytes) {}
 
   /**
    * Starts {@code launcher serve} with the given database and JVM options ({@code JAVA_TOOL_OPTIONS},
    * which every JVM reads: bin/homeserver passes no options of its own) and {@code overrides} on top
    * of the load-test settings, and waits until it serves.
    */
-  static ServerProcess start(Path launcher, Path runDirectory, String jdbcUrl, Postgres postgres, String jvmOptions,
+  public static ServerProcess start(Path launcher, Path runDirectory, String jdbcUrl, Postgres postgres, String jvmOptions,
       Map<String, String> overrides) throws IOException, InterruptedException {
     int port = freePort();
     int metricsPort = freePort();
@@ -112,15 +112,15 @@ final class ServerProcess implements AutoCloseable {
     return java.util.Base64.getEncoder().encodeToString(key);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 

@@ -18,7 +18,7 @@ import org.homeserver.platform.grpc.BearerTokens;
  * One client of the run as its own software would hold it: its user, the id and X.509 chain the
  * Authentication Service gave it, its MLS signature key, its access token and its connection.
  */
-record SimulatedClient(int index, String userId, String clientId, SigningKey key, List<byte[]> certificateChain, String accessToken,
+public record SimulatedClient(int index, String userId, String clientId, SigningKey key, List<byte[]> certificateChain, String accessToken,
                        ManagedChannel channel) {
   static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 
