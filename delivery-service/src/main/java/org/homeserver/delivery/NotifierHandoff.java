@@ -19,12 +19,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.time.Instant;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.ByteBuffer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc.NotifierInternalServiceBlockingStub;
-import org.homeserver.api.notifier.v1.NotifyClientRequest;
+import org.homeserver.api.notifier.v1.Notification;
 import org.homeserver.api.notifier.v1.NotifyClientsRequest;
 import org.homeserver.delivery.QueueStore.Head;
 import org.slf4j.Logger;
@@ -210,21 +212,26 @@ final class NotifierHandoff implements AutoCloseable {
     for (int from = 0; from < notices.size(); from += MAX_BATCH) {
       NotifyClientsRequest.Builder request = NotifyClientsRequest.newBuilder();
       for (Notice notice : notices.subList(from, Math.min(notices.size(), from + MAX_BATCH))) {
-        NotifyClientRequest.Builder one = NotifyClientRequest.newBuilder()
-            .setClientUuid(notice.client().toString())
-            .setNotificationId(notice.id().toString())
+        Notification.Builder one = Notification.newBuilder()
+            .setClientUuid(bytes(notice.client()))
+            .setNotificationId(bytes(notice.id()))
             .setCount(notice.waiting())
             .setClientListening(live.contains(notice.client()));
         if (!notice.policy().equals(NotificationPolicy.getDefaultInstance())) {
           one.setPolicy(notice.policy());
         }
-        request.addNotifications(one);
+        request.addCompact(one);
       }
       if (!send(request.build())) {
         return false;
       }
     }
     return true;
+  }
+
+  private static ByteString bytes(UUID uuid) {
+    return ByteString.copyFrom(ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+        .putLong(uuid.getLeastSignificantBits()).array());
   }
 
   /** Clears the sweep's marks at once, so that its next run finds only what is new. */

@@ -2,6 +2,8 @@ package org.homeserver.notifier;
 
 import java.time.Clock;
 import java.time.Instant;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.api.notifier.v1.NotificationKind;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
+import org.homeserver.api.notifier.v1.Notification;
 import org.homeserver.api.notifier.v1.NotifyClientRequest;
 import org.homeserver.api.notifier.v1.Urgency;
 import org.homeserver.notifier.jobs.JobQueue;
@@ -48,9 +51,17 @@ public final class Notifications {
 
   /** Takes the notifications: all are checked first (one bad one refuses the batch), then stored as jobs. */
   public void notify(List<NotifyClientRequest> requests) {
-    List<Notice> notices = new ArrayList<>(requests.size());
+    notify(requests, List.of());
+  }
+
+  /** As {@link #notify(List)}, with the compact form of NotifyClientsRequest too. */
+  public void notify(List<NotifyClientRequest> requests, List<Notification> compact) {
+    List<Notice> notices = new ArrayList<>(requests.size() + compact.size());
     for (int i = 0; i < requests.size(); i++) {
       notices.add(check("notifications[" + i + "].", requests.get(i)));
+    }
+    for (int i = 0; i < compact.size(); i++) {
+      notices.add(check("compact[" + i + "].", compact.get(i)));
     }
     List<UUID> clients = notices.stream().map(Notice::client).distinct().toList();
     Map<UUID, List<Endpoint>> endpoints = store.endpointsOf(clients);
@@ -74,6 +85,26 @@ public final class Notifications {
           targets.stream().map(e -> new PushJob(e.id(), push, 0, expiresAt)).toList()));
     }
     queue.submit(submissions, now);
+  }
+
+  private static Notice check(String field, Notification notification) {
+    UUID client = uuid(field + "client_uuid", notification.getClientUuid());
+    UUID id = uuid(field + "notification_id", notification.getNotificationId());
+    if (notification.getCount() < 0) {
+      throw Refusal.invalidField(field + "count", "must not be negative");
+    }
+    Optional<NotificationPolicy> attached = notification.hasPolicy()
+        ? Optional.of(NotificationPolicies.withDefaults(notification.getPolicy()))
+        : Optional.empty();
+    return new Notice(client, id, attached, notification.getCount(), notification.getClientListening());
+  }
+
+  private static UUID uuid(String field, ByteString bytes) {
+    if (bytes.size() != 16) {
+      throw Refusal.invalidField(field, "must be a uuid of 16 bytes, not " + bytes.size());
+    }
+    ByteBuffer buffer = bytes.asReadOnlyByteBuffer();
+    return new UUID(buffer.getLong(), buffer.getLong());
   }
 
   private Notice check(String field, NotifyClientRequest request) {

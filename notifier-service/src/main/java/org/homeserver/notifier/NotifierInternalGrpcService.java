@@ -35,7 +35,7 @@ final class NotifierInternalGrpcService extends NotifierInternalServiceGrpc.Noti
 
   @Override
   public void notifyClients(NotifyClientsRequest request, StreamObserver<NotifyClientsResponse> response) {
-    notifications.notify(request.getNotificationsList());
+    notifications.notify(request.getNotificationsList(), request.getCompactList());
     reply(response, NotifyClientsResponse.getDefaultInstance());
   }
 
