@@ -229,12 +229,14 @@ public final class GroupLogStore {
         .list());
   }
 
-  /** The readers of a group that have not read {@code sequence} yet, other than its sender. */
+  /** The readers of a group that have not read {@code sequence} yet and are to read it, other than its sender. */
   public List<Reader> readersOf(byte[] groupId, long sequence, UUID sender) {
     return db.withHandle(h -> h.createQuery("""
-            select group_id, client_uuid, acked, until_sequence, policy from group_readers
+            select group_id, client_uuid, acked, until_sequence, policy from group_readers r
             where group_id = :id and acked < :seq and (until_sequence is null or :seq <= until_sequence)
-              and client_uuid <> :sender""")
+              and client_uuid <> :sender
+              and not exists (select 1 from group_reader_holes x where x.group_id = r.group_id
+                              and x.client_uuid = r.client_uuid and :seq > x.after and :seq <= x.up_to)""")
         .bind("id", groupId).bind("seq", sequence).bind("sender", sender).map(READER).list());
   }
 
