@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.Handle;
@@ -346,16 +345,5 @@ public final class GroupLogStore {
           map.put(ByteString.copyFrom(row.getColumn("group_id", byte[].class)), row.getColumn("last_sequence", Long.class));
           return map;
         }));
-  }
-
-  /** Entries in all logs, for status and tests. */
-  public long count() {
-    return db.withHandle(h -> h.createQuery("select count(*) from group_log").mapTo(Long.class).one());
-  }
-
-  /** The group's last sequence number; empty if there is no such group. */
-  public Optional<Long> lastSequence(byte[] groupId) {
-    return db.withHandle(h -> h.createQuery("select last_sequence from groups where group_id = :id")
-        .bind("id", groupId).mapTo(Long.class).findOne());
   }
 }

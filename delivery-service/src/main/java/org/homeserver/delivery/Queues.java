@@ -29,8 +29,6 @@ import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.grpc.Protos;
 import org.jdbi.v3.core.Handle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What clients read (delivery.proto, QUEUES): their own queues (numbering, idempotent sends, the
@@ -46,8 +44,6 @@ public final class Queues {
       QueueGap.GROUP_IDS_FIELD_NUMBER).getRepeated().getMaxItems());
   /** Queues purged per transaction, so a purge holds few locks at a time. */
   static final int PURGE_BATCH = 100;
-
-  private static final Logger log = LoggerFactory.getLogger(Queues.class);
 
   private final QueueStore store;
   private final GroupLogStore groupLog;
@@ -81,13 +77,12 @@ public final class Queues {
 
   /**
    * Queues the content for every recipient in one transaction: the body once, one entry each, and
-   * for a full queue the drop of its oldest entries with a gap event (never a refusal). Signals the
-   * A retry under the same idempotency key and digest returns the first answer and stores nothing;
+   * for a full queue the drop of its oldest entries with a gap event (never a refusal). A retry under the same idempotency key and digest returns the first answer and stores nothing;
    * the key with another digest is IDEMPOTENCY_KEY_REUSED. The caller publishes what was queued.
    */
   public Delivered enqueue(Delivery delivery) {
     Instant now = clock.instant();
-    Delivered result = store.inTransaction(h -> {
+    return store.inTransaction(h -> {
       Optional<Enqueued> earlier = delivery.idempotency().flatMap(r -> r.claim(h, now)).map(Enqueued::replay);
       if (earlier.isPresent()) {
         return new Delivered(earlier.get(), List.of());
@@ -98,7 +93,6 @@ public final class Queues {
       delivery.idempotency().ifPresent(r -> r.recordAnswer(h, enqueued.encode()));
       return new Delivered(enqueued, queued);
     });
-    return result;
   }
 
   /**

@@ -150,6 +150,12 @@ public final class Sends implements AutoCloseable {
     return outcome.response();
   }
 
+  /** The group and its members as they stand, read without a lock (before the transaction). */
+  private Groups.Group current(byte[] groupId) {
+    return db.withHandle(h -> new Groups.Group(groups.group(h, groupId).orElseThrow(Groups::notFound),
+        groups.members(h, groupId)));
+  }
+
   /** The answer, and what to publish once committed. */
   private record Outcome(SendResponse response, Publisher.Published published) {}
 
@@ -222,17 +228,13 @@ public final class Sends implements AutoCloseable {
     if (added.isEmpty()) {
       return Map.of();
     }
-    GroupStore.GroupRow row = db.withHandle(h -> groups.group(h, groupId)).orElseThrow(Groups::notFound);
-    MemberMap members = db.withHandle(h -> groups.members(h, groupId));
-    SendRules.requireSenderLeaf(members, sender, caller);
-    return addedClients.admit(added, row.cipherSuite(), caller.userId());
+    Groups.Group group = current(groupId);
+    SendRules.requireSenderLeaf(group.members(), sender, caller);
+    return addedClients.admit(added, group.cipherSuite(), caller.userId());
   }
 
   private Set<String> connectedMemberUsers(Principal caller, byte[] groupId) {
-    MemberMap members = db.withHandle(h -> {
-      groups.group(h, groupId).orElseThrow(Groups::notFound);
-      return groups.members(h, groupId);
-    });
+    MemberMap members = current(groupId).members();
     Set<String> users = new HashSet<>(LocalClients.usersOf(members));
     users.remove(caller.userId());
     return users.isEmpty() ? Set.of() : addedClients.connectedWith(caller.userId(), users);
