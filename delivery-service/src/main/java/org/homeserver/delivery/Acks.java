@@ -25,17 +25,17 @@ final class Acks implements AutoCloseable {
 
   private final Queues queues;
   private final Publisher publisher;
-  private final GroupCommit<UUID> commits;
+  private final GroupCommit<GroupCommit.Unit<UUID>, Object> commits;
 
   Acks(Transactions db, Queues queues, Publisher publisher) {
     this.queues = queues;
     this.publisher = publisher;
-    this.commits = new GroupCommit<>(db, AS_POSTGRESQL_ORDERS_UUIDS, COMMITTERS, MAX_BATCH, "acks");
+    this.commits = GroupCommit.ofUnits(db, AS_POSTGRESQL_ORDERS_UUIDS, COMMITTERS, MAX_BATCH, "acks");
   }
 
   /** Acknowledges {@code client}'s entries up to these positions; see {@link Queues#ack}. */
   void ack(UUID client, long ownUpTo, Map<ByteString, Long> groups) {
-    Queues.Acknowledged acked = commits.run(client, h -> queues.ack(client, ownUpTo, groups));
+    Queues.Acknowledged acked = GroupCommit.runUnit(commits, client, h -> queues.ack(client, ownUpTo, groups));
     publisher.acknowledged(client, acked);
   }
 

@@ -1,17 +1,17 @@
 package org.homeserver.delivery;
 
 import com.google.protobuf.ByteString;
-import java.sql.Array;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.homeserver.platform.db.SqlArrays;
 import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
@@ -43,14 +43,6 @@ public final class GroupLogStore {
       rs.getObject("client_uuid", UUID.class), rs.getLong("acked"),
       rs.getObject("until_sequence") == null ? Long.MAX_VALUE : rs.getLong("until_sequence"), rs.getBytes("policy"));
 
-  /** A bytea[] parameter (jdbi has no array type for byte[]); null elements stay null. */
-  static Argument byteaArray(List<byte[]> values) {
-    return (position, statement, ctx) -> {
-      Array array = statement.getConnection().createArrayOf("bytea", values.toArray(byte[][]::new));
-      statement.setArray(position, array);
-    };
-  }
-
   // --- the send path, in the sender's transaction ---
 
   /** The group's current readers (members of this domain not removed), read in the caller's transaction. */
@@ -61,16 +53,28 @@ public final class GroupLogStore {
         .bind("id", groupId).map(READER).list();
   }
 
+  /** The current readers of each of these groups, read in the caller's transaction. */
+  public Map<ByteString, List<Reader>> readers(Handle h, Collection<ByteString> groupIds) {
+    Map<ByteString, List<Reader>> readers = new HashMap<>();
+    groupIds.forEach(id -> readers.put(id, new ArrayList<>()));
+    h.createQuery("""
+            select group_id, client_uuid, acked, until_sequence, policy from group_readers
+            where group_id = any(:ids) and until_sequence is null""")
+        .bind("ids", SqlArrays.bytea(groupIds.stream().map(ByteString::toByteArray).toList()))
+        .map(READER).forEach(r -> readers.get(ByteString.copyFrom(r.groupId())).add(r));
+    return readers;
+  }
+
   /** Appends messages to their groups' logs, in one statement; the caller holds the groups' rows. */
   public void append(Handle h, List<LogEntry> entries, List<Boolean> notify) {
     h.createUpdate("""
             insert into group_log (group_id, sequence, epoch, sender, message, accepted_at, unnotified)
             select * from unnest(:groups, :sequences, :epochs, :senders, :messages, :at, :notify)""")
-        .bind("groups", byteaArray(entries.stream().map(LogEntry::groupId).toList()))
+        .bind("groups", SqlArrays.bytea(entries.stream().map(LogEntry::groupId).toList()))
         .bindArray("sequences", Long.class, entries.stream().map(LogEntry::sequence).toList())
         .bindArray("epochs", Long.class, entries.stream().map(LogEntry::epoch).toList())
         .bindArray("senders", UUID.class, entries.stream().map(LogEntry::sender).toList())
-        .bind("messages", byteaArray(entries.stream().map(LogEntry::message).toList()))
+        .bind("messages", SqlArrays.bytea(entries.stream().map(LogEntry::message).toList()))
         .bindArray("at", OffsetDateTime.class, entries.stream().map(e -> OffsetDateTime.ofInstant(e.acceptedAt(),
             java.time.ZoneOffset.UTC)).toList())
         .bindArray("notify", Boolean.class, notify.stream().map(n -> n ? Boolean.TRUE : null).toList())
@@ -176,7 +180,7 @@ public final class GroupLogStore {
               update group_readers r set acked = locked.s from locked
               where r.group_id = locked.group_id and r.client_uuid = :c returning 1)
             select n from beyond""")
-        .bind("groups", byteaArray(groups.stream().map(ByteString::toByteArray).toList()))
+        .bind("groups", SqlArrays.bytea(groups.stream().map(ByteString::toByteArray).toList()))
         .bindArray("seqs", Long.class, groups.stream().map(upTo::get).toList())
         .bind("c", client)
         .mapTo(Long.class).one() == 0);
@@ -220,7 +224,7 @@ public final class GroupLogStore {
               order by l.ord
               limit :rows) page
             order by n""")
-        .bind("groups", byteaArray(groups)).bindArray("afters", Long.class, after)
+        .bind("groups", SqlArrays.bytea(groups)).bindArray("afters", Long.class, after)
         .bind("c", client).bind("rows", limit + 1).bind("budget", byteBudget)
         .map((rs, ctx) -> new ReadEntry(rs.getBytes("group_id"), rs.getLong("sequence"), rs.getLong("epoch"),
             rs.getBytes("message"), rs.getObject("accepted_at", OffsetDateTime.class).toInstant(), rs.getBytes("policy"),
@@ -264,7 +268,7 @@ public final class GroupLogStore {
               where l.unnotified order by l.group_id, l.sequence for no key update of l)
             update group_log l set unnotified = null from locked
             where l.group_id = locked.group_id and l.sequence = locked.sequence""")
-        .bind("groups", byteaArray(groups)).bindArray("seqs", Long.class, sequences).execute());
+        .bind("groups", SqlArrays.bytea(groups)).bindArray("seqs", Long.class, sequences).execute());
   }
 
   // --- maintenance ---
@@ -340,7 +344,7 @@ public final class GroupLogStore {
   /** The last sequence of each of these groups that exists. */
   public Map<ByteString, Long> lastSequences(List<ByteString> groups) {
     return db.withHandle(h -> h.createQuery("select group_id, last_sequence from groups where group_id = any(:ids)")
-        .bind("ids", byteaArray(groups.stream().map(ByteString::toByteArray).toList()))
+        .bind("ids", SqlArrays.bytea(groups.stream().map(ByteString::toByteArray).toList()))
         .reduceRows(new java.util.HashMap<ByteString, Long>(), (map, row) -> {
           map.put(ByteString.copyFrom(row.getColumn("group_id", byte[].class)), row.getColumn("last_sequence", Long.class));
           return map;

@@ -1,5 +1,6 @@
 package org.homeserver.delivery;
 
+import com.google.protobuf.ByteString;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
+import org.homeserver.platform.db.SqlArrays;
 import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -91,6 +93,31 @@ public final class GroupStore {
             + GROUP_COLUMNS + ", last_sequence")
         .bind("id", groupId)
         .map((rs, ctx) -> new Numbered(GROUP.map(rs, ctx), rs.getLong("last_sequence"))).findOne();
+  }
+
+  /**
+   * Locks the rows of these groups, in id order, until the transaction ends; with the last number
+   * of each log, which {@link #setLastSequences} moves on. Groups that do not exist are left out.
+   */
+  public Map<ByteString, Numbered> lockAll(Handle h, Collection<ByteString> groupIds) {
+    Map<ByteString, Numbered> locked = new HashMap<>();
+    h.createQuery("select " + GROUP_COLUMNS + ", last_sequence from groups where group_id = any(:ids)"
+            + " order by group_id for no key update")
+        .bind("ids", SqlArrays.bytea(groupIds.stream().map(ByteString::toByteArray).toList()))
+        .map((rs, ctx) -> new Numbered(GROUP.map(rs, ctx), rs.getLong("last_sequence")))
+        .forEach(n -> locked.put(ByteString.copyFrom(n.row().groupId()), n));
+    return locked;
+  }
+
+  /** Sets the last numbers of the logs of groups this transaction has locked, in one statement. */
+  public void setLastSequences(Handle h, Map<ByteString, Long> lasts) {
+    List<ByteString> ids = List.copyOf(lasts.keySet());
+    h.createUpdate("""
+            update groups g set last_sequence = t.last from unnest(:ids, :lasts) as t(id, last)
+            where g.group_id = t.id""")
+        .bind("ids", SqlArrays.bytea(ids.stream().map(ByteString::toByteArray).toList()))
+        .bindArray("lasts", Long.class, ids.stream().map(lasts::get).toList())
+        .execute();
   }
 
   /** Sets the epoch of a group this transaction has locked. */

@@ -1,6 +1,5 @@
 package org.homeserver.delivery;
 
-import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -15,8 +14,8 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.homeserver.platform.db.IdempotencyRecords;
 import org.jdbi.v3.core.Handle;
+import org.homeserver.platform.db.SqlArrays;
 import org.homeserver.platform.db.Transactions;
-import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
@@ -68,14 +67,6 @@ public final class QueueStore {
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {
     return rs.getObject(column, OffsetDateTime.class).toInstant();
-  }
-
-  /** A bytea[] parameter (jdbi has no array type for byte[]); null elements stay null. */
-  private static Argument byteaArray(List<byte[]> values) {
-    return (position, statement, ctx) -> {
-      Array array = statement.getConnection().createArrayOf("bytea", values.toArray(byte[][]::new));
-      statement.setArray(position, array);
-    };
   }
 
   /** Runs {@code work} in one transaction (READ COMMITTED; the row locks below do the ordering). */
@@ -301,7 +292,7 @@ public final class QueueStore {
         .bind("remaining", entries.size()).bind("now", now)
         .bindArray("clients", UUID.class, entries.stream().map(NewEntry::client).toList())
         .bindArray("seqs", Long.class, entries.stream().map(NewEntry::sequence).toList())
-        .bind("policies", byteaArray(entries.stream().map(e -> e.notificationPolicy().orElse(null)).toList()))
+        .bind("policies", SqlArrays.bytea(entries.stream().map(e -> e.notificationPolicy().orElse(null)).toList()))
         .execute();
   }
 
@@ -320,7 +311,7 @@ public final class QueueStore {
             select client, seq, id, null, :now from g""")
         .bindArray("clients", UUID.class, events.stream().map(NewEvent::client).toList())
         .bindArray("seqs", Long.class, events.stream().map(NewEvent::sequence).toList())
-        .bind("contents", byteaArray(events.stream().map(NewEvent::event).toList()))
+        .bind("contents", SqlArrays.bytea(events.stream().map(NewEvent::event).toList()))
         .bind("now", now)
         .execute();
   }

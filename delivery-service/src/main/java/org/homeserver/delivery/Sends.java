@@ -5,18 +5,20 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Collection;
-import java.util.UUID;
-import java.util.stream.Collectors;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.GroupMessage;
 import org.homeserver.api.delivery.v1.SendRequest;
@@ -40,13 +42,14 @@ import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.message.Welcome;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.GroupCommit;
+import org.homeserver.platform.db.IdempotencyRecords;
 import org.homeserver.platform.db.IdempotentRequest;
+import org.homeserver.platform.db.Transactions;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.jdbi.v3.core.Handle;
-import org.homeserver.platform.db.Transactions;
 
 /**
  * The Send path of hosted groups (delivery.proto, WHAT A GROUP ACCEPTS), top to bottom:
@@ -54,21 +57,27 @@ import org.homeserver.platform.db.Transactions;
  *   <li>parse: the bytes decoded with the {@code mls} codec and checked for their wire format;
  *   <li>admit: added KeyPackages and an external joiner's connections checked with the other
  *       services, before any lock;
- *   <li>one transaction, shared with the sends that arrive at the same moment ({@link GroupCommit}),
- *       each in a savepoint of its own: the caller's idempotency key claimed, the group's row locked and the
- *       message numbered in the group's log, the rules applied to what is read ({@link SendRules},
- *       which see no database), then the member map's difference, the readers, the log entry and any
- *       Welcomes written;
+ *   <li>one transaction, shared with the sends that arrive at the same moment ({@link GroupCommit}):
+ *       the caller's idempotency key claimed, the group's row locked and the message numbered in the
+ *       group's log, the rules applied to what is read ({@link SendRules}, which see no database),
+ *       then the member map's difference, the readers, the log entry and any Welcomes written.
+ *       Application messages, nearly all of the traffic, go through it a batch at a time with one
+ *       statement per kind of row ({@link #appendApplications}); a proposal or a commit runs its own
+ *       statements, in a savepoint of its own;
  *   <li>after the commit, the {@link Publisher} tells this process's Listen streams, the other
  *       processes and the notifier, in that order.
  * </ol>
  * A refusal changes nothing. Lock order: {@code V9__lock_order.sql} and {@code V10__group_log.sql}.
  */
 public final class Sends implements AutoCloseable {
-  /** Batches of sends committing at once, each on a connection of its own. */
-  private static final int COMMITTERS = 4;
-  /** Sends in one transaction at most. */
-  private static final int MAX_BATCH = 32;
+  /** Batches of application messages committing at once, each on a connection of its own. */
+  private static final int APPLICATION_COMMITTERS = 3;
+  /** Application messages in one transaction at most. */
+  private static final int MAX_APPLICATION_BATCH = 64;
+  /** Batches of proposals and commits committing at once. */
+  private static final int HANDSHAKE_COMMITTERS = 2;
+  /** Proposals and commits in one transaction at most. */
+  private static final int MAX_HANDSHAKE_BATCH = 16;
 
   private final Transactions db;
   private final GroupStore groups;
@@ -79,7 +88,8 @@ public final class Sends implements AutoCloseable {
   private final LocalClients local;
   private final Publisher publisher;
   private final Clock clock;
-  private final GroupCommit<ByteString> commits;
+  private final GroupCommit<ApplicationSend, Outcome> applications;
+  private final GroupCommit<GroupCommit.Unit<ByteString>, Object> handshakes;
 
   /**
    * @param applicationWindow how many epochs behind the current one application messages are still
@@ -97,13 +107,17 @@ public final class Sends implements AutoCloseable {
     this.publisher = publisher;
     this.clock = clock;
     // Batches lock their groups in id order, as PostgreSQL orders bytea.
-    this.commits = new GroupCommit<>(db, ByteString.unsignedLexicographicalComparator(), COMMITTERS, MAX_BATCH, "sends");
+    Comparator<ByteString> byGroup = ByteString.unsignedLexicographicalComparator();
+    this.applications = new GroupCommit<>(db, Comparator.comparing(ApplicationSend::group, byGroup),
+        this::appendApplications, APPLICATION_COMMITTERS, MAX_APPLICATION_BATCH, "applications");
+    this.handshakes = GroupCommit.ofUnits(db, byGroup, HANDSHAKE_COMMITTERS, MAX_HANDSHAKE_BATCH, "handshakes");
   }
 
   /** Stops taking sends once those in progress have committed. */
   @Override
   public void close() {
-    commits.close();
+    applications.close();
+    handshakes.close();
   }
 
   /**
@@ -114,40 +128,140 @@ public final class Sends implements AutoCloseable {
     // 1. Parse.
     SendRules.Parsed parsed = SendRules.parse(request);
     IdempotentRequest idempotency = IdempotentRequest.of(caller.clientUuid(), request.getIdempotencyKey(), request);
+    boolean wake = !request.getNoNotification();
     // 2. Admit, before any lock: the transaction checks the sender's membership again under it.
     SendRules.Admitted admitted = admit(caller, parsed);
-    // Stored to the microsecond, as PostgreSQL keeps it, so what is handed over in memory and what
-    // is read back are equal.
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     // 3. One transaction, shared with the sends that arrive at the same moment (a group commit).
-    Outcome outcome = commits.run(ByteString.copyFrom(parsed.groupId()), h -> {
-      Optional<byte[]> earlier = idempotency.claim(h, now);
-      if (earlier.isPresent()) {
-        return new Outcome(replay(earlier.get()), Publisher.Published.NOTHING);
-      }
-      GroupStore.Numbered group = groups.lockAndNumber(h, parsed.groupId()).orElseThrow(Groups::notFound);
-      List<GroupLogStore.Reader> readers = log.readers(h, parsed.groupId());
-      Outcome accepted = switch (parsed) {
-        case SendRules.Application a -> {
-          SendRules.requireReader(readers, caller);
-          SendRules.requireApplicationEpoch(group.row().epoch(), a.epoch(), applicationWindow);
-          yield append(h, group, readers, caller, a.bytes(), a.epoch(), group.row().epoch(), request, now, List.of());
-        }
-        case SendRules.ProposalMessage p -> {
-          MemberMap members = groups.members(h, p.groupId());
-          long senderLeaf = SendRules.proposal(group.row(), members, caller, p);
-          groups.insertProposal(h, p.groupId(), new GroupStore.AcceptedProposal(p.epoch(),
-              SendRules.proposalRef(group.row(), p), p.proposal().toBytes(), senderLeaf));
-          yield append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), request, now, List.of());
-        }
-        case SendRules.CommitMessage c -> commit(h, group, readers, caller, c, admitted, request, now);
-      };
-      idempotency.recordAnswer(h, accepted.response().toByteArray());
-      return accepted;
-    });
+    ByteString group = ByteString.copyFrom(parsed.groupId());
+    Outcome outcome = switch (parsed) {
+      case SendRules.Application a -> applications.run(new ApplicationSend(caller, a, idempotency, wake));
+      case SendRules.ProposalMessage p -> GroupCommit.runUnit(handshakes, group, h -> claimed(h, idempotency,
+          now -> proposal(h, caller, p, wake, now)));
+      case SendRules.CommitMessage c -> GroupCommit.runUnit(handshakes, group, h -> claimed(h, idempotency,
+          now -> commit(h, caller, c, admitted, wake, now)));
+    };
     // 4. After the commit.
     publisher.publish(outcome.published());
     return outcome.response();
+  }
+
+  /** An application message on its way into a batch, parsed. */
+  private record ApplicationSend(Principal caller, SendRules.Application message, IdempotentRequest idempotency,
+                                 boolean wake) {
+    ByteString group() {
+      return ByteString.copyFrom(message.groupId());
+    }
+  }
+
+  /**
+   * A batch of application messages, with one statement per kind of row: the keys claimed; the
+   * groups locked in id order, their readers read; the rules applied to each message; then, for
+   * those accepted, the groups' last numbers, the log entries and the answers. A refused message's
+   * key is given back. Two messages under one key (a retry racing its first try) go in rounds, the
+   * second answered as a retry of the first.
+   */
+  private List<GroupCommit.Answer<Outcome>> appendApplications(Handle h, List<ApplicationSend> sends) {
+    // Stored to the microsecond, as PostgreSQL keeps it, so what is handed over in memory and what
+    // is read back are equal.
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    List<GroupCommit.Answer<Outcome>> answers = new ArrayList<>(Collections.nCopies(sends.size(), null));
+    List<Integer> waiting = IntStream.range(0, sends.size()).boxed().toList();
+    while (!waiting.isEmpty()) {
+      Set<IdempotencyRecords.Key> keys = new HashSet<>();
+      List<Integer> round = new ArrayList<>();
+      List<Integer> next = new ArrayList<>();
+      for (int i : waiting) {
+        (keys.add(sends.get(i).idempotency().recordKey()) ? round : next).add(i);
+      }
+      List<GroupCommit.Answer<Outcome>> answered = appendRound(h, round.stream().map(sends::get).toList(), now);
+      for (int i = 0; i < round.size(); i++) {
+        answers.set(round.get(i), answered.get(i));
+      }
+      waiting = next;
+    }
+    return answers;
+  }
+
+  private List<GroupCommit.Answer<Outcome>> appendRound(Handle h, List<ApplicationSend> sends, Instant now) {
+    List<Optional<IdempotencyRecords.Record>> earlier = IdempotentRequest.claimAll(h,
+        sends.stream().map(ApplicationSend::idempotency).toList(), now);
+    Set<ByteString> groupIds = sends.stream().map(ApplicationSend::group).collect(Collectors.toSet());
+    Map<ByteString, GroupStore.Numbered> locked = groups.lockAll(h, groupIds);
+    Map<ByteString, List<GroupLogStore.Reader>> readers = log.readers(h, locked.keySet());
+    Map<ByteString, Long> last = new HashMap<>();
+    locked.forEach((id, group) -> last.put(id, group.sequence()));
+    List<GroupCommit.Answer<Outcome>> answers = new ArrayList<>();
+    List<IdempotentRequest> refused = new ArrayList<>();
+    List<IdempotentRequest> accepted = new ArrayList<>();
+    List<byte[]> acceptedAnswers = new ArrayList<>();
+    List<GroupLogStore.LogEntry> entries = new ArrayList<>();
+    List<Boolean> wakes = new ArrayList<>();
+    for (int i = 0; i < sends.size(); i++) {
+      ApplicationSend send = sends.get(i);
+      try {
+        if (earlier.get(i).isPresent()) {
+          answers.add(new GroupCommit.Answer.Done<>(new Outcome(
+              replay(send.idempotency().answerOf(earlier.get(i).get())), Publisher.Published.NOTHING)));
+          continue;
+        }
+        GroupStore.Numbered group = locked.get(send.group());
+        if (group == null) {
+          throw Groups.notFound();
+        }
+        List<GroupLogStore.Reader> groupReaders = readers.get(send.group());
+        SendRules.requireReader(groupReaders, send.caller());
+        SendRules.requireApplicationEpoch(group.row().epoch(), send.message().epoch(), applicationWindow);
+        long sequence = last.merge(send.group(), 1L, Long::sum);
+        GroupStore.Numbered numbered = new GroupStore.Numbered(group.row(), sequence);
+        Outcome outcome = outcome(numbered, groupReaders, send.caller(), send.message().bytes(),
+            send.message().epoch(), group.row().epoch(), send.wake(), now);
+        entries.add(outcome.published().message().orElseThrow().entry());
+        wakes.add(outcome.published().message().orElseThrow().wake());
+        accepted.add(send.idempotency());
+        acceptedAnswers.add(outcome.response().toByteArray());
+        answers.add(new GroupCommit.Answer.Done<>(outcome));
+      } catch (RuntimeException e) {
+        if (earlier.get(i).isEmpty()) {
+          refused.add(send.idempotency());
+        }
+        answers.add(new GroupCommit.Answer.Refused<>(e));
+      }
+    }
+    IdempotentRequest.release(h, refused);
+    if (!entries.isEmpty()) {
+      Map<ByteString, Long> moved = new HashMap<>(last);
+      moved.keySet().removeIf(id -> last.get(id) == locked.get(id).sequence());
+      groups.setLastSequences(h, moved);
+      log.append(h, entries, wakes);
+      IdempotentRequest.recordAnswers(h, accepted, acceptedAnswers);
+    }
+    return answers;
+  }
+
+  /**
+   * Runs {@code work} under the request's idempotency key, claimed first in the transaction: a retry
+   * gets the first answer and runs nothing.
+   */
+  private Outcome claimed(Handle h, IdempotentRequest idempotency, Function<Instant, Outcome> work) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    Optional<byte[]> earlier = idempotency.claim(h, now);
+    if (earlier.isPresent()) {
+      return new Outcome(replay(earlier.get()), Publisher.Published.NOTHING);
+    }
+    Outcome accepted = work.apply(now);
+    idempotency.recordAnswer(h, accepted.response().toByteArray());
+    return accepted;
+  }
+
+  /** A proposal: checked against the group's members, kept for the commit that will take it, and logged. */
+  private Outcome proposal(Handle h, Principal caller, SendRules.ProposalMessage p, boolean wake, Instant now) {
+    GroupStore.Numbered group = groups.lockAndNumber(h, p.groupId()).orElseThrow(Groups::notFound);
+    List<GroupLogStore.Reader> readers = log.readers(h, p.groupId());
+    MemberMap members = groups.members(h, p.groupId());
+    long senderLeaf = SendRules.proposal(group.row(), members, caller, p);
+    groups.insertProposal(h, p.groupId(), new GroupStore.AcceptedProposal(p.epoch(),
+        SendRules.proposalRef(group.row(), p), p.proposal().toBytes(), senderLeaf));
+    return append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), wake, now, List.of());
   }
 
   /** The group and its members as they stand, read without a lock (before the transaction). */
@@ -160,8 +274,10 @@ public final class Sends implements AutoCloseable {
   private record Outcome(SendResponse response, Publisher.Published published) {}
 
   /** The commit: its changes worked out by the rules, then written, then the log entry and the Welcomes. */
-  private Outcome commit(Handle h, GroupStore.Numbered group, List<GroupLogStore.Reader> readers,
-      Principal caller, SendRules.CommitMessage c, SendRules.Admitted admitted, SendRequest request, Instant now) {
+  private Outcome commit(Handle h, Principal caller, SendRules.CommitMessage c, SendRules.Admitted admitted,
+      boolean wake, Instant now) {
+    GroupStore.Numbered group = groups.lockAndNumber(h, c.groupId()).orElseThrow(Groups::notFound);
+    List<GroupLogStore.Reader> readers = log.readers(h, c.groupId());
     MemberMap before = groups.members(h, c.groupId());
     Map<ByteString, GroupStore.AcceptedProposal> proposals = groups.proposals(h, c.groupId()).stream()
         .collect(Collectors.toMap(p -> ByteString.copyFrom(p.ref()), p -> p));
@@ -182,27 +298,38 @@ public final class Sends implements AutoCloseable {
     List<Delivery> welcomes = newcomers.isEmpty() ? List.of() : List.of(Delivery.of(new QueueContent.Welcome(
         WelcomeMessage.newBuilder().setGroupId(ByteString.copyFrom(c.groupId())).setEpoch(epoch)
             .setWelcome(ByteString.copyFrom(c.welcomeBytes())).build()), newcomers));
-    Outcome outcome = append(h, group, readers, caller, c.bytes(), c.epoch(), epoch, request, now, welcomes);
+    Outcome outcome = append(h, group, readers, caller, c.bytes(), c.epoch(), epoch, wake, now, welcomes);
     Publisher.Published published = outcome.published();
     return new Outcome(outcome.response(), new Publisher.Published(published.message(), published.queued(), joined));
   }
 
   /**
-   * Appends the message to the group's log at the number the lock gave it, queues {@code welcomes},
-   * and says what to publish: the entry for every reader but the caller.
+   * Appends a proposal or commit to the group's log at the number the lock gave it, queues
+   * {@code welcomes}, and says what to publish.
    */
   private Outcome append(Handle h, GroupStore.Numbered group, List<GroupLogStore.Reader> readers,
-      Principal caller, byte[] bytes, long messageEpoch, long groupEpoch, SendRequest request, Instant now,
+      Principal caller, byte[] bytes, long messageEpoch, long groupEpoch, boolean wake, Instant now,
       List<Delivery> welcomes) {
+    Outcome outcome = outcome(group, readers, caller, bytes, messageEpoch, groupEpoch, wake, now);
+    Publisher.LogMessage message = outcome.published().message().orElseThrow();
+    log.append(h, List.of(message.entry()), List.of(message.wake()));
+    List<Queues.Queued> queued = welcomes.isEmpty() ? List.of() : queues.queueAll(h, welcomes, now);
+    return new Outcome(outcome.response(), new Publisher.Published(Optional.of(message), queued, List.of()));
+  }
+
+  /**
+   * The log entry of a message numbered {@code group.sequence()}, its answer, and what to publish:
+   * the entry for every reader but the caller.
+   */
+  private static Outcome outcome(GroupStore.Numbered group, List<GroupLogStore.Reader> readers, Principal caller,
+      byte[] bytes, long messageEpoch, long groupEpoch, boolean wake, Instant now) {
     GroupLogStore.LogEntry entry = new GroupLogStore.LogEntry(group.row().groupId(), group.sequence(), messageEpoch,
         caller.clientUuid(), bytes, now);
     List<GroupLogStore.Reader> recipients = readers.stream().filter(r -> !r.client().equals(caller.clientUuid()))
         .toList();
-    boolean wake = !request.getNoNotification() && !recipients.isEmpty();
-    log.append(h, List.of(entry), List.of(wake));
-    List<Queues.Queued> queued = welcomes.isEmpty() ? List.of() : queues.queueAll(h, welcomes, now);
     return new Outcome(response(group.row().groupId(), groupEpoch, group.sequence(), now),
-        new Publisher.Published(Optional.of(new Publisher.LogMessage(entry, recipients, wake)), queued, List.of()));
+        new Publisher.Published(Optional.of(new Publisher.LogMessage(entry, recipients, wake && !recipients.isEmpty())),
+            List.of(), List.of()));
   }
 
   private List<UUID> queuesOf(Collection<String> clientIds) {

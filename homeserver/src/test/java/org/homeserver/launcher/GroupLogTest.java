@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.message.KeyPackage;
@@ -110,6 +111,82 @@ class GroupLogTest {
     List<QueueEntry> received = reader.drain().stream().filter(QueueEntry::hasMessage).toList();
     assertEquals(List.copyOf(bySequence.keySet()), received.stream().map(QueueEntry::getSequence).toList());
     assertEquals(List.copyOf(bySequence.values()), received.stream().map(e -> e.getMessage().getMlsMessage()).toList());
+  }
+
+  /**
+   * Application messages go into the log a batch at a time, one statement per kind of row: racing
+   * sends, each raced by a retry of itself under its key, mixed with sends the rules refuse, still
+   * get one number each, without gaps; a retry gets its first answer; a refused send leaves nothing,
+   * not even its key.
+   */
+  @Test
+  void racingApplicationMessagesAndTheirRetriesAreNumberedOnceEach() throws Exception {
+    TestMember reader = TestMember.register(server, "carol");
+    List<TestMember> senders = List.of(TestMember.register(server, "alice"), TestMember.register(server, "bob"),
+        TestMember.register(server, "alice"), TestMember.register(server, "bob"));
+    TestMember outsider = TestMember.register(server, "carol");
+    List<TestMember> members = new ArrayList<>(senders.subList(1, senders.size()));
+    members.add(reader);
+    byte[] groupId = senders.getFirst().createGroupWith(members, server.clock.instant());
+    int perSender = 100;
+    Map<String, ByteString> acceptedByKey = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, List<SendResponse>> answers = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Map.Entry<TestMember, SendRequest>> wrongEpochs = Collections.synchronizedList(new ArrayList<>());
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> work = new ArrayList<>();
+      for (TestMember sender : senders) {
+        work.add(pool.submit(() -> {
+          for (int i = 0; i < perSender; i++) {
+            // Every fifth message is for an epoch the group has not reached, every seventh from an outsider.
+            boolean wrongEpoch = i % 5 == 4;
+            TestMember from = i % 7 == 6 ? outsider : sender;
+            byte[] message = TestMessages.application(groupId, wrongEpoch ? 99 : 1, 64);
+            SendRequest request = SendRequest.newBuilder().setIdempotencyKey(java.util.UUID.randomUUID().toString())
+                .setMlsMessage(ByteString.copyFrom(message)).build();
+            List<Future<SendResponse>> twice = List.of(pool.submit(() -> from.delivery().send(request)),
+                pool.submit(() -> from.delivery().send(request)));
+            for (Future<SendResponse> attempt : twice) {
+              try {
+                SendResponse response = attempt.get();
+                answers.computeIfAbsent(request.getIdempotencyKey(), k -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(response);
+                acceptedByKey.put(request.getIdempotencyKey(), request.getMlsMessage());
+              } catch (java.util.concurrent.ExecutionException e) {
+                StatusRuntimeException refusal = (StatusRuntimeException) e.getCause();
+                String reason = ErrorStatus.errorInfo(refusal).orElseThrow().getReason();
+                assertTrue(wrongEpoch || from == outsider, "only the rules refuse: " + refusal);
+                assertEquals(from == outsider ? ErrorReason.NOT_A_MEMBER.name() : ErrorReason.WRONG_EPOCH.name(), reason);
+                if (attempt == twice.getFirst() && from != outsider) {
+                  wrongEpochs.add(Map.entry(from, request));
+                }
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> future : work) {
+        future.get();
+      }
+    }
+    // Each accepted key answered twice alike; one number per key, consecutive after the commit that added the others.
+    Map<Long, ByteString> bySequence = new TreeMap<>();
+    answers.forEach((key, responses) -> {
+      assertEquals(2, responses.size(), "both tries of " + key + " accepted");
+      assertEquals(responses.get(0), responses.get(1), "the retry got the first answer");
+      assertEquals(null, bySequence.put(responses.getFirst().getSequence(), acceptedByKey.get(key)), "one number each");
+    });
+    assertEquals(List.copyOf(java.util.stream.LongStream.rangeClosed(2, 1 + answers.size()).boxed().toList()),
+        List.copyOf(bySequence.keySet()), "numbers without gaps");
+    List<QueueEntry> received = reader.drain().stream().filter(QueueEntry::hasMessage).toList();
+    assertEquals(List.copyOf(bySequence.values()), received.stream().map(e -> e.getMessage().getMlsMessage()).toList(),
+        "the reader receives each accepted message once, in the log's order");
+    // A refused send kept nothing, not even its key: the key serves another request.
+    assertTrue(wrongEpochs.size() > 10, "sends were refused: " + wrongEpochs.size());
+    Map.Entry<TestMember, SendRequest> refused = wrongEpochs.getFirst();
+    SendResponse reused = refused.getKey().delivery().send(refused.getValue().toBuilder()
+        .setMlsMessage(ByteString.copyFrom(TestMessages.application(groupId, 1, 64))).build());
+    assertEquals(2 + answers.size(), reused.getSequence());
   }
 
   @Test

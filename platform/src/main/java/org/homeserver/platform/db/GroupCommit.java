@@ -14,31 +14,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A group commit: units of work that arrive together run in one transaction, so they share its
- * commit (one WAL flush instead of one each) and its connection. A few committers each take what
- * has gathered, up to {@code maxBatch} units, so a unit alone runs at once and under load the
- * batches grow by themselves. Each unit runs inside a savepoint of its own: one that fails (a
- * refusal) is rolled back alone and fails alone, and the others commit. A batch whose transaction
- * fails as a whole (a deadlock, a lost connection) runs each of its units again in a transaction
- * of its own, as {@link Transactions#inTransaction} would have. Units are run in the order of
- * {@code order}, so batches take their locks in one order.
+ * A group commit: units that arrive together run in one transaction, so they share its commit (one
+ * WAL flush instead of one each), its connection and, when their {@link Batch} is written so, its
+ * statements (one per kind of row for the whole batch). A few committers each take what has
+ * gathered, up to {@code maxBatch} units, so a unit alone runs at once and under load the batches
+ * grow by themselves. Units are handed to the batch in the order of {@code order}, so batches take
+ * their locks in one order.
+ *
+ * <p>A batch answers each unit: its result, or the refusal that left it out (a refused unit's
+ * writes are the batch's to leave out or undo). A batch that throws failed as a whole (a deadlock, a
+ * lost connection, a bug): its units run again, each alone in a transaction of its own, as
+ * {@link Transactions#inTransaction} would have run them, and what a unit alone throws is its own
+ * failure. {@link #ofUnits} is the batch whose units are closures, each in a savepoint.
  */
-public final class GroupCommit<K> implements AutoCloseable {
+public final class GroupCommit<I, O> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
 
-  /** One unit: its work in the caller's transaction, and the key that orders it within a batch. */
-  private record Pending<K>(K key, Work<?> work, CompletableFuture<Object> done) {}
+  /** The work of one batch in its transaction: one answer per unit, in the order given. */
+  @FunctionalInterface
+  public interface Batch<I, O> {
+    List<Answer<O>> run(Handle h, List<I> units);
+  }
 
-  /** Work of one unit, in the batch's transaction. */
+  /** What a batch says of one of its units. */
+  public sealed interface Answer<O> {
+    record Done<O>(O result) implements Answer<O> {}
+
+    /** Left out of the batch: nothing of it is written. */
+    record Refused<O>(RuntimeException refusal) implements Answer<O> {}
+  }
+
+  /** Work of one unit of {@link #ofUnits}, in the batch's transaction. */
   @FunctionalInterface
   public interface Work<T> {
     T run(Handle h);
   }
 
+  /** A unit of {@link #ofUnits}: its work and the key that orders it within a batch. */
+  public record Unit<K>(K key, Work<?> work) {}
+
+  private record Pending<I, O>(I unit, CompletableFuture<O> done) {}
+
   private final Transactions db;
-  private final Comparator<K> order;
+  private final Comparator<I> order;
+  private final Batch<I, O> batch;
   private final int maxBatch;
-  private final LinkedBlockingQueue<Pending<K>> waiting = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Pending<I, O>> waiting = new LinkedBlockingQueue<>();
   private final ExecutorService committers;
   private volatile boolean closed;
 
@@ -46,9 +67,11 @@ public final class GroupCommit<K> implements AutoCloseable {
    * @param committers how many batches may run at once (each holds a connection while it runs)
    * @param maxBatch   units in one transaction at most
    */
-  public GroupCommit(Transactions db, Comparator<K> order, int committers, int maxBatch, String name) {
+  public GroupCommit(Transactions db, Comparator<I> order, Batch<I, O> batch, int committers, int maxBatch,
+      String name) {
     this.db = db;
     this.order = order;
+    this.batch = batch;
     this.maxBatch = maxBatch;
     this.committers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-", 0).factory());
     for (int i = 0; i < committers; i++) {
@@ -56,16 +79,53 @@ public final class GroupCommit<K> implements AutoCloseable {
     }
   }
 
-  /** Runs {@code work} in the next batch and returns its result once that batch has committed. */
+  /**
+   * Units that each run their own statements in the shared transaction, each inside a savepoint of
+   * its own: one that throws is rolled back alone and fails alone, and the others commit.
+   */
+  public static <K> GroupCommit<Unit<K>, Object> ofUnits(Transactions db, Comparator<K> order, int committers,
+      int maxBatch, String name) {
+    return new GroupCommit<>(db, Comparator.comparing(Unit::key, order), GroupCommit::inSavepoints, committers,
+        maxBatch, name);
+  }
+
+  /** Runs {@code work} in the next batch of a {@link #ofUnits} commit; its result once that batch committed. */
   @SuppressWarnings("unchecked")
-  public <T> T run(K key, Work<T> work) {
+  public static <K, T> T runUnit(GroupCommit<Unit<K>, Object> units, K key, Work<T> work) {
+    return (T) units.run(new Unit<>(key, work));
+  }
+
+  private static <K> List<Answer<Object>> inSavepoints(Handle h, List<Unit<K>> units) {
+    if (units.size() == 1) {
+      return List.of(new Answer.Done<>(units.getFirst().work().run(h)));   // alone: a throw is its own
+    }
+    List<Answer<Object>> answers = new ArrayList<>();
+    for (Unit<K> unit : units) {
+      h.execute("savepoint unit");
+      try {
+        answers.add(new Answer.Done<>(unit.work().run(h)));
+        h.execute("release savepoint unit");
+      } catch (RuntimeException e) {
+        if (DatabaseFailure.isTransient(e)) {
+          throw e;   // the transaction itself failed: every unit runs again alone
+        }
+        h.execute("rollback to savepoint unit");
+        h.execute("release savepoint unit");
+        answers.add(new Answer.Refused<>(e));
+      }
+    }
+    return answers;
+  }
+
+  /** Runs {@code unit} in the next batch and returns its result once that batch has committed. */
+  public O run(I unit) {
     if (closed) {
       throw new IllegalStateException("closed");
     }
-    CompletableFuture<Object> done = new CompletableFuture<>();
-    waiting.add(new Pending<>(key, work, done));
+    CompletableFuture<O> done = new CompletableFuture<>();
+    waiting.add(new Pending<>(unit, done));
     try {
-      return (T) done.get();
+      return done.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while its batch committed; the outcome is unknown", e);
@@ -79,70 +139,53 @@ public final class GroupCommit<K> implements AutoCloseable {
 
   private void commitLoop() {
     while (!closed) {
-      List<Pending<K>> batch = new ArrayList<>();
+      List<Pending<I, O>> pending = new ArrayList<>();
       try {
-        Pending<K> first = waiting.poll(100, TimeUnit.MILLISECONDS);
+        Pending<I, O> first = waiting.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
           continue;
         }
-        batch.add(first);
-        waiting.drainTo(batch, maxBatch - 1);
+        pending.add(first);
+        waiting.drainTo(pending, maxBatch - 1);
       } catch (InterruptedException e) {
         return;
       }
-      batch.sort(Comparator.comparing(Pending::key, order));
-      commit(batch);
+      pending.sort(Comparator.comparing(Pending::unit, order));
+      commit(pending);
     }
   }
 
-  private void commit(List<Pending<K>> batch) {
-    if (batch.size() == 1) {
-      alone(batch.getFirst());
+  private void commit(List<Pending<I, O>> pending) {
+    if (pending.size() == 1) {
+      alone(pending.getFirst());
       return;
     }
-    List<Object> results = new ArrayList<>();
-    List<RuntimeException> refusals = new ArrayList<>();
+    List<I> units = pending.stream().map(Pending::unit).toList();
+    List<Answer<O>> answers;
     try {
-      db.inTransactionOnce(h -> {
-        results.clear();
-        refusals.clear();
-        for (Pending<K> unit : batch) {
-          h.execute("savepoint unit");
-          try {
-            results.add(unit.work().run(h));
-            refusals.add(null);
-            h.execute("release savepoint unit");
-          } catch (RuntimeException e) {
-            if (DatabaseFailure.isTransient(e)) {
-              throw e;   // the transaction itself failed: every unit runs again alone
-            }
-            h.execute("rollback to savepoint unit");
-            h.execute("release savepoint unit");
-            results.add(null);
-            refusals.add(e);
-          }
-        }
-        return null;
-      });
+      answers = db.inTransactionOnce(h -> batch.run(h, units));
     } catch (RuntimeException e) {
-      log.debug("a batch of {} failed as a whole ({}); running its units one by one", batch.size(), e.toString());
-      batch.forEach(this::alone);
+      log.debug("a batch of {} failed as a whole ({}); running its units one by one", pending.size(), e.toString());
+      pending.forEach(this::alone);
       return;
     }
-    for (int i = 0; i < batch.size(); i++) {
-      if (refusals.get(i) != null) {
-        batch.get(i).done().completeExceptionally(refusals.get(i));
-      } else {
-        batch.get(i).done().complete(results.get(i));
-      }
+    for (int i = 0; i < pending.size(); i++) {
+      complete(pending.get(i), answers.get(i));
     }
   }
 
-  private void alone(Pending<K> unit) {
+  private void alone(Pending<I, O> unit) {
     try {
-      unit.done().complete(db.inTransaction(h -> unit.work().run(h)));
+      complete(unit, db.inTransaction(h -> batch.run(h, List.of(unit.unit()))).getFirst());
     } catch (RuntimeException e) {
       unit.done().completeExceptionally(e);
+    }
+  }
+
+  private void complete(Pending<I, O> unit, Answer<O> answer) {
+    switch (answer) {
+      case Answer.Done<O>(O result) -> unit.done().complete(result);
+      case Answer.Refused<O>(RuntimeException refusal) -> unit.done().completeExceptionally(refusal);
     }
   }
 
@@ -156,7 +199,7 @@ public final class GroupCommit<K> implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (Pending<K> unit = waiting.poll(); unit != null; unit = waiting.poll()) {
+    for (Pending<I, O> unit = waiting.poll(); unit != null; unit = waiting.poll()) {
       unit.done().completeExceptionally(new IllegalStateException("the service is shutting down"));
     }
   }

@@ -1,7 +1,13 @@
 package org.homeserver.platform.db;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -43,6 +49,67 @@ public final class IdempotencyRecords {
         .bind("sender", sender).bind("key", key)
         .map((rs, ctx) -> new Record(rs.getBytes("request_digest"), rs.getBytes("answer")))
         .one());
+  }
+
+  /** A sender's key. */
+  public record Key(UUID sender, String key) {}
+
+  /**
+   * {@link #claim} of many keys in one statement, locking their records in key order: for each
+   * key, in the order given, empty if it is now the caller's, else the live record of the earlier
+   * request. The keys must be distinct.
+   */
+  public static List<Optional<Record>> claimAll(Handle h, List<Key> keys, List<byte[]> digests, Instant now,
+      Instant expiredAt) {
+    Set<Key> claimed = new HashSet<>(h.createQuery("""
+            insert into idempotency_records (sender_client, idempotency_key, request_digest, answer, created_at)
+            select s, k, d, null, :now from unnest(:senders, :keys, :digests) as t(s, k, d) order by s, k
+            on conflict (sender_client, idempotency_key) do update
+              set request_digest = excluded.request_digest, answer = null, created_at = excluded.created_at
+              where idempotency_records.created_at <= :expiredAt
+            returning sender_client, idempotency_key""")
+        .bindArray("senders", UUID.class, keys.stream().map(Key::sender).toList())
+        .bindArray("keys", String.class, keys.stream().map(Key::key).toList())
+        .bind("digests", SqlArrays.bytea(digests)).bind("now", now).bind("expiredAt", expiredAt)
+        .map((rs, ctx) -> new Key(rs.getObject("sender_client", UUID.class), rs.getString("idempotency_key")))
+        .list());
+    List<Key> earlier = keys.stream().filter(k -> !claimed.contains(k)).toList();
+    Map<Key, Record> records = new HashMap<>();
+    if (!earlier.isEmpty()) {
+      h.createQuery("""
+              select sender_client, idempotency_key, request_digest, answer from idempotency_records
+              join unnest(:senders, :keys) as t(s, k) on sender_client = t.s and idempotency_key = t.k""")
+          .bindArray("senders", UUID.class, earlier.stream().map(Key::sender).toList())
+          .bindArray("keys", String.class, earlier.stream().map(Key::key).toList())
+          .map((rs, ctx) -> Map.entry(new Key(rs.getObject("sender_client", UUID.class), rs.getString("idempotency_key")),
+              new Record(rs.getBytes("request_digest"), rs.getBytes("answer"))))
+          .forEach(e -> records.put(e.getKey(), e.getValue()));
+    }
+    List<Optional<Record>> answers = new ArrayList<>();
+    for (Key key : keys) {
+      answers.add(claimed.contains(key) ? Optional.empty() : Optional.of(records.get(key)));
+    }
+    return answers;
+  }
+
+  /** {@link #recordAnswer} of many keys in one statement. */
+  public static void recordAnswers(Handle h, List<Key> keys, List<byte[]> answers) {
+    h.createUpdate("""
+            update idempotency_records r set answer = t.a
+            from unnest(:senders, :keys, :answers) as t(s, k, a)
+            where r.sender_client = t.s and r.idempotency_key = t.k""")
+        .bindArray("senders", UUID.class, keys.stream().map(Key::sender).toList())
+        .bindArray("keys", String.class, keys.stream().map(Key::key).toList())
+        .bind("answers", SqlArrays.bytea(answers)).execute();
+  }
+
+  /** Gives up keys claimed in this transaction for requests that were then refused. */
+  public static void release(Handle h, List<Key> keys) {
+    h.createUpdate("""
+            delete from idempotency_records r using unnest(:senders, :keys) as t(s, k)
+            where r.sender_client = t.s and r.idempotency_key = t.k""")
+        .bindArray("senders", UUID.class, keys.stream().map(Key::sender).toList())
+        .bindArray("keys", String.class, keys.stream().map(Key::key).toList()).execute();
   }
 
   /** Keeps the answer of the request that claimed {@code key}, in the same transaction. */

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -63,13 +64,43 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
    * Take it before any other lock of the transaction.
    */
   public Optional<byte[]> claim(Handle h, Instant now) {
-    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(WINDOW)).map(earlier -> {
-      if (!MessageDigest.isEqual(earlier.requestDigest(), requestDigest)) {
-        throw Refusal.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
-            "this idempotency key was used for a different request");
-      }
-      return earlier.answer();
-    });
+    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(WINDOW)).map(this::answerOf);
+  }
+
+  /**
+   * {@link #claim} of many requests (of distinct keys) in one statement: for each, in the order
+   * given, empty once the key is its own, else the earlier record, whose answer {@link #answerOf}
+   * gives.
+   */
+  public static List<Optional<IdempotencyRecords.Record>> claimAll(Handle h, List<IdempotentRequest> requests,
+      Instant now) {
+    return IdempotencyRecords.claimAll(h, requests.stream().map(IdempotentRequest::recordKey).toList(),
+        requests.stream().map(r -> r.requestDigest).toList(), now, now.minus(WINDOW));
+  }
+
+  /** The answer of the earlier request under this key; IDEMPOTENCY_KEY_REUSED if it was another request. */
+  public byte[] answerOf(IdempotencyRecords.Record earlier) {
+    if (!MessageDigest.isEqual(earlier.requestDigest(), requestDigest)) {
+      throw Refusal.of(ErrorReason.IDEMPOTENCY_KEY_REUSED, "this idempotency key was used for a different request");
+    }
+    return earlier.answer();
+  }
+
+  /** {@link #recordAnswer} of many requests that claimed their keys, in one statement. */
+  public static void recordAnswers(Handle h, List<IdempotentRequest> requests, List<byte[]> answers) {
+    IdempotencyRecords.recordAnswers(h, requests.stream().map(IdempotentRequest::recordKey).toList(), answers);
+  }
+
+  /** Gives up the keys these requests claimed in this transaction, as they were refused. */
+  public static void release(Handle h, List<IdempotentRequest> requests) {
+    if (!requests.isEmpty()) {
+      IdempotencyRecords.release(h, requests.stream().map(IdempotentRequest::recordKey).toList());
+    }
+  }
+
+  /** The sender and key, which identify the request's record. */
+  public IdempotencyRecords.Key recordKey() {
+    return new IdempotencyRecords.Key(sender, key);
   }
 
   /** Keeps the answer of the request that claimed the key, in the same transaction. */

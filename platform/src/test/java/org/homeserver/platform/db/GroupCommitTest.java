@@ -47,14 +47,14 @@ class GroupCommitTest {
   void failingUnitsLeaveNothingAndTheirBatchCommitsTheRest() throws Exception {
     Set<Integer> committed = ConcurrentHashMap.newKeySet();
     Set<Integer> failed = ConcurrentHashMap.newKeySet();
-    try (GroupCommit<Integer> commits = new GroupCommit<>(db, Comparator.<Integer>naturalOrder(), 2, 16, "test");
+    try (GroupCommit<GroupCommit.Unit<Integer>, Object> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), 2, 16, "test");
          ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> calls = new ArrayList<>();
       for (int i = 0; i < UNITS; i++) {
         int id = i;
         calls.add(callers.submit(() -> {
           try {
-            commits.run(id, h -> write(h, id));
+            GroupCommit.runUnit(commits, id, h -> write(h, id));
             committed.add(id);
           } catch (IllegalArgumentException | org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
             failed.add(id);
@@ -97,11 +97,11 @@ class GroupCommitTest {
 
   @Test
   void aUnitAloneRunsInItsOwnTransaction() {
-    try (GroupCommit<Integer> commits = new GroupCommit<>(db, Comparator.<Integer>naturalOrder(), 1, 16, "test")) {
-      int answer = commits.run(1, h -> h.createQuery("select 42").mapTo(Integer.class).one());
+    try (GroupCommit<GroupCommit.Unit<Integer>, Object> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), 1, 16, "test")) {
+      int answer = GroupCommit.runUnit(commits, 1, h -> h.createQuery("select 42").mapTo(Integer.class).one());
       assertEquals(42, answer);
       IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-          () -> commits.run(2, h -> {
+          () -> GroupCommit.runUnit(commits, 2, h -> {
             throw new IllegalStateException("no");
           }));
       assertInstanceOf(IllegalStateException.class, refused);
