@@ -95,6 +95,58 @@ class GroupCommitTest {
     return null;
   }
 
+  /**
+   * A batch that writes all its units in one statement: it answers each unit, refused ones written
+   * by nobody; one that throws has its units run again, each alone.
+   */
+  @Test
+  void aBatchWideWorkAnswersEachUnitAndAFailedBatchRunsItsUnitsAlone() throws Exception {
+    db.useHandle(h -> h.execute("create table batched (id int primary key, txid bigint not null)"));
+    Set<Integer> failed = ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger failedBatches = new java.util.concurrent.atomic.AtomicInteger();
+    GroupCommit.Batch<Integer, Integer> batch = (h, ids) -> {
+      // Ids that are multiples of 7 are refused; a batch holding a multiple of 97 fails as a whole unless alone.
+      if (ids.size() > 1 && ids.stream().anyMatch(id -> id % 97 == 0)) {
+        failedBatches.incrementAndGet();
+        throw new IllegalStateException("this batch fails");
+      }
+      List<Integer> written = ids.stream().filter(id -> id % 7 != 0).toList();
+      h.createUpdate("insert into batched (id, txid) select id, txid_current() from unnest(:ids) as id")
+          .bindArray("ids", Integer.class, written).execute();
+      return ids.stream().<GroupCommit.Answer<Integer>>map(id -> id % 7 == 0
+          ? new GroupCommit.Answer.Refused<>(new IllegalArgumentException("refused " + id))
+          : new GroupCommit.Answer.Done<>(id * 2)).toList();
+    };
+    try (GroupCommit<Integer, Integer> commits = new GroupCommit<>(db, Comparator.naturalOrder(), batch, 2, 16, "test");
+         ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int i = 1; i <= UNITS; i++) {
+        int id = i;
+        calls.add(callers.submit(() -> {
+          try {
+            assertEquals(id * 2, commits.run(id));
+          } catch (IllegalArgumentException e) {
+            failed.add(id);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> call : calls) {
+        call.get();
+      }
+    }
+    List<Integer> written = db.withHandle(h -> h.createQuery("select id from batched order by id")
+        .mapTo(Integer.class).list());
+    assertEquals(java.util.stream.IntStream.rangeClosed(1, UNITS).filter(id -> id % 7 != 0).boxed().toList(), written,
+        "every unit not refused is written once, those of failed batches too");
+    assertEquals(java.util.stream.IntStream.rangeClosed(1, UNITS).filter(id -> id % 7 == 0).boxed()
+        .collect(java.util.stream.Collectors.toSet()), failed);
+    long transactions = db.withHandle(h -> h.createQuery("select count(distinct txid) from batched")
+        .mapTo(Long.class).one());
+    assertTrue(transactions < written.size() / 2, "units shared transactions: " + transactions);
+    assertTrue(failedBatches.get() > 0, "batches failed as a whole, and their units were written alone");
+  }
+
   @Test
   void aUnitAloneRunsInItsOwnTransaction() {
     try (GroupCommit<GroupCommit.Unit<Integer>, Object> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), 1, 16, "test")) {
