@@ -9,8 +9,9 @@ import org.homeserver.platform.db.Transactions;
 
 /**
  * Ack (delivery.proto): the acknowledgements that arrive together commit together (a
- * {@link GroupCommit}, each in a savepoint, so a refused one changes nothing and fails alone), then
- * the client's Listen streams, here and on other processes, hear of it.
+ * {@link GroupCommit}, one statement per kind of row for the batch, {@link Queues#ackAll}; a refused
+ * one changes nothing and fails alone), then the client's Listen streams, here and on other
+ * processes, hear of it.
  */
 final class Acks implements AutoCloseable {
   private static final int COMMITTERS = 2;
@@ -23,19 +24,18 @@ final class Acks implements AutoCloseable {
       .<UUID, Long>comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
       .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
 
-  private final Queues queues;
   private final Publisher publisher;
-  private final GroupCommit<GroupCommit.Unit<UUID>, Object> commits;
+  private final GroupCommit<Queues.Ack, Queues.Acknowledged> commits;
 
   Acks(Transactions db, Queues queues, Publisher publisher) {
-    this.queues = queues;
     this.publisher = publisher;
-    this.commits = GroupCommit.ofUnits(db, AS_POSTGRESQL_ORDERS_UUIDS, COMMITTERS, MAX_BATCH, "acks");
+    this.commits = new GroupCommit<>(db, Comparator.comparing(Queues.Ack::client, AS_POSTGRESQL_ORDERS_UUIDS),
+        queues::ackAll, COMMITTERS, MAX_BATCH, "acks");
   }
 
   /** Acknowledges {@code client}'s entries up to these positions; see {@link Queues#ack}. */
   void ack(UUID client, long ownUpTo, Map<ByteString, Long> groups) {
-    Queues.Acknowledged acked = GroupCommit.runUnit(commits, client, h -> queues.ack(client, ownUpTo, groups));
+    Queues.Acknowledged acked = commits.run(new Queues.Ack(client, ownUpTo, groups));
     publisher.acknowledged(client, acked);
   }
 

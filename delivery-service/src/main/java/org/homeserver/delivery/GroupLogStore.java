@@ -6,8 +6,10 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.homeserver.platform.db.SqlArrays;
 import org.homeserver.platform.db.Transactions;
@@ -159,31 +161,44 @@ public final class GroupLogStore {
 
   // --- acknowledgement ---
 
-  /**
-   * Moves the client's positions up to the given sequences (a position never goes back), locking its
-   * reader rows in group order. Nothing changes, and the answer is false, if a sequence is beyond its
-   * group's last message. Groups the client does not read are ignored.
-   */
-  public boolean acknowledge(UUID client, Map<ByteString, Long> upTo) {
-    if (upTo.isEmpty()) {
-      return true;
+  /** Positions to move: the client's in the group up to the sequence, one row each. */
+  public record Position(UUID client, ByteString group, long sequence) {}
+
+  /** The indexes of the positions given whose sequence is beyond their group's last message. */
+  public Set<Integer> beyond(Handle h, List<Position> positions) {
+    if (positions.isEmpty()) {
+      return Set.of();
     }
-    List<ByteString> groups = List.copyOf(upTo.keySet());
-    return db.withHandle(h -> h.createQuery("""
-            with t as (select * from unnest(:groups, :seqs) as t(g, s)),
-            beyond as (select count(*) as n from t join groups gr on gr.group_id = t.g where t.s > gr.last_sequence),
+    return new HashSet<>(h.createQuery("""
+            select (t.o - 1)::int from unnest(:groups, :seqs) with ordinality as t(g, s, o)
+            join groups gr on gr.group_id = t.g where t.s > gr.last_sequence""")
+        .bind("groups", SqlArrays.bytea(positions.stream().map(p -> p.group().toByteArray()).toList()))
+        .bindArray("seqs", Long.class, positions.stream().map(Position::sequence).toList())
+        .mapTo(Integer.class).list());
+  }
+
+  /**
+   * Moves readers' positions up to the given sequences (a position never goes back), in one
+   * statement locking their rows in group then client order; at most one position per client and
+   * group. A group the client does not read is ignored.
+   */
+  public void acknowledge(Handle h, List<Position> positions) {
+    if (positions.isEmpty()) {
+      return;
+    }
+    h.createUpdate("""
+            with t as (select * from unnest(:clients, :groups, :seqs) as t(c, g, s)),
             locked as (
-              select r.group_id, t.s from group_readers r join t on r.group_id = t.g
-              where r.client_uuid = :c and r.acked < t.s and (select n from beyond) = 0
-              order by r.group_id for no key update of r),
-            moved as (
-              update group_readers r set acked = locked.s from locked
-              where r.group_id = locked.group_id and r.client_uuid = :c returning 1)
-            select n from beyond""")
-        .bind("groups", SqlArrays.bytea(groups.stream().map(ByteString::toByteArray).toList()))
-        .bindArray("seqs", Long.class, groups.stream().map(upTo::get).toList())
-        .bind("c", client)
-        .mapTo(Long.class).one() == 0);
+              select r.group_id, r.client_uuid, t.s from group_readers r
+              join t on r.group_id = t.g and r.client_uuid = t.c
+              where r.acked < t.s
+              order by r.group_id, r.client_uuid for no key update of r)
+            update group_readers r set acked = locked.s from locked
+            where r.group_id = locked.group_id and r.client_uuid = locked.client_uuid""")
+        .bindArray("clients", UUID.class, positions.stream().map(Position::client).toList())
+        .bind("groups", SqlArrays.bytea(positions.stream().map(p -> p.group().toByteArray()).toList()))
+        .bindArray("seqs", Long.class, positions.stream().map(Position::sequence).toList())
+        .execute();
   }
 
   // --- reading ---

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -164,28 +165,50 @@ public final class QueueStore {
         .execute();
   }
 
+  /** The indexes of the acknowledgements given (client, up to) beyond their client's last entry, or of clients with no queue. */
+  public Set<Integer> beyond(Handle h, List<UUID> clients, List<Long> upTo) {
+    if (clients.isEmpty()) {
+      return Set.of();
+    }
+    return new HashSet<>(h.createQuery("""
+            select (t.o - 1)::int from unnest(:clients, :upTo) with ordinality as t(c, u, o)
+            left join queue_heads q on q.client_uuid = t.c
+            where q.client_uuid is null or q.last_sequence < t.u""")
+        .bindArray("clients", UUID.class, clients).bindArray("upTo", Long.class, upTo)
+        .mapTo(Integer.class).list());
+  }
+
   /**
-   * An Ack in one statement (one round trip, its own transaction): raises the client's floor to
-   * {@code upTo}, deletes its entries up to there and records the bodies they release. False, and
-   * nothing changed, if the client has not been given {@code upTo} (no head, or beyond its last).
-   * Locks the client's head, so it waits for a send to that client, never for other clients' acks.
+   * Acknowledges clients' own queues in one statement: raises each floor to its {@code upTo},
+   * deletes the entries up to there and records the bodies they release. Locks the heads in client
+   * order, so it waits for sends to those clients, never for other clients' acks. One row per
+   * client, each given out already ({@link #beyond} says which are not).
    */
-  public boolean acknowledge(UUID client, long upTo) {
-    return db.withHandle(h -> h.createQuery("""
-            with head as (
-              update queue_heads set floor_sequence = greatest(floor_sequence, :upTo)
-              where client_uuid = :client and last_sequence >= :upTo
-              returning client_uuid),
+  public void acknowledge(Handle h, Map<UUID, Long> upTo) {
+    if (upTo.isEmpty()) {
+      return;
+    }
+    List<UUID> clients = List.copyOf(upTo.keySet());
+    h.createQuery("""
+            with t as (select * from unnest(:clients, :upTo) as t(c, u)),
+            locked as (
+              select q.client_uuid, t.u from queue_heads q join t on q.client_uuid = t.c
+              where q.last_sequence >= t.u
+              order by q.client_uuid for no key update of q),
+            head as (
+              update queue_heads q set floor_sequence = greatest(q.floor_sequence, locked.u) from locked
+              where q.client_uuid = locked.client_uuid
+              returning q.client_uuid, locked.u),
             gone as (
               delete from queue_entries e using head
-              where e.client_uuid = head.client_uuid and e.sequence <= :upTo
+              where e.client_uuid = head.client_uuid and e.sequence <= head.u
               returning e.body_id),
             released as (
               insert into body_releases (body_id, entries)
               select body_id, count(*) from gone group by body_id)
             select count(*) from head""")
-        .bind("upTo", upTo).bind("client", client)
-        .mapTo(Integer.class).one() == 1);
+        .bindArray("clients", UUID.class, clients).bindArray("upTo", Long.class, clients.stream().map(upTo::get).toList())
+        .mapTo(Integer.class).one();
   }
 
   /** Forgets the client's idempotency records, in the caller's transaction: the first lock of a purge. */

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import org.homeserver.delivery.QueueStore.Head;
 import org.homeserver.delivery.QueueStore.NewEntry;
 import org.homeserver.delivery.QueueStore.NewEvent;
 import org.homeserver.delivery.QueueStore.Range;
+import org.homeserver.platform.db.GroupCommit;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.DeclaredRules;
@@ -248,23 +250,79 @@ public final class Queues {
     }
   }
 
+  /** One Ack: {@code client}'s own queue up to {@code ownUpTo} (0: none) and its groups' logs up to theirs. */
+  public record Ack(UUID client, long ownUpTo, Map<ByteString, Long> groups) {}
+
   /**
    * Acknowledges {@code client}'s entries: deletes its own queue's entries up to {@code ownUpTo}
    * (and the bodies no other entry needs) and moves its positions in the groups' logs. Acknowledging
    * entries already gone, or of a group it does not read, succeeds; beyond the last sequence given
-   * out (or above 2^63) is QUEUE_SEQUENCE_INVALID. The groups are checked and moved first, so a
-   * refusal of them changes nothing.
+   * out (or above 2^63) is QUEUE_SEQUENCE_INVALID, and changes nothing.
    */
   public Acknowledged ack(UUID client, long ownUpTo, Map<ByteString, Long> groups) {
-    if (ownUpTo < 0 || groups.values().stream().anyMatch(s -> s < 0) || !groupLog.acknowledge(client, groups)) {
-      throw Refusal.of(ErrorReason.QUEUE_SEQUENCE_INVALID,
-          "an acknowledged sequence number is beyond the last entry queued");
+    return switch (store.inTransaction(h -> ackAll(h, List.of(new Ack(client, ownUpTo, groups)))).getFirst()) {
+      case GroupCommit.Answer.Done<Acknowledged>(Acknowledged acked) -> acked;
+      case GroupCommit.Answer.Refused<Acknowledged>(RuntimeException refusal) -> throw refusal;
+    };
+  }
+
+  /**
+   * {@link #ack} of many Acks in the caller's transaction, with one statement per kind of row: those
+   * beyond what was given out found first (a position only grows, so what passes stays valid), then
+   * the positions in the logs and the own queues of the others moved. Each Ack answered in order.
+   */
+  public List<GroupCommit.Answer<Acknowledged>> ackAll(Handle h, List<Ack> acks) {
+    List<GroupLogStore.Position> positions = new ArrayList<>();
+    List<Integer> positionOf = new ArrayList<>();
+    List<UUID> ownClients = new ArrayList<>();
+    List<Long> ownUpTo = new ArrayList<>();
+    List<Integer> ownOf = new ArrayList<>();
+    for (int i = 0; i < acks.size(); i++) {
+      Ack ack = acks.get(i);
+      for (Map.Entry<ByteString, Long> group : ack.groups().entrySet()) {
+        positions.add(new GroupLogStore.Position(ack.client(), group.getKey(), group.getValue()));
+        positionOf.add(i);
+      }
+      if (ack.ownUpTo() > 0) {
+        ownClients.add(ack.client());
+        ownUpTo.add(ack.ownUpTo());
+        ownOf.add(i);
+      }
     }
-    if (ownUpTo > 0 && !store.acknowledge(client, ownUpTo)) {
-      throw Refusal.of(ErrorReason.QUEUE_SEQUENCE_INVALID,
-          "the acknowledged sequence number is beyond the last entry of the client's own queue");
+    Set<Integer> refused = new HashSet<>();
+    for (int i = 0; i < acks.size(); i++) {
+      if (acks.get(i).ownUpTo() < 0 || acks.get(i).groups().values().stream().anyMatch(s -> s < 0)) {
+        refused.add(i);
+      }
     }
-    return new Acknowledged(ownUpTo, groups);
+    groupLog.beyond(h, positions).forEach(p -> refused.add(positionOf.get(p)));
+    store.beyond(h, ownClients, ownUpTo).forEach(o -> refused.add(ownOf.get(o)));
+    // Two Acks of one client in a batch move its positions once, to the higher of theirs.
+    Map<GroupLogStore.Position, Long> highest = new HashMap<>();
+    for (int p = 0; p < positions.size(); p++) {
+      if (!refused.contains(positionOf.get(p))) {
+        GroupLogStore.Position at = positions.get(p);
+        highest.merge(new GroupLogStore.Position(at.client(), at.group(), 0), at.sequence(), Math::max);
+      }
+    }
+    Map<UUID, Long> own = new HashMap<>();
+    for (int o = 0; o < ownClients.size(); o++) {
+      if (!refused.contains(ownOf.get(o))) {
+        own.merge(ownClients.get(o), ownUpTo.get(o), Math::max);
+      }
+    }
+    groupLog.acknowledge(h, highest.entrySet().stream()
+        .map(e -> new GroupLogStore.Position(e.getKey().client(), e.getKey().group(), e.getValue())).toList());
+    store.acknowledge(h, own);
+    List<GroupCommit.Answer<Acknowledged>> answers = new ArrayList<>();
+    for (int i = 0; i < acks.size(); i++) {
+      Ack ack = acks.get(i);
+      answers.add(refused.contains(i)
+          ? new GroupCommit.Answer.Refused<>(Refusal.of(ErrorReason.QUEUE_SEQUENCE_INVALID,
+              "an acknowledged sequence number is beyond the last entry given out"))
+          : new GroupCommit.Answer.Done<>(new Acknowledged(ack.ownUpTo(), ack.groups())));
+    }
+    return answers;
   }
 
   /** The generation of a new Listen stream of {@code client}: higher than any before it. */

@@ -109,6 +109,32 @@ class QueuesTest {
     assertEquals(List.of(3L), f.sequences(client));
   }
 
+  /**
+   * Acks batched into one transaction, one statement per kind of row: each answered on its own, a
+   * refused one changing nothing of its client, and two of one client moving it to the higher.
+   */
+  @Test
+  void acksInOneBatchAreAnsweredEachAndARefusedOneChangesNothing() {
+    UUID alice = UUID.randomUUID();
+    UUID bob = UUID.randomUUID();
+    UUID carol = UUID.randomUUID();
+    for (int i = 0; i < 4; i++) {
+      f.send("g", "m" + i, alice, bob, carol);
+    }
+    List<org.homeserver.platform.db.GroupCommit.Answer<Queues.Acknowledged>> answers = f.store.inTransaction(h ->
+        f.queues.ackAll(h, List.of(new Queues.Ack(alice, 3, java.util.Map.of()), new Queues.Ack(bob, 9, java.util.Map.of()),
+            new Queues.Ack(carol, 1, java.util.Map.of()), new Queues.Ack(carol, 2, java.util.Map.of()))));
+
+    assertTrue(answers.get(0) instanceof org.homeserver.platform.db.GroupCommit.Answer.Done);
+    assertEquals(ErrorReason.QUEUE_SEQUENCE_INVALID, ((Refusal) ((org.homeserver.platform.db.GroupCommit.Answer.Refused<?>)
+        answers.get(1)).refusal()).reason());
+    assertTrue(answers.get(2) instanceof org.homeserver.platform.db.GroupCommit.Answer.Done);
+    assertTrue(answers.get(3) instanceof org.homeserver.platform.db.GroupCommit.Answer.Done);
+    assertEquals(List.of(4L), f.sequences(alice));
+    assertEquals(List.of(1L, 2L, 3L, 4L), f.sequences(bob), "the refused ack moved nothing");
+    assertEquals(List.of(3L, 4L), f.sequences(carol), "two acks of one client: the higher holds");
+  }
+
   @Test
   void ackBeyondTheLastSequenceIsRefusedAndChangesNothing() {
     UUID client = UUID.randomUUID();
