@@ -64,8 +64,10 @@ import org.jdbi.v3.core.Handle;
  *       Application messages, nearly all of the traffic, go through it a batch at a time with one
  *       statement per kind of row ({@link #appendApplications}); a proposal or a commit runs its own
  *       statements, in a savepoint of its own;
- *   <li>after the commit, the {@link Publisher} tells this process's Listen streams, the other
- *       processes and the notifier, in that order.
+ *   <li>after the commit, before the callers are answered, the committer hands what the batch
+ *       accepted to the {@link Publisher}, in the batch's order (so one group's messages in the order
+ *       of its log), which tells this process's Listen streams, the other processes and the
+ *       notifier, in that order.
  * </ol>
  * A refusal changes nothing. Lock order: {@code V9__lock_order.sql} and {@code V10__group_log.sql}.
  */
@@ -89,7 +91,7 @@ public final class Sends implements AutoCloseable {
   private final Publisher publisher;
   private final Clock clock;
   private final GroupCommit<ApplicationSend, Outcome> applications;
-  private final GroupCommit<GroupCommit.Unit<ByteString>, Object> handshakes;
+  private final GroupCommit<GroupCommit.Unit<ByteString, Outcome>, Outcome> handshakes;
 
   /**
    * @param applicationWindow how many epochs behind the current one application messages are still
@@ -108,9 +110,12 @@ public final class Sends implements AutoCloseable {
     this.clock = clock;
     // Batches lock their groups in id order, as PostgreSQL orders bytea.
     Comparator<ByteString> byGroup = ByteString.unsignedLexicographicalComparator();
+    // 4. After the commit, by the committer, in the order of the batch.
+    GroupCommit.Committed<Outcome> publish = outcomes -> outcomes.forEach(o -> publisher.publish(o.published()));
     this.applications = new GroupCommit<>(db, Comparator.comparing(ApplicationSend::group, byGroup),
-        this::appendApplications, APPLICATION_COMMITTERS, MAX_APPLICATION_BATCH, "applications");
-    this.handshakes = GroupCommit.ofUnits(db, byGroup, HANDSHAKE_COMMITTERS, MAX_HANDSHAKE_BATCH, "handshakes");
+        this::appendApplications, publish, APPLICATION_COMMITTERS, MAX_APPLICATION_BATCH, "applications");
+    this.handshakes = GroupCommit.ofUnits(db, byGroup, publish, HANDSHAKE_COMMITTERS, MAX_HANDSHAKE_BATCH,
+        "handshakes");
   }
 
   /** Stops taking sends once those in progress have committed. */
@@ -131,17 +136,16 @@ public final class Sends implements AutoCloseable {
     boolean wake = !request.getNoNotification();
     // 2. Admit, before any lock: the transaction checks the sender's membership again under it.
     SendRules.Admitted admitted = admit(caller, parsed);
-    // 3. One transaction, shared with the sends that arrive at the same moment (a group commit).
+    // 3. One transaction, shared with the sends that arrive at the same moment (a group commit);
+    // 4. published by the committer once committed.
     ByteString group = ByteString.copyFrom(parsed.groupId());
     Outcome outcome = switch (parsed) {
       case SendRules.Application a -> applications.run(new ApplicationSend(caller, a, idempotency, wake));
-      case SendRules.ProposalMessage p -> GroupCommit.runUnit(handshakes, group, h -> claimed(h, idempotency,
-          now -> proposal(h, caller, p, wake, now)));
-      case SendRules.CommitMessage c -> GroupCommit.runUnit(handshakes, group, h -> claimed(h, idempotency,
-          now -> commit(h, caller, c, admitted, wake, now)));
+      case SendRules.ProposalMessage p -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
+          now -> proposal(h, caller, p, wake, now))));
+      case SendRules.CommitMessage c -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
+          now -> commit(h, caller, c, admitted, wake, now))));
     };
-    // 4. After the commit.
-    publisher.publish(outcome.published());
     return outcome.response();
   }
 

@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * lost connection, a bug): its units run again, each alone in a transaction of its own, as
  * {@link Transactions#inTransaction} would have run them, and what a unit alone throws is its own
  * failure. {@link #ofUnits} is the batch whose units are closures, each in a savepoint.
+ *
+ * <p>What a batch committed may be announced by the committer, in the batch's order, before its
+ * callers hear of it ({@link Committed}): announcements of one group's messages then go out in the
+ * order they were numbered, which one caller thread per unit would not keep.
  */
 public final class GroupCommit<I, O> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
@@ -44,6 +48,16 @@ public final class GroupCommit<I, O> implements AutoCloseable {
     record Refused<O>(RuntimeException refusal) implements Answer<O> {}
   }
 
+  /** Told, after a batch committed, the results of its units that were done, in the batch's order. */
+  @FunctionalInterface
+  public interface Committed<O> {
+    void committed(List<O> results);
+
+    static <O> Committed<O> nothing() {
+      return results -> {};
+    }
+  }
+
   /** Work of one unit of {@link #ofUnits}, in the batch's transaction. */
   @FunctionalInterface
   public interface Work<T> {
@@ -51,13 +65,14 @@ public final class GroupCommit<I, O> implements AutoCloseable {
   }
 
   /** A unit of {@link #ofUnits}: its work and the key that orders it within a batch. */
-  public record Unit<K>(K key, Work<?> work) {}
+  public record Unit<K, T>(K key, Work<T> work) {}
 
   private record Pending<I, O>(I unit, CompletableFuture<O> done) {}
 
   private final Transactions db;
   private final Comparator<I> order;
   private final Batch<I, O> batch;
+  private final Committed<O> committed;
   private final int maxBatch;
   private final LinkedBlockingQueue<Pending<I, O>> waiting = new LinkedBlockingQueue<>();
   private final ExecutorService committers;
@@ -69,9 +84,16 @@ public final class GroupCommit<I, O> implements AutoCloseable {
    */
   public GroupCommit(Transactions db, Comparator<I> order, Batch<I, O> batch, int committers, int maxBatch,
       String name) {
+    this(db, order, batch, Committed.nothing(), committers, maxBatch, name);
+  }
+
+  /** As above, with {@code committed} told of each batch once it committed. */
+  public GroupCommit(Transactions db, Comparator<I> order, Batch<I, O> batch, Committed<O> committed, int committers,
+      int maxBatch, String name) {
     this.db = db;
     this.order = order;
     this.batch = batch;
+    this.committed = committed;
     this.maxBatch = maxBatch;
     this.committers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-", 0).factory());
     for (int i = 0; i < committers; i++) {
@@ -83,24 +105,18 @@ public final class GroupCommit<I, O> implements AutoCloseable {
    * Units that each run their own statements in the shared transaction, each inside a savepoint of
    * its own: one that throws is rolled back alone and fails alone, and the others commit.
    */
-  public static <K> GroupCommit<Unit<K>, Object> ofUnits(Transactions db, Comparator<K> order, int committers,
-      int maxBatch, String name) {
-    return new GroupCommit<>(db, Comparator.comparing(Unit::key, order), GroupCommit::inSavepoints, committers,
-        maxBatch, name);
+  public static <K, T> GroupCommit<Unit<K, T>, T> ofUnits(Transactions db, Comparator<K> order,
+      Committed<T> committed, int committers, int maxBatch, String name) {
+    return new GroupCommit<>(db, Comparator.comparing(Unit::key, order), GroupCommit::inSavepoints, committed,
+        committers, maxBatch, name);
   }
 
-  /** Runs {@code work} in the next batch of a {@link #ofUnits} commit; its result once that batch committed. */
-  @SuppressWarnings("unchecked")
-  public static <K, T> T runUnit(GroupCommit<Unit<K>, Object> units, K key, Work<T> work) {
-    return (T) units.run(new Unit<>(key, work));
-  }
-
-  private static <K> List<Answer<Object>> inSavepoints(Handle h, List<Unit<K>> units) {
+  private static <K, T> List<Answer<T>> inSavepoints(Handle h, List<Unit<K, T>> units) {
     if (units.size() == 1) {
       return List.of(new Answer.Done<>(units.getFirst().work().run(h)));   // alone: a throw is its own
     }
-    List<Answer<Object>> answers = new ArrayList<>();
-    for (Unit<K> unit : units) {
+    List<Answer<T>> answers = new ArrayList<>();
+    for (Unit<K, T> unit : units) {
       h.execute("savepoint unit");
       try {
         answers.add(new Answer.Done<>(unit.work().run(h)));
@@ -169,16 +185,35 @@ public final class GroupCommit<I, O> implements AutoCloseable {
       pending.forEach(this::alone);
       return;
     }
+    announce(answers);
     for (int i = 0; i < pending.size(); i++) {
       complete(pending.get(i), answers.get(i));
     }
   }
 
   private void alone(Pending<I, O> unit) {
+    Answer<O> answer;
     try {
-      complete(unit, db.inTransaction(h -> batch.run(h, List.of(unit.unit()))).getFirst());
+      answer = db.inTransaction(h -> batch.run(h, List.of(unit.unit()))).getFirst();
     } catch (RuntimeException e) {
       unit.done().completeExceptionally(e);
+      return;
+    }
+    announce(List.of(answer));
+    complete(unit, answer);
+  }
+
+  private void announce(List<Answer<O>> answers) {
+    List<O> results = new ArrayList<>();
+    for (Answer<O> answer : answers) {
+      if (answer instanceof Answer.Done<O>(O result)) {
+        results.add(result);
+      }
+    }
+    try {
+      committed.committed(results);
+    } catch (RuntimeException e) {
+      log.warn("announcing a committed batch failed; its callers are answered", e);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -47,14 +48,14 @@ class GroupCommitTest {
   void failingUnitsLeaveNothingAndTheirBatchCommitsTheRest() throws Exception {
     Set<Integer> committed = ConcurrentHashMap.newKeySet();
     Set<Integer> failed = ConcurrentHashMap.newKeySet();
-    try (GroupCommit<GroupCommit.Unit<Integer>, Object> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), 2, 16, "test");
+    try (GroupCommit<GroupCommit.Unit<Integer, Void>, Void> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), GroupCommit.Committed.nothing(), 2, 16, "test");
          ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> calls = new ArrayList<>();
       for (int i = 0; i < UNITS; i++) {
         int id = i;
         calls.add(callers.submit(() -> {
           try {
-            GroupCommit.runUnit(commits, id, h -> write(h, id));
+            commits.run(new GroupCommit.Unit<>(id, h -> write(h, id)));
             committed.add(id);
           } catch (IllegalArgumentException | org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
             failed.add(id);
@@ -117,7 +118,9 @@ class GroupCommitTest {
           ? new GroupCommit.Answer.Refused<>(new IllegalArgumentException("refused " + id))
           : new GroupCommit.Answer.Done<>(id * 2)).toList();
     };
-    try (GroupCommit<Integer, Integer> commits = new GroupCommit<>(db, Comparator.naturalOrder(), batch, 2, 16, "test");
+    List<List<Integer>> announced = Collections.synchronizedList(new ArrayList<>());
+    try (GroupCommit<Integer, Integer> commits = new GroupCommit<>(db, Comparator.naturalOrder(), batch,
+        announced::add, 2, 16, "test");
          ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> calls = new ArrayList<>();
       for (int i = 1; i <= UNITS; i++) {
@@ -145,17 +148,21 @@ class GroupCommitTest {
         .mapTo(Long.class).one());
     assertTrue(transactions < written.size() / 2, "units shared transactions: " + transactions);
     assertTrue(failedBatches.get() > 0, "batches failed as a whole, and their units were written alone");
+    assertEquals(written.stream().map(id -> id * 2).toList(), announced.stream().flatMap(List::stream).sorted().toList(),
+        "each committed unit announced once");
+    assertTrue(announced.stream().allMatch(results -> results.equals(results.stream().sorted().toList())),
+        "announced in the batch's order");
   }
 
   @Test
   void aUnitAloneRunsInItsOwnTransaction() {
-    try (GroupCommit<GroupCommit.Unit<Integer>, Object> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), 1, 16, "test")) {
-      int answer = GroupCommit.runUnit(commits, 1, h -> h.createQuery("select 42").mapTo(Integer.class).one());
+    try (GroupCommit<GroupCommit.Unit<Integer, Integer>, Integer> commits = GroupCommit.ofUnits(db, Comparator.<Integer>naturalOrder(), GroupCommit.Committed.nothing(), 1, 16, "test")) {
+      int answer = commits.run(new GroupCommit.Unit<>(1, h -> h.createQuery("select 42").mapTo(Integer.class).one()));
       assertEquals(42, answer);
       IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-          () -> GroupCommit.runUnit(commits, 2, h -> {
+          () -> commits.run(new GroupCommit.Unit<>(2, h -> {
             throw new IllegalStateException("no");
-          }));
+          })));
       assertInstanceOf(IllegalStateException.class, refused);
     }
   }
