@@ -29,8 +29,9 @@ final class Acks implements AutoCloseable {
 
   Acks(Transactions db, Queues queues, Publisher publisher) {
     this.publisher = publisher;
-    this.commits = new GroupCommit<>(db, Comparator.comparing(Queues.Ack::client, AS_POSTGRESQL_ORDERS_UUIDS),
-        queues::ackAll, COMMITTERS, MAX_BATCH, "acks");
+    this.commits = new GroupCommit<>(db, ack -> ack.client().hashCode(),
+        Comparator.comparing(Queues.Ack::client, AS_POSTGRESQL_ORDERS_UUIDS), queues::ackAll,
+        GroupCommit.Committed.nothing(), COMMITTERS, MAX_BATCH, "acks");
   }
 
   /** Acknowledges {@code client}'s entries up to these positions; see {@link Queues#ack}. */

@@ -112,8 +112,10 @@ public final class Sends implements AutoCloseable {
     Comparator<ByteString> byGroup = ByteString.unsignedLexicographicalComparator();
     // 4. After the commit, by the committer, in the order of the batch.
     GroupCommit.Committed<Outcome> publish = outcomes -> outcomes.forEach(o -> publisher.publish(o.published()));
-    this.applications = new GroupCommit<>(db, Comparator.comparing(ApplicationSend::group, byGroup),
-        this::appendApplications, publish, APPLICATION_COMMITTERS, MAX_APPLICATION_BATCH, "applications");
+    // A group's sends share a lane: its batches commit, and are published, one after the other.
+    this.applications = new GroupCommit<>(db, send -> send.group().hashCode(),
+        Comparator.comparing(ApplicationSend::group, byGroup), this::appendApplications, publish,
+        APPLICATION_COMMITTERS, MAX_APPLICATION_BATCH, "applications");
     this.handshakes = GroupCommit.ofUnits(db, byGroup, publish, HANDSHAKE_COMMITTERS, MAX_HANDSHAKE_BATCH,
         "handshakes");
   }

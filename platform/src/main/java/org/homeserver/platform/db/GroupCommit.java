@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * A group commit: units that arrive together run in one transaction, so they share its commit (one
  * WAL flush instead of one each), its connection and, when their {@link Batch} is written so, its
  * statements (one per kind of row for the whole batch). A few committers each take what has
- * gathered, up to {@code maxBatch} units, so a unit alone runs at once and under load the batches
- * grow by themselves. Units are handed to the batch in the order of {@code order}, so batches take
- * their locks in one order.
+ * gathered in their lane, up to {@code maxBatch} units, so a unit alone runs at once and under load
+ * the batches grow by themselves. A unit's lane is chosen by {@code lane} (a hash of its group, say):
+ * the units of one lane commit one batch after the other, in the order they arrived. Units are
+ * handed to the batch in the order of {@code order}, so batches take their locks in one order.
  *
  * <p>A batch answers each unit: its result, or the refusal that left it out (a refused unit's
  * writes are the batch's to leave out or undo). A batch that throws failed as a whole (a deadlock, a
@@ -74,30 +76,31 @@ public final class GroupCommit<I, O> implements AutoCloseable {
   private final Batch<I, O> batch;
   private final Committed<O> committed;
   private final int maxBatch;
-  private final LinkedBlockingQueue<Pending<I, O>> waiting = new LinkedBlockingQueue<>();
+  private final ToIntFunction<I> lane;
+  private final List<LinkedBlockingQueue<Pending<I, O>>> lanes = new ArrayList<>();
   private final ExecutorService committers;
   private volatile boolean closed;
 
   /**
-   * @param committers how many batches may run at once (each holds a connection while it runs)
+   * @param lane       the lane of a unit: units of one lane are committed by one committer, a batch
+   *                   after the other, so what one lane's batches lock is locked in their order
+   * @param committed  told of each batch once it committed ({@link Committed#nothing} if nobody is)
+   * @param committers how many batches may run at once, one per lane (each holds a connection while it runs)
    * @param maxBatch   units in one transaction at most
    */
-  public GroupCommit(Transactions db, Comparator<I> order, Batch<I, O> batch, int committers, int maxBatch,
-      String name) {
-    this(db, order, batch, Committed.nothing(), committers, maxBatch, name);
-  }
-
-  /** As above, with {@code committed} told of each batch once it committed. */
-  public GroupCommit(Transactions db, Comparator<I> order, Batch<I, O> batch, Committed<O> committed, int committers,
-      int maxBatch, String name) {
+  public GroupCommit(Transactions db, ToIntFunction<I> lane, Comparator<I> order, Batch<I, O> batch,
+      Committed<O> committed, int committers, int maxBatch, String name) {
     this.db = db;
+    this.lane = lane;
     this.order = order;
     this.batch = batch;
     this.committed = committed;
     this.maxBatch = maxBatch;
     this.committers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-", 0).factory());
     for (int i = 0; i < committers; i++) {
-      this.committers.execute(this::commitLoop);
+      LinkedBlockingQueue<Pending<I, O>> waiting = new LinkedBlockingQueue<>();
+      lanes.add(waiting);
+      this.committers.execute(() -> commitLoop(waiting));
     }
   }
 
@@ -107,8 +110,8 @@ public final class GroupCommit<I, O> implements AutoCloseable {
    */
   public static <K, T> GroupCommit<Unit<K, T>, T> ofUnits(Transactions db, Comparator<K> order,
       Committed<T> committed, int committers, int maxBatch, String name) {
-    return new GroupCommit<>(db, Comparator.comparing(Unit::key, order), GroupCommit::inSavepoints, committed,
-        committers, maxBatch, name);
+    return new GroupCommit<>(db, unit -> unit.key().hashCode(), Comparator.comparing(Unit::key, order),
+        GroupCommit::inSavepoints, committed, committers, maxBatch, name);
   }
 
   private static <K, T> List<Answer<T>> inSavepoints(Handle h, List<Unit<K, T>> units) {
@@ -139,7 +142,7 @@ public final class GroupCommit<I, O> implements AutoCloseable {
       throw new IllegalStateException("closed");
     }
     CompletableFuture<O> done = new CompletableFuture<>();
-    waiting.add(new Pending<>(unit, done));
+    lanes.get(Math.floorMod(lane.applyAsInt(unit), lanes.size())).add(new Pending<>(unit, done));
     try {
       return done.get();
     } catch (InterruptedException e) {
@@ -153,7 +156,7 @@ public final class GroupCommit<I, O> implements AutoCloseable {
     }
   }
 
-  private void commitLoop() {
+  private void commitLoop(LinkedBlockingQueue<Pending<I, O>> waiting) {
     while (!closed) {
       List<Pending<I, O>> pending = new ArrayList<>();
       try {
@@ -234,8 +237,10 @@ public final class GroupCommit<I, O> implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (Pending<I, O> unit = waiting.poll(); unit != null; unit = waiting.poll()) {
-      unit.done().completeExceptionally(new IllegalStateException("the service is shutting down"));
+    for (LinkedBlockingQueue<Pending<I, O>> waiting : lanes) {
+      for (Pending<I, O> unit = waiting.poll(); unit != null; unit = waiting.poll()) {
+        unit.done().completeExceptionally(new IllegalStateException("the service is shutting down"));
+      }
     }
   }
 }

@@ -119,8 +119,8 @@ class GroupCommitTest {
           : new GroupCommit.Answer.Done<>(id * 2)).toList();
     };
     List<List<Integer>> announced = Collections.synchronizedList(new ArrayList<>());
-    try (GroupCommit<Integer, Integer> commits = new GroupCommit<>(db, Comparator.naturalOrder(), batch,
-        announced::add, 2, 16, "test");
+    try (GroupCommit<Integer, Integer> commits = new GroupCommit<>(db, Integer::intValue, Comparator.naturalOrder(),
+        batch, announced::add, 2, 16, "test");
          ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> calls = new ArrayList<>();
       for (int i = 1; i <= UNITS; i++) {
