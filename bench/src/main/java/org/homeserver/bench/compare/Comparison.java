@@ -80,10 +80,12 @@ public final class Comparison implements Callable<Integer> {
     Path runDirectory = Files.createDirectories(runsDirectory.resolve(stamp));
     String loadBefore = loadAverage();
     progress.say("run directory " + runDirectory + "; load average " + loadBefore + " (1 minute)");
-    String postgresVersion = postgres.version();
+    String postgresVersion = postgres.version() + (postgres.autovacuum() ? ""
+        : " (autovacuum off: the run vacuums its database every " + Postgres.ScratchDatabase.VACUUM_EVERY.toSeconds() + " s)");
 
     HomeserverPhases.Results homeserver;
     try (Postgres.ScratchDatabase database = postgres.createScratch("bench_compare_" + stamp);
+         AutoCloseable vacuums = database.vacuumUnlessAutovacuum();
          ServerProcess server = progress.step("starting the homeserver (" + serverOptions.launcher() + " serve)", () ->
              ServerProcess.start(serverOptions.launcher(), runDirectory, database.jdbcUrl(), postgres,
                  serverOptions.jvmOptions(), serverOptions.settings()))) {

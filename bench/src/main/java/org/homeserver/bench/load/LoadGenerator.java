@@ -113,7 +113,8 @@ public final class LoadGenerator implements Callable<Integer> {
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
     Path runDirectory = Files.createDirectories(runsDirectory.resolve(stamp));
     progress.say("run directory " + runDirectory + " (homeserver.yaml, homeserver.log, pgbench.log)");
-    String postgresVersion = postgres.version();
+    String postgresVersion = postgres.version() + (postgres.autovacuum() ? ""
+        : " (autovacuum off: the run vacuums its database every " + Postgres.ScratchDatabase.VACUUM_EVERY.toSeconds() + " s)");
 
     Report report = Report.of(plan);
     Map<String, String> settings = new LinkedHashMap<>(plan.scenario().serverSettings());
@@ -121,6 +122,7 @@ public final class LoadGenerator implements Callable<Integer> {
     List<String> problems = List.of();
     double messagesPerSecond;
     try (Postgres.ScratchDatabase database = postgres.createScratch("bench_" + stamp);
+         AutoCloseable vacuums = database.vacuumUnlessAutovacuum();
          ServerProcess server = progress.step("starting the homeserver (" + serverOptions.launcher() + " serve)", () ->
              ServerProcess.start(serverOptions.launcher(), runDirectory, database.jdbcUrl(), postgres,
                  serverOptions.jvmOptions(), settings));
