@@ -142,7 +142,7 @@ public final class Sends implements AutoCloseable {
     // 4. published by the committer once committed.
     ByteString group = ByteString.copyFrom(parsed.groupId());
     Outcome outcome = switch (parsed) {
-      case SendRules.Application a -> applications.run(new ApplicationSend(caller, a, idempotency, wake));
+      case SendRules.Application a -> applications.run(new ApplicationSend(group, caller, a, idempotency, wake));
       case SendRules.ProposalMessage p -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
           now -> proposal(h, caller, p, wake, now))));
       case SendRules.CommitMessage c -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
@@ -152,12 +152,8 @@ public final class Sends implements AutoCloseable {
   }
 
   /** An application message on its way into a batch, parsed. */
-  private record ApplicationSend(Principal caller, SendRules.Application message, IdempotentRequest idempotency,
-                                 boolean wake) {
-    ByteString group() {
-      return ByteString.copyFrom(message.groupId());
-    }
-  }
+  private record ApplicationSend(ByteString group, Principal caller, SendRules.Application message,
+                                 IdempotentRequest idempotency, boolean wake) {}
 
   /**
    * A batch of application messages, with one statement per kind of row: the keys claimed; the
