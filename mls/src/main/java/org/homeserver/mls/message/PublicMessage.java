@@ -28,25 +28,17 @@ public record PublicMessage(FramedContent content, byte[] signature, Optional<by
   @Override
   public void encode(MlsWriter w) {
     content.encode(w);
-    encodeAuth(w);
+    w.opaque(signature);
+    confirmationTag.ifPresent(w::opaque);
     membershipTag.ifPresent(w::opaque);
   }
 
   /**
-   * AuthenticatedContent (RFC 9420 section 6.1) of this message: the input of its ProposalRef when
-   * it carries a proposal.
+   * The encoded AuthenticatedContent (RFC 9420 section 6.1) of this message: the input of its
+   * ProposalRef when it carries a proposal. {@link AuthenticatedContent#of} gives the structure.
    */
   public byte[] authenticatedContent() {
-    MlsWriter w = new MlsWriter();
-    w.u16(WireFormat.PUBLIC_MESSAGE.code());
-    content.encode(w);
-    encodeAuth(w);
-    return w.toByteArray();
-  }
-
-  private void encodeAuth(MlsWriter w) {
-    w.opaque(signature);
-    confirmationTag.ifPresent(w::opaque);
+    return AuthenticatedContent.of(this).toBytes();
   }
 
   @Override
