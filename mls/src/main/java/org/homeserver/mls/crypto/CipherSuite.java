@@ -56,4 +56,9 @@ public enum CipherSuite {
   public byte[] hash(byte[] input) {
     return hash.hash(input);
   }
+
+  /** The suite's MAC (RFC 9420 section 5.1): HMAC over the suite's hash, Nh bytes. */
+  public byte[] mac(byte[] key, byte[] input) {
+    return hash.hmac(key, input);
+  }
 }

@@ -5,6 +5,8 @@ import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
+import org.bouncycastle.crypto.macs.HMac;
+import org.bouncycastle.crypto.params.KeyParameter;
 
 /** The SHA-2 functions that MLS cipher suites and ECDSA signature schemes are built on. */
 enum HashAlgorithm {
@@ -35,6 +37,16 @@ enum HashAlgorithm {
     digest.update(input, 0, input.length);
     byte[] out = new byte[length];
     digest.doFinal(out, 0);
+    return out;
+  }
+
+  /** HMAC (RFC 2104) over this hash. */
+  byte[] hmac(byte[] key, byte[] input) {
+    HMac mac = new HMac(newDigest());
+    mac.init(new KeyParameter(key));
+    mac.update(input, 0, input.length);
+    byte[] out = new byte[length];
+    mac.doFinal(out, 0);
     return out;
   }
 }

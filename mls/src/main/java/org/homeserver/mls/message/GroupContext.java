@@ -5,7 +5,15 @@ import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.codec.MlsWriter;
 
-/** The group's state every member agrees on in an epoch (RFC 9420 section 8.1). */
+/**
+ * The group's state every member agrees on in an epoch (RFC 9420 section 8.1).
+ *
+ * @param version                 the protocol version, mls10 ({@link MlsMessage#MLS10})
+ * @param cipherSuite             the IANA code of the group's cipher suite
+ * @param treeHash                the hash of the ratchet tree's root (section 7.8)
+ * @param confirmedTranscriptHash the hash over every commit up to this epoch (section 8.2); the zero-length
+ *                                string in the epoch a group is created with (section 11)
+ */
 public record GroupContext(int version, int cipherSuite, byte[] groupId, long epoch, byte[] treeHash,
                            byte[] confirmedTranscriptHash, List<Extension> extensions) implements Encodable {
 
