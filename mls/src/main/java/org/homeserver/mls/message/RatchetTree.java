@@ -14,7 +14,13 @@ public record RatchetTree(List<Optional<Node>> nodes) implements Encodable {
 
   public record Leaf(LeafNode leafNode) implements Node {}
 
-  public record Parent(byte[] encryptionKey, byte[] parentHash, List<Long> unmergedLeaves) implements Node {}
+  /** A ParentNode (RFC 9420 section 7.1); unmerged leaves are leaf indices. */
+  public record Parent(byte[] encryptionKey, byte[] parentHash, List<Long> unmergedLeaves) implements Node, Encodable {
+    @Override
+    public void encode(MlsWriter w) {
+      w.opaque(encryptionKey).opaque(parentHash).vector(unmergedLeaves, (i, z) -> z.u32(i));
+    }
+  }
 
   /** Decodes the tree; leaves must sit at even node indices and parents at odd ones (RFC 9420 section 4.1). */
   public static RatchetTree decode(MlsReader r) throws MlsDecodeException {
@@ -49,8 +55,10 @@ public record RatchetTree(List<Optional<Node>> nodes) implements Encodable {
           y.u8(1);
           l.leafNode().encode(y);
         }
-        case Parent p -> y.u8(2).opaque(p.encryptionKey()).opaque(p.parentHash())
-            .vector(p.unmergedLeaves(), (i, z) -> z.u32(i));
+        case Parent p -> {
+          y.u8(2);
+          p.encode(y);
+        }
       }
     }));
   }
