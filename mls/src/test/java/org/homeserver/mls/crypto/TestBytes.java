@@ -3,11 +3,11 @@ package org.homeserver.mls.crypto;
 import java.util.Arrays;
 
 /** Byte-array edits the crypto tests use to damage keys, signatures and content. */
-final class TestBytes {
+public final class TestBytes {
   private TestBytes() {}
 
   /** A copy of {@code bytes} with bit {@code bit} (counted from the first byte's low bit) inverted. */
-  static byte[] flipBit(byte[] bytes, int bit) {
+  public static byte[] flipBit(byte[] bytes, int bit) {
     byte[] copy = bytes.clone();
     copy[bit / 8] ^= (byte) (1 << (bit % 8));
     return copy;
