@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.homeserver.mls.crypto.CipherSuite;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,5 +36,22 @@ public final class TestVectors {
   /** Lowercase or uppercase hex, as bytes. */
   public static byte[] hex(String hex) {
     return HexFormat.of().parseHex(hex);
+  }
+
+  /** The case's {@code cipher_suite}. */
+  public static CipherSuite suite(Map<String, Object> c) {
+    int code = ((Number) c.get("cipher_suite")).intValue();
+    return CipherSuite.fromCode(code).orElseThrow(() -> new AssertionError("unknown suite " + code));
+  }
+
+  /** The case's hex field {@code name}, as bytes. */
+  public static byte[] hexField(Map<String, Object> c, String name) {
+    return hex((String) c.get(name));
+  }
+
+  /** The case's object field {@code name}. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> object(Map<String, Object> c, String name) {
+    return (Map<String, Object>) c.get(name);
   }
 }

@@ -1,23 +1,15 @@
 package org.homeserver.mls.crypto;
 
-import java.nio.charset.StandardCharsets;
-import org.homeserver.mls.codec.MlsWriter;
-
 /**
  * SignWithLabel and VerifyWithLabel (RFC 9420 section 5.1.2): every MLS signature covers a label, so
  * a signature made for one structure can never be passed off as one over another.
  */
 public final class LabeledSignatures {
-  private static final String LABEL_PREFIX = "MLS 1.0 ";
-
   private LabeledSignatures() {}
 
   /** SignContent: {@code opaque("MLS 1.0 " + label) || opaque(content)}, the bytes actually signed. */
   public static byte[] signContent(String label, byte[] content) {
-    return new MlsWriter()
-        .opaque((LABEL_PREFIX + label).getBytes(StandardCharsets.UTF_8))
-        .opaque(content)
-        .toByteArray();
+    return Labels.withContent(label, content);
   }
 
   /** Signs SignContent(label, content); throws IllegalArgumentException for an invalid private key. */

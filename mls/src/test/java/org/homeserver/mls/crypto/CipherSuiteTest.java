@@ -2,11 +2,18 @@ package org.homeserver.mls.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.spec.AlgorithmParameterSpec;
+import java.util.Arrays;
 import java.util.Optional;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
 import org.bouncycastle.crypto.params.X448PublicKeyParameters;
@@ -67,6 +74,44 @@ class CipherSuiteTest {
       default -> throw new AssertionError(kem);
     };
     assertEquals(expected, suite.hpkePublicKeyLength());
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aeadIsTheOneTheSuiteNamesAsTheJdkComputesIt(CipherSuite suite) throws Exception {
+    String aead = suite.name().split("_")[3];
+    int keyLength = aead.equals("AES128GCM") ? 16 : 32;
+    byte[] key = new byte[keyLength];
+    byte[] nonce = new byte[12];
+    Arrays.fill(key, (byte) 7);
+    Arrays.fill(nonce, (byte) 9);
+    byte[] aad = "aad".getBytes(StandardCharsets.US_ASCII);
+    byte[] plaintext = "plaintext".getBytes(StandardCharsets.US_ASCII);
+    boolean chacha = aead.equals("CHACHA20POLY1305");
+    Cipher jdk = Cipher.getInstance(chacha ? "ChaCha20-Poly1305" : "AES/GCM/NoPadding");
+    AlgorithmParameterSpec params = chacha ? new IvParameterSpec(nonce) : new GCMParameterSpec(128, nonce);
+    jdk.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, chacha ? "ChaCha20" : "AES"), params);
+    jdk.updateAAD(aad);
+
+    assertEquals(keyLength, suite.aeadKeyLength());
+    assertEquals(12, suite.aeadNonceLength());
+    byte[] sealed = suite.aeadSeal(key, nonce, aad, plaintext);
+    assertArrayEquals(jdk.doFinal(plaintext), sealed);
+    assertArrayEquals(plaintext, suite.aeadOpen(key, nonce, aad, sealed));
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aeadOpenRefusesEveryFlippedBitOfCiphertextAndTag(CipherSuite suite) {
+    byte[] key = new byte[suite.aeadKeyLength()];
+    byte[] nonce = new byte[suite.aeadNonceLength()];
+    byte[] sealed = suite.aeadSeal(key, nonce, new byte[0], new byte[20]);
+    for (int bit = 0; bit < sealed.length * 8; bit++) {
+      byte[] damaged = TestBytes.flipBit(sealed, bit);
+      assertThrows(DecryptionFailedException.class, () -> suite.aeadOpen(key, nonce, new byte[0], damaged),
+          "bit " + bit);
+    }
+    assertThrows(DecryptionFailedException.class, () -> suite.aeadOpen(key, nonce, new byte[] {1}, sealed), "aad");
   }
 
   private static int uncompressedPointLength(String curve) {

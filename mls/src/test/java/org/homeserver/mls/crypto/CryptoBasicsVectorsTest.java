@@ -46,15 +46,16 @@ class CryptoBasicsVectorsTest {
 
   static Stream<RefHashCase> refHashCases() {
     return CASES.stream().map(c -> {
-      Map<String, Object> v = field(c, "ref_hash");
-      return new RefHashCase(suite(c), (String) v.get("label"), hex((String) v.get("value")), hex((String) v.get("out")));
+      Map<String, Object> v = TestVectors.object(c, "ref_hash");
+      return new RefHashCase(TestVectors.suite(c), (String) v.get("label"), hex((String) v.get("value")),
+          hex((String) v.get("out")));
     });
   }
 
   static Stream<SignCase> signCases() {
     return CASES.stream().map(c -> {
-      Map<String, Object> v = field(c, "sign_with_label");
-      return new SignCase(suite(c), hex((String) v.get("priv")), hex((String) v.get("pub")),
+      Map<String, Object> v = TestVectors.object(c, "sign_with_label");
+      return new SignCase(TestVectors.suite(c), hex((String) v.get("priv")), hex((String) v.get("pub")),
           hex((String) v.get("content")), (String) v.get("label"), hex((String) v.get("signature")));
     });
   }
@@ -65,7 +66,7 @@ class CryptoBasicsVectorsTest {
 
   @Test
   void vectorsCoverAllSevenSuitesOnce() {
-    Set<CipherSuite> suites = CASES.stream().map(CryptoBasicsVectorsTest::suite).collect(Collectors.toSet());
+    Set<CipherSuite> suites = CASES.stream().map(TestVectors::suite).collect(Collectors.toSet());
     assertEquals(EnumSet.allOf(CipherSuite.class), suites);
     assertEquals(7, CASES.size());
   }
@@ -138,15 +139,5 @@ class CryptoBasicsVectorsTest {
       byte[] pub = TestBytes.flipBit(c.pub(), i * 8 + i % 8);
       assertFalse(c.verifies(pub, c.label(), c.content(), c.signature()), "public key byte " + i);
     }
-  }
-
-  private static CipherSuite suite(Map<String, Object> c) {
-    int code = ((Number) c.get("cipher_suite")).intValue();
-    return CipherSuite.fromCode(code).orElseThrow(() -> new AssertionError("unknown suite " + code));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> field(Map<String, Object> c, String name) {
-    return (Map<String, Object>) c.get(name);
   }
 }

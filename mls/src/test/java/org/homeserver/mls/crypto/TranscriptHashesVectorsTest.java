@@ -59,14 +59,14 @@ class TranscriptHashesVectorsTest {
   }
 
   static Stream<Case> cases() {
-    return CASES.stream().map(c -> new Case(suite(c), hex((String) c.get("confirmation_key")),
+    return CASES.stream().map(c -> new Case(TestVectors.suite(c), hex((String) c.get("confirmation_key")),
         hex((String) c.get("authenticated_content")), hex((String) c.get("interim_transcript_hash_before")),
         hex((String) c.get("confirmed_transcript_hash_after")), hex((String) c.get("interim_transcript_hash_after"))));
   }
 
   @Test
   void vectorsCoverAllSevenSuitesOnce() {
-    Set<CipherSuite> suites = CASES.stream().map(TranscriptHashesVectorsTest::suite).collect(Collectors.toSet());
+    Set<CipherSuite> suites = CASES.stream().map(TestVectors::suite).collect(Collectors.toSet());
     assertEquals(EnumSet.allOf(CipherSuite.class), suites);
     assertEquals(7, CASES.size());
   }
@@ -186,10 +186,5 @@ class TranscriptHashesVectorsTest {
     IllegalArgumentException interim = assertThrows(IllegalArgumentException.class,
         () -> InterimTranscriptHashInput.of(proposal));
     assertEquals("only a commit has a confirmation tag, not a proposal", interim.getMessage());
-  }
-
-  private static CipherSuite suite(Map<String, Object> c) {
-    int code = ((Number) c.get("cipher_suite")).intValue();
-    return CipherSuite.fromCode(code).orElseThrow(() -> new AssertionError("unknown suite " + code));
   }
 }
