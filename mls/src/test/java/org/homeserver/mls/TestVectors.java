@@ -1,11 +1,15 @@
 package org.homeserver.mls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.homeserver.mls.crypto.CipherSuite;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,6 +43,12 @@ public final class TestVectors {
   }
 
   /** The case's {@code cipher_suite}. */
+  /** Asserts that {@code cases} hold one case for each of the seven cipher suites. */
+  public static void assertOneCasePerSuite(List<Map<String, Object>> cases) {
+    assertEquals(EnumSet.allOf(CipherSuite.class), cases.stream().map(TestVectors::suite).collect(Collectors.toSet()));
+    assertEquals(CipherSuite.values().length, cases.size());
+  }
+
   public static CipherSuite suite(Map<String, Object> c) {
     int code = ((Number) c.get("cipher_suite")).intValue();
     return CipherSuite.fromCode(code).orElseThrow(() -> new AssertionError("unknown suite " + code));
