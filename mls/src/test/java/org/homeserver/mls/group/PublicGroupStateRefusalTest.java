@@ -176,4 +176,47 @@ class PublicGroupStateRefusalTest {
     }
     m.stillAcceptsTheOriginal();
   }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aReferenceToAProposalNotAcceptedInTheEpochIsRefused(CipherSuite suite) throws Exception {
+    Moment m = first(suite, PublicGroupStateRefusalTest::hasPath);
+    List<Commit.ProposalOrRef> proposals = new ArrayList<>(m.body().proposals());
+    proposals.add(new Commit.ByReference(new byte[suite.hashLength()]));
+    m.refuse(new Commit(proposals, m.body().path()), GroupRule.PROPOSAL_REFERENCE);
+    m.stillAcceptsTheOriginal();
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aCommitThatRemovesItsCommitterIsAnInvalidProposalList(CipherSuite suite) throws Exception {
+    Moment m = first(suite, PublicGroupStateRefusalTest::hasPath);
+    long committer = ((Sender.Member) m.commit().content().sender()).leafIndex();
+    List<Commit.ProposalOrRef> proposals = new ArrayList<>(m.body().proposals());
+    proposals.add(new Commit.ByValue(new Proposal.Remove(committer)));
+    GroupStateException e = m.refuse(new Commit(proposals, m.body().path()), GroupRule.PROPOSAL);
+    assertEquals("the commit removes the committer", e.detail());
+    m.stillAcceptsTheOriginal();
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aPathMissingWhereRequiredOrOfTheWrongLengthIsRefused(CipherSuite suite) throws Exception {
+    Moment m = first(suite, PublicGroupStateRefusalTest::hasPath);
+    Commit.UpdatePath path = m.body().path().orElseThrow();
+    m.refuse(new Commit(List.of(), Optional.empty()), GroupRule.UPDATE_PATH);
+    m.refuse(new Commit(m.body().proposals(), Optional.of(new Commit.UpdatePath(path.leafNode(),
+        path.nodes().subList(1, path.nodes().size())))), GroupRule.UPDATE_PATH);
+    m.stillAcceptsTheOriginal();
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aCommitReplayedInTheNextEpochIsRefusedByItsEpoch(CipherSuite suite) throws Exception {
+    Moment m = first(suite, moment -> true);
+    PublicGroupState next = m.before().withCommit(m.commit());
+    GroupStateException e = assertThrows(GroupStateException.class, () -> next.withCommit(m.commit()));
+    assertEquals(GroupRule.FRAMING, e.rule());
+    assertTrue(e.detail().endsWith("the group is in epoch " + next.epoch()), e.getMessage());
+  }
 }
