@@ -32,7 +32,8 @@ import org.homeserver.mls.tree.PublicTree;
 import org.homeserver.mls.tree.TreeValidator;
 
 /**
- * A receiver's processing of a member's commit (RFC 9420 section 12.4.2) without the epoch's
+ * A receiver's processing of a commit (RFC 9420 section 12.4.2), a member's or an external joiner's
+ * (section 12.4.3.2), without the epoch's
  * secrets: the proposals resolved and checked as a list (section 12.2), applied in section 12.3's
  * order, the UpdatePath merged with its parent hashes checked (sections 7.5 and 7.9.2), the new
  * tree validated, then the next epoch's GroupContext and transcript hashes (section 8.2). The
@@ -52,17 +53,26 @@ final class CommitApplication {
 
   PublicGroupState apply(AuthenticatedContent authenticated) throws GroupStateException {
     FramedContent content = authenticated.content();
-    if (!(content.sender() instanceof Sender.Member(long committer))) {
-      throw new GroupStateException(GroupRule.UNSUPPORTED, "only member commits are followed, not " + content.sender());
-    }
     Commit commit = ((FramedContent.CommitBody) content.body()).commit();
     List<Covered> covered = resolve(commit, content.sender());
-    checkList(covered, committer);
-    boolean pathRequired = covered.isEmpty() || covered.stream().anyMatch(c -> c.proposal() instanceof Proposal.Update
-        || c.proposal() instanceof Proposal.Remove || c.proposal() instanceof Proposal.GroupContextExtensions);
+    boolean external = switch (content.sender()) {
+      case Sender.Member(long committer) -> {
+        checkList(covered, committer);
+        yield false;
+      }
+      case Sender.NewMemberCommit n -> {
+        checkExternalList(commit, covered);
+        yield true;
+      }
+      default -> throw new GroupStateException(GroupRule.SENDER, "a commit comes from a member or a new member, not "
+          + content.sender());
+    };
+    boolean pathRequired = external || covered.isEmpty() || covered.stream().anyMatch(c ->
+        c.proposal() instanceof Proposal.Update || c.proposal() instanceof Proposal.Remove
+        || c.proposal() instanceof Proposal.GroupContextExtensions);
     if (pathRequired && commit.path().isEmpty()) {
-      throw new GroupStateException(GroupRule.UPDATE_PATH, "the commit has no UpdatePath, which an empty commit or"
-          + " one with Update, Remove or GroupContextExtensions proposals needs");
+      throw new GroupStateException(GroupRule.UPDATE_PATH, "the commit has no UpdatePath, which an external or empty"
+          + " commit, or one with Update, Remove or GroupContextExtensions proposals, needs");
     }
 
     List<Extension> extensions = state.groupContext().extensions();
@@ -87,6 +97,11 @@ final class CommitApplication {
         edit.add(add.keyPackage().leafNode());
       }
     }
+    long committer = switch (content.sender()) {
+      case Sender.Member m -> m.leafIndex();
+      // Section 12.4.3.2: the joiner's leaf goes where an Add would put it, after the Removes.
+      default -> edit.add(commit.path().orElseThrow().leafNode());
+    };
     PublicTree tree;
     try {
       tree = edit.toTree();
@@ -114,9 +129,13 @@ final class CommitApplication {
     for (Commit.ProposalOrRef p : commit.proposals()) {
       switch (p) {
         case Commit.ByValue(Proposal proposal) -> {
-          check.checkAlone(proposal, committer);
+          if (!(proposal instanceof Proposal.ExternalInit && committer instanceof Sender.NewMemberCommit)) {
+            check.checkAlone(proposal, committer);
+          }
           covered.add(new Covered(proposal, committer));
         }
+        case Commit.ByReference(byte[] ref) when committer instanceof Sender.NewMemberCommit ->
+            throw new GroupStateException(GroupRule.PROPOSAL, "an external commit covers no proposal by reference");
         case Commit.ByReference(byte[] ref) -> {
           PublicGroupState.AcceptedProposal accepted = state.accepted(ref).orElseThrow(() -> new GroupStateException(
               GroupRule.PROPOSAL_REFERENCE, "no proposal with reference " + HexFormat.of().formatHex(ref)
@@ -161,6 +180,32 @@ final class CommitApplication {
         case Proposal.ExternalInit init -> throw new GroupStateException(GroupRule.PROPOSAL,
             "a member's commit cannot cover an ExternalInit");
         default -> { }
+      }
+    }
+  }
+
+  /**
+   * Section 12.2 for an external commit: exactly one ExternalInit, otherwise only Removes (of the
+   * joiner's old self) and PSKs, all by value. Its kem_output cannot be checked without the
+   * group's external private key.
+   */
+  private static void checkExternalList(Commit commit, List<Covered> covered) throws GroupStateException {
+    long inits = covered.stream().filter(c -> c.proposal() instanceof Proposal.ExternalInit).count();
+    if (inits != 1) {
+      throw new GroupStateException(GroupRule.PROPOSAL, "an external commit covers exactly one ExternalInit, not "
+          + inits);
+    }
+    for (Covered c : covered) {
+      if (!(c.proposal() instanceof Proposal.ExternalInit || c.proposal() instanceof Proposal.Remove
+          || c.proposal() instanceof Proposal.PreSharedKey)) {
+        throw new GroupStateException(GroupRule.PROPOSAL, "an external commit covers only ExternalInit, Remove and PSK"
+            + " proposals, not a " + c.proposal().getClass().getSimpleName());
+      }
+    }
+    Set<Long> removed = new HashSet<>();
+    for (Covered c : covered) {
+      if (c.proposal() instanceof Proposal.Remove r) {
+        requireOnce(removed, r.removed());
       }
     }
   }

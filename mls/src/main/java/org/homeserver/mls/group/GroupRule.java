@@ -27,6 +27,6 @@ public enum GroupRule {
   UPDATE_PATH,
   /** The committer's new leaf chains to its new path by parent hashes (section 7.9.2). */
   PARENT_HASH,
-  /** What this state does not follow yet: external commits, ReInit, custom proposals. */
+  /** What this state does not follow yet: ReInit, custom proposals, unknown cipher suites and versions. */
   UNSUPPORTED
 }

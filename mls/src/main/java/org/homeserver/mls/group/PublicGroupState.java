@@ -14,6 +14,7 @@ import org.homeserver.mls.crypto.HashReferences;
 import org.homeserver.mls.crypto.LabeledSignatures;
 import org.homeserver.mls.crypto.TranscriptHashes;
 import org.homeserver.mls.message.AuthenticatedContent;
+import org.homeserver.mls.message.Commit;
 import org.homeserver.mls.message.ContentType;
 import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.FramedContent;
@@ -213,8 +214,12 @@ public final class PublicGroupState {
         case FramedContent.ProposalBody(Proposal.Add add) -> add.keyPackage().leafNode().signatureKey();
         default -> throw new GroupStateException(GroupRule.SENDER, "a new_member_proposal sender can only add itself");
       };
-      case Sender.NewMemberCommit n -> throw new GroupStateException(GroupRule.UNSUPPORTED,
-          "external commits (new_member_commit) are not followed yet");
+      case Sender.NewMemberCommit n -> switch (content.body()) {
+        case FramedContent.CommitBody(Commit(var proposals, Optional<Commit.UpdatePath> path)) when path.isPresent() ->
+            path.get().leafNode().signatureKey();
+        default -> throw new GroupStateException(GroupRule.SENDER,
+            "a new_member_commit sender signs with the key of the leaf in its commit's UpdatePath, and there is none");
+      };
     };
   }
 
