@@ -32,12 +32,16 @@ import org.homeserver.mls.tree.PublicTree;
 import org.homeserver.mls.tree.TreeValidator;
 
 /**
- * A receiver's processing of a commit (RFC 9420 section 12.4.2), a member's or an external joiner's
- * (section 12.4.3.2), without the epoch's
- * secrets: the proposals resolved and checked as a list (section 12.2), applied in section 12.3's
- * order, the UpdatePath merged with its parent hashes checked (sections 7.5 and 7.9.2), the new
- * tree validated, then the next epoch's GroupContext and transcript hashes (section 8.2). The
- * confirmation tag enters the interim transcript hash unchecked: its key is secret.
+ * A receiver's processing of a commit (RFC 9420 section 12.4.2), a member's or an external
+ * joiner's (section 12.4.3.2), without the epoch's secrets: the proposals resolved and checked as a
+ * list (section 12.2), applied in section 12.3's order, the UpdatePath merged with its parent hashes
+ * checked (sections 7.5 and 7.9.2), the new keys checked unique, then the next epoch's GroupContext
+ * and transcript hashes (section 8.2). The confirmation tag enters the interim transcript hash
+ * unchecked: its key is secret.
+ *
+ * <p>Not checked, as TreeValidator does not check them either: the section 7.3 leaf checks against
+ * capabilities (the group's required_capabilities, GroupContextExtensions every member supports),
+ * credentials and the lifetimes of path leaves, and the count of encrypted path secrets per node.
  */
 final class CommitApplication {
   private final PublicGroupState state;
@@ -108,7 +112,10 @@ final class CommitApplication {
       if (commit.path().isPresent()) {
         tree = mergePath(tree, commit.path().get(), committer);
       }
-      TreeValidator.validate(tree, tree.treeHash(), state.groupContext().groupId());
+      // The tree was valid and every leaf and path node this commit brings was checked as it was
+      // merged (signatures, parent hashes), so only the new keys' uniqueness is left (sections 7.3,
+      // 12.4.3.1): as a member, not revalidating every leaf signature per commit.
+      TreeValidator.checkUniqueKeys(tree);
     } catch (InvalidTreeException e) {
       throw PublicGroupState.tree(e);
     }

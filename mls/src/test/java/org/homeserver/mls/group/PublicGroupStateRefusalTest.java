@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestVectors;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.TestBytes;
@@ -218,5 +220,23 @@ class PublicGroupStateRefusalTest {
     GroupStateException e = assertThrows(GroupStateException.class, () -> next.withCommit(m.commit()));
     assertEquals(GroupRule.FRAMING, e.rule());
     assertTrue(e.detail().endsWith("the group is in epoch " + next.epoch()), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void anAddedLeafWithAMembersEncryptionKeyIsRefusedAsADuplicate(CipherSuite suite) throws Exception {
+    Moment m = first(suite, moment -> moment.body().path().isEmpty());
+    LeafNode member = PublicGroupState.leafOf(m.before().tree(), 0).orElseThrow();
+    TestKeyPackages.SigningKey key = TestKeyPackages.SigningKey.generate(suite.signatureScheme());
+    KeyPackage fresh = TestKeyPackages.create(suite, TestKeyPackages.basic("copycat"), key, Instant.now());
+    LeafNode l = fresh.leafNode();
+    KeyPackage copycat = TestKeyPackages.sign(new KeyPackage(fresh.version(), fresh.cipherSuite(), fresh.initKey(),
+        new LeafNode(member.encryptionKey(), l.signatureKey(), l.credential(), l.capabilities(), l.source(),
+            l.extensions(), l.signature()), fresh.extensions(), fresh.signature()), key);
+    List<Commit.ProposalOrRef> proposals = new ArrayList<>(m.body().proposals());
+    proposals.add(new Commit.ByValue(new Proposal.Add(copycat)));
+    GroupStateException e = m.refuse(new Commit(proposals, Optional.empty()), GroupRule.TREE);
+    assertTrue(e.detail().startsWith("UNIQUE_ENCRYPTION_KEY: "), e.getMessage());
+    m.stillAcceptsTheOriginal();
   }
 }
