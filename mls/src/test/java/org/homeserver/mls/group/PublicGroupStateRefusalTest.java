@@ -239,4 +239,45 @@ class PublicGroupStateRefusalTest {
     assertTrue(e.detail().startsWith("UNIQUE_ENCRYPTION_KEY: "), e.getMessage());
     m.stillAcceptsTheOriginal();
   }
+
+  /** The first Update proposal in {@code suite}'s handling-commit cases, with the state it is sent to. */
+  @SuppressWarnings("unchecked")
+  static Map.Entry<PublicGroupState, PublicMessage> firstUpdate(CipherSuite suite) throws Exception {
+    for (PassiveClientVectorsTest.Case c : PassiveClientVectorsTest.commitCases()
+        .filter(c -> c.suite() == suite).toList()) {
+      PublicGroupState state = c.join();
+      for (Map<String, Object> epoch : c.epochs()) {
+        for (String hex : (List<String>) epoch.get("proposals")) {
+          PublicMessage proposal = publicMessage(hex);
+          if (proposal.content().body() instanceof FramedContent.ProposalBody(Proposal.Update u)) {
+            return Map.entry(state, proposal);
+          }
+          state = state.withProposal(proposal);
+        }
+        state = state.withCommit(publicMessage((String) epoch.get("commit")));
+      }
+    }
+    throw new AssertionError("no " + suite + " Update proposal in the vectors");
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void flippedBitInAnUpdateProposalsLeafIsRefusedAtItsLeafSignature(CipherSuite suite) throws Exception {
+    Map.Entry<PublicGroupState, PublicMessage> found = firstUpdate(suite);
+    PublicGroupState state = found.getKey();
+    PublicMessage update = found.getValue();
+    LeafNode l = ((Proposal.Update) ((FramedContent.ProposalBody) update.content().body()).proposal()).leafNode();
+    LeafNode damaged = new LeafNode(TestBytes.flipBit(l.encryptionKey(), 8 * 9 + 4), l.signatureKey(), l.credential(),
+        l.capabilities(), l.source(), l.extensions(), l.signature());
+    FramedContent content = update.content();
+    PublicMessage message = new PublicMessage(new FramedContent(content.groupId(), content.epoch(), content.sender(),
+        content.authenticatedData(), new FramedContent.ProposalBody(new Proposal.Update(damaged))),
+        update.signature(), update.confirmationTag(), update.membershipTag());
+    assertEquals(GroupRule.SIGNATURE, assertThrows(GroupStateException.class, () -> state.withProposal(message))
+        .rule());
+    GroupStateException e = assertThrows(GroupStateException.class,
+        () -> state.withAuthenticatedProposal(AuthenticatedContent.of(message)));
+    assertEquals(GroupRule.LEAF_NODE, e.rule(), e.getMessage());
+    assertEquals(state.pendingProposals() + 1, state.withProposal(update).pendingProposals());
+  }
 }
