@@ -241,19 +241,19 @@ final class CommitApplication {
     TreeEdit edit = new TreeEdit(afterProposals);
     edit.set(x, new Leaf(leaf));
     edit.blankDirectPath(x);
+    // Each parent hash reads only the copath child's subtree, which the path leaves as it was.
     byte[] parentHash = new byte[0];
-    PublicTree tree = edit.toTree();
     for (int i = filtered.size() - 1; i >= 0; i--) {
       int p = filtered.get(i);
-      edit.set(p, new Parent(path.nodes().get(i).encryptionKey(), parentHash, List.of()));
-      tree = edit.toTree();
-      parentHash = tree.parentHash(p, isInSubtree(x, left(p)) ? right(p) : left(p));
+      Parent parent = new Parent(path.nodes().get(i).encryptionKey(), parentHash, List.of());
+      edit.set(p, parent);
+      parentHash = afterProposals.parentHash(parent, isInSubtree(x, left(p)) ? right(p) : left(p));
     }
     byte[] claimed = ((LeafNode.CommitSource) leaf.source()).parentHash();
     if (!Arrays.equals(claimed, parentHash)) {
       throw new GroupStateException(GroupRule.PARENT_HASH, "the committer's leaf has parent_hash "
           + HexFormat.of().formatHex(claimed) + "; its new path gives " + HexFormat.of().formatHex(parentHash));
     }
-    return tree;
+    return edit.toTree();
   }
 }
