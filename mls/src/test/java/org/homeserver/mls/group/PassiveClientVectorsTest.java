@@ -3,6 +3,7 @@ package org.homeserver.mls.group;
 import static org.homeserver.mls.TestVectors.hexField;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -17,11 +18,15 @@ import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.homeserver.mls.TestVectors;
+import org.homeserver.mls.crypto.TestBytes;
+import org.homeserver.mls.tree.TreeRule;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.Commit;
 import org.homeserver.mls.message.FramedContent;
+import org.homeserver.mls.message.GroupContext;
+import org.homeserver.mls.message.GroupInfo;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.mls.message.MlsMessage;
@@ -31,7 +36,6 @@ import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.message.Welcome;
 import org.homeserver.mls.validation.KeyPackageValidator;
-import org.homeserver.mls.welcome.DecryptedWelcome;
 import org.homeserver.mls.welcome.PreSharedKeys;
 import org.homeserver.mls.welcome.WelcomeDecryption;
 import org.junit.jupiter.api.Test;
@@ -59,14 +63,21 @@ class PassiveClientVectorsTest {
     }
 
     PublicGroupState join() throws Exception {
+      return PublicGroupState.fromGroupInfo(groupInfo(), ratchetTree(), KEY_PACKAGES);
+    }
+
+    /** The Welcome's GroupInfo, decrypted as the passive client does. */
+    GroupInfo groupInfo() throws Exception {
       KeyPackage keyPackage = ((MlsMessage.KeyPackageBody) message(hexField(vector, "key_package")).body())
           .keyPackage();
       Welcome welcome = (Welcome) message(hexField(vector, "welcome")).body();
-      DecryptedWelcome joined = WelcomeDecryption.decrypt(welcome, keyPackage, hexField(vector, "init_priv"),
-          preSharedKeys());
-      Optional<RatchetTree> tree = vector.get("ratchet_tree") == null ? Optional.empty()
+      return WelcomeDecryption.decrypt(welcome, keyPackage, hexField(vector, "init_priv"), preSharedKeys()).groupInfo();
+    }
+
+    /** The vector's ratchet tree; empty when the GroupInfo carries it. */
+    Optional<RatchetTree> ratchetTree() throws MlsDecodeException {
+      return vector.get("ratchet_tree") == null ? Optional.empty()
           : Optional.of(MlsReader.decodeAll(hexField(vector, "ratchet_tree"), "ratchet_tree", RatchetTree::decode));
-      return PublicGroupState.fromGroupInfo(joined.groupInfo(), tree, KEY_PACKAGES);
     }
 
     @SuppressWarnings("unchecked")
@@ -199,5 +210,24 @@ class PassiveClientVectorsTest {
     assertEquals(c.epochs().size(), followed.epochsApplied());
     assertEquals(c.epochs().size() - 1, followed.epochsConfirmed());
     assertArrayEquals(followed.last().groupContext().treeHash(), followed.last().tree().treeHash());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("allCases")
+  void aGroupInfoWithAFlippedSignatureOrTreeHashBitIsRefused(Case c) throws Exception {
+    GroupInfo info = c.groupInfo();
+    GroupInfo forged = new GroupInfo(info.groupContext(), info.extensions(), info.confirmationTag(), info.signer(),
+        TestBytes.flipBit(info.signature(), 8 * 2 + 5));
+    GroupStateException e = assertThrows(GroupStateException.class,
+        () -> PublicGroupState.fromGroupInfo(forged, c.ratchetTree(), KEY_PACKAGES));
+    assertEquals(GroupRule.GROUP_INFO_SIGNATURE, e.rule());
+    GroupContext g = info.groupContext();
+    GroupInfo otherTree = new GroupInfo(new GroupContext(g.version(), g.cipherSuite(), g.groupId(), g.epoch(),
+        TestBytes.flipBit(g.treeHash(), 1), g.confirmedTranscriptHash(), g.extensions()), info.extensions(),
+        info.confirmationTag(), info.signer(), info.signature());
+    e = assertThrows(GroupStateException.class,
+        () -> PublicGroupState.fromGroupInfo(otherTree, c.ratchetTree(), KEY_PACKAGES));
+    assertEquals(GroupRule.TREE, e.rule());
+    assertTrue(e.detail().startsWith(TreeRule.TREE_HASH + ": "), e.getMessage());
   }
 }
