@@ -134,6 +134,15 @@ public final class PublicTree {
     return hashes.parentHash(parent, s);
   }
 
+  /**
+   * The parent hash that {@code parent} would have as a child {@code s}'s parent with s on the
+   * copath (section 7.9): what a committer's new path is chained with, before it is in the tree.
+   * Only s's subtree is read.
+   */
+  public byte[] parentHash(Parent parent, int s) {
+    return hashes.parentHash(parent, s);
+  }
+
   private void addResolution(int x, List<Integer> resolution) {
     switch (nodes.get(x).orElse(null)) {
       case null -> {

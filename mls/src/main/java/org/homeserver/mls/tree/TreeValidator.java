@@ -50,6 +50,16 @@ public final class TreeValidator {
     checkLeafSignatures(tree, groupId);
   }
 
+  /**
+   * The uniqueness rules alone ({@link TreeRule#UNIQUE_ENCRYPTION_KEY}, then
+   * {@link TreeRule#UNIQUE_SIGNATURE_KEY}): what a tree that was valid still needs checked after a
+   * commit whose new leaves and path were checked one by one.
+   */
+  public static void checkUniqueKeys(PublicTree tree) throws InvalidTreeException {
+    checkUniqueEncryptionKeys(tree);
+    checkUniqueSignatureKeys(tree);
+  }
+
   /** Section 7.9.2, "top down": exactly one node below each non-blank parent chains to it. */
   private static void checkParentHashes(PublicTree tree) throws InvalidTreeException {
     for (int p = 1; p < tree.nodeWidth(); p += 2) {

@@ -1,0 +1,75 @@
+package org.homeserver.mls.group;
+
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.crypto.LabeledSignatures;
+import org.homeserver.mls.message.LeafNode;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.mls.message.Sender;
+import org.homeserver.mls.validation.InvalidKeyPackageException;
+
+/**
+ * The checks of one proposal on its own (RFC 9420 section 12.1), against the state of the epoch it
+ * is sent in, and of the leaf nodes that Updates and UpdatePaths bring (section 7.3).
+ */
+final class ProposalCheck {
+  private final PublicGroupState state;
+
+  ProposalCheck(PublicGroupState state) {
+    this.state = state;
+  }
+
+  void checkAlone(Proposal proposal, Sender sender) throws GroupStateException {
+    switch (proposal) {
+      case Proposal.Add add -> checkKeyPackage(add);
+      case Proposal.Update update -> {
+        if (!(sender instanceof Sender.Member m)) {
+          throw new GroupStateException(GroupRule.PROPOSAL, "only a member can propose an Update, not " + sender);
+        }
+        checkLeaf(update.leafNode(), LeafNode.UpdateSource.class, m.leafIndex());
+      }
+      case Proposal.Remove remove -> {
+        if (PublicGroupState.leafOf(state.tree(), remove.removed()).isEmpty()) {
+          throw new GroupStateException(GroupRule.PROPOSAL, "Remove of leaf " + remove.removed() + ", not a member");
+        }
+      }
+      case Proposal.PreSharedKey psk -> { }
+      case Proposal.GroupContextExtensions gce -> { }
+      case Proposal.ExternalInit init -> throw new GroupStateException(GroupRule.PROPOSAL,
+          "an ExternalInit comes only by value in an external commit");
+      case Proposal.ReInit reInit -> throw new GroupStateException(GroupRule.UNSUPPORTED, "ReInit is not followed yet");
+      case Proposal.Unknown unknown -> throw new GroupStateException(GroupRule.UNSUPPORTED,
+          "proposal type " + unknown.type() + " is not followed");
+    }
+  }
+
+  /** Section 12.1.1: a valid KeyPackage (section 10.1) of the group's suite. */
+  private void checkKeyPackage(Proposal.Add add) throws GroupStateException {
+    CipherSuite suite;
+    try {
+      suite = state.keyPackages().validate(add.keyPackage());
+    } catch (InvalidKeyPackageException e) {
+      throw new GroupStateException(GroupRule.KEY_PACKAGE, e.getMessage());
+    }
+    if (suite != state.suite()) {
+      throw new GroupStateException(GroupRule.KEY_PACKAGE, "the KeyPackage is for " + suite + ", the group uses "
+          + state.suite());
+    }
+  }
+
+  /**
+   * Section 7.3 for a leaf node that replaces leaf {@code leafIndex}: the source the proposal or path
+   * requires, and its signature over LeafNodeTBS with the group id and the leaf index. Uniqueness of
+   * its keys is checked on the whole new tree afterwards.
+   */
+  void checkLeaf(LeafNode leaf, Class<? extends LeafNode.Source> source, long leafIndex) throws GroupStateException {
+    if (!source.isInstance(leaf.source())) {
+      throw new GroupStateException(GroupRule.LEAF_NODE, "leaf " + leafIndex + "'s new leaf node has source "
+          + leaf.source().code() + ", not " + source.getSimpleName());
+    }
+    if (!LabeledSignatures.verifyWithLabel(state.suite().signatureScheme(), leaf.signatureKey(), "LeafNodeTBS",
+        leaf.toBeSigned(state.groupContext().groupId(), leafIndex), leaf.signature())) {
+      throw new GroupStateException(GroupRule.LEAF_NODE, "leaf " + leafIndex + "'s new leaf node's signature does not"
+          + " verify");
+    }
+  }
+}
