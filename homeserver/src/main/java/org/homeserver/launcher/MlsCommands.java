@@ -10,12 +10,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
+import org.homeserver.mls.conformance.Conformance;
+import org.homeserver.mls.conformance.EpochResult;
+import org.homeserver.mls.conformance.PassiveClientCase;
+import org.homeserver.mls.conformance.Summary;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.describe.MessageDescription;
 import org.homeserver.mls.message.MlsMessage;
@@ -30,7 +36,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code homeserver mls ...}: tools for client developers, offline (no server involved). */
 @Command(name = "mls", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-    description = "Inspect MLS (RFC 9420) messages.", subcommands = {MlsCommands.Decode.class})
+    description = "Inspect MLS (RFC 9420) messages; check the server's group state against test vectors.",
+    subcommands = {MlsCommands.Decode.class, MlsCommands.CheckConformance.class})
 final class MlsCommands {
   @Spec
   CommandSpec spec;
@@ -107,13 +114,81 @@ final class MlsCommands {
       return (format != null ? format : InputFormat.detect(input)).bytes(input);
     }
 
-    private static String reason(IOException e) {
-      return switch (e) {
-        case NoSuchFileException n -> "no such file";
-        case AccessDeniedException a -> "permission denied";
-        default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-      };
+  }
+
+  @Command(name = "conformance", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+      description = "Run a passive-client test-vector file of the MLS working group (passive-client-welcome.json, "
+          + "passive-client-handling-commit.json, passive-client-random.json) through the server's public group "
+          + "state: join at each case's Welcome, apply each epoch's proposals and commit, and refuse each GroupInfo "
+          + "and commit with one signature bit flipped. One line per case and epoch, then "
+          + "'N of M epochs accepted, K tampered refused' (', S skipped (PrivateMessage)' if any were). "
+          + "Exit status 0 if every epoch was accepted and every tampered copy refused, 1 if not, "
+          + "2 if FILE cannot be read or is not such a file.")
+  static final class CheckConformance implements Callable<Integer> {
+    /** The largest vector file read; the working group's largest is a few megabytes. */
+    static final long MAX_FILE_BYTES = 256L * 1024 * 1024;
+    static final int UNREADABLE = 2;
+
+    @ParentCommand
+    MlsCommands mls;
+
+    @Parameters(paramLabel = "FILE", description = "The vector file (JSON).")
+    String file;
+
+    @Option(names = "--quiet", description = "Print only the final line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+      List<PassiveClientCase> cases;
+      try {
+        cases = PassiveClientVectorFile.parse(read());
+      } catch (IOException e) {
+        return unreadable("cannot read " + file + ": " + reason(e));
+      } catch (PassiveClientVectorFile.NotVectors e) {
+        return unreadable(file + ": " + e.getMessage());
+      }
+      if (cases.isEmpty()) {
+        return unreadable(file + ": no test cases: not a passive-client vector file");
+      }
+      KeyPackageValidator validator = new KeyPackageValidator(EnumSet.allOf(CipherSuite.class), Duration.ofHours(1),
+          Clock.systemUTC());
+      Conformance conformance = new Conformance(validator);
+      List<EpochResult> results = new ArrayList<>();
+      for (PassiveClientCase c : cases) {
+        List<EpochResult> ofCase = conformance.check(c);
+        if (!quiet) {
+          ofCase.forEach(r -> mls.out().println(r.line()));
+        }
+        results.addAll(ofCase);
+      }
+      Summary summary = Summary.of(results);
+      mls.out().println(summary.line());
+      mls.out().flush();
+      return summary.passed() ? 0 : 1;
     }
+
+    private byte[] read() throws IOException {
+      Path path = Path.of(file);
+      if (Files.size(path) > MAX_FILE_BYTES) {
+        throw new IOException("larger than " + MAX_FILE_BYTES + " bytes");
+      }
+      return Files.readAllBytes(path);
+    }
+
+    private int unreadable(String message) {
+      mls.err().println("error: " + message);
+      mls.err().flush();
+      return UNREADABLE;
+    }
+  }
+
+  static String reason(IOException e) {
+    return switch (e) {
+      case NoSuchFileException n -> "no such file";
+      case AccessDeniedException a -> "permission denied";
+      default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    };
   }
 
   /** How the message's bytes are written down, and how to read them back. */

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -18,26 +17,24 @@ import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.homeserver.mls.TestVectors;
+import org.homeserver.mls.conformance.Conformance;
+import org.homeserver.mls.conformance.EpochResult;
+import org.homeserver.mls.conformance.PassiveClientCase;
+import org.homeserver.mls.conformance.Summary;
 import org.homeserver.mls.crypto.TestBytes;
 import org.homeserver.mls.tree.TreeRule;
 import org.homeserver.mls.codec.MlsDecodeException;
-import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.Commit;
 import org.homeserver.mls.message.FramedContent;
 import org.homeserver.mls.message.GroupContext;
 import org.homeserver.mls.message.GroupInfo;
-import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.mls.message.MlsMessage;
-import org.homeserver.mls.message.PreSharedKeyId;
 import org.homeserver.mls.message.PublicMessage;
 import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.mls.message.Sender;
-import org.homeserver.mls.message.Welcome;
 import org.homeserver.mls.validation.KeyPackageValidator;
-import org.homeserver.mls.welcome.PreSharedKeys;
-import org.homeserver.mls.welcome.WelcomeDecryption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -49,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * commit applied. A server cannot check the epoch authenticators; instead, each epoch's messages
  * are signed over the GroupContext (FramedContentTBS), so their signatures verifying under the
  * GroupContext this state computed shows its tree hash and confirmed transcript hash are the
- * members'.
+ * members'. The run is {@link Conformance}'s, which {@code homeserver mls conformance} makes too.
  */
 class PassiveClientVectorsTest {
   private static final List<Map<String, Object>> COMMITS = TestVectors.load("passive-client-handling-commit.json");
@@ -57,27 +54,35 @@ class PassiveClientVectorsTest {
   static final KeyPackageValidator KEY_PACKAGES =
       new KeyPackageValidator(EnumSet.allOf(CipherSuite.class), Duration.ZERO, Clock.systemUTC());
 
+  /** A case of one of the two files, as the conformance runner takes it. */
   record Case(String file, int index, Map<String, Object> vector) {
     CipherSuite suite() {
       return TestVectors.suite(vector);
     }
 
+    @SuppressWarnings("unchecked")
+    PassiveClientCase passive() {
+      List<PassiveClientCase.ExternalPsk> psks = ((List<Map<String, Object>>) vector.get("external_psks")).stream()
+          .map(p -> new PassiveClientCase.ExternalPsk(hexField(p, "psk_id"), hexField(p, "psk"))).toList();
+      List<PassiveClientCase.Epoch> epochs = epochs().stream().map(e -> new PassiveClientCase.Epoch(
+          ((List<String>) e.get("proposals")).stream().map(TestVectors::hex).toList(),
+          hexField(e, "commit"))).toList();
+      return new PassiveClientCase(index, suite().code(), hexField(vector, "key_package"), hexField(vector, "welcome"),
+          hexField(vector, "init_priv"), Optional.ofNullable((String) vector.get("ratchet_tree")).map(TestVectors::hex),
+          psks, epochs);
+    }
+
     PublicGroupState join() throws Exception {
-      return PublicGroupState.fromGroupInfo(groupInfo(), ratchetTree(), KEY_PACKAGES);
+      return PublicGroupState.fromGroupInfo(groupInfo(), passive().decodedRatchetTree(), KEY_PACKAGES);
     }
 
     /** The Welcome's GroupInfo, decrypted as the passive client does. */
     GroupInfo groupInfo() throws Exception {
-      KeyPackage keyPackage = ((MlsMessage.KeyPackageBody) message(hexField(vector, "key_package")).body())
-          .keyPackage();
-      Welcome welcome = (Welcome) message(hexField(vector, "welcome")).body();
-      return WelcomeDecryption.decrypt(welcome, keyPackage, hexField(vector, "init_priv"), preSharedKeys()).groupInfo();
+      return passive().groupInfo();
     }
 
-    /** The vector's ratchet tree; empty when the GroupInfo carries it. */
     Optional<RatchetTree> ratchetTree() throws MlsDecodeException {
-      return vector.get("ratchet_tree") == null ? Optional.empty()
-          : Optional.of(MlsReader.decodeAll(hexField(vector, "ratchet_tree"), "ratchet_tree", RatchetTree::decode));
+      return passive().decodedRatchetTree();
     }
 
     @SuppressWarnings("unchecked")
@@ -85,23 +90,11 @@ class PassiveClientVectorsTest {
       return (List<Map<String, Object>>) vector.get("epochs");
     }
 
-    @SuppressWarnings("unchecked")
-    private PreSharedKeys preSharedKeys() {
-      List<Map<String, Object>> psks = (List<Map<String, Object>>) vector.get("external_psks");
-      return id -> id.kind() instanceof PreSharedKeyId.External e
-          ? psks.stream().filter(p -> Arrays.equals(hexField(p, "psk_id"), e.pskId()))
-              .map(p -> hexField(p, "psk")).findFirst()
-          : Optional.empty();
-    }
-
     @Override
     public String toString() {
       return file + " " + suite().name() + " case " + index;
     }
   }
-
-  /** What following one case's epochs gave. */
-  record Followed(PublicGroupState last, int epochsApplied, int epochsConfirmed, int privateMessagesSkipped) {}
 
   static Stream<Case> commitCases() {
     return IntStream.range(0, COMMITS.size()).mapToObj(i -> new Case("handling-commit", i, COMMITS.get(i)));
@@ -114,37 +107,6 @@ class PassiveClientVectorsTest {
 
   static MlsMessage message(byte[] bytes) throws MlsDecodeException {
     return MlsMessage.decode(bytes);
-  }
-
-  /** Every epoch's proposals, then its commit; PrivateMessages are counted and the case stops there. */
-  @SuppressWarnings("unchecked")
-  static Followed follow(Case c) throws Exception {
-    PublicGroupState state = c.join();
-    int applied = 0;
-    int confirmed = 0;
-    for (Map<String, Object> epoch : c.epochs()) {
-      List<PublicMessage> messages = new ArrayList<>();
-      for (String hex : (List<String>) epoch.get("proposals")) {
-        messages.add(publicOrNull(hex));
-      }
-      messages.add(publicOrNull((String) epoch.get("commit")));
-      if (messages.contains(null)) {
-        return new Followed(state, applied, confirmed, (int) messages.stream().filter(m -> m == null).count());
-      }
-      long before = state.epoch();
-      for (PublicMessage proposal : messages.subList(0, messages.size() - 1)) {
-        state = state.withProposal(proposal);
-      }
-      if (applied > 0 && messages.stream().anyMatch(m -> m.content().sender() instanceof Sender.Member)) {
-        // A member's message of this epoch verified under the GroupContext the previous commit gave.
-        confirmed++;
-      }
-      state = state.withCommit(messages.getLast());
-      assertEquals(before + 1, state.epoch());
-      assertEquals(0, state.pendingProposals());
-      applied++;
-    }
-    return new Followed(state, applied, confirmed, 0);
   }
 
   private static PublicMessage publicOrNull(String hex) throws MlsDecodeException {
@@ -203,13 +165,88 @@ class PassiveClientVectorsTest {
   }
 
   @ParameterizedTest(name = "{0}")
+  @MethodSource("allCases")
+  void theStateFollowsEveryEpochAndRefusesEveryFlippedSignature(Case c) throws Exception {
+    List<EpochResult> results = new Conformance(KEY_PACKAGES).check(c.passive());
+    assertEquals(1 + c.epochs().size(), results.size());
+    for (EpochResult r : results) {
+      assertEquals(EpochResult.Tampering.REFUSED, r.tampering(), r.line());
+      assertTrue(r.outcome() instanceof EpochResult.Accepted, r.line());
+    }
+    long joined = c.groupInfo().groupContext().epoch();
+    assertEquals("case " + c.index() + " suite " + c.suite().code() + " epoch " + joined
+        + ": accepted (joined), flipped GroupInfo signature refused", results.getFirst().line());
+    Summary summary = Summary.of(results);
+    assertTrue(summary.passed());
+    int n = results.size();
+    assertEquals(n + " of " + n + " epochs accepted, " + n + " tampered refused", summary.line());
+  }
+
+  @ParameterizedTest(name = "{0}")
   @MethodSource("commitCases")
-  void theStateFollowsEveryEpochAndTheNextEpochsSignaturesConfirmIt(Case c) throws Exception {
-    Followed followed = follow(c);
-    assertEquals(0, followed.privateMessagesSkipped());
-    assertEquals(c.epochs().size(), followed.epochsApplied());
-    assertEquals(c.epochs().size() - 1, followed.epochsConfirmed());
-    assertArrayEquals(followed.last().groupContext().treeHash(), followed.last().tree().treeHash());
+  void everyEpochAfterTheFirstHasAMemberSignatureConfirmingTheGroupContextTheStateComputed(Case c) throws Exception {
+    // Member senders sign the GroupContext (FramedContentTBS): that the runner accepted them shows the
+    // tree hash and confirmed transcript hash of the previous commit are the members'.
+    for (Map<String, Object> epoch : c.epochs().subList(Math.min(1, c.epochs().size()), c.epochs().size())) {
+      @SuppressWarnings("unchecked")
+      List<String> proposals = (List<String>) epoch.get("proposals");
+      assertTrue(Stream.concat(proposals.stream(), Stream.of((String) epoch.get("commit"))).anyMatch(hex -> {
+        try {
+          return publicOrNull(hex).content().sender() instanceof Sender.Member;
+        } catch (MlsDecodeException e) {
+          throw new AssertionError(e);
+        }
+      }), c.toString());
+    }
+  }
+
+  @Test
+  void aCommitWithAFlippedSignatureBitIsRefusedAndTheRestOfItsCaseNotChecked() throws Exception {
+    Case c = commitCases().filter(k -> k.epochs().size() >= 2).findFirst().orElseThrow();
+    PassiveClientCase original = c.passive();
+    List<PassiveClientCase.Epoch> epochs = new ArrayList<>(original.epochs());
+    PublicMessage commit = (PublicMessage) message(epochs.getFirst().commit()).body();
+    PublicMessage forged = new PublicMessage(commit.content(), TestBytes.flipBit(commit.signature(), 3),
+        commit.confirmationTag(), commit.membershipTag());
+    epochs.set(0, new PassiveClientCase.Epoch(epochs.getFirst().proposals(),
+        new MlsMessage(MlsMessage.MLS10, forged).toBytes()));
+    PassiveClientCase damaged = new PassiveClientCase(original.index(), original.cipherSuite(), original.keyPackage(),
+        original.welcome(), original.initPrivateKey(), original.ratchetTree(), original.externalPsks(), epochs);
+
+    List<EpochResult> results = new Conformance(KEY_PACKAGES).check(damaged);
+    long joined = c.groupInfo().groupContext().epoch();
+    assertTrue(results.get(1).line().startsWith("case " + c.index() + " suite " + c.suite().code() + " epoch "
+        + (joined + 1) + ": refused: SIGNATURE: the commit's signature does not verify"), results.get(1).line());
+    assertEquals("case " + c.index() + " suite " + c.suite().code() + " epoch " + (joined + 2) + ": not checked: epoch "
+        + (joined + 1) + " was refused", results.get(2).line());
+    Summary summary = Summary.of(results);
+    assertEquals(false, summary.passed());
+    assertEquals("1 of " + results.size() + " epochs accepted, 1 tampered refused", summary.line());
+  }
+
+  @Test
+  void anEpochWithAPrivateMessageIsSkippedWithTheRestOfItsCaseAndIsNoFailure() throws Exception {
+    Case c = commitCases().filter(k -> k.epochs().size() >= 2).findFirst().orElseThrow();
+    PassiveClientCase original = c.passive();
+    byte[] privateMessage = hexField(TestVectors.load("messages.json").getFirst(), "private_message");
+    List<PassiveClientCase.Epoch> epochs = new ArrayList<>(original.epochs());
+    epochs.set(0, new PassiveClientCase.Epoch(epochs.getFirst().proposals(), privateMessage));
+    PassiveClientCase withPrivate = new PassiveClientCase(original.index(), original.cipherSuite(),
+        original.keyPackage(), original.welcome(), original.initPrivateKey(), original.ratchetTree(),
+        original.externalPsks(), epochs);
+
+    List<EpochResult> results = new Conformance(KEY_PACKAGES).check(withPrivate);
+    long joined = c.groupInfo().groupContext().epoch();
+    String head = "case " + c.index() + " suite " + c.suite().code() + " epoch ";
+    assertEquals(head + (joined + 1) + ": skipped: a PrivateMessage, which a server cannot read",
+        results.get(1).line());
+    assertEquals(head + (joined + 2) + ": skipped: after epoch " + (joined + 1) + "'s PrivateMessage",
+        results.get(2).line());
+    Summary summary = Summary.of(results);
+    assertTrue(summary.passed());
+    int skipped = epochs.size();
+    assertEquals("1 of 1 epochs accepted, 1 tampered refused, " + skipped + " skipped (PrivateMessage)",
+        summary.line());
   }
 
   @ParameterizedTest(name = "{0}")
