@@ -103,6 +103,30 @@ public final class PublicGroupState {
     return new PublicGroupState(suite, context, interim, tree, Map.of(), keyPackages);
   }
 
+  /**
+   * The state as it is stored between messages ({@link StoredGroupState}): format version 1, the
+   * cipher suite, the GroupContext, the interim transcript hash, the ratchet tree without its
+   * trailing blanks and the proposals accepted in the epoch, each with its ProposalRef and sender.
+   * Equal states have equal bytes. The KeyPackage validator is configuration and is not stored.
+   */
+  public byte[] toBytes() {
+    return StoredGroupState.encode(this);
+  }
+
+  /**
+   * The state {@link #toBytes} stored. Decoding is strict (no trailing bytes, the codec's bounds);
+   * the tree's hashes are recomputed and must give the GroupContext's tree_hash, else the bytes are
+   * refused as damaged. Leaf signatures and parent hashes are not verified again: they were when the
+   * state was built from its GroupInfo and commits, so loading costs one pass of tree hashing.
+   *
+   * @param keyPackages what KeyPackages of later Add proposals must pass
+   * @throws MlsDecodeException for bytes that are not a stored state of a known format version, or
+   *     whose tree does not hash to the GroupContext's tree_hash
+   */
+  public static PublicGroupState fromBytes(byte[] stored, KeyPackageValidator keyPackages) throws MlsDecodeException {
+    return StoredGroupState.decode(stored, keyPackages);
+  }
+
   public CipherSuite suite() {
     return suite;
   }
@@ -188,6 +212,11 @@ public final class PublicGroupState {
 
   Optional<AcceptedProposal> accepted(byte[] proposalRef) {
     return Optional.ofNullable(proposals.get(refKey(proposalRef)));
+  }
+
+  /** The proposals accepted in the epoch, by their ProposalRef in hex. */
+  Map<String, AcceptedProposal> acceptedProposals() {
+    return proposals;
   }
 
   KeyPackageValidator keyPackages() {

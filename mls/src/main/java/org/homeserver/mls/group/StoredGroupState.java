@@ -1,0 +1,145 @@
+package org.homeserver.mls.group;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.homeserver.mls.codec.MlsDecodeException;
+import org.homeserver.mls.codec.MlsReader;
+import org.homeserver.mls.codec.MlsWriter;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.GroupContext;
+import org.homeserver.mls.message.MlsMessage;
+import org.homeserver.mls.message.Proposal;
+import org.homeserver.mls.message.RatchetTree;
+import org.homeserver.mls.message.Sender;
+import org.homeserver.mls.tree.InvalidTreeException;
+import org.homeserver.mls.tree.PublicTree;
+import org.homeserver.mls.validation.KeyPackageValidator;
+
+/**
+ * The stored form of a {@link PublicGroupState}, in RFC 9420's presentation language:
+ *
+ * <pre>
+ * struct {
+ *   uint8 format_version = 1;
+ *   CipherSuite cipher_suite;
+ *   GroupContext group_context;
+ *   opaque interim_transcript_hash&lt;V&gt;;
+ *   optional&lt;Node&gt; ratchet_tree&lt;V&gt;;        // trailing blank nodes truncated
+ *   struct {
+ *     ProposalRef proposal_ref;               // opaque&lt;V&gt;, the suite's hash length
+ *     Proposal proposal;
+ *     Sender sender;
+ *   } accepted_proposals&lt;V&gt;;              // by proposal_ref, ascending, no repeats
+ * } StoredGroupState;
+ * </pre>
+ *
+ * One state has one encoding, so two states can be compared by their bytes.
+ */
+final class StoredGroupState {
+  static final int FORMAT_VERSION = 1;
+  private static final String NAME = "stored_group_state";
+
+  private StoredGroupState() {}
+
+  static byte[] encode(PublicGroupState state) {
+    MlsWriter w = new MlsWriter().u8(FORMAT_VERSION).u16(state.suite().code());
+    state.groupContext().encode(w);
+    w.opaque(state.interimTranscriptHash());
+    ratchetTree(state.tree()).encode(w);
+    List<Map.Entry<String, PublicGroupState.AcceptedProposal>> accepted =
+        new ArrayList<>(state.acceptedProposals().entrySet());
+    accepted.sort(Map.Entry.comparingByKey());
+    w.vector(accepted, (e, x) -> {
+      x.opaque(HexFormat.of().parseHex(e.getKey()));
+      e.getValue().proposal().encode(x);
+      e.getValue().sender().encode(x);
+    });
+    return w.toByteArray();
+  }
+
+  static PublicGroupState decode(byte[] stored, KeyPackageValidator keyPackages) throws MlsDecodeException {
+    return MlsReader.decodeAll(stored, NAME, r -> decode(r, keyPackages));
+  }
+
+  private static PublicGroupState decode(MlsReader r, KeyPackageValidator keyPackages) throws MlsDecodeException {
+    int start = r.position();
+    int version = r.u8("format_version");
+    if (version != FORMAT_VERSION) {
+      throw r.errorAt("format_version", start, "format version " + version + " is not " + FORMAT_VERSION
+          + ", the only one this build reads");
+    }
+    int suiteAt = r.position();
+    int code = r.u16("cipher_suite");
+    CipherSuite suite = CipherSuite.fromCode(code).orElseThrow(() -> r.errorAt("cipher_suite", suiteAt,
+        "cipher suite " + code + " is not RFC 9420's"));
+    int contextAt = r.position();
+    GroupContext context = r.struct("group_context", GroupContext::decode);
+    if (context.cipherSuite() != code || context.version() != MlsMessage.MLS10) {
+      throw r.errorAt("group_context", contextAt, "the GroupContext is of suite " + context.cipherSuite()
+          + " and version " + context.version() + ", not suite " + code + " and mls10");
+    }
+    int interimAt = r.position();
+    byte[] interim = r.opaque("interim_transcript_hash");
+    if (interim.length != suite.hashLength()) {
+      throw r.errorAt("interim_transcript_hash", interimAt, "is " + interim.length + " bytes, not the suite's "
+          + suite.hashLength());
+    }
+    int treeAt = r.position();
+    PublicTree tree = tree(r, suite, context, treeAt);
+    Map<String, PublicGroupState.AcceptedProposal> proposals = new HashMap<>();
+    String[] last = {""};
+    r.vector("accepted_proposals", x -> {
+      int refAt = x.position();
+      byte[] ref = x.opaque("proposal_ref");
+      String key = HexFormat.of().formatHex(ref);
+      if (ref.length != suite.hashLength() || key.compareTo(last[0]) <= 0) {
+        throw x.errorAt("proposal_ref", refAt, "a ProposalRef of " + ref.length + " bytes, or not after the one"
+            + " before it; refs are the suite's " + suite.hashLength() + " bytes, ascending, each once");
+      }
+      last[0] = key;
+      proposals.put(key, new PublicGroupState.AcceptedProposal(x.struct("proposal", Proposal::decode),
+          x.struct("sender", Sender::decode)));
+      return key;
+    });
+    return new PublicGroupState(suite, context, interim, tree, proposals, keyPackages);
+  }
+
+  /**
+   * The stored tree, rebuilt with its tree hashes and held to the GroupContext's tree hash; a
+   * mismatch means the stored bytes were damaged, since every state was built from a checked tree.
+   */
+  private static PublicTree tree(MlsReader r, CipherSuite suite, GroupContext context, int treeAt)
+      throws MlsDecodeException {
+    RatchetTree nodes = r.struct("ratchet_tree", RatchetTree::decode);
+    PublicTree tree;
+    try {
+      tree = PublicTree.of(suite, nodes);
+    } catch (InvalidTreeException e) {
+      throw r.errorAt("ratchet_tree", treeAt, e.getMessage());
+    }
+    if (!Arrays.equals(tree.treeHash(), context.treeHash())) {
+      throw r.errorAt("ratchet_tree", treeAt, "the tree hashes to " + HexFormat.of().formatHex(tree.treeHash())
+          + ", not to the GroupContext's tree_hash " + HexFormat.of().formatHex(context.treeHash())
+          + ": the stored state is damaged");
+    }
+    return tree;
+  }
+
+  /** The tree as RFC 9420 sends it: its nodes without the trailing blanks that pad it to full width. */
+  private static RatchetTree ratchetTree(PublicTree tree) {
+    int width = tree.nodeWidth();
+    while (width > 0 && tree.node(width - 1).isEmpty()) {
+      width--;
+    }
+    List<Optional<RatchetTree.Node>> nodes = new ArrayList<>(width);
+    for (int x = 0; x < width; x++) {
+      nodes.add(tree.node(x));
+    }
+    return new RatchetTree(nodes);
+  }
+}
