@@ -322,7 +322,7 @@ public final class GroupLogStore {
   }
 
   /** Moves a reader that fell behind to {@code upTo}, unless it moved meanwhile; whether it did. */
-  public boolean skip(Handle h, Behind behind) {
+  public boolean moveOn(Handle h, Behind behind) {
     return h.createUpdate("""
             update group_readers set acked = :upTo
             where group_id = :id and client_uuid = :c and acked = :acked""")

@@ -407,7 +407,7 @@ public final class Queues {
     for (List<GroupLogStore.Behind> behind = groupLog.behind(cutoff, limits.cap(), PURGE_BATCH); !behind.isEmpty();
         behind = groupLog.behind(cutoff, limits.cap(), PURGE_BATCH)) {
       for (GroupLogStore.Behind b : behind) {
-        List<Queued> gap = store.inTransaction(h -> groupLog.skip(h, b) ? queueAll(h, List.of(logGap(b)), now)
+        List<Queued> gap = store.inTransaction(h -> groupLog.moveOn(h, b) ? queueAll(h, List.of(logGap(b)), now)
             : List.of());
         signals.queued(gap.stream().map(q -> new Enqueued.Position(q.client(), q.entry().getSequence())).toList());
         queues += gap.size();

@@ -76,8 +76,9 @@ class TreeValidatorTest {
 
   @Test
   void twoLeavesWithOneSignatureKeyAreRefused() throws InvalidTreeException {
-    LeafNode aliceWithBobsKey = withEncryptionKey(alice, bob.encryptionKey());
-    InvalidTreeException e = refusal(tree(alice, Optional.empty(), aliceWithBobsKey));
+    // Alice's leaf again, with another encryption key: only the signature key repeats.
+    LeafNode aliceAgain = withEncryptionKey(alice, bob.encryptionKey());
+    InvalidTreeException e = refusal(tree(alice, Optional.empty(), aliceAgain));
     assertEquals(TreeRule.UNIQUE_SIGNATURE_KEY, e.rule());
     assertEquals("leaves 0 and 1 have the same signature key", e.detail());
   }
