@@ -13,6 +13,8 @@ import org.homeserver.api.auth.v1.FindUsersByPrefixRequest;
 import org.homeserver.api.auth.v1.FindUsersByPrefixResponse;
 import org.homeserver.api.auth.v1.VerifyPasswordRequest;
 import org.homeserver.api.auth.v1.VerifyPasswordResponse;
+import org.homeserver.api.auth.v1.GetAuthenticationRootsRequest;
+import org.homeserver.api.auth.v1.GetAuthenticationRootsResponse;
 import org.homeserver.api.auth.v1.GetClientRequest;
 import org.homeserver.api.auth.v1.GetClientResponse;
 import org.homeserver.api.auth.v1.GetTokenKeysRequest;
@@ -31,18 +33,30 @@ import org.homeserver.platform.grpc.Protos;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.UserId;
 
-/** The internal API the other services use: token keys and registered clients. */
+/** The internal API the other services use: token keys, registered clients and the AS roots. */
 final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternalServiceImplBase {
   private final Users users;
   private final Clients clients;
   private final TokenKeys keys;
   private final TokenRevocations revocations;
+  private final CertificateAuthority authority;
 
-  AuthInternalGrpcService(Users users, Clients clients, TokenKeys keys, TokenRevocations revocations) {
+  AuthInternalGrpcService(Users users, Clients clients, TokenKeys keys, TokenRevocations revocations,
+      CertificateAuthority authority) {
     this.users = users;
     this.clients = clients;
     this.keys = keys;
     this.revocations = revocations;
+    this.authority = authority;
+  }
+
+  @Override
+  public void getAuthenticationRoots(GetAuthenticationRootsRequest request,
+                                     StreamObserver<GetAuthenticationRootsResponse> response) {
+    reply(response, GetAuthenticationRootsResponse.newBuilder()
+        .setDomain(users.domain())
+        .addRootCertificates(ByteString.copyFrom(authority.rootCertificate()))
+        .build());
   }
 
   @Override

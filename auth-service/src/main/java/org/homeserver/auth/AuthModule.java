@@ -56,7 +56,7 @@ public final class AuthModule {
           List.of(new AuthGrpcService(users, clients, sessions, authority, registrations, settings.accessTokenTtl(),
               context.process().version())),
           publicMethods(), MAX_REQUEST_BYTES,
-          List.of(new AuthInternalGrpcService(users, clients, keys, revocations)),
+          List.of(new AuthInternalGrpcService(users, clients, keys, revocations, authority)),
           List.of(new AdminGrpcService(users, clients, store, context, database, random)),
           List.of(), List.of(database));
     } catch (RuntimeException | InvalidStoredAuthorityException e) {
