@@ -1,10 +1,5 @@
 package org.homeserver.delivery;
 
-import java.io.ByteArrayInputStream;
-import java.security.MessageDigest;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -15,22 +10,18 @@ import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.keypackage.v1.KeyPackageRule;
 import org.homeserver.mls.crypto.CipherSuite;
-import org.homeserver.mls.message.Credential;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
-import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
-import org.homeserver.platform.ids.CredentialParseException;
 import org.homeserver.platform.mls.KeyPackageRules;
 
 /**
  * Who a KeyPackage in an Add brings into a group, and whether it may: the KeyPackage validates for
- * the group's cipher suite, its x509 credential names a registered client of this domain (the
- * SubjectAlternativeName URIs the AS wrote), and its signature key is the one that client
- * registered, so only that client can have signed it.
+ * the group's cipher suite and its leaf passes the AS's checks ({@link LeafCredentials}: signed by
+ * this domain's AS, naming a registered client, with the signature key that client registered).
  */
 public final class AddedClients {
   /** What users are to each other (the directory's internal API). */
@@ -46,15 +37,13 @@ public final class AddedClients {
   }
 
   private final KeyPackageValidator validator;
-  private final RegisteredClients registry;
+  private final LeafCredentials credentials;
   private final Relationships relationships;
-  private final String domain;
 
-  public AddedClients(KeyPackageValidator validator, RegisteredClients registry, Relationships relationships, String domain) {
+  AddedClients(KeyPackageValidator validator, LeafCredentials credentials, Relationships relationships) {
     this.validator = validator;
-    this.registry = registry;
+    this.credentials = credentials;
     this.relationships = relationships;
-    this.domain = domain;
   }
 
   /**
@@ -94,18 +83,17 @@ public final class AddedClients {
     } catch (InvalidKeyPackageException e) {
       throw invalid(named, KeyPackageRules.of(e.rule()), e.detail());
     }
-    String clientId = named.orElseThrow(() -> invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID,
-        "the credential is not an x509 certificate of this domain's AS naming a client"));
-    RegisteredClient client = registry.client(clientId).orElseThrow(() -> invalid(named,
-        KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID, "the credential names no registered client"));
-    if (!MessageDigest.isEqual(client.getSignaturePublicKey().toByteArray(), keyPackage.leafNode().signatureKey())) {
-      throw invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID,
-          "the signature key is not the one the client registered");
+    RegisteredClient client;
+    try {
+      client = credentials.check(keyPackage.leafNode().credential(), keyPackage.leafNode().signatureKey());
+    } catch (LeafCredentials.CredentialException e) {
+      throw invalid(named, KeyPackageRule.KEY_PACKAGE_RULE_CREDENTIAL_INVALID, e.getMessage());
     }
     if (client.getSuspended()) {
-      throw Refusal.of(ErrorReason.ADD_NOT_ALLOWED, "the client's user is suspended").with(Fact.CLIENT_ID, clientId);
+      throw Refusal.of(ErrorReason.ADD_NOT_ALLOWED, "the client's user is suspended")
+          .with(Fact.CLIENT_ID, client.getClientId());
     }
-    return clientId;
+    return client.getClientId();
   }
 
   /** Of {@code others}, the users {@code user} is connected with. */
@@ -118,16 +106,7 @@ public final class AddedClients {
    * for KeyPackages already admitted (proposals accepted earlier in the epoch).
    */
   public Optional<String> clientIdOf(KeyPackage keyPackage) {
-    if (!(keyPackage.leafNode().credential() instanceof Credential.X509(var chain)) || chain.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(chain.getFirst()));
-      return Optional.of(ClientIdentity.identify(leaf, domain).clientId());
-    } catch (CertificateException | CredentialParseException | ClassCastException e) {
-      return Optional.empty();
-    }
+    return credentials.clientOf(keyPackage.leafNode());
   }
 
   private static Refusal invalid(Optional<String> clientId, KeyPackageRule rule, String detail) {

@@ -1,5 +1,6 @@
 package org.homeserver.delivery;
 
+import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.Collection;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
+import org.homeserver.api.auth.v1.GetAuthenticationRootsRequest;
 import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
@@ -62,22 +64,30 @@ public final class DeliveryModule {
       LocalClients local = new LocalClients(context.domain());
       AddedClients.Relationships relationships = new DirectoryRelationships(
           DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")));
-      AddedClients added = new AddedClients(new KeyPackageValidator(EnumSet.allOf(CipherSuite.class),
-          LIFETIME_TOLERANCE, context.clock()), registry, relationships, context.domain());
+      AuthInternalServiceGrpc.AuthInternalServiceBlockingStub auth =
+          AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth"));
+      LeafCredentials credentials = new LeafCredentials(registry, () -> auth
+          .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .getAuthenticationRoots(GetAuthenticationRootsRequest.getDefaultInstance())
+          .getRootCertificatesList().stream().map(ByteString::toByteArray).toList(), context.domain(), context.clock());
+      KeyPackageValidator keyPackages = new KeyPackageValidator(EnumSet.allOf(CipherSuite.class), LIFETIME_TOLERANCE,
+          context.clock());
+      AddedClients added = new AddedClients(keyPackages, credentials, relationships);
+      GroupStates states = new GroupStates(keyPackages, credentials::clientOf);
       ListenStreams listeners = new ListenStreams(queues, groupLog, signals, context.signals(), context.revocations(),
           context.clock());
       NotifierHandoff handoff = new NotifierHandoff(
           NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), queues, groupLog,
           listeners::listening, context.clock());
       Publisher publisher = new Publisher(listeners, signals, handoff);
-      Sends sends = new Sends(db, groupStore, groupLog, queues, added, settings.applicationEpochWindow(), local,
-          publisher, context.clock());
+      Sends sends = new Sends(db, groupStore, states, groupLog, queues, added, credentials,
+          settings.applicationEpochWindow(), local, publisher, context.clock());
       Acks acks = new Acks(db, queues, publisher);
       Periodic sweep = context.tasks().every(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
-      HostedGroups hosted = new HostedGroups(db, groups, queues, publisher, registry, relationships, local,
-          context.clock());
+      HostedGroups hosted = new HostedGroups(db, groups, states, credentials, queues, publisher, registry, relationships,
+          local, context.clock());
       GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local);
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, acks, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,

@@ -18,7 +18,7 @@ import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
- * Persistence of hosted groups: their epochs, member rows and accepted proposals; all of their SQL
+ * Persistence of hosted groups: their epochs, member rows and GroupInfos; all of their SQL
  * lives here. The rules (which epoch is current, what a commit changes) are in {@link Groups}; each
  * method says which lock it takes.
  */
@@ -32,16 +32,10 @@ public final class GroupStore {
   /** A groups row. */
   public record GroupRow(byte[] groupId, int cipherSuite, long epoch, Instant createdAt) {}
 
-  /** A proposal accepted in its group's current epoch. */
-  public record AcceptedProposal(long epoch, byte[] ref, byte[] proposal, long senderLeaf) {}
-
   private static final String GROUP_COLUMNS = "group_id, cipher_suite, epoch, created_at";
 
   private static final RowMapper<GroupRow> GROUP = (rs, ctx) -> new GroupRow(rs.getBytes("group_id"),
       rs.getInt("cipher_suite"), rs.getLong("epoch"), rs.getObject("created_at", OffsetDateTime.class).toInstant());
-
-  private static final RowMapper<AcceptedProposal> PROPOSAL = (rs, ctx) -> new AcceptedProposal(rs.getLong("epoch"),
-      rs.getBytes("proposal_ref"), rs.getBytes("proposal"), rs.getLong("sender_leaf"));
 
   /** Runs {@code work} in one transaction (READ COMMITTED; the groups row lock does the ordering). */
   public <T> T inTransaction(Function<Handle, T> work) {
@@ -183,34 +177,10 @@ public final class GroupStore {
         .execute();
   }
 
-  /** Records an accepted proposal; false if one with the same ref was already accepted (nothing written). */
-  public boolean insertProposal(Handle h, byte[] groupId, AcceptedProposal proposal) {
-    return h.createUpdate("""
-            insert into accepted_proposals (group_id, epoch, proposal_ref, proposal, sender_leaf)
-            values (:id, :epoch, :ref, :proposal, :sender)
-            on conflict (group_id, proposal_ref) do nothing""")
-        .bind("id", groupId).bind("epoch", proposal.epoch()).bind("ref", proposal.ref())
-        .bind("proposal", proposal.proposal()).bind("sender", proposal.senderLeaf())
-        .execute() == 1;
-  }
 
-  /** The proposal accepted under {@code ref} in the group's current epoch. */
-  public Optional<AcceptedProposal> proposal(Handle h, byte[] groupId, byte[] ref) {
-    return h.createQuery("""
-            select epoch, proposal_ref, proposal, sender_leaf from accepted_proposals
-            where group_id = :id and proposal_ref = :ref""")
-        .bind("id", groupId).bind("ref", ref).map(PROPOSAL).findOne();
-  }
 
-  /** Every proposal accepted in the group's current epoch. */
-  public List<AcceptedProposal> proposals(Handle h, byte[] groupId) {
-    return h.createQuery("""
-            select epoch, proposal_ref, proposal, sender_leaf from accepted_proposals
-            where group_id = :id order by proposal_ref""")
-        .bind("id", groupId).map(PROPOSAL).list();
-  }
 
-  /** Deletes a group this transaction has locked, with its members, proposals and policies. */
+  /** Deletes a group this transaction has locked, with its members, state and policies. */
   public void deleteGroup(Handle h, byte[] groupId) {
     h.createUpdate("delete from groups where group_id = :id").bind("id", groupId).execute();
   }
@@ -288,10 +258,5 @@ public final class GroupStore {
   public long lastSequence(Handle h, byte[] groupId) {
     return h.createQuery("select last_sequence from groups where group_id = :id").bind("id", groupId)
         .mapTo(Long.class).findOne().orElse(0L);
-  }
-
-  /** Forgets the group's accepted proposals, when its epoch advances. */
-  public void clearProposals(Handle h, byte[] groupId) {
-    h.createUpdate("delete from accepted_proposals where group_id = :id").bind("id", groupId).execute();
   }
 }

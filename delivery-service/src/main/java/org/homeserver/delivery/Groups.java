@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.GroupRule;
 import org.homeserver.delivery.GroupStore.GroupRow;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
@@ -92,9 +93,9 @@ public final class Groups {
     store.updateGroupInfo(h, groupId, groupInfo);
   }
 
-  /** The GroupInfo of the current epoch with that epoch; GROUP_INFO_UNAVAILABLE if none was supplied. */
-  public Optional<byte[]> groupInfo(byte[] groupId) {
-    return store.withHandle(h -> store.groupInfo(h, groupId));
+  /** The GroupInfo of the current epoch, if one was supplied. */
+  public Optional<byte[]> groupInfo(Handle h, byte[] groupId) {
+    return store.groupInfo(h, groupId);
   }
 
   /** Sets or (null) clears a member's notification policy; NOT_A_MEMBER unless it is a member of this domain. */
@@ -127,11 +128,9 @@ public final class Groups {
     return Refusal.of(ErrorReason.GROUP_NOT_FOUND, "no such group");
   }
 
-  static Refusal refused(MembershipException e) {
-    return switch (e.reason()) {
-      case UNKNOWN_PROPOSAL -> Refusal.of(ErrorReason.PROPOSAL_NOT_FOUND, e.getMessage());
-      case LEAF_NOT_OCCUPIED, ALREADY_MEMBER, INVALID_PROPOSAL_LIST ->
-          Refusal.invalid(e.getMessage()).with(Fact.RULE, e.reason().name());
-    };
+  /** For a group created before the hub kept public states: its handshakes cannot be checked. */
+  static Refusal unfollowed() {
+    return Refusal.brokenRule(ErrorReason.GROUP_RULE_BROKEN, GroupRule.GROUP_RULE_UNSUPPORTED.name(),
+        "the group was created before this homeserver kept groups' public state; create it again");
   }
 }

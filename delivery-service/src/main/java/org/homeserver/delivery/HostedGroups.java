@@ -18,7 +18,11 @@ import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.delivery.Groups.Group;
 import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.group.GroupStateException;
+import org.homeserver.mls.group.PublicGroupState;
+import org.homeserver.mls.message.GroupContext;
 import org.homeserver.mls.message.GroupInfo;
+import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
@@ -35,6 +39,8 @@ import org.homeserver.platform.db.Transactions;
 public final class HostedGroups {
   private final Transactions db;
   private final Groups groups;
+  private final GroupStates states;
+  private final LeafCredentials credentials;
   private final Queues queues;
   private final Publisher publisher;
   private final RegisteredClients registry;
@@ -42,10 +48,13 @@ public final class HostedGroups {
   private final LocalClients local;
   private final Clock clock;
 
-  public HostedGroups(Transactions db, Groups groups, Queues queues, Publisher publisher, RegisteredClients registry,
-      AddedClients.Relationships relationships, LocalClients local, Clock clock) {
+  HostedGroups(Transactions db, Groups groups, GroupStates states, LeafCredentials credentials, Queues queues,
+      Publisher publisher, RegisteredClients registry, AddedClients.Relationships relationships, LocalClients local,
+      Clock clock) {
     this.db = db;
     this.groups = groups;
+    this.states = states;
+    this.credentials = credentials;
     this.queues = queues;
     this.publisher = publisher;
     this.registry = registry;
@@ -66,12 +75,8 @@ public final class HostedGroups {
           + ", but this client's key is " + client.getSignatureScheme());
     }
     byte[] groupInfo = request.getGroupInfo().toByteArray();
-    if (groupInfo.length > 0) {
-      GroupInfo info = SendRules.decodeGroupInfo("group_info.", groupInfo);
-      if (!Arrays.equals(info.groupContext().groupId(), groupId) || info.groupContext().epoch() != 0) {
-        throw Refusal.invalidField("group_info", "the GroupInfo is not for this group at epoch 0");
-      }
-    }
+    PublicGroupState state = initialState(caller, groupId, suite, SendRules.decodeGroupInfo("group_info.", groupInfo),
+        request.getRatchetTree().toByteArray());
     Optional<IdempotentRequest> idempotency = IdempotentRequest.ifKeyed(caller.clientUuid(),
         request.getIdempotencyKey(), request);
     Instant now = clock.instant();
@@ -81,13 +86,45 @@ public final class HostedGroups {
         return parse(earlier.get());
       }
       Group group = groups.create(h, groupId, suite.code(), caller.clientId(), Optional.of(caller.clientUuid()));
-      if (groupInfo.length > 0) {
-        groups.setGroupInfo(h, groupId, groupInfo);
-      }
+      states.insert(h, groupId, state);
+      groups.setGroupInfo(h, groupId, groupInfo);
       CreateGroupResponse response = CreateGroupResponse.newBuilder().setGroup(toProto(group)).build();
       idempotency.ifPresent(r -> r.recordAnswer(h, response.toByteArray()));
       return response;
     });
+  }
+
+  /**
+   * The public state of epoch 0 from the creator's GroupInfo and tree (or the GroupInfo's
+   * ratchet_tree extension): for this group and suite, valid, signed by leaf 0, which holds the
+   * calling client alone.
+   */
+  private PublicGroupState initialState(Principal caller, byte[] groupId, CipherSuite suite, GroupInfo info,
+      byte[] ratchetTree) {
+    GroupContext context = info.groupContext();
+    if (!Arrays.equals(context.groupId(), groupId) || context.epoch() != 0 || context.cipherSuite() != suite.code()) {
+      throw Refusal.invalidField("group_info", "the GroupInfo is not for this group at epoch 0 with cipher suite "
+          + suite.code());
+    }
+    Optional<RatchetTree> tree = ratchetTree.length == 0 ? Optional.empty()
+        : Optional.of(SendRules.decodeTree("ratchet_tree", ratchetTree));
+    PublicGroupState state;
+    try {
+      state = PublicGroupState.fromGroupInfo(info, tree, states.keyPackages());
+    } catch (GroupStateException e) {
+      throw SendRules.broken(e, switch (e.rule()) {
+        case TREE -> tree.isPresent() ? "ratchet_tree" : "group_info.extensions";
+        case GROUP_INFO_SIGNATURE -> "group_info.signature";
+        default -> "group_info.group_context";
+      }, "");
+    }
+    if (state.tree().leafCount() != 1) {
+      throw Refusal.invalidField(tree.isPresent() ? "ratchet_tree" : "group_info.extensions",
+          "a new group holds its creator alone, in leaf 0; this tree has " + state.tree().leafCount() + " leaves");
+    }
+    credentials.requireOwn(caller, state.tree().leaf(0).orElseThrow(),
+        tree.isPresent() ? "ratchet_tree" : "group_info.extensions");
+    return state;
   }
 
   /** Deletes the group, by a member; the other members get a GroupDeleted event. */
@@ -134,9 +171,13 @@ public final class HostedGroups {
     if (!allowed) {
       throw Refusal.of(ErrorReason.PERMISSION_DENIED, "only members and clients of their users read the GroupInfo");
     }
-    byte[] info = groups.groupInfo(groupId).orElseThrow(() -> Refusal.of(ErrorReason.GROUP_INFO_UNAVAILABLE,
-        "no GroupInfo was supplied for epoch " + group.epoch()));
-    return GetGroupInfoResponse.newBuilder().setGroupInfo(ByteString.copyFrom(info)).setEpoch(group.epoch()).build();
+    return db.withHandle(h -> {
+      byte[] info = groups.groupInfo(h, groupId).orElseThrow(() -> Refusal.of(ErrorReason.GROUP_INFO_UNAVAILABLE,
+          "no GroupInfo was supplied for epoch " + group.epoch()));
+      PublicGroupState state = states.read(h, groupId).orElseThrow(Groups::unfollowed).state();
+      return GetGroupInfoResponse.newBuilder().setGroupInfo(ByteString.copyFrom(info)).setEpoch(state.epoch())
+          .setRatchetTree(ByteString.copyFrom(state.ratchetTree().toBytes())).build();
+    });
   }
 
   /** Sets or (with an unset policy) clears the caller's policy for the group; returns what is stored. */

@@ -12,20 +12,25 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.GroupRule;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.HashReferences;
+import org.homeserver.mls.group.GroupStateException;
+import org.homeserver.mls.group.PublicGroupState;
 import org.homeserver.mls.message.Commit;
 import org.homeserver.mls.message.ContentType;
 import org.homeserver.mls.message.FramedContent;
 import org.homeserver.mls.message.GroupInfo;
 import org.homeserver.mls.message.KeyPackage;
+import org.homeserver.mls.message.LeafNode;
 import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.message.PrivateMessage;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.mls.message.PublicMessage;
+import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.message.Welcome;
 import org.homeserver.platform.auth.Principal;
@@ -67,8 +72,10 @@ final class SendRules {
     }
   }
 
+  /** A commit, with what its bundle carried; {@code field} is the request field that holds it, with a dot. */
   record CommitMessage(PublicMessage message, Commit commit, byte[] bytes, Optional<Welcome> welcome,
-                       byte[] welcomeBytes, Optional<GroupInfo> groupInfo, byte[] groupInfoBytes) implements Parsed {
+                       byte[] welcomeBytes, Optional<GroupInfo> groupInfo, byte[] groupInfoBytes, String field)
+      implements Parsed {
     public byte[] groupId() {
       return message.content().groupId();
     }
@@ -86,8 +93,8 @@ final class SendRules {
     static final Admitted NONE = new Admitted(Map.of(), Set.of());
   }
 
-  /** An accepted commit: the member map after it and the clients its Welcome goes to. */
-  record Committed(MemberMap after, List<String> welcomed) {}
+  /** An accepted commit: the group's state and member map after it, and the clients its Welcome goes to. */
+  record Committed(PublicGroupState state, MemberMap after, List<String> welcomed) {}
 
   // --- application messages and proposals ---
 
@@ -107,60 +114,110 @@ final class SendRules {
     }
   }
 
-  /** A proposal must be for the current epoch, from the caller's own leaf; its sender leaf. */
-  static long proposal(GroupStore.GroupRow group, MemberMap members, Principal caller, ProposalMessage p) {
-    long senderLeaf = requireSenderLeaf(members, p.message().content().sender(), caller);
+  /**
+   * A proposal must be for the current epoch, from the caller's own leaf, and one the group's public
+   * state accepts; the state with it.
+   */
+  static PublicGroupState proposal(GroupStore.GroupRow group, GroupStates.Followed followed, Principal caller,
+      ProposalMessage p) {
+    requireSenderLeaf(followed.members(), p.message().content().sender(), caller);
     Groups.requireEpoch(group, p.epoch());
-    if (p.proposal() instanceof Proposal.ExternalInit) {
-      throw malformedProposalList("ExternalInit belongs only in an external commit");
+    try {
+      return followed.state().withProposal(p.message());
+    } catch (GroupStateException e) {
+      throw broken(e, "mls_message.");
     }
-    return senderLeaf;
-  }
-
-  /** The ProposalRef (RFC 9420 section 5.2) a commit names the proposal by. */
-  static byte[] proposalRef(GroupStore.GroupRow group, ProposalMessage p) {
-    return HashReferences.proposalRef(suiteOf(group), p.message().authenticatedContent());
   }
 
   // --- commits ---
 
   /**
    * Decides a commit for the group as read under its lock: the epoch, the sender (a member's own leaf,
-   * or a joiner allowed to join), the membership changes against the proposals accepted this epoch,
-   * the Welcome against the clients added and the GroupInfo against the new epoch.
+   * or a joiner allowed to join, removing at most its own old leaf), the group's public state after
+   * it, the Welcome against the clients added and the GroupInfo against the new state.
+   *
+   * @param membersOf who sits in each leaf of a state's tree
+   * @param clientOfKeyPackage the client an admitted KeyPackage names
    */
-  static Committed commit(GroupStore.GroupRow group, MemberMap before,
-      Map<ByteString, GroupStore.AcceptedProposal> proposals, Principal caller, CommitMessage c, Admitted admitted,
+  static Committed commit(GroupStore.GroupRow group, GroupStates.Followed followed, Principal caller,
+      CommitMessage c, Admitted admitted, Function<PublicGroupState, MemberMap> membersOf,
       Function<KeyPackage, Optional<String>> clientOfKeyPackage) {
     Groups.requireEpoch(group, c.epoch());
+    MemberMap before = followed.members();
     Sender sender = c.message().content().sender();
     switch (sender) {
       case Sender.Member m -> requireSenderLeaf(before, m, caller);
-      case Sender.NewMemberCommit n -> requireMayJoin(before, caller, admitted.connectedMemberUsers());
+      case Sender.NewMemberCommit n -> {
+        requireMayJoin(before, caller, admitted.connectedMemberUsers());
+        requireOwnOldLeaf(before, caller, c);
+      }
       default -> throw Groups.notAMember();
     }
-    List<KeyPackage> added = new ArrayList<>();
-    CommitChanges changes = new CommitChanges(keyPackage -> {
-      added.add(keyPackage);
-      // By value: admitted before the transaction. By reference: admitted when the proposal was.
-      return Optional.ofNullable(admitted.addedByValue().get(keyPackage)).or(() -> clientOfKeyPackage.apply(keyPackage))
-          .orElseThrow(() -> new IllegalStateException("an added KeyPackage was not admitted"));
-    });
-    MemberMap after;
+    PublicGroupState next;
     try {
-      after = before.apply(changes.of(c.commit(), sender, caller.clientId(),
-          ref -> Optional.ofNullable(proposals.get(ByteString.copyFrom(ref))).map(SendRules::proposalOf)));
-    } catch (MembershipException e) {
-      throw Groups.refused(e);
+      next = followed.state().withCommit(c.message());
+    } catch (GroupStateException e) {
+      throw broken(e, c.field());
     }
-    List<String> welcomed = checkWelcome(c, added, suiteOf(group), clientOfKeyPackage);
-    c.groupInfo().ifPresent(info -> {
-      if (!Arrays.equals(info.groupContext().groupId(), c.groupId()) || info.groupContext().epoch() != group.epoch() + 1) {
-        throw Refusal.invalidField("commit_bundle.group_info", "the GroupInfo is not for this group at epoch "
-            + (group.epoch() + 1));
+    List<KeyPackage> added = new ArrayList<>();
+    for (Commit.ProposalOrRef entry : c.commit().proposals()) {
+      Optional<Proposal> proposal = switch (entry) {
+        case Commit.ByValue(Proposal p) -> Optional.of(p);
+        case Commit.ByReference(byte[] ref) -> followed.state().acceptedProposal(ref);
+      };
+      if (proposal.orElseThrow() instanceof Proposal.Add(KeyPackage keyPackage)) {
+        added.add(keyPackage);
       }
-    });
-    return new Committed(after, welcomed);
+    }
+    // By value: admitted before the transaction. By reference: admitted when the proposal was.
+    Function<KeyPackage, Optional<String>> clientOf = keyPackage ->
+        Optional.ofNullable(admitted.addedByValue().get(keyPackage)).or(() -> clientOfKeyPackage.apply(keyPackage));
+    List<String> welcomed = checkWelcome(c, added, suiteOf(group), clientOf);
+    if (c.groupInfo().isPresent()) {
+      try {
+        next.verifyGroupInfo(c.groupInfo().get());
+      } catch (GroupStateException e) {
+        throw broken(e, "commit_bundle.group_info", "the GroupInfo is not the new epoch's: ");
+      }
+    }
+    return new Committed(next, membersOf.apply(next), welcomed);
+  }
+
+  /**
+   * An external commit may remove one leaf: the joiner's own old one (RFC 9420 section 12.4.3.2: the
+   * new leaf must be acceptable as an Update of the removed one).
+   */
+  private static void requireOwnOldLeaf(MemberMap members, Principal caller, CommitMessage c) {
+    for (Commit.ProposalOrRef entry : c.commit().proposals()) {
+      if (entry instanceof Commit.ByValue(Proposal.Remove(long leaf))
+          && !members.occupant(leaf).equals(Optional.of(caller.clientId()))) {
+        throw Refusal.brokenRule(ErrorReason.GROUP_RULE_BROKEN, GroupRule.GROUP_RULE_PROPOSAL.name(),
+            "an external commit by " + caller.clientId() + " may remove only its own old leaf, not leaf " + leaf)
+                .with(Fact.FIELD, c.field() + "content.body");
+      }
+    }
+  }
+
+  /**
+   * GROUP_RULE_BROKEN for what the group's public state refused, naming the rule and the part of the
+   * message ({@code prefix}: the request field holding it) to blame.
+   */
+  static Refusal broken(GroupStateException e, String prefix) {
+    String part = switch (e.rule()) {
+      case SIGNATURE -> "signature";
+      case FRAMING, UNSUPPORTED -> "content";
+      case SENDER -> "content.sender";
+      case PROPOSAL, PROPOSAL_REFERENCE, KEY_PACKAGE -> "content.body";
+      case LEAF_NODE, PARENT_HASH -> "content.commit.path.leaf_node";
+      case UPDATE_PATH, TREE -> "content.commit.path";
+      case GROUP_INFO_SIGNATURE -> "group_info.signature";
+    };
+    return broken(e, prefix + part, "");
+  }
+
+  static Refusal broken(GroupStateException e, String field, String lead) {
+    return Refusal.of(ErrorReason.GROUP_RULE_BROKEN, lead + e.getMessage())
+        .with(Fact.RULE, "GROUP_RULE_" + e.rule().name()).with(Fact.DETAIL, e.detail()).with(Fact.FIELD, field);
   }
 
   /** The clients in {@code before} that {@code after} no longer has. */
@@ -174,6 +231,20 @@ final class SendRules {
   /** The clients in {@code after} that {@code before} did not have. */
   static Set<String> added(MemberMap before, MemberMap after) {
     return removed(after, before);
+  }
+
+  /**
+   * The leaves the sender brings for itself, by the request field that holds them: an Update
+   * proposal's leaf, a commit's UpdatePath leaf (a member's, or an external joiner's).
+   */
+  static Map<String, LeafNode> ownLeaves(Parsed parsed) {
+    return switch (parsed) {
+      case ProposalMessage p when p.proposal() instanceof Proposal.Update(LeafNode leaf) ->
+          Map.of("mls_message.content.body.leaf_node", leaf);
+      case CommitMessage c when c.commit().path().isPresent() ->
+          Map.of(c.field() + "content.commit.path.leaf_node", c.commit().path().get().leafNode());
+      default -> Map.of();
+    };
   }
 
   static List<KeyPackage> addsByValue(Commit commit) {
@@ -258,10 +329,6 @@ final class SendRules {
   }
 
 
-  private static Refusal malformedProposalList(String message) {
-    return Refusal.invalid(message).with(Fact.RULE, MembershipException.Reason.INVALID_PROPOSAL_LIST.name());
-  }
-
   private static CipherSuite suiteOf(GroupStore.GroupRow group) {
     return CipherSuite.fromCode(group.cipherSuite()).orElseThrow(() -> new IllegalStateException(
         "group with unknown cipher suite " + group.cipherSuite()));
@@ -287,7 +354,8 @@ final class SendRules {
         case FramedContent.Application a -> throw wireFormat("application messages must be sent as PrivateMessage");
         case FramedContent.ProposalBody proposal -> new ProposalMessage(p, proposal.proposal(), bytes);
         case FramedContent.CommitBody commit ->
-            new CommitMessage(p, commit.commit(), bytes, Optional.empty(), new byte[0], Optional.empty(), new byte[0]);
+            new CommitMessage(p, commit.commit(), bytes, Optional.empty(), new byte[0], Optional.empty(), new byte[0],
+                "mls_message.");
       };
       default -> throw wireFormat("a " + message.wireFormat() + " is sent only inside a CommitBundle or CreateGroup");
     };
@@ -313,7 +381,7 @@ final class SendRules {
       groupInfo = Optional.of(decodeGroupInfo("commit_bundle.group_info.", groupInfoBytes));
     }
     return new CommitMessage(commit.message(), commit.commit(), commitBytes, welcome, welcomeBytes, groupInfo,
-        groupInfoBytes);
+        groupInfoBytes, "commit_bundle.commit.");
   }
 
   /** The GroupInfo in {@code bytes}, an MLSMessage; MLS_MESSAGE_MALFORMED or WIRE_FORMAT_NOT_ALLOWED if not. */
@@ -324,6 +392,15 @@ final class SendRules {
     return info;
   }
 
+  /** The ratchet tree in {@code bytes} (a ratchet_tree extension's data); MLS_MESSAGE_MALFORMED if it does not decode. */
+  static RatchetTree decodeTree(String field, byte[] bytes) {
+    try {
+      return MlsReader.decodeAll(bytes, field, RatchetTree::decode);
+    } catch (MlsDecodeException e) {
+      throw Refusal.ofField(ErrorReason.MLS_MESSAGE_MALFORMED, e.field(), e.getMessage()).with(Fact.OFFSET, e.offset());
+    }
+  }
+
   private static MlsMessage decode(String fieldPrefix, byte[] bytes) {
     try {
       return MlsMessage.decode(bytes);
@@ -332,15 +409,6 @@ final class SendRules {
           .with(Fact.OFFSET, e.offset());
     }
   }
-
-  private static Proposal proposalOf(GroupStore.AcceptedProposal accepted) {
-    try {
-      return MlsReader.decodeAll(accepted.proposal(), "proposal", Proposal::decode);
-    } catch (MlsDecodeException e) {
-      throw new IllegalStateException("a stored proposal does not decode", e);
-    }
-  }
-
 
   private static Refusal wireFormat(String message) {
     return Refusal.of(ErrorReason.WIRE_FORMAT_NOT_ALLOWED, message);

@@ -55,12 +55,13 @@ import org.jdbi.v3.core.Handle;
  * The Send path of hosted groups (delivery.proto, WHAT A GROUP ACCEPTS), top to bottom:
  * <ol>
  *   <li>parse: the bytes decoded with the {@code mls} codec and checked for their wire format;
- *   <li>admit: added KeyPackages and an external joiner's connections checked with the other
- *       services, before any lock;
+ *   <li>admit: the leaves the sender brings for itself and added KeyPackages checked with the AS,
+ *       an external joiner's connections with the directory, before any lock;
  *   <li>one transaction, shared with the sends that arrive at the same moment ({@link GroupCommit}):
  *       the caller's idempotency key claimed, the group's row locked and the message numbered in the
- *       group's log, the rules applied to what is read ({@link SendRules}, which see no database),
- *       then the member map's difference, the readers, the log entry and any Welcomes written.
+ *       group's log, the rules applied to what is read ({@link SendRules}, which see no database; a
+ *       proposal or commit is applied to the group's public state, {@link GroupStates}), then the
+ *       new state, the member map's difference, the readers, the log entry and any Welcomes written.
  *       Application messages, nearly all of the traffic, go through it a batch at a time with one
  *       statement per kind of row ({@link #appendApplications}); a proposal or a commit runs its own
  *       statements, in a savepoint of its own;
@@ -86,6 +87,8 @@ public final class Sends implements AutoCloseable {
   private final GroupLogStore log;
   private final Queues queues;
   private final AddedClients addedClients;
+  private final LeafCredentials credentials;
+  private final GroupStates states;
   private final int applicationWindow;
   private final LocalClients local;
   private final Publisher publisher;
@@ -97,8 +100,11 @@ public final class Sends implements AutoCloseable {
    * @param applicationWindow how many epochs behind the current one application messages are still
    *                          accepted for
    */
-  public Sends(Transactions db, GroupStore groups, GroupLogStore log, Queues queues, AddedClients addedClients,
-      int applicationWindow, LocalClients local, Publisher publisher, Clock clock) {
+  Sends(Transactions db, GroupStore groups, GroupStates states, GroupLogStore log, Queues queues,
+      AddedClients addedClients, LeafCredentials credentials, int applicationWindow, LocalClients local,
+      Publisher publisher, Clock clock) {
+    this.states = states;
+    this.credentials = credentials;
     this.db = db;
     this.groups = groups;
     this.log = log;
@@ -255,14 +261,12 @@ public final class Sends implements AutoCloseable {
     return accepted;
   }
 
-  /** A proposal: checked against the group's members, kept for the commit that will take it, and logged. */
+  /** A proposal: checked against the group's public state, kept in it for the commit that will take it, and logged. */
   private Outcome proposal(Handle h, Principal caller, SendRules.ProposalMessage p, boolean wake, Instant now) {
     GroupStore.Numbered group = groups.lockAndNumber(h, p.groupId()).orElseThrow(Groups::notFound);
+    GroupStates.Followed followed = states.read(h, p.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, p.groupId());
-    MemberMap members = groups.members(h, p.groupId());
-    long senderLeaf = SendRules.proposal(group.row(), members, caller, p);
-    groups.insertProposal(h, p.groupId(), new GroupStore.AcceptedProposal(p.epoch(),
-        SendRules.proposalRef(group.row(), p), p.proposal().toBytes(), senderLeaf));
+    states.update(h, p.groupId(), SendRules.proposal(group.row(), followed, caller, p));
     return append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), wake, now, List.of());
   }
 
@@ -279,16 +283,15 @@ public final class Sends implements AutoCloseable {
   private Outcome commit(Handle h, Principal caller, SendRules.CommitMessage c, SendRules.Admitted admitted,
       boolean wake, Instant now) {
     GroupStore.Numbered group = groups.lockAndNumber(h, c.groupId()).orElseThrow(Groups::notFound);
+    GroupStates.Followed followed = states.read(h, c.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, c.groupId());
-    MemberMap before = groups.members(h, c.groupId());
-    Map<ByteString, GroupStore.AcceptedProposal> proposals = groups.proposals(h, c.groupId()).stream()
-        .collect(Collectors.toMap(p -> ByteString.copyFrom(p.ref()), p -> p));
-    SendRules.Committed committed = SendRules.commit(group.row(), before, proposals, caller, c, admitted,
+    MemberMap before = followed.members();
+    SendRules.Committed committed = SendRules.commit(group.row(), followed, caller, c, admitted, states::members,
         addedClients::clientIdOf);
     long sequence = group.sequence();
     long epoch = group.row().epoch() + 1;
+    states.update(h, c.groupId(), committed.state());
     groups.writeMemberDifference(h, c.groupId(), before, committed.after());
-    groups.clearProposals(h, c.groupId());
     groups.updateEpoch(h, c.groupId(), epoch);
     groups.updateGroupInfo(h, c.groupId(), c.groupInfo().isPresent() ? c.groupInfoBytes() : null);
     // Who reads the log changes with the commit: the removed read up to it (they receive it), the
@@ -340,6 +343,7 @@ public final class Sends implements AutoCloseable {
 
   /** What the other services say about a commit's added clients or an external joiner, asked before any lock. */
   private SendRules.Admitted admit(Principal caller, SendRules.Parsed parsed) {
+    SendRules.ownLeaves(parsed).forEach((field, leaf) -> credentials.requireOwn(caller, leaf, field));
     return switch (parsed) {
       case SendRules.ProposalMessage p when p.proposal() instanceof Proposal.Add(KeyPackage kp) ->
           new SendRules.Admitted(admitAdds(caller, p.groupId(), p.message().content().sender(), List.of(kp)), Set.of());

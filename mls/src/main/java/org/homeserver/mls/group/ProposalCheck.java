@@ -28,7 +28,7 @@ final class ProposalCheck {
         checkLeaf(update.leafNode(), LeafNode.UpdateSource.class, m.leafIndex());
       }
       case Proposal.Remove remove -> {
-        if (PublicGroupState.leafOf(state.tree(), remove.removed()).isEmpty()) {
+        if (state.tree().leaf(remove.removed()).isEmpty()) {
           throw new GroupStateException(GroupRule.PROPOSAL, "Remove of leaf " + remove.removed() + ", not a member");
         }
       }

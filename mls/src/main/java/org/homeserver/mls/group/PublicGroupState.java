@@ -29,7 +29,6 @@ import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.tree.InvalidTreeException;
 import org.homeserver.mls.tree.PublicTree;
-import org.homeserver.mls.tree.TreeMath;
 import org.homeserver.mls.tree.TreeValidator;
 import org.homeserver.mls.validation.KeyPackageValidator;
 
@@ -91,13 +90,7 @@ public final class PublicGroupState {
     } catch (InvalidTreeException e) {
       throw tree(e);
     }
-    LeafNode signer = leafOf(tree, groupInfo.signer()).orElseThrow(() -> new GroupStateException(
-        GroupRule.GROUP_INFO_SIGNATURE, "the signer, leaf " + groupInfo.signer() + ", is not a member"));
-    if (!LabeledSignatures.verifyWithLabel(suite.signatureScheme(), signer.signatureKey(), "GroupInfoTBS",
-        groupInfo.toBeSigned(), groupInfo.signature())) {
-      throw new GroupStateException(GroupRule.GROUP_INFO_SIGNATURE, "the GroupInfo's signature does not verify under"
-          + " leaf " + groupInfo.signer() + "'s signature key");
-    }
+    checkSignature(groupInfo, suite, tree);
     byte[] interim = TranscriptHashes.interim(suite, context.confirmedTranscriptHash(),
         new InterimTranscriptHashInput(groupInfo.confirmationTag()).toBytes());
     return new PublicGroupState(suite, context, interim, tree, Map.of(), keyPackages);
@@ -146,6 +139,30 @@ public final class PublicGroupState {
 
   public PublicTree tree() {
     return tree;
+  }
+
+  /** The tree as RFC 9420 sends it (a ratchet_tree extension's data): without the trailing blank nodes. */
+  public RatchetTree ratchetTree() {
+    return StoredGroupState.ratchetTree(tree);
+  }
+
+  /** The proposal this state accepted in the epoch under {@code proposalRef}, if any. */
+  public Optional<Proposal> acceptedProposal(byte[] proposalRef) {
+    return accepted(proposalRef).map(AcceptedProposal::proposal);
+  }
+
+  /**
+   * Checks that {@code groupInfo} describes this state, as a joiner would rely on it (section
+   * 12.4.3): its GroupContext is this state's, and it is signed by the leaf it names as signer.
+   * Its confirmation tag cannot be checked; its ratchet_tree extension, if any, must hash to the
+   * GroupContext's tree hash, which the joiner checks.
+   */
+  public void verifyGroupInfo(GroupInfo groupInfo) throws GroupStateException {
+    if (!Arrays.equals(groupInfo.groupContext().toBytes(), groupContext.toBytes())) {
+      throw new GroupStateException(GroupRule.FRAMING, "the GroupInfo's GroupContext is not the group's in epoch "
+          + Long.toUnsignedString(epoch()));
+    }
+    checkSignature(groupInfo, suite, tree);
   }
 
   /** The number of proposals accepted in this epoch and not yet committed. */
@@ -223,11 +240,16 @@ public final class PublicGroupState {
     return keyPackages;
   }
 
-  static Optional<LeafNode> leafOf(PublicTree tree, long leafIndex) {
-    if (leafIndex >= tree.leafCount()) {
-      return Optional.empty();
+  /** The GroupInfo is signed by the leaf it names as signer. */
+  private static void checkSignature(GroupInfo groupInfo, CipherSuite suite, PublicTree tree)
+      throws GroupStateException {
+    LeafNode signer = tree.leaf(groupInfo.signer()).orElseThrow(() -> new GroupStateException(
+        GroupRule.GROUP_INFO_SIGNATURE, "the signer, leaf " + groupInfo.signer() + ", is not a member"));
+    if (!LabeledSignatures.verifyWithLabel(suite.signatureScheme(), signer.signatureKey(), "GroupInfoTBS",
+        groupInfo.toBeSigned(), groupInfo.signature())) {
+      throw new GroupStateException(GroupRule.GROUP_INFO_SIGNATURE, "the GroupInfo's signature does not verify under"
+          + " leaf " + groupInfo.signer() + "'s signature key");
     }
-    return tree.node(TreeMath.nodeOfLeaf((int) leafIndex)).map(n -> ((RatchetTree.Leaf) n).leafNode());
   }
 
   static GroupStateException tree(InvalidTreeException e) {
@@ -236,7 +258,7 @@ public final class PublicGroupState {
 
   private byte[] signatureKey(FramedContent content) throws GroupStateException {
     return switch (content.sender()) {
-      case Sender.Member m -> leafOf(tree, m.leafIndex()).orElseThrow(() -> new GroupStateException(GroupRule.SENDER,
+      case Sender.Member m -> tree.leaf(m.leafIndex()).orElseThrow(() -> new GroupStateException(GroupRule.SENDER,
           "leaf " + m.leafIndex() + " is not a member")).signatureKey();
       case Sender.External e -> externalSender(e.senderIndex());
       case Sender.NewMemberProposal n -> switch (content.body()) {

@@ -131,7 +131,7 @@ final class StoredGroupState {
   }
 
   /** The tree as RFC 9420 sends it: its nodes without the trailing blanks that pad it to full width. */
-  private static RatchetTree ratchetTree(PublicTree tree) {
+  static RatchetTree ratchetTree(PublicTree tree) {
     int width = tree.nodeWidth();
     while (width > 0 && tree.node(width - 1).isEmpty()) {
       width--;

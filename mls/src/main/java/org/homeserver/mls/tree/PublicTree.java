@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.LeafNode;
 import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.mls.message.RatchetTree.Leaf;
 import org.homeserver.mls.message.RatchetTree.Node;
@@ -82,6 +83,14 @@ public final class PublicTree {
   /** Node {@code x}; empty if it is blank. */
   public Optional<Node> node(int x) {
     return nodes.get(x);
+  }
+
+  /** The leaf node in leaf {@code leafIndex}; empty for a blank leaf or one beyond the tree. */
+  public Optional<LeafNode> leaf(long leafIndex) {
+    if (leafIndex < 0 || leafIndex >= leafCount) {
+      return Optional.empty();
+    }
+    return node(TreeMath.nodeOfLeaf((int) leafIndex)).map(n -> ((RatchetTree.Leaf) n).leafNode());
   }
 
   /**

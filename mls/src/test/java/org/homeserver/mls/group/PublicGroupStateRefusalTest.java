@@ -226,7 +226,7 @@ class PublicGroupStateRefusalTest {
   @EnumSource(CipherSuite.class)
   void anAddedLeafWithAMembersEncryptionKeyIsRefusedAsADuplicate(CipherSuite suite) throws Exception {
     Moment m = first(suite, moment -> moment.body().path().isEmpty());
-    LeafNode member = PublicGroupState.leafOf(m.before().tree(), 0).orElseThrow();
+    LeafNode member = m.before().tree().leaf(0).orElseThrow();
     TestKeyPackages.SigningKey key = TestKeyPackages.SigningKey.generate(suite.signatureScheme());
     KeyPackage fresh = TestKeyPackages.create(suite, TestKeyPackages.basic("copycat"), key, Instant.now());
     LeafNode l = fresh.leafNode();

@@ -1,0 +1,162 @@
+package org.homeserver.delivery;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.GroupRule;
+import org.homeserver.mls.message.Credential;
+import org.homeserver.mls.message.LeafNode;
+import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.clients.RegisteredClients;
+import org.homeserver.platform.errors.Fact;
+import org.homeserver.platform.errors.Refusal;
+import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.CredentialParseException;
+
+/**
+ * The Authentication Service's side of a leaf (RFC 9420 section 5.3.1): its credential is an x509
+ * certificate chain valid now up to one of this domain's AS roots (PKIX, through the AS's
+ * intermediate), its leaf certificate names a registered client of
+ * this domain (the SubjectAlternativeName URIs the AS wrote), and the leaf's signature key is the one
+ * that client registered, so only that client can have signed it.
+ */
+final class LeafCredentials {
+  /** How long the AS roots are kept before they are asked for again (they rotate rarely). */
+  private static final Duration ROOTS_TTL = Duration.ofMinutes(5);
+
+  /** Why a credential does not pass. */
+  static final class CredentialException extends Exception {
+    CredentialException(String message) {
+      super(message);
+    }
+  }
+
+  private final RegisteredClients registry;
+  private final LoadingCache<Boolean, List<X509Certificate>> roots;
+  private final String domain;
+  private final Clock clock;
+
+  /** @param roots the DER root certificates of this domain's AS, asked for at most every few minutes */
+  LeafCredentials(RegisteredClients registry, Supplier<List<byte[]>> roots, String domain, Clock clock) {
+    this.registry = registry;
+    this.roots = Caffeine.newBuilder().expireAfterWrite(ROOTS_TTL)
+        .build(unused -> roots.get().stream().map(LeafCredentials::certificate).flatMap(Optional::stream).toList());
+    this.domain = domain;
+    this.clock = clock;
+  }
+
+  /** The client a credential names, read from its leaf certificate without other checks. */
+  Optional<String> clientOf(Credential credential) {
+    return leafCertificate(credential).flatMap(this::identify).map(ClientIdentity::clientId);
+  }
+
+  Optional<String> clientOf(LeafNode leaf) {
+    return clientOf(leaf.credential());
+  }
+
+  /** The registered client the credential names, after every check of the class comment. */
+  RegisteredClient check(Credential credential, byte[] signatureKey) throws CredentialException {
+    if (!(credential instanceof Credential.X509(var chain)) || chain.isEmpty()) {
+      throw new CredentialException("the credential is not an x509 certificate chain");
+    }
+    List<X509Certificate> certificates = new ArrayList<>();
+    for (byte[] der : chain) {
+      certificates.add(certificate(der).orElseThrow(() -> new CredentialException(
+          "certificate " + certificates.size() + " of the chain does not parse")));
+    }
+    requireChain(certificates);
+    X509Certificate leaf = certificates.getFirst();
+    String clientId = identify(leaf).map(ClientIdentity::clientId).orElseThrow(() -> new CredentialException(
+        "the certificate does not name a client of " + domain));
+    RegisteredClient client = registry.client(clientId).orElseThrow(() -> new CredentialException(
+        "the certificate names " + clientId + ", which is not registered"));
+    if (!MessageDigest.isEqual(client.getSignaturePublicKey().toByteArray(), signatureKey)) {
+      throw new CredentialException("the signature key is not the one " + clientId + " registered");
+    }
+    return client;
+  }
+
+  /** The chain (leaf first, the AS root itself optional at the end) is valid now up to one of the AS roots. */
+  private void requireChain(List<X509Certificate> chain) throws CredentialException {
+    List<X509Certificate> anchors = roots.get(true);
+    List<X509Certificate> path = new ArrayList<>(chain);
+    while (path.size() > 1 && anchors.contains(path.getLast())) {
+      path.removeLast();
+    }
+    try {
+      PKIXParameters parameters = new PKIXParameters(anchors.stream().map(root -> new TrustAnchor(root, null))
+          .collect(Collectors.toSet()));
+      parameters.setRevocationEnabled(false);
+      parameters.setDate(Date.from(clock.instant()));
+      CertPathValidator.getInstance("PKIX").validate(
+          CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+    } catch (CertPathValidatorException e) {
+      throw new CredentialException("the certificate does not chain to this domain's AS root: " + e.getMessage());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the PKIX validator is not available", e);
+    }
+  }
+
+  /**
+   * A leaf the calling client brings for itself (its tree at creation, its Update, its commit's
+   * UpdatePath, its external commit) must pass {@link #check} and name that client;
+   * GROUP_RULE_BROKEN with rule GROUP_RULE_CREDENTIAL otherwise, blaming {@code field}.
+   */
+  void requireOwn(Principal caller, LeafNode leaf, String field) {
+    String detail;
+    try {
+      RegisteredClient client = check(leaf.credential(), leaf.signatureKey());
+      if (client.getClientId().equals(caller.clientId())) {
+        return;
+      }
+      detail = "the leaf's credential names " + client.getClientId() + ", not the calling client " + caller.clientId();
+    } catch (CredentialException e) {
+      detail = e.getMessage();
+    }
+    throw Refusal.ofField(ErrorReason.GROUP_RULE_BROKEN, field, "the leaf is not the calling client's: " + detail)
+        .with(Fact.RULE, GroupRule.GROUP_RULE_CREDENTIAL.name()).with(Fact.DETAIL, detail);
+  }
+
+  private Optional<ClientIdentity> identify(X509Certificate certificate) {
+    try {
+      return Optional.of(ClientIdentity.identify(certificate, domain));
+    } catch (CredentialParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<X509Certificate> leafCertificate(Credential credential) {
+    if (!(credential instanceof Credential.X509(var chain)) || chain.isEmpty()) {
+      return Optional.empty();
+    }
+    return certificate(chain.getFirst());
+  }
+
+  private static Optional<X509Certificate> certificate(byte[] der) {
+    try {
+      return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(der)));
+    } catch (CertificateException | ClassCastException e) {
+      return Optional.empty();
+    }
+  }
+}
