@@ -2,18 +2,13 @@ package org.homeserver.delivery;
 
 import static org.homeserver.delivery.GroupFixture.id;
 import static org.homeserver.delivery.GroupFixture.refused;
-import static org.homeserver.delivery.GroupFixture.wrongEpoch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.delivery.Groups.Group;
-import org.homeserver.platform.errors.Refusal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
