@@ -1,15 +1,22 @@
 package org.homeserver.mls.group;
 
+import java.util.List;
+import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.LabeledSignatures;
+import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.LeafNode;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.mls.message.Sender;
+import org.homeserver.mls.tree.PublicTree;
 import org.homeserver.mls.validation.InvalidKeyPackageException;
+import org.homeserver.mls.validation.KeyPackageValidator;
 
 /**
  * The checks of one proposal on its own (RFC 9420 section 12.1), against the state of the epoch it
- * is sent in, and of the leaf nodes that Updates and UpdatePaths bring (section 7.3).
+ * is sent in, and of the leaf nodes that Adds, Updates and UpdatePaths bring (section 7.3: source,
+ * signature, capabilities, and fitting the group's required capabilities and credential types).
+ * Lifetimes are checked for KeyPackages, the only leaves that carry one.
  */
 final class ProposalCheck {
   private final PublicGroupState state;
@@ -54,6 +61,49 @@ final class ProposalCheck {
       throw new GroupStateException(GroupRule.KEY_PACKAGE, "the KeyPackage is for " + suite + ", the group uses "
           + state.suite());
     }
+    checkFitsGroup(add.keyPackage().leafNode(), -1, GroupRule.KEY_PACKAGE);
+  }
+
+  /**
+   * Section 7.3, a leaf in the group's context: it supports what the GroupContext's
+   * required_capabilities requires and every credential type the other members use, and every
+   * other member supports its credential type. {@code replaced} is the leaf it replaces, or -1.
+   */
+  private void checkFitsGroup(LeafNode leaf, long replaced, GroupRule rule) throws GroupStateException {
+    var capabilities = leaf.capabilities();
+    for (Extension e : state.groupContext().extensions()) {
+      if (e.type() != Extension.REQUIRED_CAPABILITIES) {
+        continue;
+      }
+      Extension.RequiredCapabilities required;
+      try {
+        required = (Extension.RequiredCapabilities) e.known().orElseThrow();
+      } catch (MlsDecodeException bad) {
+        throw new GroupStateException(GroupRule.UNSUPPORTED, "the group's required_capabilities do not decode");
+      }
+      if (!capabilities.extensions().containsAll(required.extensionTypes())
+          || !capabilities.proposals().containsAll(required.proposalTypes())
+          || !capabilities.credentials().containsAll(required.credentialTypes())) {
+        throw new GroupStateException(rule, "the leaf's capabilities lack what the group's required_capabilities"
+            + " require");
+      }
+    }
+    int credentialType = leaf.credential().type();
+    PublicTree tree = state.tree();
+    for (int i = 0; i < tree.leafCount(); i++) {
+      if (i == replaced || tree.leaf(i).isEmpty()) {
+        continue;
+      }
+      LeafNode member = tree.leaf(i).get();
+      if (!member.capabilities().credentials().contains(credentialType)) {
+        throw new GroupStateException(rule, "leaf " + i + " does not support credential type " + credentialType
+            + ", which the new leaf uses");
+      }
+      if (!capabilities.credentials().contains(member.credential().type())) {
+        throw new GroupStateException(rule, "the new leaf does not support credential type "
+            + member.credential().type() + ", which leaf " + i + " uses");
+      }
+    }
   }
 
   /**
@@ -71,5 +121,11 @@ final class ProposalCheck {
       throw new GroupStateException(GroupRule.LEAF_NODE, "leaf " + leafIndex + "'s new leaf node's signature does not"
           + " verify");
     }
+    try {
+      KeyPackageValidator.checkCapabilities(leaf, List.of(), state.suite());
+    } catch (InvalidKeyPackageException e) {
+      throw new GroupStateException(GroupRule.LEAF_NODE, "leaf " + leafIndex + "'s new leaf node: " + e.detail());
+    }
+    checkFitsGroup(leaf, leafIndex, GroupRule.LEAF_NODE);
   }
 }

@@ -90,7 +90,15 @@ public final class KeyPackageValidator {
   }
 
   private static void checkCapabilities(KeyPackage keyPackage, CipherSuite suite) throws InvalidKeyPackageException {
-    LeafNode leaf = keyPackage.leafNode();
+    checkCapabilities(keyPackage.leafNode(), keyPackage.extensions(), suite);
+  }
+
+  /**
+   * Section 7.2 for a leaf node on its own: its capabilities list mls10, {@code suite}, its own
+   * credential type, and every extension it (or its KeyPackage, {@code more}) carries but the default ones.
+   */
+  public static void checkCapabilities(LeafNode leaf, List<Extension> more, CipherSuite suite)
+      throws InvalidKeyPackageException {
     Capabilities capabilities = leaf.capabilities();
     if (!capabilities.versions().contains(MlsMessage.MLS10)) {
       throw capabilities("versions do not list mls10");
@@ -102,7 +110,7 @@ public final class KeyPackageValidator {
       throw capabilities("credentials do not list the credential type in use, " + leaf.credential().type());
     }
     Set<Integer> listed = new HashSet<>(capabilities.extensions());
-    for (Extension e : Stream.concat(leaf.extensions().stream(), keyPackage.extensions().stream()).toList()) {
+    for (Extension e : Stream.concat(leaf.extensions().stream(), more.stream()).toList()) {
       if (!DEFAULT_EXTENSIONS.contains(e.type()) && !listed.contains(e.type())) {
         throw capabilities("extensions do not list extension type " + e.type() + ", which is present");
       }
