@@ -12,11 +12,13 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.homeserver.mls.TestKeyPackages;
+import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.TestVectors;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.TestBytes;
 import org.homeserver.mls.message.AuthenticatedContent;
 import org.homeserver.mls.message.Commit;
+import org.homeserver.mls.message.Credential;
 import org.homeserver.mls.message.FramedContent;
 import org.homeserver.mls.message.GroupContext;
 import org.homeserver.mls.message.KeyPackage;
@@ -237,6 +239,21 @@ class PublicGroupStateRefusalTest {
     proposals.add(new Commit.ByValue(new Proposal.Add(copycat)));
     GroupStateException e = m.refuse(new Commit(proposals, Optional.empty()), GroupRule.TREE);
     assertTrue(e.detail().startsWith("UNIQUE_ENCRYPTION_KEY: "), e.getMessage());
+    m.stillAcceptsTheOriginal();
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void anAddedLeafWithACredentialTypeTheMembersDoNotSupportIsRefused(CipherSuite suite) throws Exception {
+    Moment m = first(suite, moment -> moment.body().path().isEmpty());
+    TestKeyPackages.SigningKey key = TestKeyPackages.SigningKey.generate(suite.signatureScheme());
+    // The vectors' members use basic credentials and list only those; this KeyPackage is x509 alone.
+    KeyPackage x509 = TestKeyPackages.create(suite, new Credential.X509(List.of(TestMessages.random(64))), key,
+        Instant.now());
+    List<Commit.ProposalOrRef> proposals = new ArrayList<>(m.body().proposals());
+    proposals.add(new Commit.ByValue(new Proposal.Add(x509)));
+    GroupStateException e = m.refuse(new Commit(proposals, Optional.empty()), GroupRule.KEY_PACKAGE);
+    assertTrue(e.detail().contains("does not support credential type 2"), e.getMessage());
     m.stillAcceptsTheOriginal();
   }
 
