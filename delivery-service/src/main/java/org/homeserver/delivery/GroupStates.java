@@ -72,7 +72,7 @@ final class GroupStates {
     } catch (MlsDecodeException e) {
       throw new IllegalStateException("the stored state of a group does not load", e);
     }
-    return Optional.of(remember(key, version.get(), state, stored.length));
+    return Optional.of(remember(key, new Followed(version.get(), state, members(state)), stored.length));
   }
 
   /** Stores the state of a group created in this transaction. */
@@ -81,32 +81,50 @@ final class GroupStates {
     long version = ThreadLocalRandom.current().nextLong();
     h.createUpdate("insert into group_states (group_id, version, state) values (:id, :version, :state)")
         .bind("id", groupId).bind("version", version).bind("state", bytes).execute();
-    return remember(ByteString.copyFrom(groupId), version, state, bytes.length);
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members(state)), bytes.length);
   }
 
-  /** Replaces the state of a group this transaction has locked. */
-  Followed update(Handle h, byte[] groupId, PublicGroupState state) {
+  /** Replaces the state of a group this transaction has locked by {@code state}, whose leaves {@code members} names. */
+  Followed update(Handle h, byte[] groupId, PublicGroupState state, MemberMap members) {
     byte[] bytes = state.toBytes();
     long version = ThreadLocalRandom.current().nextLong();
     h.createUpdate("update group_states set version = :version, state = :state where group_id = :id")
         .bind("id", groupId).bind("version", version).bind("state", bytes).execute();
-    return remember(ByteString.copyFrom(groupId), version, state, bytes.length);
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members), bytes.length);
   }
 
   /** Who sits in each leaf of {@code state}'s tree, by the client its credential names. */
   MemberMap members(PublicGroupState state) {
+    return members(state, leaf -> Optional.empty());
+  }
+
+  /**
+   * Who sits in each leaf of {@code next}, the state after {@code before}: a leaf node carried over
+   * unchanged (the same object: states share what they do not change) keeps its client, so only the
+   * credentials of new leaves are read.
+   */
+  MemberMap members(Followed before, PublicGroupState next) {
+    PublicTree old = before.state().tree();
+    return members(next, leaf -> old.leaf(leaf.index()).filter(node -> node == leaf.node())
+        .flatMap(unchanged -> before.members().occupant(leaf.index())));
+  }
+
+  private record IndexedLeaf(int index, LeafNode node) {}
+
+  private MemberMap members(PublicGroupState state, Function<IndexedLeaf, Optional<String>> known) {
     PublicTree tree = state.tree();
     List<Optional<String>> leaves = new ArrayList<>(tree.leafCount());
-    for (int leaf = 0; leaf < tree.leafCount(); leaf++) {
-      leaves.add(tree.leaf(leaf).map(node -> clientOf.apply(node).orElseThrow(() ->
-          new IllegalStateException("a leaf of a followed group names no client"))));
+    for (int i = 0; i < tree.leafCount(); i++) {
+      int index = i;
+      leaves.add(tree.leaf(i).map(node -> known.apply(new IndexedLeaf(index, node))
+          .or(() -> clientOf.apply(node))
+          .orElseThrow(() -> new IllegalStateException("a leaf of a followed group names no client"))));
     }
     return new MemberMap(leaves);
   }
 
   // A state cached by a transaction that then rolls back is never used: its version is never stored.
-  private Followed remember(ByteString key, long version, PublicGroupState state, int size) {
-    Followed followed = new Followed(version, state, members(state));
+  private Followed remember(ByteString key, Followed followed, int size) {
     cache.put(key, new Cached(followed, size));
     return followed;
   }

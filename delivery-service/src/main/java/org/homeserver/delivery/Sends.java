@@ -249,7 +249,7 @@ public final class Sends implements AutoCloseable {
     GroupStore.Numbered group = groups.lockAndNumber(h, p.groupId()).orElseThrow(Groups::notFound);
     GroupStates.Followed followed = states.read(h, p.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, p.groupId());
-    states.update(h, p.groupId(), SendRules.proposal(group.row(), followed, caller, p));
+    states.update(h, p.groupId(), SendRules.proposal(group.row(), followed, caller, p), followed.members());
     return append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), wake, now, List.of());
   }
 
@@ -269,11 +269,11 @@ public final class Sends implements AutoCloseable {
     GroupStates.Followed followed = states.read(h, c.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, c.groupId());
     MemberMap before = followed.members();
-    SendRules.Committed committed = SendRules.commit(group.row(), followed, caller, c, admitted, states::members,
-        addedClients::clientIdOf);
+    SendRules.Committed committed = SendRules.commit(group.row(), followed, caller, c, admitted,
+        next -> states.members(followed, next), addedClients::clientIdOf);
     long sequence = group.sequence();
     long epoch = group.row().epoch() + 1;
-    states.update(h, c.groupId(), committed.state());
+    states.update(h, c.groupId(), committed.state(), committed.after());
     groups.writeMemberDifference(h, c.groupId(), before, committed.after());
     groups.updateEpoch(h, c.groupId(), epoch);
     groups.updateGroupInfo(h, c.groupId(), c.groupInfo().isPresent() ? c.groupInfoBytes() : null);
