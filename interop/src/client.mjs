@@ -9,6 +9,8 @@ import {
   getCiphersuiteFromName, getCiphersuiteImpl, joinGroup, joinGroupExternal, processMessage,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { signLeafNodeCommit } from "ts-mls/leafNode.js";
+import { updateLeafKey } from "ts-mls/privateKeyPath.js";
 import { AuthenticationRoots, SUITES, clientIdOf, newSignatureKey, signPair, utf8 } from "./credentials.mjs";
 import { ApiError } from "./rpc.mjs";
 
@@ -123,16 +125,17 @@ export class Client {
 
   /**
    * A new KeyPackage with this client's AS credential. Without `capabilities` it lists exactly this
-   * suite, x509 and (for a last-resort one) the last_resort extension.
+   * suite, x509 and (for a last-resort one) the last_resort extension; without `lifetime` it is
+   * valid for ever.
    */
-  async newKeyPackage({ capabilities, lastResort = false } = {}) {
+  async newKeyPackage({ capabilities, lastResort = false, lifetime = defaultLifetime } = {}) {
     const suiteName = SUITES[this.suite].name;
     const kp = await generateKeyPackageWithKey(this.credential,
       capabilities ?? {
         versions: ["mls10"], ciphersuites: [suiteName], extensions: lastResort ? [LAST_RESORT] : [],
         proposals: [], credentials: ["x509"],
       },
-      defaultLifetime, lastResort ? [{ extensionType: LAST_RESORT, extensionData: new Uint8Array() }] : [],
+      lifetime, lastResort ? [{ extensionType: LAST_RESORT, extensionData: new Uint8Array() }] : [],
       this.key, this.impl);
     this.keyPackages.set(hex(await makeKeyPackageRef(kp.publicPackage, this.impl.hash)), { ...kp, lastResort });
     return kp;
@@ -243,6 +246,30 @@ export class Client {
     const result = await createProposal(group.state, true, proposal, this.impl);
     await this.call("delivery", "Send", { mlsMessage: encodeMlsMessage(result.message), idempotencyKey: idempotencyKey() });
     group.state = result.newState;
+  }
+
+  /**
+   * Proposes an Update of this client's own leaf: a new encryption key, signed for its leaf (ts-mls
+   * has no call for it). ts-mls follows a commit of the Update only with the new leaf's private key
+   * in place of the old, which is installed at once: so the next commit must take the Update, as
+   * every ts-mls commit takes the proposals pending. Returns the new leaf node.
+   */
+  async proposeUpdate(groupId) {
+    const { state } = this.group(groupId);
+    const own = state.ratchetTree[2 * state.privatePath.leafIndex].leaf;
+    const keys = await this.impl.hpke.generateKeyPair();
+    const leafNode = await signLeafNode({
+      leafNodeSource: "update", hpkePublicKey: await this.impl.hpke.exportPublicKey(keys.publicKey),
+      signaturePublicKey: own.signaturePublicKey, credential: own.credential, capabilities: own.capabilities,
+      extensions: own.extensions,
+    }, state, this.impl);
+    await this.propose(groupId, { proposalType: "update", update: { leafNode } });
+    const group = this.group(groupId);
+    group.state = {
+      ...group.state,
+      privatePath: updateLeafKey(group.state.privatePath, await this.impl.hpke.exportPrivateKey(keys.privateKey)),
+    };
+    return leafNode;
   }
 
   /**
@@ -498,6 +525,15 @@ export class Client {
     return (this.received.length > count ? `  ... ${this.received.length - count} earlier\n` : "")
       + (lines.length ? lines.map(line => `  ${line}`).join("\n") : "  nothing");
   }
+}
+
+/**
+ * `leaf` signed by the member whose state `state` is, for its own leaf: RFC 9420 section 7.2's
+ * LeafNodeTBS, which for an update or commit source names the group and the leaf index.
+ */
+export function signLeafNode(leaf, state, cs) {
+  const tbs = { ...leaf, groupId: state.groupContext.groupId, leafIndex: state.privatePath.leafIndex };
+  return signLeafNodeCommit(tbs, state.signaturePrivateKey, cs.signature);   // signs any LeafNodeTBS
 }
 
 /** What one client knows of one group. */
