@@ -11,6 +11,7 @@ import {
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { signLeafNodeCommit } from "ts-mls/leafNode.js";
 import { updateLeafKey } from "ts-mls/privateKeyPath.js";
+import { decodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { AuthenticationRoots, SUITES, clientIdOf, newSignatureKey, signPair, utf8 } from "./credentials.mjs";
 import { ApiError } from "./rpc.mjs";
 
@@ -273,15 +274,17 @@ export class Client {
   }
 
   /**
-   * Joins a group by external commit through the GroupInfo the homeserver keeps. With `resync` a
-   * client that lost its state of the group rejoins: the commit also removes its old leaf.
+   * Joins a group by external commit through the GroupInfo the homeserver keeps, with the ratchet
+   * tree it serves when the GroupInfo carries none. With `resync` a client that lost its state of
+   * the group rejoins: the commit also removes its old leaf.
    */
   async joinExternally(groupId, { resync = false } = {}) {
-    const { groupInfo } = await this.call("delivery", "GetGroupInfo", { groupId });
+    const { groupInfo, ratchetTree } = await this.call("delivery", "GetGroupInfo", { groupId });
     const message = decodeMls(groupInfo);
+    const tree = ratchetTree?.length ? decodeRatchetTree(new Uint8Array(ratchetTree), 0)?.[0] : undefined;
     const kp = await this.newKeyPackage();
     const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, resync,
-      this.impl, undefined, this.config);
+      this.impl, tree, this.config);
     await this.call("delivery", "Send", {
       commitBundle: {
         commit: mls("mls_public_message", { publicMessage: joined.publicMessage }),
