@@ -8,12 +8,13 @@ import { parseArgs } from "node:util";
 import { channelCredentials, Homeserver } from "./src/rpc.mjs";
 import { bigGroup } from "./src/scenarios/big-group.mjs";
 import { connection } from "./src/scenarios/connection.mjs";
+import { filtering } from "./src/scenarios/filtering.mjs";
 import { grease } from "./src/scenarios/grease.mjs";
 import { offline } from "./src/scenarios/offline.mjs";
 import { refusals } from "./src/scenarios/refusals.mjs";
 import { suites } from "./src/scenarios/suites.mjs";
 
-const SCENARIOS = { connection, "big-group": bigGroup, offline, grease, suites, refusals };
+const SCENARIOS = { connection, "big-group": bigGroup, offline, grease, suites, refusals, filtering };
 
 const { values } = parseArgs({
   options: {

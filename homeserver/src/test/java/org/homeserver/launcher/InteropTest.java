@@ -46,7 +46,7 @@ class InteropTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"connection", "big-group", "offline", "grease", "suites", "refusals"})
+  @ValueSource(strings = {"connection", "big-group", "offline", "grease", "suites", "refusals", "filtering"})
   void scenario(String name) throws IOException, InterruptedException {
     Path output = Files.createTempFile("interop-" + name, ".log");
     // The certificate names localhost: the client checks it against the target's host name.
