@@ -531,12 +531,13 @@ export class Client {
 }
 
 /**
- * `leaf` signed by the member whose state `state` is, for its own leaf: RFC 9420 section 7.2's
- * LeafNodeTBS, which for an update or commit source names the group and the leaf index.
+ * `leaf` signed for the leaf of the member whose state `state` is, with its key unless `signKey`:
+ * RFC 9420 section 7.2's LeafNodeTBS, which for an update or commit source names the group and the
+ * leaf index.
  */
-export function signLeafNode(leaf, state, cs) {
+export function signLeafNode(leaf, state, cs, signKey = state.signaturePrivateKey) {
   const tbs = { ...leaf, groupId: state.groupContext.groupId, leafIndex: state.privatePath.leafIndex };
-  return signLeafNodeCommit(tbs, state.signaturePrivateKey, cs.signature);   // signs any LeafNodeTBS
+  return signLeafNodeCommit(tbs, signKey, cs.signature);   // signs any LeafNodeTBS
 }
 
 /** What one client knows of one group. */

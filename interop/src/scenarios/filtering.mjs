@@ -2,8 +2,9 @@
 // refuse (RFC 9420). Three members send handshake messages that ts-mls made and this scenario
 // changed in one respect, re-signed with the sender's own key where the change is under a
 // signature, so that only that respect is wrong: flipped signature bits, a path leaf with another
-// client's credential, a member's encryption key or a wrong parent hash, Adds of KeyPackages that do
-// not validate, a commit taking an Update and a Remove of one leaf. Each is refused with its reason
+// client's credential, a member's encryption key or a wrong parent hash, an Update bringing another
+// client's leaf, Adds of KeyPackages that do not validate, a commit taking an Update and a Remove of
+// one leaf. Each is refused with its reason
 // and rule and changes nothing: the epoch and the members stay, no one receives anything, and
 // afterwards the group commits and talks as before.
 import { randomUUID } from "node:crypto";
@@ -68,6 +69,15 @@ export async function filtering({ hs, say }) {
   await refuse("a commit whose path leaf carries another member's credential", lee,
     await commitWithPathLeaf(lee, groupId, leaf => ({ ...leaf, credential: mo.credential })),
     "GROUP_RULE_BROKEN", ["GROUP_RULE_CREDENTIAL"]);
+  // lee2's leaf, signed by lee2, is lee2's to bring: lee may not take over another client of its user.
+  const lee2Leaf = await signLeafNode({
+    leafNodeSource: "update", hpkePublicKey: await newEncryptionKey(lee), signaturePublicKey: lee2.key.publicKey,
+    credential: lee2.credential, capabilities: leafOf(lee, lee).leaf.capabilities, extensions: [],
+  }, lee.group(groupId).state, lee.impl, lee2.key.signKey);
+  const takeOver = await draftProposal(lee, groupId, { proposalType: "update", update: { leafNode: lee2Leaf } });
+  await refuse("an Update proposal whose leaf is another client of the sender's user", lee,
+    await proposalRequest(lee, groupId, takeOver.content, takeOver.auth),
+    "GROUP_RULE_BROKEN", ["GROUP_RULE_CREDENTIAL"]);
   // Sections 7.3 and 12.4.3.1: encryption keys are unique in the tree.
   await refuse("a commit whose path leaf has a member's encryption key", mo,
     await commitWithPathLeaf(mo, groupId, leaf => ({ ...leaf, hpkePublicKey: leafOf(mo, kim).leaf.hpkePublicKey })),
@@ -117,6 +127,11 @@ function flipBit(bytes) {
   const flipped = Uint8Array.from(bytes);
   flipped[flipped.length >> 1] ^= 0x01;
   return flipped;
+}
+
+/** A new HPKE public key of `member`'s suite. */
+async function newEncryptionKey(member) {
+  return member.impl.hpke.exportPublicKey((await member.impl.hpke.generateKeyPair()).publicKey);
 }
 
 /** A commit ts-mls makes for `member` as a PublicMessage, not sent: { content, auth, welcome }. */
