@@ -4,9 +4,8 @@
 // signature, so that only that respect is wrong: flipped signature bits, a path leaf with another
 // client's credential, a member's encryption key or a wrong parent hash, an Update bringing another
 // client's leaf, Adds of KeyPackages that do not validate, a commit taking an Update and a Remove of
-// one leaf. Each is refused with its reason
-// and rule and changes nothing: the epoch and the members stay, no one receives anything, and
-// afterwards the group commits and talks as before.
+// one leaf. Each is refused with its reason and rule and changes nothing: the epoch and the
+// members stay, no one receives anything, and afterwards the group commits and talks as before.
 import { randomUUID } from "node:crypto";
 import { createCommit, createProposal, encodeMlsMessage } from "ts-mls";
 import { signFramedContentTBS, toTbs } from "ts-mls/framedContent.js";
