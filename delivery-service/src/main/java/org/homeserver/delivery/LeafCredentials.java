@@ -123,14 +123,16 @@ final class LeafCredentials {
    */
   void requireOwn(Principal caller, LeafNode leaf, String field) {
     String detail;
-    try {
-      RegisteredClient client = check(leaf.credential(), leaf.signatureKey());
-      if (client.getClientId().equals(caller.clientId())) {
+    Optional<String> named = clientOf(leaf.credential());
+    if (named.isPresent() && !named.get().equals(caller.clientId())) {
+      detail = "the leaf's credential names " + named.get() + ", not the calling client " + caller.clientId();
+    } else {
+      try {
+        check(leaf.credential(), leaf.signatureKey());
         return;
+      } catch (CredentialException e) {
+        detail = e.getMessage();
       }
-      detail = "the leaf's credential names " + client.getClientId() + ", not the calling client " + caller.clientId();
-    } catch (CredentialException e) {
-      detail = e.getMessage();
     }
     throw Refusal.ofField(ErrorReason.GROUP_RULE_BROKEN, field, "the leaf is not the calling client's: " + detail)
         .with(Fact.RULE, GroupRule.GROUP_RULE_CREDENTIAL.name()).with(Fact.DETAIL, detail);

@@ -199,11 +199,16 @@ final class SendRules {
 
   /**
    * GROUP_RULE_BROKEN for what the group's public state refused, naming the rule and the part of the
-   * message ({@code prefix}: the request field holding it) to blame.
+   * message ({@code prefix}: the request field holding it) to blame; PROPOSAL_NOT_FOUND for a
+   * reference to a proposal the group did not accept in the epoch (which a client can cure by
+   * sending it, or committing without it).
    */
   static Refusal broken(GroupStateException e, String prefix) {
+    if (e.rule() == org.homeserver.mls.group.GroupRule.PROPOSAL_REFERENCE) {
+      return Refusal.ofField(ErrorReason.PROPOSAL_NOT_FOUND, prefix + "content.body", e.detail());
+    }
     String part = switch (e.rule()) {
-      case SIGNATURE -> "signature";
+      case SIGNATURE -> "auth.signature";
       case FRAMING, UNSUPPORTED -> "content";
       case SENDER -> "content.sender";
       case PROPOSAL, PROPOSAL_REFERENCE, KEY_PACKAGE -> "content.body";

@@ -194,7 +194,7 @@ public final class PublicGroupState {
     if (!LabeledSignatures.verifyWithLabel(suite.signatureScheme(), key, FRAMED_CONTENT_LABEL, tbs.toByteArray(),
         message.signature())) {
       throw new GroupStateException(GroupRule.SIGNATURE, "the " + content.contentType().name().toLowerCase(Locale.ROOT)
-          + "'s signature does not verify under its sender's key (" + content.sender() + ")");
+          + "'s signature does not verify under the key of its sender, " + content.sender());
     }
   }
 

@@ -10,6 +10,11 @@ public sealed interface Sender extends Encodable {
     public void encode(MlsWriter w) {
       w.u8(1).u32(leafIndex);
     }
+
+    @Override
+    public String toString() {
+      return "the member at leaf " + leafIndex;
+    }
   }
 
   /** One of the group's external senders, by index into its external_senders extension. */
@@ -17,17 +22,32 @@ public sealed interface Sender extends Encodable {
     public void encode(MlsWriter w) {
       w.u8(2).u32(senderIndex);
     }
+
+    @Override
+    public String toString() {
+      return "external sender " + senderIndex;
+    }
   }
 
   record NewMemberProposal() implements Sender {
     public void encode(MlsWriter w) {
       w.u8(3);
     }
+
+    @Override
+    public String toString() {
+      return "a new member proposing to join";
+    }
   }
 
   record NewMemberCommit() implements Sender {
     public void encode(MlsWriter w) {
       w.u8(4);
+    }
+
+    @Override
+    public String toString() {
+      return "a new member committing to join";
     }
   }
 
