@@ -26,8 +26,11 @@ final class GroupStates {
   /** A group's state as stored, and who sits in each of its leaves. */
   record Followed(long version, PublicGroupState state, MemberMap members) {}
 
-  /** Cached states, weighed by their stored size: about 200 bytes a member. */
-  private static final long CACHE_BYTES = 256L * 1024 * 1024;
+  /**
+   * Cached states, weighed by their stored size (about 200 bytes a member; a state in memory, with
+   * its tree hashes and objects, takes a few times that).
+   */
+  private static final long CACHE_BYTES = 64L * 1024 * 1024;
 
   private final KeyPackageValidator keyPackages;
   private final Function<LeafNode, Optional<String>> clientOf;
