@@ -101,16 +101,24 @@ class DeliveryRefusalsTest {
     refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
         () -> mallory.send(TestMessages.application(groupId, 1, 10)));
     // What alice and bob could send, signed by mallory for their leaves.
-    byte[] commit = signedBy(mallory, group.commit(alice.member(), new Proposal.Remove(1)).commit(), 0, 1);
-    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER, () -> mallory.send(commit));
+    TestGroup.Pending addCarol = aliceAddingCarol();
+    byte[] commit = signedBy(mallory, addCarol.commit(), 0, 1);
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
+        () -> mallory.sendBundle(commit, addCarol.welcome()));
     byte[] proposal = signedBy(mallory, group.proposal(bob.member(), new Proposal.Remove(0)), 1, 1);
     refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER, () -> mallory.send(proposal));
   }
 
   @Test
   void aMemberCannotSpeakForAnotherLeaf() {
-    byte[] asAlice = signedBy(bob, group.commit(alice.member(), new Proposal.Remove(1)).commit(), 0, 1);
-    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER, () -> bob.send(asAlice));
+    TestGroup.Pending addCarol = aliceAddingCarol();
+    byte[] asAlice = signedBy(bob, addCarol.commit(), 0, 1);
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER, () -> bob.sendBundle(asAlice, addCarol.welcome()));
+  }
+
+  /** Alice's commit adding carol: without an UpdatePath, so it holds no leaf of alice's, only her sender leaf. */
+  private TestGroup.Pending aliceAddingCarol() {
+    return group.commit(alice.member(), new Proposal.Add(carol.keyPackage(server)));
   }
 
   @Test
