@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.directory.v1.DeleteAccountRequest;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.Eventually;
@@ -145,16 +146,21 @@ class ConcurrentWritePathsTest {
   }
 
   /**
-   * One send: an application message, or (if {@code commit}) an empty commit; a refusal for a stale
-   * epoch teaches the sender the current one. The message's bytes if it was accepted.
+   * One send: an application message, or (if {@code commit}) an empty commit built on the group's
+   * test group, which moves on once it is accepted; a refusal for a stale epoch teaches the sender
+   * the current one. The message's bytes if it was accepted.
    */
   private static ByteString send(TestMember sender, QueueReader reader, Group group, boolean commit,
       Queue<String> unexpected) {
     long epoch = group.epoch().get();
-    byte[] message = commit ? TestMessages.commitByValue(group.id(), epoch, group.leaves().get(sender))
-        : TestMessages.application(group.id(), epoch, 200);
+    TestGroup mls = TestMember.group(group.id());
+    TestGroup.Pending pending = commit ? mls.commit(sender.member()) : null;
+    byte[] message = commit ? pending.commit() : TestMessages.application(group.id(), epoch, 200);
     try {
       SendResponse response = commit ? sender.sendBundle(message, null) : sender.send(message);
+      if (commit) {
+        mls.apply(pending);
+      }
       group.epoch().accumulateAndGet(response.getEpoch(), Math::max);
       reader.sent(response);
       return ByteString.copyFrom(message);

@@ -98,8 +98,7 @@ class ConnectionScenarioTest {
     a1.createGroup(groupId);
     List<KeyPackage> added = new ArrayList<>(claimed.stream().map(ConnectionScenarioTest::decode).toList());
     added.add(a2.keyPackage(server));
-    a1.sendBundle(TestMessages.commitByValue(groupId, 0, 0, added.stream().map(Proposal.Add::new)
-        .toArray(Proposal[]::new)), TestMessages.welcome(a1.suite, added));
+    a1.commit(groupId, added.stream().map(Proposal.Add::new).toArray(Proposal[]::new));
     for (TestMember bobClient : List.of(b1, b2)) {
       List<QueueEntry> entries = bobClient.drain();
       assertTrue(entries.stream().anyMatch(QueueEntry::hasWelcome), "a Welcome for " + bobClient.id());

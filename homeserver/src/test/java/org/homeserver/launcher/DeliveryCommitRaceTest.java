@@ -15,7 +15,7 @@ import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendResponse;
-import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,14 +41,15 @@ class DeliveryCommitRaceTest {
     server.close();
   }
 
-  /** One side's attempt: its commit bytes and either the answer or the refusal. */
-  private record Attempt(byte[] commit, SendResponse accepted, StatusRuntimeException refused) {}
+  /** One side's attempt: its commit and either the answer or the refusal. */
+  private record Attempt(TestGroup.Pending commit, SendResponse accepted, StatusRuntimeException refused) {}
 
   @Test
   void ofTwoCommitsForOneEpochExactlyOneWins() throws Exception {
     TestMember alice = TestMember.register(server, "alice");
     TestMember bob = TestMember.register(server, "bob");
     byte[] groupId = alice.createGroupWith(bob, server.clock.instant());
+    TestGroup group = TestMember.group(groupId);
     bob.drain();
 
     List<ByteString> aliceWon = new ArrayList<>();
@@ -57,10 +58,10 @@ class DeliveryCommitRaceTest {
     try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
       for (long epoch = 1; epoch <= RACES; epoch++) {
         long current = epoch;
-        CompletableFuture<Attempt> a = CompletableFuture.supplyAsync(() -> attempt(alice,
-            TestMessages.commitByValue(groupId, current, 0), together), pool);
-        CompletableFuture<Attempt> b = CompletableFuture.supplyAsync(() -> attempt(bob,
-            TestMessages.commitByValue(groupId, current, 1), together), pool);
+        TestGroup.Pending byAlice = group.commit(alice.member());
+        TestGroup.Pending byBob = group.commit(bob.member());
+        CompletableFuture<Attempt> a = CompletableFuture.supplyAsync(() -> attempt(alice, byAlice, together), pool);
+        CompletableFuture<Attempt> b = CompletableFuture.supplyAsync(() -> attempt(bob, byBob, together), pool);
         Attempt winner = a.get().accepted() != null ? a.get() : b.get();
         Attempt loser = winner == a.get() ? b.get() : a.get();
         assertEquals(current + 1, winner.accepted().getEpoch(), "the winner of epoch " + current);
@@ -68,7 +69,8 @@ class DeliveryCommitRaceTest {
         var info = ErrorStatus.errorInfo(loser.refused()).orElseThrow();
         assertEquals(ErrorReason.WRONG_EPOCH.name(), info.getReason());
         assertEquals(Long.toString(current + 1), info.getMetadataOrThrow("current_epoch"));
-        (winner == a.get() ? aliceWon : bobWon).add(ByteString.copyFrom(winner.commit()));
+        (winner == a.get() ? aliceWon : bobWon).add(ByteString.copyFrom(winner.commit().commit()));
+        group.apply(winner.commit());
       }
     }
     assertEquals(RACES + 1, alice.delivery().getGroup(GetGroupRequest.newBuilder()
@@ -77,10 +79,10 @@ class DeliveryCommitRaceTest {
     assertEquals(aliceWon, bob.drain().stream().map(QueueEntry::getMessage).map(m -> m.getMlsMessage()).toList());
   }
 
-  private static Attempt attempt(TestMember member, byte[] commit, CyclicBarrier together) {
+  private static Attempt attempt(TestMember member, TestGroup.Pending commit, CyclicBarrier together) {
     try {
       together.await();
-      return new Attempt(commit, member.sendBundle(commit, null), null);
+      return new Attempt(commit, member.sendBundle(commit.commit(), null), null);
     } catch (StatusRuntimeException e) {
       return new Attempt(commit, null, e);
     } catch (Exception e) {

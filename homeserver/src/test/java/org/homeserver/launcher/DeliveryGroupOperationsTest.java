@@ -34,6 +34,7 @@ import org.homeserver.api.delivery.v1.SetGroupNotificationPolicyRequest;
 import org.homeserver.api.notifier.v1.NotificationKind;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.api.notifier.v1.Urgency;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.message.Extension;
@@ -92,8 +93,7 @@ class DeliveryGroupOperationsTest {
   }
 
   private static CreateGroupResponse create(TestMember creator, byte[] groupId) {
-    return creator.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(creator.suite.code()).build());
+    return creator.delivery().createGroup(TestMember.createGroupRequest(creator.newGroup(groupId)).build());
   }
 
   @Test
@@ -102,8 +102,9 @@ class DeliveryGroupOperationsTest {
     for (byte[] badId : List.of(new byte[0], new byte[257])) {
       assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> create(bob, badId));
     }
-    CreateGroupRequest.Builder request = CreateGroupRequest.newBuilder()
-        .setGroupId(ByteString.copyFrom(TestMessages.random(16)));
+    // Bob's GroupInfo and tree are of his suite; the request names another, or carries bytes that are no GroupInfo.
+    TestGroup bobs = bob.newGroup(TestMessages.random(16));
+    CreateGroupRequest.Builder request = TestMember.createGroupRequest(bobs);
     assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> bob.delivery().createGroup(
         request.setCipherSuite(CipherSuite.MLS_128_DHKEMP256_AES128GCM_SHA256_P256.code()).build()));
     assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> bob.delivery().createGroup(
@@ -111,8 +112,8 @@ class DeliveryGroupOperationsTest {
     assertFails(Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED, () -> bob.delivery().createGroup(
         request.setCipherSuite(bob.suite.code()).setGroupInfo(ByteString.copyFrom(new byte[] {0, 1, 0, 4})).build()));
 
-    CreateGroupRequest once = request.setCipherSuite(bob.suite.code()).clearGroupInfo()
-        .setIdempotencyKey(UUID.randomUUID().toString()).build();
+    CreateGroupRequest once = request.setCipherSuite(bob.suite.code())
+        .setGroupInfo(ByteString.copyFrom(bobs.groupInfo())).setIdempotencyKey(UUID.randomUUID().toString()).build();
     CreateGroupResponse first = bob.delivery().createGroup(once);
     assertEquals(first, bob.delivery().createGroup(once));
     assertEquals(List.of(bob.id()), first.getGroup().getMembersList().stream().map(m -> m.getClientId()).toList());
@@ -127,11 +128,14 @@ class DeliveryGroupOperationsTest {
   void theGroupInfoOfTheCurrentEpochServesExternalJoins() {
     GetGroupInfoRequest request = GetGroupInfoRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId)).build();
     assertFails(Code.NOT_FOUND, ErrorReason.GROUP_INFO_UNAVAILABLE, () -> alice.delivery().getGroupInfo(request));
-    byte[] info = TestMessages.groupInfo(alice.suite, groupId, 2);
+    TestGroup group = TestMember.group(groupId);
+    TestGroup.Pending toEpoch2 = group.commit(alice.member());
+    byte[] info = toEpoch2.groupInfo();
     alice.delivery().send(SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString())
         .setCommitBundle(CommitBundle.newBuilder()
-            .setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 1, 0)))
+            .setCommit(ByteString.copyFrom(toEpoch2.commit()))
             .setGroupInfo(ByteString.copyFrom(info))).build());
+    group.apply(toEpoch2);
     TestMember aliceElsewhere = TestMember.register(server, "alice");
     var served = aliceElsewhere.delivery().getGroupInfo(request);
     assertEquals(ByteString.copyFrom(info), served.getGroupInfo());
@@ -139,13 +143,14 @@ class DeliveryGroupOperationsTest {
     TestMember carol = TestMember.register(server, "carol");
     assertFails(Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED, () -> carol.delivery().getGroupInfo(request));
 
-    // A GroupInfo for another epoch is refused with the whole bundle.
+    // A GroupInfo for another epoch (epoch 2's, with the commit to epoch 3) is refused with the whole bundle.
+    TestGroup.Pending toEpoch3 = group.commit(alice.member());
     assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> alice.delivery().send(SendRequest
         .newBuilder().setIdempotencyKey(UUID.randomUUID().toString()).setCommitBundle(CommitBundle.newBuilder()
-            .setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 2, 0)))
-            .setGroupInfo(ByteString.copyFrom(TestMessages.groupInfo(alice.suite, groupId, 9)))).build()));
+            .setCommit(ByteString.copyFrom(toEpoch3.commit()))
+            .setGroupInfo(ByteString.copyFrom(info))).build()));
     // A commit without one leaves the new epoch without a GroupInfo.
-    alice.sendBundle(TestMessages.commitByValue(groupId, 2, 0), null);
+    alice.sendCommit(group, toEpoch3);
     assertFails(Code.NOT_FOUND, ErrorReason.GROUP_INFO_UNAVAILABLE, () -> alice.delivery().getGroupInfo(request));
   }
 
@@ -159,16 +164,18 @@ class DeliveryGroupOperationsTest {
     byte[] bareKey = TestMessages.random(32);
     bareKey[0] = 0x7c;
     List<Extension> extensions = List.of(new Extension(Extension.EXTERNAL_PUB, bareKey));
-    byte[] newGroup = TestMessages.random(16);
-    alice.delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(newGroup))
-        .setCipherSuite(alice.suite.code())
-        .setGroupInfo(ByteString.copyFrom(TestMessages.groupInfo(alice.suite, newGroup, 0, extensions))).build());
+    alice.delivery().createGroup(TestMember.createGroupRequest(TestGroup.create(alice.suite, TestMessages.random(16),
+        alice.member(), server.clock.instant(), extensions)).build());
 
-    byte[] info = TestMessages.groupInfo(alice.suite, groupId, 2, extensions);
+    TestGroup group = TestMember.group(groupId);
+    group.setGroupInfoExtensions(extensions);
+    TestGroup.Pending commit = group.commit(alice.member());
+    byte[] info = commit.groupInfo();
     alice.delivery().send(SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString())
         .setCommitBundle(CommitBundle.newBuilder()
-            .setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 1, 0)))
+            .setCommit(ByteString.copyFrom(commit.commit()))
             .setGroupInfo(ByteString.copyFrom(info))).build());
+    group.apply(commit);
     assertEquals(ByteString.copyFrom(info), bob.delivery().getGroupInfo(
         GetGroupInfoRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId)).build()).getGroupInfo());
   }

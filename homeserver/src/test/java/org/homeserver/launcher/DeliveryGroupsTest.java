@@ -8,13 +8,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
-import org.homeserver.mls.message.Proposal;
 import org.homeserver.mls.message.Commit;
+import org.homeserver.mls.message.Proposal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,7 @@ class DeliveryGroupsTest {
   /** What each client should find in its queue, in order: the MLS bytes of messages and Welcomes. */
   private final Map<String, List<ByteString>> expected = new HashMap<>();
   private final byte[] groupId = TestMessages.random(16);
+  private TestGroup group;
   private List<Optional<TestMember>> leaves = new ArrayList<>();
   private long epoch;
 
@@ -54,51 +56,45 @@ class DeliveryGroupsTest {
     TestMember a2 = TestMember.register(server, "alice");
     List<TestMember> everyone = List.of(a1, b1, c1, d1, a2);
 
-    a1.createGroup(groupId);
+    group = a1.createGroup(groupId);
     leaves = new ArrayList<>(List.of(Optional.of(a1)));
     assertMembers();
 
     // Adds by value fill the tree to the right.
-    KeyPackage bob = b1.keyPackage(server);
-    KeyPackage carol = c1.keyPackage(server);
-    commit(a1, TestMessages.commitByValue(groupId, epoch, 0, new Proposal.Add(bob), new Proposal.Add(carol)),
-        List.of(b1, c1), List.of(bob, carol), List.of(Optional.of(a1), Optional.of(b1), Optional.of(c1)));
+    commit(a1, group.commit(a1.member(), new Proposal.Add(b1.keyPackage(server)),
+        new Proposal.Add(c1.keyPackage(server))),
+        List.of(b1, c1), List.of(Optional.of(a1), Optional.of(b1), Optional.of(c1)));
     application(b1);
     application(c1);
     application(a1);
 
     // Proposals by reference: bob proposes adding dave, carol proposes removing bob; alice commits both.
     // The remove blanks leaf 1 and the add takes it, the leftmost blank leaf.
-    KeyPackage dave = d1.keyPackage(server);
-    byte[] addDave = TestMessages.proposal(groupId, epoch, 1, new Proposal.Add(dave));
-    send(b1, addDave);
-    byte[] removeBob = TestMessages.proposal(groupId, epoch, 2, new Proposal.Remove(1));
-    send(c1, removeBob);
-    commit(a1, TestMessages.commit(groupId, epoch, 0, List.of(
-            new Commit.ByReference(TestMessages.proposalRef(a1.suite, addDave)),
-            new Commit.ByReference(TestMessages.proposalRef(a1.suite, removeBob)))),
-        List.of(d1), List.of(dave), List.of(Optional.of(a1), Optional.of(d1), Optional.of(c1)));
+    byte[] addDave = group.proposal(b1.member(), new Proposal.Add(d1.keyPackage(server)));
+    propose(b1, addDave);
+    byte[] removeBob = group.proposal(c1.member(), new Proposal.Remove(1));
+    propose(c1, removeBob);
+    commit(a1, group.commit(a1.member(), List.of(new Commit.ByReference(group.ref(addDave)),
+            new Commit.ByReference(group.ref(removeBob)))),
+        List.of(d1), List.of(Optional.of(a1), Optional.of(d1), Optional.of(c1)));
     application(d1);
 
     // Re-adding bob: the tree of four leaves has its last one blank.
-    KeyPackage bobAgain = b1.keyPackage(server);
-    commit(c1, TestMessages.commitByValue(groupId, epoch, 2, new Proposal.Add(bobAgain)), List.of(b1),
-        List.of(bobAgain), List.of(Optional.of(a1), Optional.of(d1), Optional.of(c1), Optional.of(b1)));
+    commit(c1, group.commit(c1.member(), new Proposal.Add(b1.keyPackage(server))), List.of(b1),
+        List.of(Optional.of(a1), Optional.of(d1), Optional.of(c1), Optional.of(b1)));
     // A remove in the middle leaves a blank leaf, which alice's second client then takes by external commit.
-    commit(b1, TestMessages.commitByValue(groupId, epoch, 3, new Proposal.Remove(1)), List.of(), List.of(),
+    commit(b1, group.commit(b1.member(), new Proposal.Remove(1)), List.of(),
         List.of(Optional.of(a1), Optional.empty(), Optional.of(c1), Optional.of(b1)));
     application(c1);
-    commit(a2, TestMessages.externalCommit(a2.suite, groupId, epoch, a2.credential(), a2.signatureKey(),
-            Optional.empty()), List.of(), List.of(),
+    commit(a2, group.externalJoin(a2.member(), OptionalInt.empty()), List.of(),
         List.of(Optional.of(a1), Optional.of(a2), Optional.of(c1), Optional.of(b1)));
     application(a2);
 
     // Removing the right half truncates the tree; the next add extends it again.
-    commit(a1, TestMessages.commitByValue(groupId, epoch, 0, new Proposal.Remove(3), new Proposal.Remove(2)),
-        List.of(), List.of(), List.of(Optional.of(a1), Optional.of(a2)));
-    KeyPackage daveAgain = d1.keyPackage(server);
-    commit(a2, TestMessages.commitByValue(groupId, epoch, 1, new Proposal.Add(daveAgain)), List.of(d1),
-        List.of(daveAgain), List.of(Optional.of(a1), Optional.of(a2), Optional.of(d1)));
+    commit(a1, group.commit(a1.member(), new Proposal.Remove(3), new Proposal.Remove(2)),
+        List.of(), List.of(Optional.of(a1), Optional.of(a2)));
+    commit(a2, group.commit(a2.member(), new Proposal.Add(d1.keyPackage(server))), List.of(d1),
+        List.of(Optional.of(a1), Optional.of(a2), Optional.of(d1)));
     application(d1);
     application(a1);
 
@@ -108,19 +104,27 @@ class DeliveryGroupsTest {
     }
   }
 
-  /** Sends a commit, checks the epoch advanced and the served member map, and records who should get what. */
-  private void commit(TestMember committer, byte[] commit, List<TestMember> welcomed, List<KeyPackage> added,
+  /**
+   * Sends a commit with its Welcome, checks the epoch advanced and the served member map, and records
+   * who should get what.
+   */
+  private void commit(TestMember committer, TestGroup.Pending commit, List<TestMember> welcomed,
       List<Optional<TestMember>> leavesAfter) {
-    byte[] welcome = added.isEmpty() ? null : TestMessages.welcome(committer.suite, added);
-    SendResponse response = committer.sendBundle(commit, welcome);
+    SendResponse response = committer.sendCommit(group, commit);
     assertEquals(epoch + 1, response.getEpoch());
-    expectFor(leaves, committer, commit);
+    expectFor(leaves, committer, commit.commit());
     for (TestMember newcomer : welcomed) {
-      expected.computeIfAbsent(newcomer.id(), id -> new ArrayList<>()).add(ByteString.copyFrom(welcome));
+      expected.computeIfAbsent(newcomer.id(), id -> new ArrayList<>()).add(ByteString.copyFrom(commit.welcome()));
     }
     epoch = response.getEpoch();
     leaves = new ArrayList<>(leavesAfter);
     assertMembers();
+  }
+
+  /** Sends a proposal, which later commits may then name by reference. */
+  private void propose(TestMember sender, byte[] proposal) {
+    send(sender, proposal);
+    group.accept(proposal);
   }
 
   private void application(TestMember sender) {

@@ -11,13 +11,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.Group;
 import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.message.Commit;
@@ -45,6 +46,7 @@ class DeliveryRefusalsTest {
   private static TestMember mallory;
 
   private byte[] groupId;
+  private TestGroup group;
   private Group before;
 
   @BeforeAll
@@ -66,6 +68,7 @@ class DeliveryRefusalsTest {
   @BeforeEach
   void createGroupOfAliceAndBob() {
     groupId = alice.createGroupWith(bob, server.clock.instant());
+    group = TestMember.group(groupId);
     bob.drain();
     before = group();
   }
@@ -88,39 +91,52 @@ class DeliveryRefusalsTest {
     return assertFails(code, reason, call);
   }
 
+  /** {@code message} as sent by leaf {@code leaf} for {@code epoch}, validly signed by {@code signer}. */
+  private byte[] signedBy(TestMember signer, byte[] message, long leaf, long epoch) {
+    return group.reframed(message, signer.member(), new Sender.Member(leaf), epoch);
+  }
+
   @Test
   void aNonMemberCannotSendAnything() {
     refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
         () -> mallory.send(TestMessages.application(groupId, 1, 10)));
+    // What alice and bob could send, signed by mallory for their leaves.
+    TestGroup.Pending addCarol = aliceAddingCarol();
+    byte[] commit = signedBy(mallory, addCarol.commit(), 0, 1);
     refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
-        () -> mallory.send(TestMessages.commitByValue(groupId, 1, 0, new Proposal.Remove(1))));
-    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
-        () -> mallory.send(TestMessages.proposal(groupId, 1, 1, new Proposal.Remove(0))));
+        () -> mallory.sendBundle(commit, addCarol.welcome()));
+    byte[] proposal = signedBy(mallory, group.proposal(bob.member(), new Proposal.Remove(0)), 1, 1);
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER, () -> mallory.send(proposal));
   }
 
   @Test
   void aMemberCannotSpeakForAnotherLeaf() {
-    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER,
-        () -> bob.send(TestMessages.commitByValue(groupId, 1, 0, new Proposal.Remove(1))));
+    TestGroup.Pending addCarol = aliceAddingCarol();
+    byte[] asAlice = signedBy(bob, addCarol.commit(), 0, 1);
+    refused(Status.Code.PERMISSION_DENIED, ErrorReason.NOT_A_MEMBER, () -> bob.sendBundle(asAlice, addCarol.welcome()));
+  }
+
+  /** Alice's commit adding carol: without an UpdatePath, so it holds no leaf of alice's, only her sender leaf. */
+  private TestGroup.Pending aliceAddingCarol() {
+    return group.commit(alice.member(), new Proposal.Add(carol.keyPackage(server)));
   }
 
   @Test
   void aStrangerCannotJoinByExternalCommit() {
     StatusRuntimeException e = refused(Status.Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
-        () -> mallory.send(TestMessages.externalCommit(mallory.suite, groupId, 1, mallory.credential(),
-            mallory.signatureKey(), Optional.empty())));
+        () -> mallory.send(group.externalJoin(mallory.member(), OptionalInt.empty()).commit()));
     assertEquals(mallory.id(), metadata(e).get("client_id"));
   }
 
   @Test
   void onlyOwnConnectedOrRequestedUsersClientsMayBeAdded() {
     KeyPackage stranger = mallory.keyPackage(server);
+    TestGroup.Pending add = group.commit(bob.member(), new Proposal.Add(stranger));
     StatusRuntimeException e = refused(Status.Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
-        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(stranger)),
-            TestMessages.welcome(bob.suite, List.of(stranger))));
+        () -> bob.sendBundle(add.commit(), add.welcome()));
     assertEquals(mallory.id(), metadata(e).get("client_id"));
     refused(Status.Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
-        () -> bob.send(TestMessages.proposal(groupId, 1, 1, new Proposal.Add(stranger))));
+        () -> bob.send(group.proposal(bob.member(), new Proposal.Add(stranger))));
   }
 
   @Test
@@ -130,8 +146,8 @@ class DeliveryRefusalsTest {
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
         () -> bob.send(TestMessages.privateMessage(groupId, 1, ContentType.PROPOSAL, 50)));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
-        () -> bob.send(TestMessages.publicMessage(groupId, 1, new Sender.Member(1),
-            new FramedContent.Application(new byte[10]))));
+        () -> bob.send(signedBy(bob, TestMessages.publicMessage(groupId, 1, new Sender.Member(1),
+            new FramedContent.Application(new byte[10])), 1, 1)));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
         () -> bob.send(TestMessages.welcome(bob.suite, List.of(alice.keyPackage(server)))));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
@@ -140,13 +156,15 @@ class DeliveryRefusalsTest {
 
   @Test
   void commitsForAStaleOrAFutureEpochNameTheCurrentOne() {
+    byte[] removeAlice = group.commit(bob.member(), new Proposal.Remove(0)).commit();
     for (long epoch : List.of(0L, 2L, 7L)) {
       StatusRuntimeException e = refused(Status.Code.FAILED_PRECONDITION, ErrorReason.WRONG_EPOCH,
-          () -> bob.sendBundle(TestMessages.commitByValue(groupId, epoch, 1, new Proposal.Remove(0)), null));
+          () -> bob.sendBundle(signedBy(bob, removeAlice, 1, epoch), null));
       assertEquals("1", metadata(e).get("current_epoch"));
     }
+    byte[] staleProposal = signedBy(bob, group.proposal(bob.member(), new Proposal.Remove(0)), 1, 0);
     StatusRuntimeException e = refused(Status.Code.FAILED_PRECONDITION, ErrorReason.WRONG_EPOCH,
-        () -> bob.send(TestMessages.proposal(groupId, 0, 1, new Proposal.Remove(0))));
+        () -> bob.send(staleProposal));
     assertEquals("1", metadata(e).get("current_epoch"));
   }
 
@@ -159,15 +177,15 @@ class DeliveryRefusalsTest {
 
   @Test
   void anUnknownGroupIsNotFound() {
-    byte[] unknown = TestMessages.random(16);
-    refused(Status.Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND, () -> bob.send(TestMessages.application(unknown, 0, 10)));
+    TestGroup unknown = bob.newGroup(TestMessages.random(16));
     refused(Status.Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND,
-        () -> bob.send(TestMessages.commitByValue(unknown, 0, 0, new Proposal.Remove(1))));
+        () -> bob.send(TestMessages.application(unknown.groupId(), 0, 10)));
+    refused(Status.Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND, () -> bob.send(unknown.commit(bob.member()).commit()));
   }
 
   @Test
   void malformedBytesNameTheFieldAndOffset() {
-    byte[] commit = TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0));
+    byte[] commit = group.commit(bob.member(), new Proposal.Remove(0)).commit();
     StatusRuntimeException truncated = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.MLS_MESSAGE_MALFORMED,
         () -> bob.send(Arrays.copyOf(commit, commit.length - 5)));
     assertTrue(metadata(truncated).containsKey("field"), metadata(truncated).toString());
@@ -196,14 +214,14 @@ class DeliveryRefusalsTest {
   void aWelcomeMustNameExactlyTheAddedKeyPackages() {
     KeyPackage added = carol.keyPackage(server);
     KeyPackage other = carol.keyPackage(server);
-    byte[] commit = TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(added));
+    byte[] commit = group.commit(bob.member(), new Proposal.Add(added)).commit();
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
         () -> bob.sendBundle(commit, TestMessages.welcome(bob.suite, List.of(other))));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
         () -> bob.sendBundle(commit, TestMessages.welcome(bob.suite, List.of(added, other))));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH, () -> bob.sendBundle(commit, null));
     refused(Status.Code.INVALID_ARGUMENT, ErrorReason.WELCOME_MISMATCH,
-        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0)),
+        () -> bob.sendBundle(group.commit(bob.member(), new Proposal.Remove(0)).commit(),
             TestMessages.welcome(bob.suite, List.of(added))));
   }
 
@@ -213,7 +231,7 @@ class DeliveryRefusalsTest {
     KeyPackage tampered = new KeyPackage(valid.version(), valid.cipherSuite(), TestMessages.random(32),
         valid.leafNode(), valid.extensions(), valid.signature());
     StatusRuntimeException badSignature = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.KEY_PACKAGE_INVALID,
-        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(tampered)),
+        () -> bob.sendBundle(group.commit(bob.member(), new Proposal.Add(tampered)).commit(),
             TestMessages.welcome(bob.suite, List.of(tampered))));
     assertEquals("KEY_PACKAGE_RULE_SIGNATURE_INVALID", metadata(badSignature).get("rule"));
     assertEquals(mallory.id(), metadata(badSignature).get("client_id"));
@@ -222,14 +240,14 @@ class DeliveryRefusalsTest {
     TestKeyPackages.SigningKey otherKey = TestKeyPackages.SigningKey.generate(mallory.suite.signatureScheme());
     KeyPackage foreignKey = TestKeyPackages.create(mallory.suite, mallory.credential(), otherKey, server.clock.instant());
     StatusRuntimeException wrongKey = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.KEY_PACKAGE_INVALID,
-        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(foreignKey)),
+        () -> bob.sendBundle(group.commit(bob.member(), new Proposal.Add(foreignKey)).commit(),
             TestMessages.welcome(bob.suite, List.of(foreignKey))));
     assertEquals("KEY_PACKAGE_RULE_CREDENTIAL_INVALID", metadata(wrongKey).get("rule"));
 
     KeyPackage basic = TestKeyPackages.create(mallory.suite, TestKeyPackages.basic(mallory.id()), mallory.signingKey(),
         server.clock.instant());
     StatusRuntimeException notX509 = refused(Status.Code.INVALID_ARGUMENT, ErrorReason.KEY_PACKAGE_INVALID,
-        () -> bob.sendBundle(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Add(basic)),
+        () -> bob.sendBundle(group.commit(bob.member(), new Proposal.Add(basic)).commit(),
             TestMessages.welcome(bob.suite, List.of(basic))));
     assertEquals("KEY_PACKAGE_RULE_CREDENTIAL_INVALID", metadata(notX509).get("rule"));
     assertFalse(metadata(notX509).containsKey("client_id"));
@@ -238,7 +256,7 @@ class DeliveryRefusalsTest {
   @Test
   void aProposalByReferenceMustHaveBeenAccepted() {
     refused(Status.Code.FAILED_PRECONDITION, ErrorReason.PROPOSAL_NOT_FOUND,
-        () -> bob.send(TestMessages.commit(groupId, 1, 1, List.of(new Commit.ByReference(TestMessages.random(32))))));
+        () -> bob.send(group.commit(bob.member(), List.of(new Commit.ByReference(TestMessages.random(32)))).commit()));
   }
 
   @Test
@@ -248,7 +266,7 @@ class DeliveryRefusalsTest {
     assertEquals(Integer.toString(1024 * 1024), metadata(e).get("limit_bytes"));
     refused(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.REQUEST_TOO_LARGE,
         () -> bob.delivery().send(SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString()).setCommitBundle(CommitBundle
-            .newBuilder().setCommit(ByteString.copyFrom(TestMessages.commitByValue(groupId, 1, 1, new Proposal.Remove(0))))
+            .newBuilder().setCommit(ByteString.copyFrom(group.commit(bob.member(), new Proposal.Remove(0)).commit()))
             .setGroupInfo(ByteString.copyFrom(new byte[4 * 1024 * 1024]))).build()));
   }
 

@@ -30,6 +30,7 @@ import org.homeserver.api.directory.v1.SetDisplayNameRequest;
 import org.homeserver.api.directory.v1.UnblockUserRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.GetKeyPackageCountRequest;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
@@ -145,8 +146,7 @@ class DirectoryTest {
     byte[] groupId = TestMessages.random(16);
     carol.createGroup(groupId);
     KeyPackage kp = dave.keyPackage(server);
-    carol.sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)),
-        TestMessages.welcome(carol.suite, List.of(kp)));
+    carol.commit(groupId, new Proposal.Add(kp));
     assertTrue(dave.drain().getFirst().hasWelcome());
 
     var accepted = dave.directory().acceptConnection(AcceptConnectionRequest.newBuilder()
@@ -275,11 +275,10 @@ class DirectoryTest {
 
   /** {@code adder} cannot add a client of {@code target}'s to a group of its own, whatever KeyPackage it has. */
   private static void assertCannotAdd(TestMember adder, TestMember target) {
-    byte[] groupId = TestMessages.random(16);
-    adder.createGroup(groupId);
-    KeyPackage kp = target.keyPackage(server);
-    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED, () -> adder.sendBundle(
-        TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(adder.suite, List.of(kp))));
+    TestGroup group = adder.createGroup(TestMessages.random(16));
+    TestGroup.Pending add = group.commit(adder.member(), new Proposal.Add(target.keyPackage(server)));
+    assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_NOT_ALLOWED,
+        () -> adder.sendBundle(add.commit(), add.welcome()));
   }
 
   private static Relationship relationship(TestMember viewer, String other) {

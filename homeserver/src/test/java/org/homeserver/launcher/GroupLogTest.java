@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,13 +16,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.api.delivery.v1.SendResponse;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -60,31 +60,29 @@ class GroupLogTest {
     List<TestMember> members = new ArrayList<>(committers.subList(1, COMMITTERS));
     members.add(reader);
     byte[] groupId = committers.getFirst().createGroupWith(members, server.clock.instant());
-    AtomicLong epoch = new AtomicLong(1);
+    TestGroup group = TestMember.group(groupId);
     AtomicInteger attempts = new AtomicInteger();
     List<SendResponse> accepted = Collections.synchronizedList(new ArrayList<>());
     List<ByteString> acceptedBytes = Collections.synchronizedList(new ArrayList<>());
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> work = new ArrayList<>();
-      for (int leaf = 0; leaf < COMMITTERS; leaf++) {
-        TestMember committer = committers.get(leaf);
-        long myLeaf = leaf;
+      for (TestMember committer : committers) {
         work.add(pool.submit(() -> {
           while (attempts.getAndIncrement() < RACING_COMMITS) {
-            long at = epoch.get();
-            byte[] commit = TestMessages.commitByValue(groupId, at, myLeaf);
+            TestGroup.Pending commit = group.commit(committer.member());
             try {
-              SendResponse response = committer.sendBundle(commit, null);
-              epoch.accumulateAndGet(response.getEpoch(), Math::max);
+              SendResponse response = committer.sendBundle(commit.commit(), null);
+              group.apply(commit);
               synchronized (accepted) {
                 accepted.add(response);
-                acceptedBytes.add(ByteString.copyFrom(commit));
+                acceptedBytes.add(ByteString.copyFrom(commit.commit()));
               }
             } catch (StatusRuntimeException e) {
               assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.toString());
               assertEquals(ErrorReason.WRONG_EPOCH.name(), ErrorStatus.errorInfo(e).orElseThrow().getReason());
-              epoch.accumulateAndGet(Long.parseLong(ErrorStatus.errorInfo(e).orElseThrow()
-                  .getMetadataOrThrow("current_epoch")), Math::max);
+              // The winner moves the test group on once it has its answer.
+              long current = Long.parseLong(ErrorStatus.errorInfo(e).orElseThrow().getMetadataOrThrow("current_epoch"));
+              group.awaitEpoch(current, Duration.ofSeconds(30));
             }
           }
           return null;
@@ -195,15 +193,19 @@ class GroupLogTest {
     TestMember bob = TestMember.register(server, "bob");
     TestMember carol = TestMember.register(server, "carol");
     byte[] groupId = alice.createGroupWith(bob, server.clock.instant());
+    TestGroup group = TestMember.group(groupId);
     List<ByteString> beforeCarol = sendApplications(alice, groupId, 1, 5);
 
-    KeyPackage carols = carol.keyPackage(server.clock.instant());
-    byte[] addCarol = TestMessages.commitByValue(groupId, 1, 0, new Proposal.Add(carols));
-    long added = alice.sendBundle(addCarol, TestMessages.welcome(alice.suite, List.of(carols))).getSequence();
+    TestGroup.Pending addingCarol = group.commit(alice.member(),
+        new Proposal.Add(carol.keyPackage(server.clock.instant())));
+    byte[] addCarol = addingCarol.commit();
+    long added = alice.sendCommit(group, addingCarol).getSequence();
     List<ByteString> withCarol = sendApplications(alice, groupId, 2, 3);
 
-    byte[] removeBob = TestMessages.commitByValue(groupId, 2, 0, new Proposal.Remove(1));
+    TestGroup.Pending removingBob = group.commit(alice.member(), new Proposal.Remove(1));
+    byte[] removeBob = removingBob.commit();
     long removed = alice.send(removeBob).getSequence();
+    group.apply(removingBob);
     List<ByteString> afterBob = sendApplications(alice, groupId, 3, 4);
 
     // Carol: her Welcome, then what came after the commit that added her, nothing before it.

@@ -4,8 +4,11 @@ import com.google.protobuf.ByteString;
 import io.grpc.Channel;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.api.common.v1.SignatureScheme;
 import org.homeserver.api.delivery.v1.AckRequest;
@@ -23,6 +26,7 @@ import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
 import org.homeserver.api.notifier.v1.RegisterEndpointRequest;
 import org.homeserver.api.notifier.v1.WebPushSubscription;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
@@ -34,10 +38,13 @@ import org.homeserver.platform.grpc.BearerTokens;
 
 /**
  * One registered client acting as MLS client software would against the delivery service: its
- * access token, KeyPackages with the credential the AS issued, Send with fresh idempotency keys,
- * and reading its queue.
+ * access token, KeyPackages with the credential the AS issued, groups created and committed to with
+ * real MLS messages (each group's {@link TestGroup}, found by its id), Send with fresh idempotency
+ * keys, and reading its queue.
  */
 final class TestMember {
+  private static final Map<String, TestGroup> GROUPS = new ConcurrentHashMap<>();
+
   final TestHomeserver.TestClient client;
   final String token;
   final CipherSuite suite;
@@ -148,10 +155,38 @@ final class TestMember {
     return new TestKeyPackages.SigningKey(suite.signatureScheme(), client.key().privateKey(), signatureKey());
   }
 
-  /** Creates a group with this client at leaf 0. */
-  void createGroup(byte[] groupId) {
-    delivery().createGroup(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId))
-        .setCipherSuite(suite.code()).build());
+  /** This client as an MLS group sees it: the credential the AS issued and its registered signature key. */
+  TestGroup.Member member() {
+    return new TestGroup.Member(signingKey(), credential());
+  }
+
+  /** The test group of a group created through {@link #createGroup}, moved on by every commit sent through here. */
+  static TestGroup group(byte[] groupId) {
+    TestGroup group = GROUPS.get(HexFormat.of().formatHex(groupId));
+    if (group == null) {
+      throw new IllegalArgumentException("no group " + HexFormat.of().formatHex(groupId) + " was created here");
+    }
+    return group;
+  }
+
+  /** Epoch 0 of a group with this client alone at leaf 0, not sent: what CreateGroup would carry. */
+  TestGroup newGroup(byte[] groupId) {
+    return TestGroup.create(suite, groupId, member(), Instant.now());
+  }
+
+  /** The CreateGroup request of {@code group}: its id, suite, GroupInfo and ratchet tree of epoch 0. */
+  static CreateGroupRequest.Builder createGroupRequest(TestGroup group) {
+    return CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(group.groupId()))
+        .setCipherSuite(group.suite().code()).setGroupInfo(ByteString.copyFrom(group.groupInfo()))
+        .setRatchetTree(ByteString.copyFrom(group.ratchetTree()));
+  }
+
+  /** Creates a group with this client at leaf 0; its test group is {@link #group}{@code (groupId)}. */
+  TestGroup createGroup(byte[] groupId) {
+    TestGroup group = newGroup(groupId);
+    delivery().createGroup(createGroupRequest(group).build());
+    GROUPS.put(HexFormat.of().formatHex(groupId), group);
+    return group;
   }
 
   /**
@@ -159,11 +194,7 @@ final class TestMember {
    * valid at {@code now}; the group is then at epoch 1 and {@code other}'s Welcome is queued.
    */
   byte[] createGroupWith(TestMember other, Instant now) {
-    byte[] groupId = TestMessages.random(16);
-    createGroup(groupId);
-    KeyPackage kp = other.keyPackage(now);
-    sendBundle(TestMessages.commitByValue(groupId, 0, 0, new Proposal.Add(kp)), TestMessages.welcome(suite, List.of(kp)));
-    return groupId;
+    return createGroupWith(List.of(other), now);
   }
 
   /**
@@ -173,10 +204,24 @@ final class TestMember {
   byte[] createGroupWith(List<TestMember> others, Instant now) {
     byte[] groupId = TestMessages.random(16);
     createGroup(groupId);
-    List<KeyPackage> added = others.stream().map(m -> m.keyPackage(now)).toList();
-    sendBundle(TestMessages.commitByValue(groupId, 0, 0, added.stream().map(Proposal.Add::new).toArray(Proposal[]::new)),
-        TestMessages.welcome(suite, added));
+    commit(groupId, others.stream().map(m -> new Proposal.Add(m.keyPackage(now))).toArray(Proposal[]::new));
     return groupId;
+  }
+
+  /**
+   * Commits {@code byValue} in the group (with an UpdatePath where RFC 9420 requires one) with its
+   * Welcome and without a GroupInfo; the group's test group moves on once the commit is accepted.
+   */
+  SendResponse commit(byte[] groupId, Proposal... byValue) {
+    TestGroup group = group(groupId);
+    return sendCommit(group, group.commit(member(), byValue));
+  }
+
+  /** Sends {@code pending} with its Welcome and without a GroupInfo; once it is accepted, {@code group} moves on. */
+  SendResponse sendCommit(TestGroup group, TestGroup.Pending pending) {
+    SendResponse response = sendBundle(pending.commit(), pending.welcome());
+    group.apply(pending);
+    return response;
   }
 
   SendResponse send(byte[] mlsMessage) {
@@ -224,7 +269,7 @@ final class TestMember {
   /** The Ack of {@code entries}. */
   static AckRequest ackOf(List<QueueEntry> entries) {
     long own = 0;
-    java.util.Map<ByteString, Long> groups = new java.util.LinkedHashMap<>();
+    Map<ByteString, Long> groups = new java.util.LinkedHashMap<>();
     for (QueueEntry entry : entries) {
       if (entry.hasMessage()) {
         groups.merge(entry.getMessage().getGroupId(), entry.getSequence(), Math::max);

@@ -1,6 +1,7 @@
 package org.homeserver.bench.load;
 
 import com.google.protobuf.ByteString;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -8,15 +9,16 @@ import java.util.stream.IntStream;
 import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
-import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
 
 /**
- * Builds the run's groups through the API as clients would: the first member creates the group
- * (leaf 0) and adds the others by commits carrying their real, signed KeyPackages (x509 credentials
- * from the Authentication Service) with a Welcome naming them, {@link #ADDS_PER_COMMIT} at a time so
- * a commit stays well under the 1 MiB an MLSMessage may have. The creator's user first connects
+ * Builds the run's groups through the API as clients would, with real MLS messages ({@link TestGroup}):
+ * the first member creates the group (leaf 0) from a signed GroupInfo and ratchet tree of epoch 0 and
+ * adds the others by signed commits carrying their real KeyPackages (x509 credentials from the
+ * Authentication Service) with a Welcome naming them, {@link #ADDS_PER_COMMIT} at a time so a commit
+ * stays well under the 1 MiB an MLSMessage may have. The creator's user first connects
  * with every other user of the group, as the Delivery Service lets a member add only those.
  */
 final class GroupSetup {
@@ -37,34 +39,37 @@ final class GroupSetup {
     SimulatedClient creator = members.getFirst();
     UserConnections.firstOfEachUser(members).stream().filter(m -> !m.userId().equals(creator.userId()))
         .forEach(other -> UserConnections.connect(creator, other));
-    byte[] groupId = TestMessages.random(GROUP_ID_BYTES);
+    TestGroup group = TestGroup.create(SimulatedClient.SUITE, TestMessages.random(GROUP_ID_BYTES), creator.member(),
+        Instant.now());
     long epoch = creator.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
         .createGroup(CreateGroupRequest.newBuilder()
-            .setGroupId(ByteString.copyFrom(groupId))
+            .setGroupId(ByteString.copyFrom(group.groupId()))
             .setCipherSuite(SimulatedClient.SUITE.code())
+            .setGroupInfo(ByteString.copyFrom(group.groupInfo()))
+            .setRatchetTree(ByteString.copyFrom(group.ratchetTree()))
             .setIdempotencyKey(UUID.randomUUID().toString())
             .build())
         .getGroup().getEpoch();
     List<SimulatedClient> others = members.subList(1, members.size());
     for (int from = 0; from < others.size(); from += ADDS_PER_COMMIT) {
-      epoch = add(creator, groupId, epoch, others.subList(from, Math.min(others.size(), from + ADDS_PER_COMMIT)));
+      epoch = add(creator, group, others.subList(from, Math.min(others.size(), from + ADDS_PER_COMMIT)));
     }
-    return new BenchGroup(groupId, List.copyOf(members), epoch);
+    return new BenchGroup(group.groupId(), List.copyOf(members), epoch);
   }
 
-  /** Commits the Add of {@code added} at {@code epoch}; returns the new epoch. */
-  private static long add(SimulatedClient committer, byte[] groupId, long epoch, List<SimulatedClient> added) {
-    List<KeyPackage> keyPackages = added.stream().map(SimulatedClient::keyPackage).toList();
-    Proposal[] adds = keyPackages.stream().map(Proposal.Add::new).toArray(Proposal[]::new);
-    byte[] commit = TestMessages.commitByValue(groupId, epoch, 0, adds);
-    byte[] welcome = TestMessages.welcome(SimulatedClient.SUITE, keyPackages);
-    return committer.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+  /** Commits the Add of {@code added} and moves {@code group} on; returns the new epoch. */
+  private static long add(SimulatedClient committer, TestGroup group, List<SimulatedClient> added) {
+    Proposal[] adds = added.stream().map(c -> new Proposal.Add(c.keyPackage())).toArray(Proposal[]::new);
+    TestGroup.Pending commit = group.commit(committer.member(), adds);
+    long epoch = committer.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
         .send(SendRequest.newBuilder()
             .setCommitBundle(CommitBundle.newBuilder()
-                .setCommit(ByteString.copyFrom(commit))
-                .setWelcome(ByteString.copyFrom(welcome)))
+                .setCommit(ByteString.copyFrom(commit.commit()))
+                .setWelcome(ByteString.copyFrom(commit.welcome())))
             .setIdempotencyKey(UUID.randomUUID().toString())
             .build())
         .getEpoch();
+    group.apply(commit);
+    return epoch;
   }
 }

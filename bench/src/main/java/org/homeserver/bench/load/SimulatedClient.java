@@ -7,6 +7,7 @@ import org.homeserver.api.delivery.v1.DeliveryServiceGrpc;
 import org.homeserver.api.directory.v1.DirectoryServiceGrpc;
 import org.homeserver.api.keypackage.v1.KeyPackageServiceGrpc;
 import org.homeserver.api.notifier.v1.NotifierServiceGrpc;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestKeyPackages.SigningKey;
 import org.homeserver.mls.crypto.CipherSuite;
@@ -42,8 +43,13 @@ public record SimulatedClient(int index, String userId, String clientId, Signing
     return NotifierServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerTokens.credentials(accessToken));
   }
 
+  /** This client as an MLS group sees it: its signature key and the x509 credential the AS issued. */
+  TestGroup.Member member() {
+    return new TestGroup.Member(key, new Credential.X509(certificateChain));
+  }
+
   /** A fresh KeyPackage with this client's x509 credential and signature key, as it would publish one. */
   KeyPackage keyPackage() {
-    return TestKeyPackages.create(SUITE, new Credential.X509(certificateChain), key, Instant.now());
+    return TestKeyPackages.create(SUITE, member().credential(), key, Instant.now());
   }
 }

@@ -19,13 +19,14 @@ import org.homeserver.mls.tree.TreeMath;
 /**
  * The changes proposals and an UpdatePath make to a ratchet tree (RFC 9420 sections 7.7, 7.5 and
  * 12.1), on a copy of a {@link PublicTree}'s padded nodes; {@link #toTree} truncates and pads again.
+ * Public for test clients that build commits as a member would.
  */
-final class TreeEdit {
+public final class TreeEdit {
   private final PublicTree before;
   private final List<Optional<Node>> nodes;
   private int leafCount;
 
-  TreeEdit(PublicTree tree) {
+  public TreeEdit(PublicTree tree) {
     this.before = tree;
     this.nodes = new ArrayList<>();
     for (int x = 0; x < tree.nodeWidth(); x++) {
@@ -34,24 +35,24 @@ final class TreeEdit {
     this.leafCount = tree.leafCount();
   }
 
-  int leafCount() {
+  public int leafCount() {
     return leafCount;
   }
 
-  Optional<LeafNode> leaf(long leafIndex) {
+  public Optional<LeafNode> leaf(long leafIndex) {
     return leafIndex < leafCount ? nodes.get(nodeOfLeaf((int) leafIndex)).map(n -> ((Leaf) n).leafNode())
         : Optional.empty();
   }
 
   /** Update (section 12.1.2): the sender's new leaf, its direct path blanked. */
-  void update(long leafIndex, LeafNode leaf) {
+  public void update(long leafIndex, LeafNode leaf) {
     int x = nodeOfLeaf((int) leafIndex);
     nodes.set(x, Optional.of(new Leaf(leaf)));
     blankDirectPath(x);
   }
 
   /** Remove (section 12.1.3): the leaf and its direct path blanked; the tree is truncated later. */
-  void remove(long leafIndex) {
+  public void remove(long leafIndex) {
     int x = nodeOfLeaf((int) leafIndex);
     nodes.set(x, Optional.empty());
     blankDirectPath(x);
@@ -61,7 +62,7 @@ final class TreeEdit {
    * Add (section 12.1.1): the new leaf into the leftmost blank leaf, or a new one to the right with
    * the tree doubled; it becomes an unmerged leaf of every non-blank parent above it. Returns its index.
    */
-  int add(LeafNode leaf) {
+  public int add(LeafNode leaf) {
     int leafIndex = 0;
     while (leafIndex < leafCount && nodes.get(nodeOfLeaf(leafIndex)).isPresent()) {
       leafIndex++;
@@ -83,16 +84,16 @@ final class TreeEdit {
   }
 
   /** Sets node {@code x}: a committer's leaf or one of its new path nodes (section 7.5). */
-  void set(int x, Node node) {
+  public void set(int x, Node node) {
     nodes.set(x, Optional.of(node));
   }
 
-  void blankDirectPath(int x) {
+  public void blankDirectPath(int x) {
     directPath(x, leafCount).forEach(p -> nodes.set(p, Optional.empty()));
   }
 
   /** The tree as it now is, truncated after its last non-blank leaf (section 7.8's full tree again). */
-  PublicTree toTree() throws InvalidTreeException {
+  public PublicTree toTree() throws InvalidTreeException {
     int last = nodes.size() - 1;
     while (last > 0 && nodes.get(last).isEmpty()) {
       last--;
