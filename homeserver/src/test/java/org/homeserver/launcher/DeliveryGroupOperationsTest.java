@@ -20,8 +20,8 @@ import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.CreateGroupResponse;
 import org.homeserver.api.delivery.v1.DeleteGroupRequest;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
-import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub;
+import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.GetGroupInfoRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
@@ -37,6 +37,7 @@ import org.homeserver.api.notifier.v1.Urgency;
 import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.crypto.TestBytes;
 import org.homeserver.mls.message.Extension;
 import org.homeserver.platform.grpc.SharedTokenInterceptor;
 import org.homeserver.platform.testing.TestPostgres;
@@ -145,10 +146,19 @@ class DeliveryGroupOperationsTest {
 
     // A GroupInfo for another epoch (epoch 2's, with the commit to epoch 3) is refused with the whole bundle.
     TestGroup.Pending toEpoch3 = group.commit(alice.member());
-    assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> alice.delivery().send(SendRequest
-        .newBuilder().setIdempotencyKey(UUID.randomUUID().toString()).setCommitBundle(CommitBundle.newBuilder()
-            .setCommit(ByteString.copyFrom(toEpoch3.commit()))
+    var stale = assertFails(Code.INVALID_ARGUMENT, ErrorReason.GROUP_RULE_BROKEN, () -> alice.delivery().send(
+        SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString()).setCommitBundle(CommitBundle
+            .newBuilder().setCommit(ByteString.copyFrom(toEpoch3.commit()))
             .setGroupInfo(ByteString.copyFrom(info))).build()));
+    assertEquals(Map.of("rule", "GROUP_RULE_FRAMING", "field", "commit_bundle.group_info"),
+        Map.of("rule", Failures.metadata(stale).get("rule"), "field", Failures.metadata(stale).get("field")));
+    // The new epoch's GroupInfo with a bit of its signature (its last bytes) flipped does not verify.
+    byte[] groupInfo = toEpoch3.groupInfo();
+    var forged = assertFails(Code.INVALID_ARGUMENT, ErrorReason.GROUP_RULE_BROKEN, () -> alice.delivery().send(
+        SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString()).setCommitBundle(CommitBundle
+            .newBuilder().setCommit(ByteString.copyFrom(toEpoch3.commit()))
+            .setGroupInfo(ByteString.copyFrom(TestBytes.flipBit(groupInfo, groupInfo.length * 8 - 1)))).build()));
+    assertEquals("GROUP_RULE_GROUP_INFO_SIGNATURE", Failures.metadata(forged).get("rule"));
     // A commit without one leaves the new epoch without a GroupInfo.
     alice.sendCommit(group, toEpoch3);
     assertFails(Code.NOT_FOUND, ErrorReason.GROUP_INFO_UNAVAILABLE, () -> alice.delivery().getGroupInfo(request));

@@ -79,7 +79,7 @@ class MlsConformanceCommandTest {
     long epochNumber = commit.content().epoch() + 1;
     List<String> lines = cli.out().lines().toList();
     assertTrue(lines.contains("case 17 suite " + suite + " epoch " + epochNumber + ": refused: SIGNATURE: the commit's"
-        + " signature does not verify under its sender's key (" + commit.content().sender() + ")"), cli.out());
+        + " signature does not verify under the key of its sender, " + commit.content().sender()), cli.out());
     assertTrue(lines.contains("case 17 suite " + suite + " epoch " + (epochNumber + 1) + ": not checked: epoch "
         + epochNumber + " was refused"), cli.out());
     // The join and nothing more of case 17: two epochs fewer accepted, and their tampered copies not tried.
