@@ -4,6 +4,7 @@ import static org.homeserver.mls.tree.TreeMath.directPath;
 import static org.homeserver.mls.tree.TreeMath.nodeOfLeaf;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +26,8 @@ public final class TreeEdit {
   private final PublicTree before;
   private final List<Optional<Node>> nodes;
   private int leafCount;
+  /** The nodes set since the edit began, so that the new tree rehashes only the subtrees holding them. */
+  private final BitSet changed = new BitSet();
 
   public TreeEdit(PublicTree tree) {
     this.before = tree;
@@ -47,14 +50,14 @@ public final class TreeEdit {
   /** Update (section 12.1.2): the sender's new leaf, its direct path blanked. */
   public void update(long leafIndex, LeafNode leaf) {
     int x = nodeOfLeaf((int) leafIndex);
-    nodes.set(x, Optional.of(new Leaf(leaf)));
+    change(x, Optional.of(new Leaf(leaf)));
     blankDirectPath(x);
   }
 
   /** Remove (section 12.1.3): the leaf and its direct path blanked; the tree is truncated later. */
   public void remove(long leafIndex) {
     int x = nodeOfLeaf((int) leafIndex);
-    nodes.set(x, Optional.empty());
+    change(x, Optional.empty());
     blankDirectPath(x);
   }
 
@@ -72,12 +75,12 @@ public final class TreeEdit {
       leafCount *= 2;
     }
     int x = nodeOfLeaf(leafIndex);
-    nodes.set(x, Optional.of(new Leaf(leaf)));
+    change(x, Optional.of(new Leaf(leaf)));
     for (int p : directPath(x, leafCount)) {
       if (nodes.get(p).orElse(null) instanceof Parent parent) {
         List<Long> unmerged = new ArrayList<>(parent.unmergedLeaves());
         unmerged.add((long) leafIndex);
-        nodes.set(p, Optional.of(new Parent(parent.encryptionKey(), parent.parentHash(), unmerged)));
+        change(p, Optional.of(new Parent(parent.encryptionKey(), parent.parentHash(), unmerged)));
       }
     }
     return leafIndex;
@@ -85,11 +88,16 @@ public final class TreeEdit {
 
   /** Sets node {@code x}: a committer's leaf or one of its new path nodes (section 7.5). */
   public void set(int x, Node node) {
-    nodes.set(x, Optional.of(node));
+    change(x, Optional.of(node));
   }
 
   public void blankDirectPath(int x) {
-    directPath(x, leafCount).forEach(p -> nodes.set(p, Optional.empty()));
+    directPath(x, leafCount).forEach(p -> change(p, Optional.empty()));
+  }
+
+  private void change(int x, Optional<? extends Node> node) {
+    nodes.set(x, node.map(Node.class::cast));
+    changed.set(x);
   }
 
   /** The tree as it now is, truncated after its last non-blank leaf (section 7.8's full tree again). */
@@ -98,6 +106,6 @@ public final class TreeEdit {
     while (last > 0 && nodes.get(last).isEmpty()) {
       last--;
     }
-    return PublicTree.of(before.suite(), new RatchetTree(List.copyOf(nodes.subList(0, last + 1))));
+    return PublicTree.edited(before, new RatchetTree(List.copyOf(nodes.subList(0, last + 1))), changed);
   }
 }

@@ -10,6 +10,7 @@ import static org.homeserver.mls.tree.TreeMath.parent;
 import static org.homeserver.mls.tree.TreeMath.right;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -33,11 +34,11 @@ public final class PublicTree {
   private final int leafCount;
   private final TreeHashes hashes;
 
-  private PublicTree(CipherSuite suite, List<Optional<Node>> nodes, int leafCount) {
+  private PublicTree(CipherSuite suite, List<Optional<Node>> nodes, int leafCount, TreeHashes.Reuse reuse) {
     this.suite = suite;
     this.nodes = nodes;
     this.leafCount = leafCount;
-    this.hashes = new TreeHashes(suite, nodes, TreeMath.root(leafCount));
+    this.hashes = new TreeHashes(suite, nodes, TreeMath.root(leafCount), reuse);
   }
 
   /**
@@ -48,6 +49,20 @@ public final class PublicTree {
    *     wrong kind for its index, or whose unmerged leaves are inconsistent (section 12.4.3.1)
    */
   public static PublicTree of(CipherSuite suite, RatchetTree tree) throws InvalidTreeException {
+    return of(suite, tree, TreeHashes.Reuse.NONE);
+  }
+
+  /**
+   * As {@link #of}, for {@code tree} made from {@code base} by changing the nodes in {@code changed}
+   * (indices of {@code base}'s or the new tree's nodes): the tree hashes of subtrees that hold none of
+   * them, at the same indices, are {@code base}'s, so a commit rehashes its paths, not the tree.
+   */
+  public static PublicTree edited(PublicTree base, RatchetTree tree, BitSet changed) throws InvalidTreeException {
+    return of(base.suite, tree, new TreeHashes.Reuse(base.hashes, changed));
+  }
+
+  private static PublicTree of(CipherSuite suite, RatchetTree tree, TreeHashes.Reuse reuse)
+      throws InvalidTreeException {
     List<Optional<Node>> given = tree.nodes();
     if (given.isEmpty() || given.getLast().isEmpty()) {
       throw new InvalidTreeException(TreeRule.SHAPE,
@@ -63,7 +78,7 @@ public final class PublicTree {
     nodes.addAll(Collections.nCopies(TreeMath.nodeWidth(leafCount) - given.size(), Optional.empty()));
     checkNodeKinds(nodes);
     checkUnmergedLeaves(nodes, leafCount);
-    return new PublicTree(suite, List.copyOf(nodes), leafCount);
+    return new PublicTree(suite, List.copyOf(nodes), leafCount, reuse);
   }
 
   public CipherSuite suite() {

@@ -7,6 +7,7 @@ import static org.homeserver.mls.tree.TreeMath.leafOfNode;
 import static org.homeserver.mls.tree.TreeMath.nodeOfLeaf;
 import static org.homeserver.mls.tree.TreeMath.right;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +19,8 @@ import org.homeserver.mls.message.RatchetTree.Node;
 import org.homeserver.mls.message.RatchetTree.Parent;
 
 /**
- * The tree hash of every node (RFC 9420 section 7.8), computed once, and parent hashes (section
+ * The tree hash of every node (RFC 9420 section 7.8), computed once (or carried over from the tree
+ * an edit started from, for the subtrees it did not touch), and parent hashes (section
  * 7.9), whose original sibling tree hashes are recomputed only for subtrees that hold one of the
  * parent's unmerged leaves. The tree is a {@link PublicTree}'s: padded and well formed, so every
  * unmerged leaf is a leaf of the tree.
@@ -32,12 +34,38 @@ final class TreeHashes {
   private final List<Optional<Node>> nodes;
   private final byte[][] hashes;
 
-  /** Hashes every node of {@code nodes}: a full tree's width, leaves at even and parents at odd indices. */
-  TreeHashes(CipherSuite suite, List<Optional<Node>> nodes, int root) {
+  /**
+   * The hashes of an earlier tree and the nodes changed since: a subtree holding no changed node,
+   * at an index the earlier tree had, keeps its hashes (a node's tree hash depends only on its
+   * index and its subtree's nodes).
+   */
+  record Reuse(TreeHashes base, BitSet changed) {
+    static final Reuse NONE = new Reuse(null, new BitSet());
+
+    boolean unchanged(int x) {
+      if (base == null) {
+        return false;
+      }
+      int span = (1 << TreeMath.level(x)) - 1;
+      int first = x - span;
+      int last = x + span;
+      if (last >= base.hashes.length) {
+        return false;
+      }
+      int next = changed.nextSetBit(first);
+      return next < 0 || next > last;
+    }
+  }
+
+  /**
+   * Hashes every node of {@code nodes} (a full tree's width, leaves at even and parents at odd
+   * indices), taking from {@code reuse} the hashes of subtrees that did not change.
+   */
+  TreeHashes(CipherSuite suite, List<Optional<Node>> nodes, int root, Reuse reuse) {
     this.suite = suite;
     this.nodes = nodes;
     this.hashes = new byte[nodes.size()][];
-    hashSubtree(root);
+    hashSubtree(root, reuse);
   }
 
   /** The tree hash of node {@code x}; the caller must not change it. */
@@ -56,10 +84,15 @@ final class TreeHashes {
         .opaque(originalSiblingTreeHash).toByteArray());
   }
 
-  private byte[] hashSubtree(int x) {
+  private byte[] hashSubtree(int x, Reuse reuse) {
+    if (reuse.unchanged(x)) {
+      int span = (1 << TreeMath.level(x)) - 1;
+      System.arraycopy(reuse.base().hashes, x - span, hashes, x - span, 2 * span + 1);
+      return hashes[x];
+    }
     hashes[x] = isLeaf(x)
         ? leafTreeHash(x, nodes.get(x).map(n -> ((Leaf) n).leafNode()))
-        : parentTreeHash(nodes.get(x).map(n -> (Parent) n), hashSubtree(left(x)), hashSubtree(right(x)));
+        : parentTreeHash(nodes.get(x).map(n -> (Parent) n), hashSubtree(left(x), reuse), hashSubtree(right(x), reuse));
     return hashes[x];
   }
 

@@ -51,6 +51,11 @@ class TreeOperationsVectorsTest {
 
     assertArrayEquals(TestVectors.hex((String) vector.get("tree_after")), ratchetTreeBytes(after));
     assertArrayEquals(TestVectors.hex((String) vector.get("tree_hash_after")), after.treeHash());
+    // The edit rehashed only what it touched; every node's hash is the one a fresh tree computes.
+    PublicTree fresh = PublicTree.of(suite, tree(vector, "tree_after"));
+    for (int x = 0; x < fresh.nodeWidth(); x++) {
+      assertArrayEquals(fresh.treeHash(x), after.treeHash(x), "node " + x);
+    }
   }
 
   private static byte[] ratchetTreeBytes(PublicTree tree) {

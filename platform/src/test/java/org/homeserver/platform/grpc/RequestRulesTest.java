@@ -201,7 +201,10 @@ class RequestRulesTest {
     refused(CreateGroupRequest.getDefaultInstance(), ErrorReason.INVALID_ARGUMENT, "group_id");
     refused(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(new byte[257])).build(),
         ErrorReason.INVALID_ARGUMENT, "group_id");
-    admitted(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(new byte[256])).build());
+    admitted(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(new byte[256]))
+        .setGroupInfo(ByteString.copyFrom(new byte[1])).build());
+    refused(CreateGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(new byte[256])).build(),
+        ErrorReason.INVALID_ARGUMENT, "group_info");
 
     Refusal message = refused(SendRequest.newBuilder().setIdempotencyKey(KEY)
         .setMlsMessage(ByteString.copyFrom(new byte[1024 * 1024 + 1])).build(), ErrorReason.REQUEST_TOO_LARGE,
