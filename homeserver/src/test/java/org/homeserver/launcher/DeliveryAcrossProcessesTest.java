@@ -12,9 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.CommitBundle;
+import org.homeserver.api.delivery.v1.GetGroupInfoRequest;
 import org.homeserver.api.delivery.v1.ListenResponse;
 import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.SendRequest;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.Commit;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
@@ -22,8 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two homeserver processes sharing one PostgreSQL and one Redis: a message sent through one reaches a
- * Listen stream on the other live, a Listen on one takes over from the other, and a process killed
- * outright right after accepting messages loses none of them.
+ * Listen stream on the other live, a Listen on one takes over from the other, a group's public state
+ * is followed through either, and a process killed outright right after accepting messages loses
+ * none of them.
  */
 class DeliveryAcrossProcessesTest {
 
@@ -66,6 +72,45 @@ class DeliveryAcrossProcessesTest {
           }
           assertEquals(21, backlog.size(), "nothing was acknowledged, so the new stream gets everything again");
         }
+      }
+    }
+  }
+
+  @Test
+  void proposalsAndCommitsThroughEitherProcessFollowOneGroupState() throws Exception {
+    Map<String, String> shared = shared();
+    try (HomeserverProcess first = HomeserverProcess.start(shared);
+         HomeserverProcess second = HomeserverProcess.start(shared)) {
+      TestHomeserver.registerUser(first.channel, "alice");
+      TestHomeserver.registerUser(first.channel, "bob");
+      TestHomeserver.connectAll(first.channel, "alice", "bob");
+      TestMember alice = TestMember.register(first.channel, "alice");
+      TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
+      byte[] groupId = alice.createGroupWith(bobOnSecond, Instant.now());
+      TestGroup group = TestMember.group(groupId);
+
+      // Each process caches the states it wrote; each commit here must be checked against the state
+      // the other process wrote last, or its signature over the GroupContext would not verify.
+      for (int round = 0; round < 3; round++) {
+        bobOnSecond.sendCommit(group, group.commit(bobOnSecond.member()));
+        alice.sendCommit(group, group.commit(alice.member()));
+      }
+      // A proposal kept in the state by one process, committed by reference through the other.
+      byte[] update = group.update(bobOnSecond.member());
+      bobOnSecond.send(update);
+      group.accept(update);
+      TestGroup.Pending byReference = group.commit(alice.member(), List.of(new Commit.ByReference(group.ref(update))));
+      alice.delivery().send(SendRequest.newBuilder().setIdempotencyKey(UUID.randomUUID().toString())
+          .setCommitBundle(CommitBundle.newBuilder().setCommit(ByteString.copyFrom(byReference.commit()))
+              .setGroupInfo(ByteString.copyFrom(byReference.groupInfo()))).build());
+      group.apply(byReference);
+
+      assertEquals(8, group.epoch());
+      for (TestMember member : List.of(alice.via(second.channel), bobOnSecond.via(first.channel))) {
+        var info = member.delivery().getGroupInfo(GetGroupInfoRequest.newBuilder()
+            .setGroupId(ByteString.copyFrom(groupId)).build());
+        assertEquals(8, info.getEpoch());
+        assertEquals(ByteString.copyFrom(group.ratchetTree()), info.getRatchetTree());
       }
     }
   }
