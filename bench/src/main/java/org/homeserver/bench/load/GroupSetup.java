@@ -54,7 +54,7 @@ final class GroupSetup {
     for (int from = 0; from < others.size(); from += ADDS_PER_COMMIT) {
       epoch = add(creator, group, others.subList(from, Math.min(others.size(), from + ADDS_PER_COMMIT)));
     }
-    return new BenchGroup(group.groupId(), List.copyOf(members), epoch);
+    return new BenchGroup(group.groupId(), List.copyOf(members), epoch, group);
   }
 
   /** Commits the Add of {@code added} and moves {@code group} on; returns the new epoch. */

@@ -26,10 +26,11 @@ import picocli.CommandLine.Option;
         "Scenarios: one-to-one (1:1 chats, every client sends to its partner), big-group (one group, a few senders),"
             + " idle-listen (the server's heap with idle Listen streams),"
             + " key-packages (publish latency and claims/s of the KeyPackage store),"
-            + " pushes (Web Pushes/s from the notifier to a local receiver)."})
+            + " pushes (Web Pushes/s from the notifier to a local receiver),"
+            + " commits (a commit's latency in one group of every client, the group's public state followed)."})
 public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--scenario", defaultValue = "one-to-one", converter = ScenarioConverter.class,
-      description = "one-to-one, big-group, idle-listen, key-packages or pushes (default: ${DEFAULT-VALUE}).")
+      description = "one-to-one, big-group, idle-listen, key-packages, pushes or commits (default: ${DEFAULT-VALUE}).")
   Scenario scenario;
 
   @Option(names = "--clients",
@@ -133,6 +134,9 @@ public final class LoadGenerator implements Callable<Integer> {
         messagesPerSecond = 0;
       } else if (plan.scenario() == Scenario.KEY_PACKAGES) {
         report.keyPackages(new KeyPackageRun(plan, channels, progress).run());
+        messagesPerSecond = 0;
+      } else if (plan.scenario() == Scenario.COMMITS) {
+        report.commits(new CommitRun(plan, channels, progress).run());
         messagesPerSecond = 0;
       } else if (plan.scenario() == Scenario.PUSHES) {
         PushRun.Result result = new PushRun(plan, channels, server, progress).run();

@@ -8,7 +8,7 @@ import java.time.Duration;
  * {@code messageBytes} of ciphertext; measured for {@code duration} after {@code warmup}. In a
  * key-packages run the clients claim, from {@code targetUsers} users whose clients publish,
  * {@code publishers} at a time. A pushes run sends {@code messages} messages in all, however long
- * that takes.
+ * that takes. A commits run puts every client in one group and has its members commit in turn.
  */
 public record Plan(Scenario scenario, int clients, int groupSize, int senders, int messageBytes, Pacing pacing,
             Duration warmup, Duration duration, int connections, int targetUsers, int publishers, int messages) {
@@ -40,6 +40,10 @@ public record Plan(Scenario scenario, int clients, int groupSize, int senders, i
     }
     if (scenario == Scenario.PUSHES) {
       require(messages >= 1, "--messages must be at least 1");
+    }
+    if (scenario == Scenario.COMMITS) {
+      require(clients >= 2, "--clients must be at least 2");
+      require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
     }
   }
 

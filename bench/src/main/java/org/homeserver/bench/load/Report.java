@@ -46,6 +46,15 @@ final class Report {
               + " warm-up")
           .add("connections", count(plan.connections()));
     }
+    if (plan.scenario() == Scenario.COMMITS) {
+      return report.add("group", count(plan.clients()) + " members (clients of "
+              + count((plan.clients() + Registrations.CLIENTS_PER_USER - 1) / Registrations.CLIENTS_PER_USER)
+              + " users, suite 1, X.509 credentials from the AS), none listening")
+          .add("commits", "members in turn, each an UpdatePath and no proposals, with the new GroupInfo; one at a"
+              + " time, measured " + Progress.seconds(plan.duration()) + " after " + Progress.seconds(plan.warmup())
+              + " warm-up")
+          .add("connections", count(plan.connections()));
+    }
     String pacing = switch (plan.pacing()) {
       case Pacing.Open(double rate) -> "open loop, " + count(Math.round(rate)) + " messages/s in all";
       case Pacing.Closed() -> "closed loop";
@@ -102,6 +111,16 @@ final class Report {
         .add("**heap per idle stream**", "**" + kilobytes(r.heapPerStream()) + "**")
         .add("server resident memory before / with the streams",
             megabytes(r.before().residentBytes()) + " / " + megabytes(r.with().residentBytes()));
+  }
+
+  Report commits(CommitRun.Result r) {
+    return add("registration of the clients", Progress.seconds(r.registration()))
+        .add("creating the group (adds of 100 per commit)", Progress.seconds(r.setup()))
+        .add("**stored group state** (the last epoch's)", "**" + count(r.stateBytes()) + " bytes**")
+        .add("commits measured", count(r.commits()) + " in " + Progress.seconds(r.window()))
+        .add("**commit latency p50 / p99 / max** (Send of a commit bundle to its answer)",
+            "**" + percentiles(r.latencyMicros()) + " ms**")
+        .add("commits/s (one at a time; the client builds each commit between them)", rate(r.perSecond()));
   }
 
   Report keyPackages(KeyPackageRun.Result r) {

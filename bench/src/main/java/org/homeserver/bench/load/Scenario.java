@@ -15,7 +15,9 @@ public enum Scenario {
   /** Clients that publish and claim KeyPackages: publish latency, claims per second. Clients are the claimers. */
   KEY_PACKAGES("key-packages", 100, 0, 0),
   /** One group of every client, none listening, each with a Web Push endpoint: the notifier's pushes per second. */
-  PUSHES("pushes", 200, Integer.MAX_VALUE, 4);
+  PUSHES("pushes", 200, Integer.MAX_VALUE, 4),
+  /** One group of every client; its members commit with an UpdatePath one after another: a commit's cost. */
+  COMMITS("commits", 1_000, Integer.MAX_VALUE, 1);
 
   final String label;
   final int defaultClients;
