@@ -6,6 +6,8 @@ import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.homeserver.mls.codec.MlsDecodeException;
@@ -13,10 +15,12 @@ import org.homeserver.mls.group.PublicGroupState;
 import org.homeserver.mls.message.LeafNode;
 import org.homeserver.mls.tree.PublicTree;
 import org.homeserver.mls.validation.KeyPackageValidator;
+import org.homeserver.platform.db.SqlArrays;
 import org.jdbi.v3.core.Handle;
 
 /**
- * The public MLS state of each hosted group ({@code V11__group_states.sql}), read and written under
+ * The public MLS state of each hosted group ({@code V11__group_states.sql}: a head, and the tree's
+ * nodes in rows of their own, of which a commit rewrites those it changed), read and written under
  * the group's row lock, with the member map its leaves' credentials give. The states last read or
  * written are kept in memory, each under the random version it was stored with: a copy is used only
  * while the database holds that version, so processes sharing the database never act on a stale
@@ -27,8 +31,8 @@ final class GroupStates {
   record Followed(long version, PublicGroupState state, MemberMap members) {}
 
   /**
-   * Cached states, weighed by their stored size (about 200 bytes a member; a state in memory, with
-   * its tree hashes and objects, takes a few times that).
+   * Cached states, weighed by their stored size (about 1.3 KB a member with the AS's certificate
+   * chains; a state in memory, with its tree hashes and objects, takes a few times that).
    */
   private static final long CACHE_BYTES = 64L * 1024 * 1024;
 
@@ -67,33 +71,63 @@ final class GroupStates {
     if (cached != null && cached.followed().version() == version.get()) {
       return Optional.of(cached.followed());
     }
-    byte[] stored = h.createQuery("select state from group_states where group_id = :id")
+    byte[] head = h.createQuery("select head from group_states where group_id = :id")
         .bind("id", groupId).mapTo(byte[].class).one();
+    SortedMap<Integer, byte[]> nodes = new TreeMap<>();
+    h.createQuery("select node_index, node from group_state_nodes where group_id = :id")
+        .bind("id", groupId)
+        .map((rs, ctx) -> nodes.put(rs.getInt("node_index"), rs.getBytes("node")))
+        .forEach(unused -> { });
+    PublicGroupState.StoredParts parts = new PublicGroupState.StoredParts(head, nodes);
     PublicGroupState state;
     try {
-      state = PublicGroupState.fromBytes(stored, keyPackages);
+      state = PublicGroupState.fromStoredParts(parts, keyPackages);
     } catch (MlsDecodeException e) {
       throw new IllegalStateException("the stored state of a group does not load", e);
     }
-    return Optional.of(remember(key, new Followed(version.get(), state, members(state)), stored.length));
+    return Optional.of(remember(key, new Followed(version.get(), state, members(state)), parts.size()));
   }
 
   /** Stores the state of a group created in this transaction. */
   Followed insert(Handle h, byte[] groupId, PublicGroupState state) {
-    byte[] bytes = state.toBytes();
+    PublicGroupState.StoredParts parts = state.toStoredParts();
     long version = ThreadLocalRandom.current().nextLong();
-    h.createUpdate("insert into group_states (group_id, version, state) values (:id, :version, :state)")
-        .bind("id", groupId).bind("version", version).bind("state", bytes).execute();
-    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members(state)), bytes.length);
+    h.createUpdate("insert into group_states (group_id, version, head) values (:id, :version, :head)")
+        .bind("id", groupId).bind("version", version).bind("head", parts.head()).execute();
+    setNodes(h, groupId, parts.nodes());
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members(state)), parts.size());
   }
 
-  /** Replaces the state of a group this transaction has locked by {@code state}, whose leaves {@code members} names. */
-  Followed update(Handle h, byte[] groupId, PublicGroupState state, MemberMap members) {
-    byte[] bytes = state.toBytes();
+  /**
+   * Replaces the state of a group this transaction has locked, {@code before}, by {@code state} (made
+   * from it), whose leaves {@code members} names: the head, and only the nodes that changed.
+   */
+  Followed update(Handle h, byte[] groupId, Followed before, PublicGroupState state, MemberMap members) {
+    PublicGroupState.StoredParts parts = state.toStoredParts();
+    PublicGroupState.NodeChanges changes = state.nodesChangedSince(before.state());
     long version = ThreadLocalRandom.current().nextLong();
-    h.createUpdate("update group_states set version = :version, state = :state where group_id = :id")
-        .bind("id", groupId).bind("version", version).bind("state", bytes).execute();
-    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members), bytes.length);
+    h.createUpdate("update group_states set version = :version, head = :head where group_id = :id")
+        .bind("id", groupId).bind("version", version).bind("head", parts.head()).execute();
+    setNodes(h, groupId, changes.set());
+    if (!changes.removed().isEmpty()) {
+      h.createUpdate("delete from group_state_nodes where group_id = :id and node_index = any(:nodes)")
+          .bind("id", groupId).bindArray("nodes", Integer.class, List.copyOf(changes.removed())).execute();
+    }
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members), parts.size());
+  }
+
+  private static void setNodes(Handle h, byte[] groupId, SortedMap<Integer, byte[]> nodes) {
+    if (nodes.isEmpty()) {
+      return;
+    }
+    h.createUpdate("""
+            insert into group_state_nodes (group_id, node_index, node)
+            select :id, t.x, t.node from unnest(:indices, :nodes) as t(x, node)
+            on conflict (group_id, node_index) do update set node = excluded.node""")
+        .bind("id", groupId)
+        .bindArray("indices", Integer.class, List.copyOf(nodes.keySet()))
+        .bind("nodes", SqlArrays.bytea(List.copyOf(nodes.values())))
+        .execute();
   }
 
   /** Who sits in each leaf of {@code state}'s tree, by the client its credential names. */

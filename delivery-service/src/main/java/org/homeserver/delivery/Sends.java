@@ -249,7 +249,8 @@ public final class Sends implements AutoCloseable {
     GroupStore.Numbered group = groups.lockAndNumber(h, p.groupId()).orElseThrow(Groups::notFound);
     GroupStates.Followed followed = states.read(h, p.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, p.groupId());
-    states.update(h, p.groupId(), SendRules.proposal(group.row(), followed, caller, p), followed.members());
+    states.update(h, p.groupId(), followed, SendRules.proposal(group.row(), followed, caller, p),
+        followed.members());
     return append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), wake, now, List.of());
   }
 
@@ -273,7 +274,7 @@ public final class Sends implements AutoCloseable {
         next -> states.members(followed, next), addedClients::clientIdOf);
     long sequence = group.sequence();
     long epoch = group.row().epoch() + 1;
-    states.update(h, c.groupId(), committed.state(), committed.after());
+    states.update(h, c.groupId(), followed, committed.state(), committed.after());
     groups.writeMemberDifference(h, c.groupId(), before, committed.after());
     groups.updateEpoch(h, c.groupId(), epoch);
     groups.updateGroupInfo(h, c.groupId(), c.groupInfo().isPresent() ? c.groupInfoBytes() : null);

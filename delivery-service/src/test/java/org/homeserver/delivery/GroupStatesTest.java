@@ -88,8 +88,8 @@ class GroupStatesTest {
     TestGroup.Pending add = group.commit(alice, new Proposal.Add(TestKeyPackages.create(SUITE,
         TestKeyPackages.basic("bob"), TestKeyPackages.SigningKey.generate(SignatureScheme.ED25519), Instant.now())));
     group.apply(add);
-    GroupStates.Followed atOne = read(first);
-    f.store.inTransaction(h -> first.update(h, GROUP, group.state(), first.members(atOne, group.state())));
+    GroupStates.Followed stored = read(first);
+    f.store.inTransaction(h -> first.update(h, GROUP, stored, group.state(), first.members(stored, group.state())));
 
     GroupStates.Followed seen = read(second);
     assertEquals(1, seen.state().epoch());
@@ -104,7 +104,7 @@ class GroupStatesTest {
     GroupStates.Followed before = read(states);
     AtomicReference<GroupStates.Followed> written = new AtomicReference<>();
     assertThrows(IllegalStateException.class, () -> f.store.inTransaction(h -> {
-      written.set(states.update(h, GROUP, next.next().orElseThrow(), before.members()));
+      written.set(states.update(h, GROUP, before, next.next().orElseThrow(), before.members()));
       throw new IllegalStateException("rolled back");
     }));
     assertEquals(1, written.get().state().epoch());

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsWriter;
 import org.homeserver.mls.crypto.CipherSuite;
@@ -118,6 +120,40 @@ public final class PublicGroupState {
    */
   public static PublicGroupState fromBytes(byte[] stored, KeyPackageValidator keyPackages) throws MlsDecodeException {
     return StoredGroupState.decode(stored, keyPackages);
+  }
+
+  /**
+   * The state stored in parts ({@link StoredGroupState}'s split form): a head of everything but the
+   * tree's nodes, and each non-blank node's bytes by its index, so that a store can rewrite only the
+   * nodes a commit changed ({@link #nodesChangedSince}).
+   */
+  public record StoredParts(byte[] head, SortedMap<Integer, byte[]> nodes) {
+    /** The bytes stored in all. */
+    public int size() {
+      return head.length + nodes.values().stream().mapToInt(n -> n.length).sum();
+    }
+  }
+
+  /** What to write over {@code before}'s stored nodes to store this state: nodes to set, indices to clear. */
+  public record NodeChanges(SortedMap<Integer, byte[]> set, SortedSet<Integer> removed) {}
+
+  public StoredParts toStoredParts() {
+    return StoredGroupState.encodeParts(this);
+  }
+
+  /**
+   * The nodes whose stored bytes differ between {@code before} and this state, a later one made from
+   * it by proposals and commits (states share the nodes they did not change): with this state's head,
+   * they turn {@code before}'s stored parts into this state's.
+   */
+  public NodeChanges nodesChangedSince(PublicGroupState before) {
+    return StoredGroupState.changes(before, this);
+  }
+
+  /** The state {@link #toStoredParts} stored, decoded and checked as {@link #fromBytes} does. */
+  public static PublicGroupState fromStoredParts(StoredParts parts, KeyPackageValidator keyPackages)
+      throws MlsDecodeException {
+    return StoredGroupState.decodeParts(parts, keyPackages);
   }
 
   public CipherSuite suite() {

@@ -2,11 +2,16 @@ package org.homeserver.mls.group;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.codec.MlsReader;
 import org.homeserver.mls.codec.MlsWriter;
@@ -18,6 +23,7 @@ import org.homeserver.mls.message.RatchetTree;
 import org.homeserver.mls.message.Sender;
 import org.homeserver.mls.tree.InvalidTreeException;
 import org.homeserver.mls.tree.PublicTree;
+import org.homeserver.mls.tree.TreeMath;
 import org.homeserver.mls.validation.KeyPackageValidator;
 
 /**
@@ -39,9 +45,16 @@ import org.homeserver.mls.validation.KeyPackageValidator;
  * </pre>
  *
  * One state has one encoding, so two states can be compared by their bytes.
+ *
+ * <p>The split form ({@link PublicGroupState.StoredParts}) keeps the same fields with the tree's
+ * nodes apart, so that a store rewrites per commit only the nodes it changed: a head of format
+ * version 2 whose {@code ratchet_tree} is replaced by {@code uint32 node_count} (the tree's width
+ * without trailing blanks), and each non-blank node by its index, encoded as the ratchet tree
+ * encodes a node (node_type, then the LeafNode or ParentNode).
  */
 final class StoredGroupState {
   static final int FORMAT_VERSION = 1;
+  static final int SPLIT_FORMAT_VERSION = 2;
   private static final String NAME = "stored_group_state";
 
   private StoredGroupState() {}
@@ -51,6 +64,55 @@ final class StoredGroupState {
     state.groupContext().encode(w);
     w.opaque(state.interimTranscriptHash());
     ratchetTree(state.tree()).encode(w);
+    writeProposals(state, w);
+    return w.toByteArray();
+  }
+
+  static PublicGroupState.StoredParts encodeParts(PublicGroupState state) {
+    RatchetTree tree = ratchetTree(state.tree());
+    MlsWriter w = new MlsWriter().u8(SPLIT_FORMAT_VERSION).u16(state.suite().code());
+    state.groupContext().encode(w);
+    w.opaque(state.interimTranscriptHash());
+    w.u32(tree.nodes().size());
+    writeProposals(state, w);
+    SortedMap<Integer, byte[]> nodes = new TreeMap<>();
+    for (int x = 0; x < tree.nodes().size(); x++) {
+      int index = x;
+      tree.nodes().get(x).ifPresent(node -> nodes.put(index, nodeBytes(node)));
+    }
+    return new PublicGroupState.StoredParts(w.toByteArray(), Collections.unmodifiableSortedMap(nodes));
+  }
+
+  /**
+   * The nodes whose stored bytes differ from {@code before}'s: those {@code after} holds that are not
+   * the very nodes {@code before} held at the index (states share the nodes a change did not touch),
+   * and the indices {@code after} no longer holds a node at.
+   */
+  static PublicGroupState.NodeChanges changes(PublicGroupState before, PublicGroupState after) {
+    PublicTree old = before.tree();
+    PublicTree now = after.tree();
+    SortedMap<Integer, byte[]> set = new TreeMap<>();
+    SortedSet<Integer> removed = new TreeSet<>();
+    for (int x = 0; x < Math.max(old.nodeWidth(), now.nodeWidth()); x++) {
+      Optional<RatchetTree.Node> was = x < old.nodeWidth() ? old.node(x) : Optional.empty();
+      Optional<RatchetTree.Node> is = x < now.nodeWidth() ? now.node(x) : Optional.empty();
+      if (is.isPresent() && (was.isEmpty() || was.get() != is.get())) {
+        set.put(x, nodeBytes(is.get()));
+      } else if (is.isEmpty() && was.isPresent()) {
+        removed.add(x);
+      }
+    }
+    return new PublicGroupState.NodeChanges(Collections.unmodifiableSortedMap(set),
+        Collections.unmodifiableSortedSet(removed));
+  }
+
+  private static byte[] nodeBytes(RatchetTree.Node node) {
+    MlsWriter w = new MlsWriter();
+    RatchetTree.encodeNode(node, w);
+    return w.toByteArray();
+  }
+
+  private static void writeProposals(PublicGroupState state, MlsWriter w) {
     List<Map.Entry<String, PublicGroupState.AcceptedProposal>> accepted =
         new ArrayList<>(state.acceptedProposals().entrySet());
     accepted.sort(Map.Entry.comparingByKey());
@@ -59,7 +121,6 @@ final class StoredGroupState {
       e.getValue().proposal().encode(x);
       e.getValue().sender().encode(x);
     });
-    return w.toByteArray();
   }
 
   static PublicGroupState decode(byte[] stored, KeyPackageValidator keyPackages) throws MlsDecodeException {
@@ -67,11 +128,40 @@ final class StoredGroupState {
   }
 
   private static PublicGroupState decode(MlsReader r, KeyPackageValidator keyPackages) throws MlsDecodeException {
+    return decode(r, FORMAT_VERSION, (x, suite) -> x.struct("ratchet_tree", RatchetTree::decode), keyPackages);
+  }
+
+  static PublicGroupState decodeParts(PublicGroupState.StoredParts parts, KeyPackageValidator keyPackages)
+      throws MlsDecodeException {
+    return MlsReader.decodeAll(parts.head(), NAME, r -> decode(r, SPLIT_FORMAT_VERSION, (x, suite) -> {
+      int countAt = x.position();
+      long count = x.u32("node_count");
+      if (count > TreeMath.nodeWidth(TreeMath.MAX_LEAVES) || (!parts.nodes().isEmpty()
+          && (parts.nodes().firstKey() < 0 || parts.nodes().lastKey() >= count))) {
+        throw x.errorAt("node_count", countAt, "the tree has " + count + " nodes, but nodes "
+            + parts.nodes().keySet() + " are stored");
+      }
+      List<Optional<RatchetTree.Node>> nodes = new ArrayList<>(Collections.nCopies((int) count, Optional.empty()));
+      for (Map.Entry<Integer, byte[]> node : parts.nodes().entrySet()) {
+        nodes.set(node.getKey(), Optional.of(MlsReader.decodeAll(node.getValue(), "nodes[" + node.getKey() + "]",
+            RatchetTree::decodeNode)));
+      }
+      return new RatchetTree(nodes);
+    }, keyPackages));
+  }
+
+  /** Reads the stored tree's nodes, after the fields before it. */
+  private interface TreeReader {
+    RatchetTree read(MlsReader r, CipherSuite suite) throws MlsDecodeException;
+  }
+
+  private static PublicGroupState decode(MlsReader r, int expectedVersion, TreeReader treeReader,
+      KeyPackageValidator keyPackages) throws MlsDecodeException {
     int start = r.position();
     int version = r.u8("format_version");
-    if (version != FORMAT_VERSION) {
-      throw r.errorAt("format_version", start, "format version " + version + " is not " + FORMAT_VERSION
-          + ", the only one this build reads");
+    if (version != expectedVersion) {
+      throw r.errorAt("format_version", start, "format version " + version + " is not " + expectedVersion
+          + ", the only one this build reads" + (expectedVersion == FORMAT_VERSION ? "" : " in parts"));
     }
     int suiteAt = r.position();
     int code = r.u16("cipher_suite");
@@ -90,7 +180,7 @@ final class StoredGroupState {
           + suite.hashLength());
     }
     int treeAt = r.position();
-    PublicTree tree = tree(r, suite, context, treeAt);
+    PublicTree tree = tree(r, treeReader.read(r, suite), suite, context, treeAt);
     Map<String, PublicGroupState.AcceptedProposal> proposals = new HashMap<>();
     String[] last = {""};
     r.vector("accepted_proposals", x -> {
@@ -113,9 +203,8 @@ final class StoredGroupState {
    * The stored tree, rebuilt with its tree hashes and held to the GroupContext's tree hash; a
    * mismatch means the stored bytes were damaged, since every state was built from a checked tree.
    */
-  private static PublicTree tree(MlsReader r, CipherSuite suite, GroupContext context, int treeAt)
+  private static PublicTree tree(MlsReader r, RatchetTree nodes, CipherSuite suite, GroupContext context, int treeAt)
       throws MlsDecodeException {
-    RatchetTree nodes = r.struct("ratchet_tree", RatchetTree::decode);
     PublicTree tree;
     try {
       tree = PublicTree.of(suite, nodes);

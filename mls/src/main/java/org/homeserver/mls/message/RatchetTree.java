@@ -36,7 +36,8 @@ public record RatchetTree(List<Optional<Node>> nodes) implements Encodable {
     return new RatchetTree(nodes);
   }
 
-  private static Node decodeNode(MlsReader r) throws MlsDecodeException {
+  /** One node as the tree encodes it inside its {@code optional<Node>}: node_type, then the node. */
+  public static Node decodeNode(MlsReader r) throws MlsDecodeException {
     int start = r.position();
     int type = r.u8("node_type");
     return switch (type) {
@@ -49,17 +50,20 @@ public record RatchetTree(List<Optional<Node>> nodes) implements Encodable {
 
   @Override
   public void encode(MlsWriter w) {
-    w.vector(nodes, (node, x) -> x.optional(node, (n, y) -> {
-      switch (n) {
-        case Leaf l -> {
-          y.u8(1);
-          l.leafNode().encode(y);
-        }
-        case Parent p -> {
-          y.u8(2);
-          p.encode(y);
-        }
+    w.vector(nodes, (node, x) -> x.optional(node, RatchetTree::encodeNode));
+  }
+
+  /** Writes one node as {@link #decodeNode} reads it. */
+  public static void encodeNode(Node node, MlsWriter w) {
+    switch (node) {
+      case Leaf l -> {
+        w.u8(1);
+        l.leafNode().encode(w);
       }
-    }));
+      case Parent p -> {
+        w.u8(2);
+        p.encode(w);
+      }
+    }
   }
 }

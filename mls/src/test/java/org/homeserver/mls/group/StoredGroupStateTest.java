@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.homeserver.mls.TestVectors;
 import org.homeserver.mls.codec.MlsDecodeException;
@@ -56,6 +58,61 @@ class StoredGroupStateTest {
       assertEquals(0, loaded.pendingProposals());
     }
     assertEquals(c.groupInfo().groupContext().epoch() + c.epochs().size(), loaded.epoch());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("allCases")
+  void aStoreKeepingTheNodesApartRewritesOnlyWhatEachStepChanged(Case c) throws Exception {
+    PublicGroupState state = c.join();
+    PublicGroupState.StoredParts first = state.toStoredParts();
+    SortedMap<Integer, byte[]> store = new TreeMap<>(first.nodes());
+    for (Map<String, Object> epoch : c.epochs()) {
+      @SuppressWarnings("unchecked")
+      List<String> proposals = (List<String>) epoch.get("proposals");
+      for (String hex : proposals) {
+        PublicGroupState next = state.withProposal(publicMessage(hex));
+        PublicGroupState.NodeChanges changes = next.nodesChangedSince(state);
+        assertTrue(changes.set().isEmpty() && changes.removed().isEmpty(), "a proposal changes no node");
+        state = storedApart(next, changes, store);
+      }
+      PublicGroupState next = state.withCommit(publicMessage((String) epoch.get("commit")));
+      state = storedApart(next, next.nodesChangedSince(state), store);
+    }
+    assertEquals(c.groupInfo().groupContext().epoch() + c.epochs().size(), state.epoch());
+  }
+
+  /**
+   * Writes {@code changes} over {@code store} as a database would, checks the store now holds
+   * {@code next}'s nodes and no more, and loads {@code next} back from it (later steps start from
+   * the loaded copy, as a server's do).
+   */
+  private static PublicGroupState storedApart(PublicGroupState next, PublicGroupState.NodeChanges changes,
+      SortedMap<Integer, byte[]> store) throws MlsDecodeException {
+    store.putAll(changes.set());
+    changes.removed().forEach(store::remove);
+    PublicGroupState.StoredParts fresh = next.toStoredParts();
+    assertEquals(fresh.nodes().keySet(), store.keySet());
+    fresh.nodes().forEach((x, bytes) -> assertArrayEquals(bytes, store.get(x), "node " + x));
+    PublicGroupState loaded = PublicGroupState.fromStoredParts(new PublicGroupState.StoredParts(fresh.head(),
+        new TreeMap<>(store)), KEY_PACKAGES);
+    assertSameState(next, loaded);
+    return loaded;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("allCases")
+  void aStoredNodeWithAFlippedBitIsRefusedAsDamaged(Case c) throws Exception {
+    PublicGroupState state = c.join();
+    PublicGroupState.StoredParts parts = state.toStoredParts();
+    int leaf = TreeMath.nodeOfLeaf(lastLeaf(state));
+    SortedMap<Integer, byte[]> damaged = new TreeMap<>(parts.nodes());
+    byte[] node = damaged.get(leaf);
+    int at = indexOf(node, ((RatchetTree.Leaf) state.tree().node(leaf).orElseThrow()).leafNode().encryptionKey());
+    damaged.put(leaf, TestBytes.flipBit(node, 8 * (at + 2) + 3));
+    MlsDecodeException e = assertThrows(MlsDecodeException.class, () -> PublicGroupState.fromStoredParts(
+        new PublicGroupState.StoredParts(parts.head(), damaged), KEY_PACKAGES));
+    assertEquals("stored_group_state.ratchet_tree", e.field());
+    assertTrue(e.reason().endsWith("the stored state is damaged"), e.getMessage());
   }
 
   @ParameterizedTest(name = "{0}")
