@@ -35,6 +35,8 @@ final class GroupStates {
    * chains; a state in memory, with its tree hashes and objects, takes a few times that).
    */
   private static final long CACHE_BYTES = 64L * 1024 * 1024;
+  /** A leaf and its parent as stored, about, with the AS's certificate chain: weighs a state not measured. */
+  private static final int BYTES_PER_LEAF = 1_400;
 
   private final KeyPackageValidator keyPackages;
   private final Function<LeafNode, Optional<String>> clientOf;
@@ -103,17 +105,18 @@ final class GroupStates {
    * from it), whose leaves {@code members} names: the head, and only the nodes that changed.
    */
   Followed update(Handle h, byte[] groupId, Followed before, PublicGroupState state, MemberMap members) {
-    PublicGroupState.StoredParts parts = state.toStoredParts();
+    byte[] head = state.storedHead();
     PublicGroupState.NodeChanges changes = state.nodesChangedSince(before.state());
     long version = ThreadLocalRandom.current().nextLong();
     h.createUpdate("update group_states set version = :version, head = :head where group_id = :id")
-        .bind("id", groupId).bind("version", version).bind("head", parts.head()).execute();
+        .bind("id", groupId).bind("version", version).bind("head", head).execute();
     setNodes(h, groupId, changes.set());
     if (!changes.removed().isEmpty()) {
       h.createUpdate("delete from group_state_nodes where group_id = :id and node_index = any(:nodes)")
           .bind("id", groupId).bindArray("nodes", Integer.class, List.copyOf(changes.removed())).execute();
     }
-    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members), parts.size());
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members),
+        head.length + state.tree().leafCount() * BYTES_PER_LEAF);
   }
 
   private static void setNodes(Handle h, byte[] groupId, SortedMap<Integer, byte[]> nodes) {

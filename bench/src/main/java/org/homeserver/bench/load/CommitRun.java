@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.mls.TestGroup;
+import org.homeserver.mls.group.PublicGroupState;
 
 /**
  * The commits run: what a commit costs the Delivery Service end to end once it follows the group's
@@ -24,7 +26,7 @@ final class CommitRun {
 
   /** The figures: the group's size and stored state, the commits of the window and their latency. */
   record Result(int members, int stateBytes, Duration registration, Duration setup, long commits, Duration window,
-                Histogram latencyMicros) {
+                Histogram latencyMicros, long writtenBytes) {
     double perSecond() {
       return commits / (window.toNanos() / 1e9);
     }
@@ -50,18 +52,23 @@ final class CommitRun {
         () -> GroupSetup.create(clients, clients.size(), 1).getFirst());
     Duration setup = since(start);
 
-    progress.step("warming up for " + Progress.seconds(plan.warmup()), () -> commitFor(group, plan.warmup(), null));
+    progress.step("warming up for " + Progress.seconds(plan.warmup()),
+        () -> commitFor(group, plan.warmup(), null, new LongAdder()));
     Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(DEADLINE_SECONDS), 3);
     start = System.nanoTime();
+    LongAdder written = new LongAdder();
     long commits = progress.step("committing for " + Progress.seconds(plan.duration()),
-        () -> commitFor(group, plan.duration(), latency));
+        () -> commitFor(group, plan.duration(), latency, written));
     Duration window = since(start);
     return new Result(clients.size(), group.mls().state().toBytes().length, registration, setup, commits, window,
-        latency);
+        latency, written.sum());
   }
 
-  /** Members commit in turn, leaf order, until {@code duration} has passed; the number of commits. */
-  private static long commitFor(BenchGroup group, Duration duration, Histogram latency) {
+  /**
+   * Members commit in turn, leaf order, until {@code duration} has passed; the number of commits.
+   * {@code written} adds up what the server stores of each new state: its head and changed nodes.
+   */
+  private static long commitFor(BenchGroup group, Duration duration, Histogram latency, LongAdder written) {
     TestGroup mls = group.mls();
     long end = System.nanoTime() + duration.toNanos();
     long commits = 0;
@@ -79,7 +86,11 @@ final class CommitRun {
       if (latency != null) {
         latency.recordValue(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - sent));
       }
+      PublicGroupState before = mls.state();
       mls.apply(commit);
+      PublicGroupState after = mls.state();
+      written.add(after.storedHead().length
+          + after.nodesChangedSince(before).set().values().stream().mapToInt(n -> n.length).sum());
       commits++;
     }
     return commits;

@@ -117,6 +117,8 @@ final class Report {
     return add("registration of the clients", Progress.seconds(r.registration()))
         .add("creating the group (adds of 100 per commit)", Progress.seconds(r.setup()))
         .add("**stored group state** (the last epoch's)", "**" + count(r.stateBytes()) + " bytes**")
+        .add("**stored per commit** (the state's head and the tree nodes the commit changed)",
+            "**" + count(r.commits() == 0 ? 0 : r.writtenBytes() / r.commits()) + " bytes**")
         .add("commits measured", count(r.commits()) + " in " + Progress.seconds(r.window()))
         .add("**commit latency p50 / p99 / max** (Send of a commit bundle to its answer)",
             "**" + percentiles(r.latencyMicros()) + " ms**")

@@ -141,6 +141,11 @@ public final class PublicGroupState {
     return StoredGroupState.encodeParts(this);
   }
 
+  /** {@link #toStoredParts}'s head alone, for a store that writes only the nodes that changed. */
+  public byte[] storedHead() {
+    return StoredGroupState.encodeHead(this);
+  }
+
   /**
    * The nodes whose stored bytes differ between {@code before} and this state, a later one made from
    * it by proposals and commits (states share the nodes they did not change): with this state's head,

@@ -70,17 +70,27 @@ final class StoredGroupState {
 
   static PublicGroupState.StoredParts encodeParts(PublicGroupState state) {
     RatchetTree tree = ratchetTree(state.tree());
-    MlsWriter w = new MlsWriter().u8(SPLIT_FORMAT_VERSION).u16(state.suite().code());
-    state.groupContext().encode(w);
-    w.opaque(state.interimTranscriptHash());
-    w.u32(tree.nodes().size());
-    writeProposals(state, w);
     SortedMap<Integer, byte[]> nodes = new TreeMap<>();
     for (int x = 0; x < tree.nodes().size(); x++) {
       int index = x;
       tree.nodes().get(x).ifPresent(node -> nodes.put(index, nodeBytes(node)));
     }
-    return new PublicGroupState.StoredParts(w.toByteArray(), Collections.unmodifiableSortedMap(nodes));
+    return new PublicGroupState.StoredParts(encodeHead(state), Collections.unmodifiableSortedMap(nodes));
+  }
+
+  /** The split form's head: everything but the tree's nodes, and how many there are. */
+  static byte[] encodeHead(PublicGroupState state) {
+    PublicTree tree = state.tree();
+    int width = tree.nodeWidth();
+    while (width > 0 && tree.node(width - 1).isEmpty()) {
+      width--;
+    }
+    MlsWriter w = new MlsWriter().u8(SPLIT_FORMAT_VERSION).u16(state.suite().code());
+    state.groupContext().encode(w);
+    w.opaque(state.interimTranscriptHash());
+    w.u32(width);
+    writeProposals(state, w);
+    return w.toByteArray();
   }
 
   /**

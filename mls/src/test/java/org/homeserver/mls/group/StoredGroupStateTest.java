@@ -91,6 +91,7 @@ class StoredGroupStateTest {
     store.putAll(changes.set());
     changes.removed().forEach(store::remove);
     PublicGroupState.StoredParts fresh = next.toStoredParts();
+    assertArrayEquals(fresh.head(), next.storedHead());
     assertEquals(fresh.nodes().keySet(), store.keySet());
     fresh.nodes().forEach((x, bytes) -> assertArrayEquals(bytes, store.get(x), "node " + x));
     PublicGroupState loaded = PublicGroupState.fromStoredParts(new PublicGroupState.StoredParts(fresh.head(),
