@@ -1,5 +1,6 @@
 package org.homeserver.delivery;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import java.io.ByteArrayInputStream;
@@ -14,6 +15,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -50,6 +52,14 @@ final class LeafCredentials {
     }
   }
 
+  /** A chain and the roots it was checked against (certificates compare by their encoding). */
+  private record ChainKey(List<X509Certificate> chain, List<X509Certificate> roots) {}
+
+  /** How long a chain that passed PKIX is taken as passing without checking its signatures again. */
+  private static final Duration CHAIN_TTL = Duration.ofMinutes(10);
+
+  private final Cache<ChainKey, Boolean> validChains = Caffeine.newBuilder().expireAfterWrite(CHAIN_TTL)
+      .maximumSize(100_000).build();
   private final RegisteredClients registry;
   private final LoadingCache<Boolean, List<X509Certificate>> roots;
   private final String domain;
@@ -95,9 +105,21 @@ final class LeafCredentials {
     return client;
   }
 
-  /** The chain (leaf first, the AS root itself optional at the end) is valid now up to one of the AS roots. */
+  /**
+   * The chain (leaf first, the AS root itself optional at the end) is valid now up to one of the AS
+   * roots. A chain that passed is remembered for a while (a client's commits bring its one chain
+   * again and again); its certificates' validity is still checked against the clock each time.
+   */
   private void requireChain(List<X509Certificate> chain) throws CredentialException {
     List<X509Certificate> anchors = roots.get(true);
+    ChainKey key = new ChainKey(chain, anchors);
+    if (validChains.getIfPresent(key) != null) {
+      Instant now = clock.instant();
+      if (chain.stream().allMatch(c -> !now.isBefore(c.getNotBefore().toInstant())
+          && !now.isAfter(c.getNotAfter().toInstant()))) {
+        return;
+      }
+    }
     List<X509Certificate> path = new ArrayList<>(chain);
     while (path.size() > 1 && anchors.contains(path.getLast())) {
       path.removeLast();
@@ -109,6 +131,7 @@ final class LeafCredentials {
       parameters.setDate(Date.from(clock.instant()));
       CertPathValidator.getInstance("PKIX").validate(
           CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+      validChains.put(key, Boolean.TRUE);
     } catch (CertPathValidatorException e) {
       throw new CredentialException("the certificate does not chain to this domain's AS root: " + e.getMessage());
     } catch (GeneralSecurityException e) {

@@ -5,6 +5,7 @@ import static org.homeserver.mls.tree.TreeMath.left;
 import static org.homeserver.mls.tree.TreeMath.nodeOfLeaf;
 import static org.homeserver.mls.tree.TreeMath.right;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -120,13 +121,13 @@ public final class TreeValidator {
 
   /** Section 12.4.3.1 for parents, 7.3 for leaves: every non-blank node has its own encryption key. */
   private static void checkUniqueEncryptionKeys(PublicTree tree) throws InvalidTreeException {
-    Map<String, Integer> seen = new HashMap<>();
+    Map<ByteBuffer, Integer> seen = new HashMap<>();
     for (int x = 0; x < tree.nodeWidth(); x++) {
       Optional<byte[]> key = tree.node(x).map(node -> switch (node) {
         case Leaf(LeafNode leaf) -> leaf.encryptionKey();
         case Parent parent -> parent.encryptionKey();
       });
-      Integer other = key.isEmpty() ? null : seen.putIfAbsent(hex(key.get()), x);
+      Integer other = key.isEmpty() ? null : seen.putIfAbsent(ByteBuffer.wrap(key.get()), x);
       if (other != null) {
         throw new InvalidTreeException(TreeRule.UNIQUE_ENCRYPTION_KEY, "nodes " + other + " and " + x
             + " have the same encryption key");
@@ -136,10 +137,10 @@ public final class TreeValidator {
 
   /** Section 7.3: no two members have the same signature key. */
   private static void checkUniqueSignatureKeys(PublicTree tree) throws InvalidTreeException {
-    Map<String, Integer> seen = new HashMap<>();
+    Map<ByteBuffer, Integer> seen = new HashMap<>();
     for (int leaf = 0; leaf < tree.leafCount(); leaf++) {
       if (tree.node(nodeOfLeaf(leaf)).orElse(null) instanceof Leaf(LeafNode node)) {
-        Integer other = seen.putIfAbsent(hex(node.signatureKey()), leaf);
+        Integer other = seen.putIfAbsent(ByteBuffer.wrap(node.signatureKey()), leaf);
         if (other != null) {
           throw new InvalidTreeException(TreeRule.UNIQUE_SIGNATURE_KEY, "leaves " + other + " and " + leaf
               + " have the same signature key");
