@@ -31,16 +31,19 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * What a filtering Delivery Service pays per commit to follow a group's public state
  * ({@link PublicGroupState}), by group size: accepting a commit with an UpdatePath and no proposals
  * (signature, leaf signature, parent hashes, new tree hash), accepting a commit that adds one member
- * (its KeyPackage validated, no path), and storing and loading the state between messages. The group
+ * (its KeyPackage validated, no path), storing what the update-path commit changed (the state's head
+ * and the nodes it set, as the Delivery Service writes them) and loading a state from its stored
+ * parts (what a process without the state cached does). The group
  * is built by {@link TestGroup}: all members added by one commit, then a commit with a path by the
  * creator, so parent nodes are populated as in a group in use. Each leaf carries an X.509 credential
  * of 1,000 bytes, the size of the homeserver's certificate chains (the state stores it unparsed).
- * The setup prints the stored state's size.
+ * The setup prints the stored state's size and what an update-path commit stores.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -60,7 +63,8 @@ public class GroupStateBenchmark {
 
   private KeyPackageValidator keyPackages;
   private PublicGroupState state;
-  private byte[] stored;
+  private PublicGroupState.StoredParts stored;
+  private PublicGroupState afterUpdatePath;
   private PublicMessage updatePathCommit;
   private PublicMessage addCommit;
 
@@ -75,17 +79,21 @@ public class GroupStateBenchmark {
         .toArray(Proposal[]::new)));
     group.apply(group.commit(clients.getFirst()));
 
-    // The state as the server holds it: loaded from its stored form.
-    stored = group.state().toBytes();
-    state = PublicGroupState.fromBytes(stored, keyPackages);
+    // The state as the server holds it: loaded from its stored parts.
+    stored = group.state().toStoredParts();
+    state = PublicGroupState.fromStoredParts(stored, keyPackages);
     updatePathCommit = decoded(group.commit(clients.getLast()).commit());
     TestGroup.Member joiner = member();
     addCommit = decoded(group.commit(clients.getLast(),
         new Proposal.Add(TestKeyPackages.create(SUITE, joiner.credential(), joiner.key(), now))).commit());
     // A benchmark of the refusal path would measure nothing useful: fail the run instead.
-    state.withCommit(updatePathCommit);
+    afterUpdatePath = state.withCommit(updatePathCommit);
     state.withCommit(addCommit);
-    System.out.printf("%n%d members: stored state %,d bytes%n", members, stored.length);
+    PublicGroupState.NodeChanges changes = afterUpdatePath.nodesChangedSince(state);
+    System.out.printf("%n%d members: stored state %,d bytes; an update-path commit stores %,d (head %,d, %d nodes)%n",
+        members, stored.size(), afterUpdatePath.storedHead().length
+            + changes.set().values().stream().mapToInt(n -> n.length).sum(),
+        afterUpdatePath.storedHead().length, changes.set().size());
   }
 
   @Benchmark
@@ -98,14 +106,17 @@ public class GroupStateBenchmark {
     return state.withCommit(addCommit);
   }
 
+  /** What the Delivery Service writes after the update-path commit: the head and the nodes it changed. */
   @Benchmark
-  public byte[] toBytes() {
-    return state.toBytes();
+  public PublicGroupState.NodeChanges storeCommit(Blackhole head) {
+    head.consume(afterUpdatePath.storedHead());
+    return afterUpdatePath.nodesChangedSince(state);
   }
 
+  /** What a process without a cached copy reads: the state from its stored parts, every tree hash recomputed. */
   @Benchmark
-  public PublicGroupState fromBytes() throws MlsDecodeException {
-    return PublicGroupState.fromBytes(stored, keyPackages);
+  public PublicGroupState load() throws MlsDecodeException {
+    return PublicGroupState.fromStoredParts(stored, keyPackages);
   }
 
   private static TestGroup.Member member() {
