@@ -78,10 +78,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
   @Override
   public void getAuthenticationRoots(GetAuthenticationRootsRequest request,
                                      StreamObserver<GetAuthenticationRootsResponse> response) {
-    reply(response, GetAuthenticationRootsResponse.newBuilder()
-        .setDomain(users.domain())
-        .addRootCertificates(ByteString.copyFrom(authority.rootCertificate()))
-        .build());
+    reply(response, authority.roots(users.domain()));
   }
 
   @Override

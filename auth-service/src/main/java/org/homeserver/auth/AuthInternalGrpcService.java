@@ -53,10 +53,7 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
   @Override
   public void getAuthenticationRoots(GetAuthenticationRootsRequest request,
                                      StreamObserver<GetAuthenticationRootsResponse> response) {
-    reply(response, GetAuthenticationRootsResponse.newBuilder()
-        .setDomain(users.domain())
-        .addRootCertificates(ByteString.copyFrom(authority.rootCertificate()))
-        .build());
+    reply(response, authority.roots(users.domain()));
   }
 
   @Override

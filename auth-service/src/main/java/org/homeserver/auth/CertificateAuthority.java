@@ -2,6 +2,7 @@ package org.homeserver.auth;
 
 import static java.time.temporal.ChronoUnit.SECONDS;
 
+import com.google.protobuf.ByteString;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -31,6 +32,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.homeserver.api.auth.v1.GetAuthenticationRootsResponse;
 import org.homeserver.platform.ids.ClientIdentity;
 
 /**
@@ -98,6 +100,12 @@ public final class CertificateAuthority {
   /** The root certificate (DER) that every client credential of this domain chains to. */
   public byte[] rootCertificate() {
     return der(root);
+  }
+
+  /** What GetAuthenticationRoots answers, in the public and the internal API: {@code domain} and its root. */
+  public GetAuthenticationRootsResponse roots(String domain) {
+    return GetAuthenticationRootsResponse.newBuilder().setDomain(domain)
+        .addRootCertificates(ByteString.copyFrom(rootCertificate())).build();
   }
 
   /** The intermediate certificate (DER) that signs client certificates. */

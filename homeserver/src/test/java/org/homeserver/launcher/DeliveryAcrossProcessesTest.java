@@ -40,17 +40,27 @@ class DeliveryAcrossProcessesTest {
         "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
   }
 
-  @Test
-  void listenDeliversLiveAcrossProcessesAndTakesOverAcrossThem() throws Exception {
-    Map<String, String> shared = shared();
-    try (HomeserverProcess first = HomeserverProcess.start(shared);
-         HomeserverProcess second = HomeserverProcess.start(shared)) {
+  /** Alice talking to the first process and bob to the second, connected, in a group alice created and added bob to. */
+  private record Pair(TestMember alice, TestMember bobOnSecond, byte[] groupId) {
+    static Pair across(HomeserverProcess first, HomeserverProcess second) {
       TestHomeserver.registerUser(first.channel, "alice");
       TestHomeserver.registerUser(first.channel, "bob");
       TestHomeserver.connectAll(first.channel, "alice", "bob");
       TestMember alice = TestMember.register(first.channel, "alice");
       TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
-      byte[] groupId = alice.createGroupWith(bobOnSecond, Instant.now());
+      return new Pair(alice, bobOnSecond, alice.createGroupWith(bobOnSecond, Instant.now()));
+    }
+  }
+
+  @Test
+  void listenDeliversLiveAcrossProcessesAndTakesOverAcrossThem() throws Exception {
+    Map<String, String> shared = shared();
+    try (HomeserverProcess first = HomeserverProcess.start(shared);
+         HomeserverProcess second = HomeserverProcess.start(shared)) {
+      Pair pair = Pair.across(first, second);
+      TestMember alice = pair.alice();
+      TestMember bobOnSecond = pair.bobOnSecond();
+      byte[] groupId = pair.groupId();
 
       try (ListenProbe listen = ListenProbe.open(bobOnSecond)) {
         assertTrue(listen.nextContent().getEntry().hasWelcome());
@@ -81,12 +91,10 @@ class DeliveryAcrossProcessesTest {
     Map<String, String> shared = shared();
     try (HomeserverProcess first = HomeserverProcess.start(shared);
          HomeserverProcess second = HomeserverProcess.start(shared)) {
-      TestHomeserver.registerUser(first.channel, "alice");
-      TestHomeserver.registerUser(first.channel, "bob");
-      TestHomeserver.connectAll(first.channel, "alice", "bob");
-      TestMember alice = TestMember.register(first.channel, "alice");
-      TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
-      byte[] groupId = alice.createGroupWith(bobOnSecond, Instant.now());
+      Pair pair = Pair.across(first, second);
+      TestMember alice = pair.alice();
+      TestMember bobOnSecond = pair.bobOnSecond();
+      byte[] groupId = pair.groupId();
       TestGroup group = TestMember.group(groupId);
 
       // Each process caches the states it wrote; each commit here must be checked against the state
