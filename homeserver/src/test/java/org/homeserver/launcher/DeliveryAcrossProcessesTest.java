@@ -40,28 +40,29 @@ class DeliveryAcrossProcessesTest {
         "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
   }
 
-  /** Alice talking to the first process and bob to the second, connected, in a group alice created and added bob to. */
-  private record Pair(TestMember alice, TestMember bobOnSecond, byte[] groupId) {
-    static Pair across(HomeserverProcess first, HomeserverProcess second) {
+  /** A test of two processes with alice on the first and bob on the second, in a group alice created with bob. */
+  private interface AcrossTwo {
+    void run(HomeserverProcess first, HomeserverProcess second, TestMember alice, TestMember bobOnSecond,
+        byte[] groupId) throws Exception;
+  }
+
+  /** Starts two processes on one database, connects alice and bob and puts them in a group, then runs {@code test}. */
+  private static void acrossTwoProcesses(AcrossTwo test) throws Exception {
+    Map<String, String> shared = shared();
+    try (HomeserverProcess first = HomeserverProcess.start(shared);
+         HomeserverProcess second = HomeserverProcess.start(shared)) {
       TestHomeserver.registerUser(first.channel, "alice");
       TestHomeserver.registerUser(first.channel, "bob");
       TestHomeserver.connectAll(first.channel, "alice", "bob");
       TestMember alice = TestMember.register(first.channel, "alice");
       TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
-      return new Pair(alice, bobOnSecond, alice.createGroupWith(bobOnSecond, Instant.now()));
+      test.run(first, second, alice, bobOnSecond, alice.createGroupWith(bobOnSecond, Instant.now()));
     }
   }
 
   @Test
   void listenDeliversLiveAcrossProcessesAndTakesOverAcrossThem() throws Exception {
-    Map<String, String> shared = shared();
-    try (HomeserverProcess first = HomeserverProcess.start(shared);
-         HomeserverProcess second = HomeserverProcess.start(shared)) {
-      Pair pair = Pair.across(first, second);
-      TestMember alice = pair.alice();
-      TestMember bobOnSecond = pair.bobOnSecond();
-      byte[] groupId = pair.groupId();
-
+    acrossTwoProcesses((first, second, alice, bobOnSecond, groupId) -> {
       try (ListenProbe listen = ListenProbe.open(bobOnSecond)) {
         assertTrue(listen.nextContent().getEntry().hasWelcome());
         assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, listen.nextContent().getItemCase());
@@ -83,18 +84,12 @@ class DeliveryAcrossProcessesTest {
           assertEquals(21, backlog.size(), "nothing was acknowledged, so the new stream gets everything again");
         }
       }
-    }
+    });
   }
 
   @Test
   void proposalsAndCommitsThroughEitherProcessFollowOneGroupState() throws Exception {
-    Map<String, String> shared = shared();
-    try (HomeserverProcess first = HomeserverProcess.start(shared);
-         HomeserverProcess second = HomeserverProcess.start(shared)) {
-      Pair pair = Pair.across(first, second);
-      TestMember alice = pair.alice();
-      TestMember bobOnSecond = pair.bobOnSecond();
-      byte[] groupId = pair.groupId();
+    acrossTwoProcesses((first, second, alice, bobOnSecond, groupId) -> {
       TestGroup group = TestMember.group(groupId);
 
       // Each process caches the states it wrote; each commit here must be checked against the state
@@ -120,7 +115,7 @@ class DeliveryAcrossProcessesTest {
         assertEquals(8, info.getEpoch());
         assertEquals(ByteString.copyFrom(group.ratchetTree()), info.getRatchetTree());
       }
-    }
+    });
   }
 
   @Test
