@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.delivery.v1.GetGroupInfoRequest;
@@ -23,6 +24,8 @@ import org.homeserver.mls.message.Commit;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,29 +43,45 @@ class DeliveryAcrossProcessesTest {
         "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":");
   }
 
-  /** A test of two processes with alice on the first and bob on the second, in a group alice created with bob. */
-  private interface AcrossTwo {
-    void run(HomeserverProcess first, HomeserverProcess second, TestMember alice, TestMember bobOnSecond,
-        byte[] groupId) throws Exception;
+  /** Two processes on one database, shared by the tests that keep both running; each test has users of its own. */
+  private static HomeserverProcess first;
+  private static HomeserverProcess second;
+  private static final AtomicInteger PAIRS = new AtomicInteger();
+
+  @BeforeAll
+  static void startBoth() throws Exception {
+    Map<String, String> shared = shared();
+    first = HomeserverProcess.start(shared);
+    second = HomeserverProcess.start(shared);
   }
 
-  /** Starts two processes on one database, connects alice and bob and puts them in a group, then runs {@code test}. */
+  @AfterAll
+  static void stopBoth() {
+    second.close();
+    first.close();
+  }
+
+  /** A test with alice on the first process and bob on the second, in a group alice created with bob. */
+  private interface AcrossTwo {
+    void run(TestMember alice, TestMember bobOnSecond, byte[] groupId) throws Exception;
+  }
+
+  /** Registers a new alice and bob, connects them, puts them in a group, then runs {@code test}. */
   private static void acrossTwoProcesses(AcrossTwo test) throws Exception {
-    Map<String, String> shared = shared();
-    try (HomeserverProcess first = HomeserverProcess.start(shared);
-         HomeserverProcess second = HomeserverProcess.start(shared)) {
-      TestHomeserver.registerUser(first.channel, "alice");
-      TestHomeserver.registerUser(first.channel, "bob");
-      TestHomeserver.connectAll(first.channel, "alice", "bob");
-      TestMember alice = TestMember.register(first.channel, "alice");
-      TestMember bobOnSecond = TestMember.register(first.channel, "bob").via(second.channel);
-      test.run(first, second, alice, bobOnSecond, alice.createGroupWith(bobOnSecond, Instant.now()));
-    }
+    int pair = PAIRS.incrementAndGet();
+    String aliceHandle = "alice" + pair;
+    String bobHandle = "bob" + pair;
+    TestHomeserver.registerUser(first.channel, aliceHandle);
+    TestHomeserver.registerUser(first.channel, bobHandle);
+    TestHomeserver.connectAll(first.channel, aliceHandle, bobHandle);
+    TestMember alice = TestMember.register(first.channel, aliceHandle);
+    TestMember bobOnSecond = TestMember.register(first.channel, bobHandle).via(second.channel);
+    test.run(alice, bobOnSecond, alice.createGroupWith(bobOnSecond, Instant.now()));
   }
 
   @Test
   void listenDeliversLiveAcrossProcessesAndTakesOverAcrossThem() throws Exception {
-    acrossTwoProcesses((first, second, alice, bobOnSecond, groupId) -> {
+    acrossTwoProcesses((alice, bobOnSecond, groupId) -> {
       try (ListenProbe listen = ListenProbe.open(bobOnSecond)) {
         assertTrue(listen.nextContent().getEntry().hasWelcome());
         assertEquals(ListenResponse.ItemCase.QUEUE_EMPTY, listen.nextContent().getItemCase());
@@ -89,7 +108,7 @@ class DeliveryAcrossProcessesTest {
 
   @Test
   void proposalsAndCommitsThroughEitherProcessFollowOneGroupState() throws Exception {
-    acrossTwoProcesses((first, second, alice, bobOnSecond, groupId) -> {
+    acrossTwoProcesses((alice, bobOnSecond, groupId) -> {
       TestGroup group = TestMember.group(groupId);
 
       // Each process caches the states it wrote; each commit here must be checked against the state
