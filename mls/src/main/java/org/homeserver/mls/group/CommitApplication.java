@@ -39,9 +39,10 @@ import org.homeserver.mls.tree.TreeValidator;
  * and transcript hashes (section 8.2). The confirmation tag enters the interim transcript hash
  * unchecked: its key is secret.
  *
- * <p>Not checked, as TreeValidator does not check them either: the section 7.3 leaf checks against
- * capabilities (the group's required_capabilities, GroupContextExtensions every member supports),
- * credentials and the lifetimes of path leaves, and the count of encrypted path secrets per node.
+ * <p>Leaves are held to section 7.3 in the group's context as they come ({@link ProposalCheck}), and
+ * new GroupContext extensions to what every member supports (section 12.1.7). What a credential must
+ * name is the application's to check. An UpdatePath must carry one encrypted path secret per node
+ * that should receive one (section 7.6); what they hold only their recipients can open.
  */
 final class CommitApplication {
   private final PublicGroupState state;
@@ -81,6 +82,8 @@ final class CommitApplication {
 
     List<Extension> extensions = state.groupContext().extensions();
     TreeEdit edit = new TreeEdit(state.tree());
+    // The nodes of the leaves this commit adds: they get the path secrets through the Welcome.
+    Set<Integer> added = new HashSet<>();
     for (Covered c : covered) {
       if (c.proposal() instanceof Proposal.GroupContextExtensions gce) {
         extensions = gce.extensions();
@@ -98,7 +101,7 @@ final class CommitApplication {
     }
     for (Covered c : covered) {
       if (c.proposal() instanceof Proposal.Add add) {
-        edit.add(add.keyPackage().leafNode());
+        added.add(nodeOfLeaf(edit.add(add.keyPackage().leafNode())));
       }
     }
     long committer = switch (content.sender()) {
@@ -110,7 +113,7 @@ final class CommitApplication {
     try {
       tree = edit.toTree();
       if (commit.path().isPresent()) {
-        tree = mergePath(tree, commit.path().get(), committer);
+        tree = mergePath(tree, commit.path().get(), committer, added);
       }
       // The tree was valid and every leaf and path node this commit brings was checked as it was
       // merged (signatures, parent hashes), so only the new keys' uniqueness is left (sections 7.3,
@@ -118,6 +121,9 @@ final class CommitApplication {
       TreeValidator.checkUniqueKeys(tree);
     } catch (InvalidTreeException e) {
       throw PublicGroupState.tree(e);
+    }
+    if (extensions != state.groupContext().extensions()) {
+      ProposalCheck.checkExtensionsSupported(tree, extensions);
     }
 
     GroupContext before = state.groupContext();
@@ -228,7 +234,7 @@ final class CommitApplication {
    * its direct path blanked, the path's keys set on its filtered direct path with no unmerged leaves
    * and parent hashes from the root down, and the leaf's parent_hash the one those nodes give.
    */
-  private PublicTree mergePath(PublicTree afterProposals, Commit.UpdatePath path, long committer)
+  private PublicTree mergePath(PublicTree afterProposals, Commit.UpdatePath path, long committer, Set<Integer> added)
       throws GroupStateException, InvalidTreeException {
     LeafNode leaf = path.leafNode();
     new ProposalCheck(state).checkLeaf(leaf, LeafNode.CommitSource.class, committer);
@@ -237,6 +243,19 @@ final class CommitApplication {
     if (filtered.size() != path.nodes().size()) {
       throw new GroupStateException(GroupRule.UPDATE_PATH, "the UpdatePath has " + path.nodes().size()
           + " nodes; the committer's filtered direct path has " + filtered.size());
+    }
+    // Section 7.6: one encrypted path secret for each node of the copath child's resolution, the
+    // added leaves left out; a member with none could not follow the group.
+    for (int i = 0; i < filtered.size(); i++) {
+      int p = filtered.get(i);
+      int copathChild = isInSubtree(x, left(p)) ? right(p) : left(p);
+      long recipients = afterProposals.resolution(copathChild).stream().filter(n -> !added.contains(n)).count();
+      int given = path.nodes().get(i).encryptedPathSecret().size();
+      if (given != recipients) {
+        throw new GroupStateException(GroupRule.UPDATE_PATH, "the UpdatePath's node " + i + " carries " + given
+            + " encrypted path secrets; the resolution of its copath child " + copathChild + " has " + recipients
+            + " nodes to receive one");
+      }
     }
     TreeEdit edit = new TreeEdit(afterProposals);
     edit.set(x, new Leaf(leaf));

@@ -1,9 +1,11 @@
 package org.homeserver.mls.group;
 
 import java.util.List;
+import java.util.Optional;
 import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.LabeledSignatures;
+import org.homeserver.mls.message.Capabilities;
 import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.LeafNode;
 import org.homeserver.mls.message.Proposal;
@@ -65,28 +67,63 @@ final class ProposalCheck {
   }
 
   /**
+   * Section 12.1.7: the GroupContext extensions a GroupContextExtensions proposal sets must be
+   * supported by every member of {@code tree} (the tree after the commit): each extension type
+   * that is not a default one listed in every leaf's capabilities, and what new
+   * required_capabilities require.
+   */
+  static void checkExtensionsSupported(PublicTree tree, List<Extension> extensions) throws GroupStateException {
+    Optional<Extension.RequiredCapabilities> required = requiredCapabilities(extensions);
+    for (int i = 0; i < tree.leafCount(); i++) {
+      if (tree.leaf(i).isEmpty()) {
+        continue;
+      }
+      Capabilities capabilities = tree.leaf(i).get().capabilities();
+      for (Extension e : extensions) {
+        if (!KeyPackageValidator.isDefaultExtension(e.type()) && !capabilities.extensions().contains(e.type())) {
+          throw new GroupStateException(GroupRule.PROPOSAL, "the GroupContextExtensions set extension type " + e.type()
+              + ", which leaf " + i + " does not support");
+        }
+      }
+      if (required.isPresent() && !supports(capabilities, required.get())) {
+        throw new GroupStateException(GroupRule.PROPOSAL, "the GroupContextExtensions require capabilities leaf " + i
+            + " lacks");
+      }
+    }
+  }
+
+  private static Optional<Extension.RequiredCapabilities> requiredCapabilities(List<Extension> extensions)
+      throws GroupStateException {
+    for (Extension e : extensions) {
+      if (e.type() == Extension.REQUIRED_CAPABILITIES) {
+        try {
+          return Optional.of((Extension.RequiredCapabilities) e.known().orElseThrow());
+        } catch (MlsDecodeException bad) {
+          throw new GroupStateException(GroupRule.PROPOSAL, "the required_capabilities extension does not decode: "
+              + bad.getMessage());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean supports(Capabilities capabilities, Extension.RequiredCapabilities required) {
+    return capabilities.extensions().containsAll(required.extensionTypes())
+        && capabilities.proposals().containsAll(required.proposalTypes())
+        && capabilities.credentials().containsAll(required.credentialTypes());
+  }
+
+  /**
    * Section 7.3, a leaf in the group's context: it supports what the GroupContext's
    * required_capabilities requires and every credential type the other members use, and every
    * other member supports its credential type. {@code replaced} is the leaf it replaces, or -1.
    */
   private void checkFitsGroup(LeafNode leaf, long replaced, GroupRule rule) throws GroupStateException {
-    var capabilities = leaf.capabilities();
-    for (Extension e : state.groupContext().extensions()) {
-      if (e.type() != Extension.REQUIRED_CAPABILITIES) {
-        continue;
-      }
-      Extension.RequiredCapabilities required;
-      try {
-        required = (Extension.RequiredCapabilities) e.known().orElseThrow();
-      } catch (MlsDecodeException bad) {
-        throw new GroupStateException(GroupRule.UNSUPPORTED, "the group's required_capabilities do not decode");
-      }
-      if (!capabilities.extensions().containsAll(required.extensionTypes())
-          || !capabilities.proposals().containsAll(required.proposalTypes())
-          || !capabilities.credentials().containsAll(required.credentialTypes())) {
-        throw new GroupStateException(rule, "the leaf's capabilities lack what the group's required_capabilities"
-            + " require");
-      }
+    Capabilities capabilities = leaf.capabilities();
+    Optional<Extension.RequiredCapabilities> required = requiredCapabilities(state.groupContext().extensions());
+    if (required.isPresent() && !supports(capabilities, required.get())) {
+      throw new GroupStateException(rule, "the leaf's capabilities lack what the group's required_capabilities"
+          + " require");
     }
     int credentialType = leaf.credential().type();
     PublicTree tree = state.tree();

@@ -26,6 +26,11 @@ public final class KeyPackageValidator {
   private static final Set<Integer> DEFAULT_EXTENSIONS = Set.of(Extension.APPLICATION_ID, Extension.RATCHET_TREE,
       Extension.REQUIRED_CAPABILITIES, Extension.EXTERNAL_PUB, Extension.EXTERNAL_SENDERS);
 
+  /** Whether every client supports extension type {@code type} without listing it (section 7.2). */
+  public static boolean isDefaultExtension(int type) {
+    return DEFAULT_EXTENSIONS.contains(type);
+  }
+
   private final Set<CipherSuite> allowedSuites;
   private final Duration lifetimeTolerance;
   private final Clock clock;

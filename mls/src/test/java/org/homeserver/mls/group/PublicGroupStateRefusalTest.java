@@ -10,21 +10,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestKeyPackages;
 import org.homeserver.mls.TestMessages;
 import org.homeserver.mls.TestVectors;
+import org.homeserver.mls.codec.MlsWriter;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.crypto.TestBytes;
 import org.homeserver.mls.message.AuthenticatedContent;
 import org.homeserver.mls.message.Commit;
 import org.homeserver.mls.message.Credential;
+import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.FramedContent;
 import org.homeserver.mls.message.GroupContext;
+import org.homeserver.mls.message.HpkeCiphertext;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.LeafNode;
+import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.mls.message.PublicMessage;
 import org.homeserver.mls.message.Sender;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -211,6 +218,58 @@ class PublicGroupStateRefusalTest {
     m.refuse(new Commit(m.body().proposals(), Optional.of(new Commit.UpdatePath(path.leafNode(),
         path.nodes().subList(1, path.nodes().size())))), GroupRule.UPDATE_PATH);
     m.stillAcceptsTheOriginal();
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aPathNodeWithAnEncryptedPathSecretMissingOrTooManyIsRefused(CipherSuite suite) throws Exception {
+    Moment m = first(suite, moment -> hasPath(moment)
+        && moment.body().path().get().nodes().stream().anyMatch(n -> !n.encryptedPathSecret().isEmpty()));
+    Commit.UpdatePath path = m.body().path().orElseThrow();
+    int i = 0;
+    while (path.nodes().get(i).encryptedPathSecret().isEmpty()) {
+      i++;
+    }
+    Commit.UpdatePathNode node = path.nodes().get(i);
+    List<HpkeCiphertext> secrets = node.encryptedPathSecret();
+    for (List<HpkeCiphertext> wrong : List.of(secrets.subList(1, secrets.size()),
+        Stream.concat(secrets.stream(), Stream.of(secrets.getFirst())).toList())) {
+      List<Commit.UpdatePathNode> nodes = new ArrayList<>(path.nodes());
+      nodes.set(i, new Commit.UpdatePathNode(node.encryptionKey(), wrong));
+      GroupStateException e = m.refuse(new Commit(m.body().proposals(), Optional.of(new Commit.UpdatePath(
+          path.leafNode(), nodes))), GroupRule.UPDATE_PATH);
+      assertTrue(e.detail().contains("carries " + wrong.size() + " encrypted path secrets"), e.getMessage());
+    }
+    m.stillAcceptsTheOriginal();
+  }
+
+  @Test
+  void groupContextExtensionsEveryMemberDoesNotSupportAreRefused() throws Exception {
+    CipherSuite suite = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+    TestGroup.Member alice = TestGroup.Member.generate(suite, "alice");
+    TestGroup.Member bob = TestGroup.Member.generate(suite, "bob");
+    TestGroup group = TestGroup.create(suite, TestMessages.random(16), alice, Instant.now());
+    group.apply(group.commit(alice, new Proposal.Add(TestKeyPackages.create(suite, bob.credential(), bob.key(),
+        Instant.now()))));
+    PublicGroupState state = group.state();
+    // A type no member lists, and required capabilities (x509 credentials) the basic-credential members lack.
+    Extension unknown = new Extension(0x0f0a, new byte[] {1});
+    Extension x509Required = new Extension(Extension.REQUIRED_CAPABILITIES,
+        new MlsWriter().vector(List.<Integer>of(), (t, w) -> w.u16(t)).vector(List.<Integer>of(), (t, w) -> w.u16(t))
+            .vector(List.of(2), (t, w) -> w.u16(t)).toByteArray());
+    for (Extension refused : List.of(unknown, x509Required)) {
+      PublicMessage commit = (PublicMessage) MlsMessage.decode(group.commit(alice,
+          new Proposal.GroupContextExtensions(List.of(refused))).commit()).body();
+      GroupStateException e = assertThrows(GroupStateException.class, () -> state.withCommit(commit));
+      assertEquals(GroupRule.PROPOSAL, e.rule(), e.getMessage());
+      assertTrue(e.detail().startsWith("the GroupContextExtensions "), e.getMessage());
+    }
+    // A default extension type (external_senders, none) every member supports without listing it.
+    Extension externalSenders = new Extension(Extension.EXTERNAL_SENDERS, new byte[] {0});
+    PublicMessage accepted = (PublicMessage) MlsMessage.decode(group.commit(alice,
+        new Proposal.GroupContextExtensions(List.of(externalSenders))).commit()).body();
+    assertEquals(List.of(externalSenders.type()), state.withCommit(accepted).groupContext().extensions().stream()
+        .map(Extension::type).toList());
   }
 
   @ParameterizedTest
