@@ -60,9 +60,7 @@ final class StoredGroupState {
   private StoredGroupState() {}
 
   static byte[] encode(PublicGroupState state) {
-    MlsWriter w = new MlsWriter().u8(FORMAT_VERSION).u16(state.suite().code());
-    state.groupContext().encode(w);
-    w.opaque(state.interimTranscriptHash());
+    MlsWriter w = start(FORMAT_VERSION, state);
     ratchetTree(state.tree()).encode(w);
     writeProposals(state, w);
     return w.toByteArray();
@@ -80,17 +78,17 @@ final class StoredGroupState {
 
   /** The split form's head: everything but the tree's nodes, and how many there are. */
   static byte[] encodeHead(PublicGroupState state) {
-    PublicTree tree = state.tree();
-    int width = tree.nodeWidth();
-    while (width > 0 && tree.node(width - 1).isEmpty()) {
-      width--;
-    }
-    MlsWriter w = new MlsWriter().u8(SPLIT_FORMAT_VERSION).u16(state.suite().code());
-    state.groupContext().encode(w);
-    w.opaque(state.interimTranscriptHash());
-    w.u32(width);
+    MlsWriter w = start(SPLIT_FORMAT_VERSION, state);
+    w.u32(sentWidth(state.tree()));
     writeProposals(state, w);
     return w.toByteArray();
+  }
+
+  /** Both forms' first fields: the format version, the suite, the GroupContext, the interim hash. */
+  private static MlsWriter start(int formatVersion, PublicGroupState state) {
+    MlsWriter w = new MlsWriter().u8(formatVersion).u16(state.suite().code());
+    state.groupContext().encode(w);
+    return w.opaque(state.interimTranscriptHash());
   }
 
   /**
@@ -231,14 +229,20 @@ final class StoredGroupState {
 
   /** The tree as RFC 9420 sends it: its nodes without the trailing blanks that pad it to full width. */
   static RatchetTree ratchetTree(PublicTree tree) {
-    int width = tree.nodeWidth();
-    while (width > 0 && tree.node(width - 1).isEmpty()) {
-      width--;
-    }
+    int width = sentWidth(tree);
     List<Optional<RatchetTree.Node>> nodes = new ArrayList<>(width);
     for (int x = 0; x < width; x++) {
       nodes.add(tree.node(x));
     }
     return new RatchetTree(nodes);
+  }
+
+  /** The tree's width without its trailing blank nodes, as RFC 9420 sends it. */
+  private static int sentWidth(PublicTree tree) {
+    int width = tree.nodeWidth();
+    while (width > 0 && tree.node(width - 1).isEmpty()) {
+      width--;
+    }
+    return width;
   }
 }
