@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -31,21 +32,19 @@ final class GroupStates {
   record Followed(long version, PublicGroupState state, MemberMap members) {}
 
   /**
-   * Cached states, weighed by their stored size (about 1.3 KB a member with the AS's certificate
-   * chains; a state in memory, with its tree hashes and objects, takes a few times that).
+   * Cached states, weighed by what they store: about {@link #BYTES_PER_LEAF} a leaf (a state in
+   * memory, with its tree hashes and objects, takes a few times that).
    */
   private static final long CACHE_BYTES = 64L * 1024 * 1024;
-  /** A leaf and its parent as stored, about, with the AS's certificate chain: weighs a state not measured. */
+  /** A leaf and its parent as stored, with the AS's certificate chain, about. */
   private static final int BYTES_PER_LEAF = 1_400;
 
   private final KeyPackageValidator keyPackages;
   private final Function<LeafNode, Optional<String>> clientOf;
-  private final Cache<ByteString, Cached> cache = Caffeine.newBuilder()
+  private final Cache<ByteString, Followed> cache = Caffeine.newBuilder()
       .maximumWeight(CACHE_BYTES)
-      .weigher((ByteString id, Cached c) -> c.size())
+      .weigher((ByteString id, Followed f) -> f.state().tree().leafCount() * BYTES_PER_LEAF)
       .build();
-
-  private record Cached(Followed followed, int size) {}
 
   /**
    * @param keyPackages what KeyPackages of Add proposals must pass
@@ -69,25 +68,24 @@ final class GroupStates {
     if (version.isEmpty()) {
       return Optional.empty();
     }
-    Cached cached = cache.getIfPresent(key);
-    if (cached != null && cached.followed().version() == version.get()) {
-      return Optional.of(cached.followed());
+    Followed cached = cache.getIfPresent(key);
+    if (cached != null && cached.version() == version.get()) {
+      return Optional.of(cached);
     }
     byte[] head = h.createQuery("select head from group_states where group_id = :id")
         .bind("id", groupId).mapTo(byte[].class).one();
     SortedMap<Integer, byte[]> nodes = new TreeMap<>();
     h.createQuery("select node_index, node from group_state_nodes where group_id = :id")
         .bind("id", groupId)
-        .map((rs, ctx) -> nodes.put(rs.getInt("node_index"), rs.getBytes("node")))
-        .forEach(unused -> { });
-    PublicGroupState.StoredParts parts = new PublicGroupState.StoredParts(head, nodes);
+        .map((rs, ctx) -> Map.entry(rs.getInt("node_index"), rs.getBytes("node")))
+        .forEach(node -> nodes.put(node.getKey(), node.getValue()));
     PublicGroupState state;
     try {
-      state = PublicGroupState.fromStoredParts(parts, keyPackages);
+      state = PublicGroupState.fromStoredParts(new PublicGroupState.StoredParts(head, nodes), keyPackages);
     } catch (MlsDecodeException e) {
       throw new IllegalStateException("the stored state of a group does not load", e);
     }
-    return Optional.of(remember(key, new Followed(version.get(), state, members(state)), parts.size()));
+    return Optional.of(remember(key, new Followed(version.get(), state, members(state, Optional.empty()))));
   }
 
   /** Stores the state of a group created in this transaction. */
@@ -97,7 +95,7 @@ final class GroupStates {
     h.createUpdate("insert into group_states (group_id, version, head) values (:id, :version, :head)")
         .bind("id", groupId).bind("version", version).bind("head", parts.head()).execute();
     setNodes(h, groupId, parts.nodes());
-    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members(state)), parts.size());
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members(state, Optional.empty())));
   }
 
   /**
@@ -115,8 +113,7 @@ final class GroupStates {
       h.createUpdate("delete from group_state_nodes where group_id = :id and node_index = any(:nodes)")
           .bind("id", groupId).bindArray("nodes", Integer.class, List.copyOf(changes.removed())).execute();
     }
-    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members),
-        head.length + state.tree().leafCount() * BYTES_PER_LEAF);
+    return remember(ByteString.copyFrom(groupId), new Followed(version, state, members));
   }
 
   private static void setNodes(Handle h, byte[] groupId, SortedMap<Integer, byte[]> nodes) {
@@ -133,30 +130,20 @@ final class GroupStates {
         .execute();
   }
 
-  /** Who sits in each leaf of {@code state}'s tree, by the client its credential names. */
-  MemberMap members(PublicGroupState state) {
-    return members(state, leaf -> Optional.empty());
-  }
-
   /**
-   * Who sits in each leaf of {@code next}, the state after {@code before}: a leaf node carried over
-   * unchanged (the same object: states share what they do not change) keeps its client, so only the
-   * credentials of new leaves are read.
+   * Who sits in each leaf of {@code state}'s tree, by the client its credential names. With
+   * {@code before}, the state {@code state} was made from, a leaf node carried over unchanged (the
+   * same object: states share what they do not change) keeps its client, so only the credentials of
+   * new leaves are read.
    */
-  MemberMap members(Followed before, PublicGroupState next) {
-    PublicTree old = before.state().tree();
-    return members(next, leaf -> old.leaf(leaf.index()).filter(node -> node == leaf.node())
-        .flatMap(unchanged -> before.members().occupant(leaf.index())));
-  }
-
-  private record IndexedLeaf(int index, LeafNode node) {}
-
-  private MemberMap members(PublicGroupState state, Function<IndexedLeaf, Optional<String>> known) {
+  MemberMap members(PublicGroupState state, Optional<Followed> before) {
     PublicTree tree = state.tree();
     List<Optional<String>> leaves = new ArrayList<>(tree.leafCount());
     for (int i = 0; i < tree.leafCount(); i++) {
       int index = i;
-      leaves.add(tree.leaf(i).map(node -> known.apply(new IndexedLeaf(index, node))
+      leaves.add(tree.leaf(i).map(node -> before
+          .filter(b -> b.state().tree().leaf(index).filter(old -> old == node).isPresent())
+          .flatMap(b -> b.members().occupant(index))
           .or(() -> clientOf.apply(node))
           .orElseThrow(() -> new IllegalStateException("a leaf of a followed group names no client"))));
     }
@@ -164,8 +151,8 @@ final class GroupStates {
   }
 
   // A state cached by a transaction that then rolls back is never used: its version is never stored.
-  private Followed remember(ByteString key, Followed followed, int size) {
-    cache.put(key, new Cached(followed, size));
+  private Followed remember(ByteString key, Followed followed) {
+    cache.put(key, followed);
     return followed;
   }
 }

@@ -108,22 +108,22 @@ public final class HostedGroups {
     }
     Optional<RatchetTree> tree = ratchetTree.length == 0 ? Optional.empty()
         : Optional.of(SendRules.decodeTree("ratchet_tree", ratchetTree));
+    String treeField = tree.isPresent() ? "ratchet_tree" : "group_info.extensions";
     PublicGroupState state;
     try {
       state = PublicGroupState.fromGroupInfo(info, tree, states.keyPackages());
     } catch (GroupStateException e) {
       throw SendRules.broken(e, switch (e.rule()) {
-        case TREE -> tree.isPresent() ? "ratchet_tree" : "group_info.extensions";
+        case TREE -> treeField;
         case GROUP_INFO_SIGNATURE -> "group_info.signature";
         default -> "group_info.group_context";
       }, "");
     }
     if (state.tree().leafCount() != 1) {
-      throw Refusal.invalidField(tree.isPresent() ? "ratchet_tree" : "group_info.extensions",
-          "a new group holds its creator alone, in leaf 0; this tree has " + state.tree().leafCount() + " leaves");
+      throw Refusal.invalidField(treeField, "a new group holds its creator alone, in leaf 0; this tree has "
+          + state.tree().leafCount() + " leaves");
     }
-    credentials.requireOwn(caller, state.tree().leaf(0).orElseThrow(),
-        tree.isPresent() ? "ratchet_tree" : "group_info.extensions");
+    credentials.requireOwn(caller, state.tree().leaf(0).orElseThrow(), treeField);
     return state;
   }
 

@@ -85,6 +85,12 @@ final class LeafCredentials {
 
   /** The registered client the credential names, after every check of the class comment. */
   RegisteredClient check(Credential credential, byte[] signatureKey) throws CredentialException {
+    return check(credential, signatureKey, Optional.empty());
+  }
+
+  /** As {@link #check(Credential, byte[])}, the credential also having to name {@code expected}. */
+  private RegisteredClient check(Credential credential, byte[] signatureKey, Optional<String> expected)
+      throws CredentialException {
     if (!(credential instanceof Credential.X509(var chain)) || chain.isEmpty()) {
       throw new CredentialException("the credential is not an x509 certificate chain");
     }
@@ -97,6 +103,10 @@ final class LeafCredentials {
     X509Certificate leaf = certificates.getFirst();
     String clientId = identify(leaf).map(ClientIdentity::clientId).orElseThrow(() -> new CredentialException(
         "the certificate does not name a client of " + domain));
+    if (expected.isPresent() && !expected.get().equals(clientId)) {
+      throw new CredentialException("the leaf's credential names " + clientId + ", not the calling client "
+          + expected.get());
+    }
     RegisteredClient client = registry.client(clientId).orElseThrow(() -> new CredentialException(
         "the certificate names " + clientId + ", which is not registered"));
     if (!MessageDigest.isEqual(client.getSignaturePublicKey().toByteArray(), signatureKey)) {
@@ -146,16 +156,11 @@ final class LeafCredentials {
    */
   void requireOwn(Principal caller, LeafNode leaf, String field) {
     String detail;
-    Optional<String> named = clientOf(leaf.credential());
-    if (named.isPresent() && !named.get().equals(caller.clientId())) {
-      detail = "the leaf's credential names " + named.get() + ", not the calling client " + caller.clientId();
-    } else {
-      try {
-        check(leaf.credential(), leaf.signatureKey());
-        return;
-      } catch (CredentialException e) {
-        detail = e.getMessage();
-      }
+    try {
+      check(leaf.credential(), leaf.signatureKey(), Optional.of(caller.clientId()));
+      return;
+    } catch (CredentialException e) {
+      detail = e.getMessage();
     }
     throw Refusal.ofField(ErrorReason.GROUP_RULE_BROKEN, field, "the leaf is not the calling client's: " + detail)
         .with(Fact.RULE, GroupRule.GROUP_RULE_CREDENTIAL.name()).with(Fact.DETAIL, detail);

@@ -271,7 +271,7 @@ public final class Sends implements AutoCloseable {
     List<GroupLogStore.Reader> readers = log.readers(h, c.groupId());
     MemberMap before = followed.members();
     SendRules.Committed committed = SendRules.commit(group.row(), followed, caller, c, admitted,
-        next -> states.members(followed, next), addedClients::clientIdOf);
+        next -> states.members(next, Optional.of(followed)), addedClients::clientIdOf);
     long sequence = group.sequence();
     long epoch = group.row().epoch() + 1;
     states.update(h, c.groupId(), followed, committed.state(), committed.after());

@@ -89,7 +89,8 @@ class GroupStatesTest {
         TestKeyPackages.basic("bob"), TestKeyPackages.SigningKey.generate(SignatureScheme.ED25519), Instant.now())));
     group.apply(add);
     GroupStates.Followed stored = read(first);
-    f.store.inTransaction(h -> first.update(h, GROUP, stored, group.state(), first.members(stored, group.state())));
+    f.store.inTransaction(h -> first.update(h, GROUP, stored, group.state(),
+        first.members(group.state(), Optional.of(stored))));
 
     GroupStates.Followed seen = read(second);
     assertEquals(1, seen.state().epoch());
@@ -121,6 +122,6 @@ class GroupStatesTest {
     GroupStates.Followed renamed = new GroupStates.Followed(created.version(), created.state(),
         new MemberMap(List.of(Optional.of("alice-as-known"))));
     assertEquals(new MemberMap(List.of(Optional.of("alice-as-known"), Optional.of("bob"))),
-        states.members(renamed, group.state()));
+        states.members(group.state(), Optional.of(renamed)));
   }
 }

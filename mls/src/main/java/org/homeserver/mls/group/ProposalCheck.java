@@ -145,8 +145,9 @@ final class ProposalCheck {
 
   /**
    * Section 7.3 for a leaf node that replaces leaf {@code leafIndex}: the source the proposal or path
-   * requires, and its signature over LeafNodeTBS with the group id and the leaf index. Uniqueness of
-   * its keys is checked on the whole new tree afterwards.
+   * requires, its signature over LeafNodeTBS with the group id and the leaf index, its capabilities,
+   * and its fit with the group ({@link #checkFitsGroup}). Uniqueness of its keys is checked on the
+   * whole new tree afterwards.
    */
   void checkLeaf(LeafNode leaf, Class<? extends LeafNode.Source> source, long leafIndex) throws GroupStateException {
     if (!source.isInstance(leaf.source())) {
