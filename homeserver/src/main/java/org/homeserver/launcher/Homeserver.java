@@ -24,6 +24,8 @@ import org.homeserver.delivery.DeliveryModule;
 import org.homeserver.delivery.DeliverySettings;
 import org.homeserver.directory.DirectoryModule;
 import org.homeserver.directory.DirectorySettings;
+import org.homeserver.federation.FederationModule;
+import org.homeserver.federation.FederationSettings;
 import org.homeserver.keypackage.KeyPackageModule;
 import org.homeserver.keypackage.KeyPackageSettings;
 import org.homeserver.notifier.NotifierModule;
@@ -74,16 +76,22 @@ public final class Homeserver implements AutoCloseable {
   /** The services this build has, in start order. */
   static final List<BuiltService> BUILT = List.of(
       new BuiltService(AuthModule.NAME, AuthModule::start, AuthSettings.SECTION, HomeserverConfig::authAddress,
-          List.of()),
+          List.of(FederationModule.NAME)),
       new BuiltService(DirectoryModule.NAME, DirectoryModule::start, DirectorySettings.SECTION,
           HomeserverConfig::directoryAddress,
-          List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME, NotifierModule.NAME)),
+          List.of(AuthModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME, NotifierModule.NAME,
+              FederationModule.NAME)),
       new BuiltService(KeyPackageModule.NAME, KeyPackageModule::start, KeyPackageSettings.SECTION,
-          HomeserverConfig::keyPackageAddress, List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME)),
+          HomeserverConfig::keyPackageAddress,
+          List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME, FederationModule.NAME)),
       new BuiltService(DeliveryModule.NAME, DeliveryModule::start, DeliverySettings.SECTION,
-          HomeserverConfig::deliveryAddress, List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME)),
+          HomeserverConfig::deliveryAddress,
+          List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME, FederationModule.NAME)),
       new BuiltService(NotifierModule.NAME, NotifierModule::start, NotifierSettings.SECTION,
-          HomeserverConfig::notifierAddress, List.of()));
+          HomeserverConfig::notifierAddress, List.of()),
+      new BuiltService(FederationModule.NAME, FederationModule::start, FederationSettings.SECTION,
+          HomeserverConfig::federationAddress,
+          List.of(AuthModule.NAME, DirectoryModule.NAME, KeyPackageModule.NAME, DeliveryModule.NAME)));
   public static final List<String> SERVICES = BUILT.stream().map(BuiltService::name).toList();
 
   /**

@@ -129,6 +129,9 @@ public final class ConfigSchema {
   public static final Setting<String> NOTIFIER_ADDRESS = new Setting<>("services.notifier.address", "",
       t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as notifier:7402",
       "Where to reach the notifier's internal API when it is not in this process.");
+  public static final Setting<String> FEDERATION_ADDRESS = new Setting<>("services.federation.address", "",
+      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as federation:7402",
+      "Where to reach the federation gateway's internal API when it is not in this process.");
 
   public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
       oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
@@ -148,7 +151,7 @@ public final class ConfigSchema {
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
       KEK_FILE, KEK, PREVIOUS_KEKS,
-      AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS, NOTIFIER_ADDRESS,
+      AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS, NOTIFIER_ADDRESS, FEDERATION_ADDRESS,
       LOG_FORMAT, LOG_LEVEL);
 
   private ConfigSchema() {}

@@ -36,6 +36,7 @@ public record HomeserverConfig(
     Optional<String> keyPackageAddress,
     Optional<String> deliveryAddress,
     Optional<String> notifierAddress,
+    Optional<String> federationAddress,
     LogFormat logFormat,
     LogLevel logLevel,
     Map<ConfigSection<?>, Object> sections) {
@@ -96,6 +97,7 @@ public record HomeserverConfig(
         v.optional(KEYPACKAGE_ADDRESS),
         v.optional(DELIVERY_ADDRESS),
         v.optional(NOTIFIER_ADDRESS),
+        v.optional(FEDERATION_ADDRESS),
         v.get(LOG_FORMAT),
         v.get(LOG_LEVEL),
         Map.copyOf(sections));

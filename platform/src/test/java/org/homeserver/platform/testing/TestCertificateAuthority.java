@@ -136,6 +136,27 @@ public final class TestCertificateAuthority {
     return new Issued(sign(builder, keys), subjectKeys, certificate);
   }
 
+  /**
+   * A federation certificate for home domain {@code domain}: its DNS SAN is the domain, for both
+   * ends of mutual TLS (server and client authentication), with a new P-256 key.
+   */
+  public Issued issueForDomain(String domain) {
+    KeyPair subjectKeys = keyPair("EC");
+    var builder = new JcaX509v3CertificateBuilder(certificate, serial(),
+        Date.from(Instant.now().minus(Duration.ofHours(1))), Date.from(Instant.now().plus(Duration.ofDays(1))),
+        new X500Name("CN=" + domain), subjectKeys.getPublic());
+    try {
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+          KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
+          new GeneralName(GeneralName.dNSName, domain)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Issued(sign(builder, keys), subjectKeys, certificate);
+  }
+
   /** A new key pair: {@code EC} (P-256) or {@code RSA} (2048 bits). */
   public static KeyPair keyPair(String algorithm) {
     try {
