@@ -36,7 +36,10 @@ final class DnsClient {
 
   /** The client for federation.dns-server (host:port), or for the system's first nameserver when it is empty. */
   static DnsClient forServer(Optional<String> hostPort) {
-    return new DnsClient(hostPort.map(DnsClient::parseHostPort).orElseGet(DnsClient::systemNameserver), TIMEOUT);
+    InetSocketAddress server = hostPort.map(HostPort::parse)
+        .map(configured -> new InetSocketAddress(configured.host(), configured.port()))
+        .orElseGet(DnsClient::systemNameserver);
+    return new DnsClient(server, TIMEOUT);
   }
 
   InetSocketAddress server() {
@@ -110,15 +113,6 @@ final class DnsClient {
 
   private String describe() {
     return "the DNS server " + server.getHostString() + ":" + server.getPort();
-  }
-
-  static InetSocketAddress parseHostPort(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    String host = hostPort.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   private static InetSocketAddress systemNameserver() {

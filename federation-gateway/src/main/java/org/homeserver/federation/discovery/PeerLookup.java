@@ -65,16 +65,14 @@ final class PeerLookup {
   }
 
   private Resolution fromStaticTable(String domain, String hostPort, List<String> steps, Instant now) {
-    int colon = hostPort.lastIndexOf(':');
-    String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-    int port = Integer.parseInt(hostPort.substring(colon + 1));
+    HostPort where = HostPort.parse(hostPort);
     steps.add("static table: " + domain + " is at " + hostPort + " (the operator's own entry, so private addresses "
         + "are allowed)");
-    List<InetAddress> found = addresses.ofStaticHost(host, steps);
+    List<InetAddress> found = addresses.ofStaticHost(where.host(), steps);
     if (found.isEmpty()) {
       return unresolved(domain, steps, now);
     }
-    return new Resolution(Source.STATIC, List.of(new Target(host, port, found)), steps, Resolution.UNTIL_FORGOTTEN, now);
+    return new Resolution(Source.STATIC, List.of(new Target(where.host(), where.port(), found)), steps, Resolution.UNTIL_FORGOTTEN, now);
   }
 
   private Resolution fromSrv(String domain, String name, SrvAnswer.Records found, List<String> steps, Instant now) {
