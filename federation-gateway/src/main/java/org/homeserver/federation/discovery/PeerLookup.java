@@ -72,7 +72,8 @@ final class PeerLookup {
     if (found.isEmpty()) {
       return unresolved(domain, steps, now);
     }
-    return new Resolution(Source.STATIC, List.of(new Target(where.host(), where.port(), found)), steps, Resolution.UNTIL_FORGOTTEN, now);
+    Target target = new Target(where.host(), where.port(), found);
+    return new Resolution(Source.STATIC, List.of(target), steps, Resolution.UNTIL_FORGOTTEN, now);
   }
 
   private Resolution fromSrv(String domain, String name, SrvAnswer.Records found, List<String> steps, Instant now) {
