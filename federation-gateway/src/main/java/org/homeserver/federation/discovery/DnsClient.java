@@ -107,7 +107,8 @@ final class DnsClient {
       }
       return DnsWire.readSrv(answer, name, true);
     } catch (IOException e) {
-      return new SrvAnswer.Failure("the UDP answer was truncated and TCP to " + describe() + " failed: " + e.getMessage());
+      return new SrvAnswer.Failure(
+          "the UDP answer was truncated and TCP to " + describe() + " failed: " + e.getMessage());
     }
   }
 

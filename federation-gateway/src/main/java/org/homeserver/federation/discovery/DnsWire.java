@@ -62,7 +62,9 @@ final class DnsWire {
         case 0 -> { }
         case RCODE_NXDOMAIN -> { return new SrvAnswer.NoRecords("no such name (NXDOMAIN)"); }
         case RCODE_SERVFAIL -> { return new SrvAnswer.Failure("the server failed to answer (SERVFAIL)"); }
-        default -> { return new SrvAnswer.Failure("the server refused or could not parse the query (RCODE " + rcode + ")"); }
+        default -> {
+          return new SrvAnswer.Failure("the server refused or could not parse the query (RCODE " + rcode + ")");
+        }
       }
       int questions = in.getShort(4) & 0xFFFF;
       int answers = in.getShort(6) & 0xFFFF;

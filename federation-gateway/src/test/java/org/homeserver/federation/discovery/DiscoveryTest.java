@@ -55,7 +55,8 @@ class DiscoveryTest {
     assertEquals(Source.STATIC, found.source());
     assertEquals(Optional.of(new InetSocketAddress("127.0.0.1", 9000)), found.first());
     assertEquals(0, dns.queries());
-    assertTrue(found.steps().getFirst().startsWith("static table: b.test is at 127.0.0.1:9000"), found.steps()::toString);
+    assertTrue(found.steps().getFirst().startsWith("static table: b.test is at 127.0.0.1:9000"),
+        found.steps()::toString);
   }
 
   @Test
