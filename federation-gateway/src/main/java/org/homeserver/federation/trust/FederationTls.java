@@ -52,6 +52,15 @@ public final class FederationTls {
     this.anchors = anchors;
   }
 
+  /** The TLS of federation.* settings, or empty when no certificate is configured (no federation). */
+  public static Optional<FederationTls> of(FederationSettings settings, String homeDomain) throws ConfigException {
+    if (!settings.hasIdentity()) {
+      return Optional.empty();
+    }
+    return Optional.of(load(homeDomain, settings.certificateFile().orElseThrow(), settings.keyFile().orElseThrow(),
+        settings.trustAnchorsFile()));
+  }
+
   /**
    * Reads the certificate chain (leaf first), its key and the trust anchors (PEM; none: the JDK's
    * public CAs), and checks the certificate is the home domain's, for both ends of mutual TLS.
@@ -117,6 +126,8 @@ public final class FederationTls {
       return GrpcSslContexts.forClient()
           .keyManager(identity.key(), chain())
           .trustManager(anchors)
+          // gRPC asks for it too; said here so no other user of this context can call a peer unchecked.
+          .endpointIdentificationAlgorithm("HTTPS")
           .protocols(TLS_1_3)
           .build();
     } catch (SSLException e) {

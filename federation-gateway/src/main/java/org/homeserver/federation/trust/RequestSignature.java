@@ -34,7 +34,8 @@ public final class RequestSignature {
 
   private static final String CONTEXT = "homeserver-federation-v1\n";
   private static final Pattern REQUEST_ID_FORM = Pattern.compile("[A-Za-z0-9_-]{16,64}");
-  private static final Pattern TIMESTAMP_FORM = Pattern.compile("0|[1-9][0-9]{0,17}");
+  /** Decimal seconds, at most 12 digits (beyond the year 30000), so any that match is an Instant. */
+  private static final Pattern TIMESTAMP_FORM = Pattern.compile("0|[1-9][0-9]{0,11}");
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
   private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -155,6 +155,8 @@ class RequestSignatureTest {
         with(headers, RequestSignature.REQUEST_ID, "short"), METHOD, HERE, BODY, published, NOW));
     assertRefused("hs-fed-timestamp must be seconds since the epoch", () -> RequestSignature.verify(
         with(headers, RequestSignature.TIMESTAMP, "-5"), METHOD, HERE, BODY, published, NOW));
+    assertRefused("hs-fed-timestamp must be seconds since the epoch", () -> RequestSignature.verify(
+        with(headers, RequestSignature.TIMESTAMP, "99999999999999999999"), METHOD, HERE, BODY, published, NOW));
     assertRefused("hs-fed-signature is not base64url", () -> RequestSignature.verify(
         with(headers, RequestSignature.SIGNATURE, "not+base64/url"), METHOD, HERE, BODY, published, NOW));
   }
