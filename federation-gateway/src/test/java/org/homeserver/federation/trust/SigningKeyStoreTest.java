@@ -130,6 +130,16 @@ class SigningKeyStoreTest {
   }
 
   @Test
+  void aKeySealedUnderAPreviousKeyEncryptionKeyIsSealedAgainUnderTheCurrentOne() {
+    SigningKey key = store().current(START);
+    KeyEncryptionKey next = KeyEncryptionKey.generate(new SecureRandom());
+
+    assertEquals(key, new SigningKeyStore(database.transactions(), new Sealer(next, List.of(KEK))).current(START));
+    // Now the new key-encryption key alone opens it.
+    assertEquals(key, new SigningKeyStore(database.transactions(), new Sealer(next, List.of())).current(START));
+  }
+
+  @Test
   void aKeyThirtyDaysFromExpiryGetsASuccessorPublishedBeforeItSigns() {
     SigningKeyStore store = store();
     SigningKey first = store.current(START);
