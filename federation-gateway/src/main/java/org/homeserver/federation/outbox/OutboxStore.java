@@ -83,13 +83,23 @@ public final class OutboxStore {
 
   /**
    * The lanes whose head is due at {@code now}, whose destination is not backed off and that no
-   * process holds a lease on; the longest waiting first.
+   * process holds a lease on; the longest waiting first. The lanes are found by skipping from one to
+   * the next along the index (a few reads per lane, not per entry), as a peer that is down for hours
+   * leaves a long outbox behind.
    */
   public List<Lane> readyLanes(Instant now) {
     return db.withHandle(h -> h.createQuery("""
-            select head.destination, head.lane from (
-              select distinct on (destination, lane) destination, lane, next_attempt_at
-              from outbox order by destination, lane, id) head
+            with recursive lanes(destination, lane) as (
+              (select destination, lane from outbox order by destination, lane limit 1)
+              union all
+              select next.destination, next.lane from lanes, lateral (
+                select destination, lane from outbox o where (o.destination, o.lane) > (lanes.destination, lanes.lane)
+                order by destination, lane limit 1) next),
+            head as (
+              select lanes.destination, lanes.lane, first.next_attempt_at from lanes, lateral (
+                select next_attempt_at from outbox o where o.destination = lanes.destination and o.lane = lanes.lane
+                order by id limit 1) first)
+            select head.destination, head.lane from head
             where head.next_attempt_at <= :now
               and not exists (select 1 from peers p where p.domain = head.destination and p.next_attempt_at > :now)
               and not exists (select 1 from outbox_leases l
