@@ -207,28 +207,6 @@ public final class OutboxStore {
     });
   }
 
-  /**
-   * Sets aside, at {@code now}, every entry queued before {@code enqueuedBefore}: past the peers'
-   * idempotency window a resend could apply twice (federation.proto, IDEMPOTENCY), so it is never
-   * sent. How many of each destination.
-   */
-  public Map<String, Long> expire(Instant enqueuedBefore, Instant now) {
-    Map<String, Long> expired = new LinkedHashMap<>();
-    db.useTransaction(h -> h.createQuery("""
-            with moved as (delete from outbox where enqueued_at < :before
-                           returning id, destination, lane, idempotency_key, delivery, enqueued_at),
-            kept as (insert into outbox_rejected (id, destination, lane, idempotency_key, delivery, enqueued_at,
-                                                  rejected_at, error)
-                     select id, destination, lane, idempotency_key, delivery, enqueued_at, :now, :error from moved
-                     on conflict (id) do nothing)
-            select destination, count(*) as expired from moved group by destination order by destination""")
-        .bind("before", enqueuedBefore).bind("now", now)
-        .bind("error", "EXPIRED: not delivered within the peers' idempotency window")
-        .map((rs, ctx) -> Map.entry(rs.getString("destination"), rs.getLong("expired")))
-        .forEach(e -> expired.put(e.getKey(), e.getValue())));
-    return expired;
-  }
-
   // --- peers ---
 
   /** A call to {@code domain} succeeded at {@code now}: no backoff, no failures, no error since. */

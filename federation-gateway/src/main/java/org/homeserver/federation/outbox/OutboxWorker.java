@@ -49,10 +49,7 @@ public final class OutboxWorker implements AutoCloseable {
   /** How many lanes one process sends at once. */
   static final int PARALLEL_LANES = 16;
   static final Duration POLL = Duration.ofSeconds(1);
-  /** How often the background loop runs {@link #housekeeping()}. */
-  private static final Duration HOUSEKEEPING = Duration.ofSeconds(10);
-  /** How long peers remember idempotency keys (federation.proto, IDEMPOTENCY): older entries are never sent. */
-  public static final Duration ENTRY_LIFETIME = Duration.ofDays(7);
+  private static final Duration DEPTH_REFRESH = Duration.ofSeconds(10);
   /** How long a dead holder's expired lease row is kept (its lane may be empty now, so nobody takes it over). */
   private static final Duration EXPIRED_LEASES_KEPT = Duration.ofHours(1);
   private static final Set<Status.Code> RETRIABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
@@ -110,7 +107,7 @@ public final class OutboxWorker implements AutoCloseable {
   }
 
   private void run() {
-    Instant nextHousekeeping = Instant.MIN;
+    Instant nextRefresh = Instant.MIN;
     while (!closed) {
       try {
         wake.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -119,9 +116,10 @@ public final class OutboxWorker implements AutoCloseable {
           return;
         }
         dispatch();
-        if (now().isAfter(nextHousekeeping)) {
-          housekeeping();
-          nextHousekeeping = now().plus(HOUSEKEEPING);
+        if (now().isAfter(nextRefresh)) {
+          refreshDepths();
+          store.deleteLeasesExpiredBefore(now().minus(EXPIRED_LEASES_KEPT));
+          nextRefresh = now().plus(DEPTH_REFRESH);
         }
       } catch (InterruptedException e) {
         return;
@@ -294,22 +292,8 @@ public final class OutboxWorker implements AutoCloseable {
     return Counter.builder(name).tag("destination", destination).register(meters);
   }
 
-  /**
-   * What the background loop does every {@link #HOUSEKEEPING}: sets aside entries older than
-   * {@link #ENTRY_LIFETIME}, forgets dead holders' leases, and measures each destination's depth.
-   */
-  public void housekeeping() {
-    Instant now = now();
-    store.expire(now.minus(ENTRY_LIFETIME), now).forEach((destination, expired) -> {
-      log.warn("federation outbox: {} entries for {} expired unsent after {}", expired, destination, ENTRY_LIFETIME);
-      counter("federation.outbox.rejected", destination).increment(expired);
-    });
-    store.deleteLeasesExpiredBefore(now.minus(EXPIRED_LEASES_KEPT));
-    refreshDepths();
-  }
-
   /** Sets federation.outbox.depth of every destination from the database (0 for one drained since). */
-  private void refreshDepths() {
+  public void refreshDepths() {
     Map<String, Long> now = store.depths();
     depths.forEach((destination, depth) -> depth.set(now.getOrDefault(destination, 0L)));
     now.forEach((destination, depth) -> depths.computeIfAbsent(destination, d -> {

@@ -22,8 +22,8 @@ import org.homeserver.platform.testing.TestPostgres;
 /** The outbox on a fresh database of the real PostgreSQL, with fake peers, a policy and a clock the test drives. */
 final class OutboxFixture implements AutoCloseable {
   static final Duration BACKOFF_BASE = Duration.ofSeconds(5);
-  /** Draws the highest value of every bounded draw. */
-  static final RandomGenerator HIGHEST = new RandomGenerator() {
+  /** A backoff that always waits its ceiling, so a test knows the exact moment of the next attempt. */
+  static final Backoff LONGEST = new Backoff(BACKOFF_BASE, new RandomGenerator() {
     @Override
     public long nextLong() {
       throw new UnsupportedOperationException("only bounded draws");
@@ -33,9 +33,7 @@ final class OutboxFixture implements AutoCloseable {
     public long nextLong(long bound) {
       return bound - 1;
     }
-  };
-  /** A backoff that always waits its ceiling, so a test knows the exact moment of the next attempt. */
-  static final Backoff LONGEST = new Backoff(BACKOFF_BASE, HIGHEST);
+  });
 
   final PostgresLocation location = TestPostgres.freshDatabase();
   final ServiceDatabase database = ServiceDatabase.open(location, FederationModule.NAME, 8);

@@ -287,33 +287,12 @@ class OutboxWorkerTest {
   void depthIsMeasuredPerDestination() {
     enqueueAll(PEER, GROUP_A, "m", 3);
     OutboxWorker worker = f.worker("p1");
-    worker.housekeeping();
+    worker.refreshDepths();
     assertEquals(3, f.meters.get("federation.outbox.depth").tag("destination", PEER).gauge().value());
 
     worker.drainOnce();
-    worker.housekeeping();
+    worker.refreshDepths();
     assertEquals(0, f.meters.get("federation.outbox.depth").tag("destination", PEER).gauge().value());
-  }
-
-  @Test
-  void anEntryOlderThanThePeersIdempotencyWindowIsSetAsideUnsent() {
-    f.forbidden.add(PEER);
-    enqueueAll(PEER, GROUP_A, "old", 2);
-    f.clock.advance(Duration.ofDays(1));
-    enqueueAll(PEER, GROUP_A, "new", 1);
-    OutboxWorker worker = f.worker("p1");
-
-    f.clock.advance(OutboxWorker.ENTRY_LIFETIME.minusDays(1).minusHours(1));
-    worker.housekeeping();
-    assertEquals(3, f.status(PEER).depth());
-
-    f.clock.advance(Duration.ofHours(2));
-    worker.housekeeping();
-    f.forbidden.remove(PEER);
-    worker.drainOnce();
-    assertEquals(List.of("new0"), f.peer.applied(PEER));
-    assertEquals(2, f.status(PEER).rejected());
-    assertEquals(2, f.counter("federation.outbox.rejected", PEER));
   }
 
   @Test
