@@ -1,5 +1,6 @@
 package org.homeserver.launcher;
 
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -28,6 +29,7 @@ import org.homeserver.api.admin.v1.SuspendUserRequest;
 import org.homeserver.api.admin.v1.UnsuspendUserRequest;
 import org.homeserver.api.admin.v1.UserSummary;
 import org.homeserver.api.common.v1.PageRequest;
+import org.homeserver.api.federation.v1.FederationAdminServiceGrpc;
 import org.homeserver.api.common.v1.PageResponse;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.grpc.BearerTokens;
@@ -41,7 +43,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code homeserver admin ...}: the operator's commands, a client of the admin API. */
 @Command(name = "admin", description = "Manage a running homeserver through its admin API.",
-    subcommands = {AdminCommands.Status.class, AdminCommands.UsersCommand.class, AdminCommands.Invites.class})
+    subcommands = {AdminCommands.Status.class, AdminCommands.UsersCommand.class, AdminCommands.Invites.class,
+        FederationCommands.class})
 final class AdminCommands {
   @ParentCommand
   Main main;
@@ -58,6 +61,15 @@ final class AdminCommands {
 
   /** Runs {@code work} against the admin API; prints the server's error and exits 1 on failure. */
   int call(AdminCall work) throws Exception {
+    return onAdminPort(channel -> work.run(AdminServiceGrpc.newBlockingStub(channel)));
+  }
+
+  /** As {@link #call}, against the federation admin API on the same port. */
+  int callFederation(FederationAdminCall work) throws Exception {
+    return onAdminPort(channel -> work.run(FederationAdminServiceGrpc.newBlockingStub(channel)));
+  }
+
+  private int onAdminPort(Consumer<io.grpc.Channel> work) throws Exception {
     HomeserverConfig config = main.config(Map.of());
     String target = address != null ? address
         : ("0.0.0.0".equals(config.admin().host()) ? "127.0.0.1" : config.admin().host()) + ":" + config.admin().port();
@@ -65,9 +77,14 @@ final class AdminCommands {
         "no admin token: set admin.token, pass --token, or run the server once to generate " + AdminToken.file(config)));
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     try {
-      work.run(AdminServiceGrpc.newBlockingStub(channel)
-          .withCallCredentials(BearerTokens.credentials(secret))
-          .withDeadlineAfter(30, TimeUnit.SECONDS));
+      work.accept(ClientInterceptors.intercept(channel, new io.grpc.ClientInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+            io.grpc.CallOptions options, io.grpc.Channel next) {
+          return next.newCall(method, options.withCallCredentials(BearerTokens.credentials(secret))
+              .withDeadlineAfter(30, TimeUnit.SECONDS));
+        }
+      }));
       return 0;
     } catch (StatusRuntimeException e) {
       String reason = ErrorStatus.errorInfo(e).map(i -> " " + i.getReason()).orElse("");
@@ -95,6 +112,10 @@ final class AdminCommands {
 
   interface AdminCall {
     void run(AdminServiceBlockingStub admin);
+  }
+
+  interface FederationAdminCall {
+    void run(FederationAdminServiceGrpc.FederationAdminServiceBlockingStub admin);
   }
 
   static String describe(UserSummary u) {

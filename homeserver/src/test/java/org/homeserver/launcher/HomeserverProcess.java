@@ -81,7 +81,8 @@ final class HomeserverProcess implements AutoCloseable {
 
   private static HomeserverProcess start(Map<String, String> settings, Optional<TestCertificateAuthority> ca,
                                          Optional<Path> caFile) throws IOException, InterruptedException {
-    int port = TestHomeserver.freePort();
+    int port = settings.containsKey("server.port") ? Integer.parseInt(settings.get("server.port"))
+        : TestHomeserver.freePort();
     Map<String, String> all = new HashMap<>();
     all.put("domain", TestHomeserver.DOMAIN);
     all.put("server.host", "127.0.0.1");

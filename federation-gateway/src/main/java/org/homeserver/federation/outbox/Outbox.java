@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.homeserver.api.federation.v1.Delivery;
 import org.homeserver.federation.outbox.OutboxStore.DestinationStatus;
@@ -70,6 +72,26 @@ public final class Outbox {
     long depth = store.resetBackoff(domain, clock.instant().truncatedTo(ChronoUnit.MICROS));
     signals.publish(OutboxWorker.CHANNEL, domain.getBytes(StandardCharsets.UTF_8));
     return depth;
+  }
+
+  /**
+   * A peer reached us with an authenticated call: if the outbox was backing off from it, the
+   * backoff ends now and what waits for it is sent at once (federation.proto, DELIVERY AND RETRIES).
+   */
+  public void reached(String domain) {
+    if (store.backingOff(domain)) {
+      resetBackoff(domain);
+    }
+  }
+
+  /** Every destination the outbox knows of (a peer's state, waiting or set-aside entries), in domain order. */
+  public List<String> destinations() {
+    List<String> all = new ArrayList<>();
+    for (List<String> page = store.destinations("", 1000); !page.isEmpty();
+         page = store.destinations(page.getLast(), 1000)) {
+      all.addAll(page);
+    }
+    return all;
   }
 
   /** The outbox's status of each of {@code domains}, in the order given (ListPeers). */

@@ -263,6 +263,14 @@ public final class OutboxStore {
     });
   }
 
+  /** Whether the outbox waits out a backoff towards {@code domain} after failed calls. */
+  public boolean backingOff(String domain) {
+    return db.withHandle(h -> h.createQuery("""
+            select exists (select 1 from peers where domain = :domain
+                           and (consecutive_failures > 0 or next_attempt_at is not null))""")
+        .bind("domain", domain).mapTo(Boolean.class).one());
+  }
+
   // --- status ---
 
   /**

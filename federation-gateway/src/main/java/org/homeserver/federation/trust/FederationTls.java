@@ -5,16 +5,11 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -32,6 +27,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import org.homeserver.federation.FederationSettings;
 import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.grpc.tls.CertificatePair;
+import org.homeserver.platform.grpc.tls.UnusableCertificateException;
 
 /**
  * Mutual TLS between homeservers (federation.proto PEERS), TLS 1.3 only: this homeserver's
@@ -67,9 +63,17 @@ public final class FederationTls {
    */
   public static FederationTls load(String homeDomain, Path certificateFile, Path keyFile,
                                    Optional<Path> trustAnchorsFile) throws ConfigException {
-    List<X509Certificate> chain = certificates(FederationSettings.CERTIFICATE_FILE.key(), certificateFile);
-    PrivateKey key = privateKey(keyFile);
-    X509Certificate leaf = chain.getFirst();
+    CertificatePair identity;
+    List<X509Certificate> anchors;
+    try {
+      identity = CertificatePair.read(FederationSettings.CERTIFICATE_FILE.key(), certificateFile,
+          FederationSettings.KEY_FILE.key(), keyFile);
+      anchors = trustAnchorsFile.isEmpty() ? null
+          : CertificatePair.certificates(FederationSettings.TRUST_ANCHORS_FILE.key(), trustAnchorsFile.get());
+    } catch (UnusableCertificateException e) {
+      throw new ConfigException("config: " + e.getMessage());
+    }
+    X509Certificate leaf = identity.leaf();
     List<String> names = dnsNames(leaf);
     String where = "config: " + FederationSettings.CERTIFICATE_FILE.key() + ": " + certificateFile + ": ";
     if (!names.contains(homeDomain.toLowerCase(Locale.ROOT))) {
@@ -81,13 +85,7 @@ public final class FederationTls {
       throw new ConfigException(where + "the certificate's extended key usage must allow both TLS server and "
           + "client authentication (serverAuth and clientAuth): it is served to peers and presented to them");
     }
-    if (!KeyMatch.matches(key, leaf)) {
-      throw new ConfigException("config: " + FederationSettings.KEY_FILE.key() + ": " + keyFile
-          + ": holds a key that is not the private key of the certificate (the first one in " + certificateFile + ")");
-    }
-    TrustManagerFactory trust = trustManagers(trustAnchorsFile.isEmpty() ? null
-        : certificates(FederationSettings.TRUST_ANCHORS_FILE.key(), trustAnchorsFile.get()));
-    return new FederationTls(new CertificatePair(chain, key), trust);
+    return new FederationTls(identity, trustManagers(anchors));
   }
 
   /** This homeserver's certificate. */
@@ -205,42 +203,6 @@ public final class FederationTls {
       return usages == null ? List.of() : usages;
     } catch (CertificateParsingException e) {
       return List.of();
-    }
-  }
-
-  private static List<X509Certificate> certificates(String setting, Path file) throws ConfigException {
-    byte[] content = read(setting, file);
-    List<X509Certificate> certificates = new ArrayList<>();
-    try {
-      for (Certificate certificate : CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(content))) {
-        certificates.add((X509Certificate) certificate);
-      }
-    } catch (CertificateException e) {
-      throw new ConfigException("config: " + setting + ": " + file + ": is not a PEM file of X.509 certificates: "
-          + e.getMessage());
-    }
-    if (certificates.isEmpty()) {
-      throw new ConfigException("config: " + setting + ": " + file + ": holds no certificate (expected PEM blocks "
-          + "BEGIN CERTIFICATE)");
-    }
-    return certificates;
-  }
-
-  private static PrivateKey privateKey(Path file) throws ConfigException {
-    String setting = FederationSettings.KEY_FILE.key();
-    try {
-      return IdentityKey.read(read(setting, file));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("config: " + setting + ": " + file + ": " + e.getMessage());
-    }
-  }
-
-  private static byte[] read(String setting, Path file) throws ConfigException {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new ConfigException("config: " + setting + ": " + file + ": cannot be read: " + e);
     }
   }
 }

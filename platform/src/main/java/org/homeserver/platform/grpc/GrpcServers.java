@@ -143,6 +143,16 @@ public final class GrpcServers {
    * its .proto files declare.
    */
   private ServerServiceDefinition intercepted(ServerServiceDefinition definition, ServerInterceptor... inner) {
+    return intercepted(definition, meters, inner);
+  }
+
+  /**
+   * The chain of {@link #intercepted(ServerServiceDefinition, ServerInterceptor...)}, for servers a
+   * service builds itself (the federation port): {@code inner} interceptors see each request as
+   * the bytes that arrived, before it is parsed.
+   */
+  public static ServerServiceDefinition intercepted(ServerServiceDefinition definition, MeterRegistry meters,
+                                                    ServerInterceptor... inner) {
     ServerServiceDefinition parsedLate = ServerInterceptors.useInputStreamMessages(
         ServerInterceptors.intercept(definition, new RequestRulesInterceptor()));
     List<ServerInterceptor> chain = new ArrayList<>(List.of(inner).reversed());

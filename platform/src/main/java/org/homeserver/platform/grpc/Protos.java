@@ -20,6 +20,10 @@ public final class Protos {
   }
 
   /** The page size asked for (its range is PageRequest's rule): 0 means the default. */
+  public static Instant instant(Timestamp timestamp) {
+    return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
+  }
+
   public static int pageSize(PageRequest page) {
     return page.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : page.getPageSize();
   }

@@ -1,6 +1,7 @@
 package org.homeserver.platform.grpc.tls;
 
 import java.security.GeneralSecurityException;
+import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -13,6 +14,20 @@ import java.util.Optional;
 public record CertificatePair(List<X509Certificate> chain, PrivateKey key) {
   public CertificatePair {
     chain = List.copyOf(chain);
+  }
+
+  /**
+   * The pair in the PEM files of these two settings, as they are now; refused, naming the setting
+   * and the file, when either cannot be read or parsed or the key is not the leaf's.
+   */
+  public static CertificatePair read(String certificateSetting, Path certificateFile, String keySetting,
+                                     Path keyFile) throws UnusableCertificateException {
+    return of(PemFile.read(certificateSetting, certificateFile), PemFile.read(keySetting, keyFile));
+  }
+
+  /** Every certificate in the PEM file of {@code setting}, in file order; refused if there is none. */
+  public static List<X509Certificate> certificates(String setting, Path file) throws UnusableCertificateException {
+    return PemFile.read(setting, file).certificates();
   }
 
   /** The pair in these two files; refused when either does not parse or the key is not the leaf's. */

@@ -1,0 +1,177 @@
+package org.homeserver.federation.inbound;
+
+import static org.homeserver.platform.grpc.Replies.reply;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import org.homeserver.api.auth.v1.AuthInternalServiceGrpc.AuthInternalServiceBlockingStub;
+import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.AcceptEventRequest;
+import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub;
+import org.homeserver.api.directory.v1.DeleteUserDataRequest;
+import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc.DirectoryInternalServiceBlockingStub;
+import org.homeserver.api.directory.v1.LookupUserRequest;
+import org.homeserver.api.directory.v1.ReceiveConnectionRequestRequest;
+import org.homeserver.api.directory.v1.ReceiveConnectionUpdateRequest;
+import org.homeserver.api.federation.v1.ClaimKeyPackagesRequest;
+import org.homeserver.api.federation.v1.ClaimKeyPackagesResponse;
+import org.homeserver.api.federation.v1.DeliverBatchRequest;
+import org.homeserver.api.federation.v1.DeliverBatchResponse;
+import org.homeserver.api.federation.v1.DeliverConnectionRequestRequest;
+import org.homeserver.api.federation.v1.DeliverConnectionRequestResponse;
+import org.homeserver.api.federation.v1.DeliverEventRequest;
+import org.homeserver.api.federation.v1.Delivery;
+import org.homeserver.api.federation.v1.DeliveryResult;
+import org.homeserver.api.federation.v1.DiscoverUserRequest;
+import org.homeserver.api.federation.v1.DiscoverUserResponse;
+import org.homeserver.api.federation.v1.ExchangeCapabilitiesRequest;
+import org.homeserver.api.federation.v1.ExchangeCapabilitiesResponse;
+import org.homeserver.api.federation.v1.FederationServiceGrpc;
+import org.homeserver.api.federation.v1.GetAuthenticationRootsRequest;
+import org.homeserver.api.federation.v1.GetAuthenticationRootsResponse;
+import org.homeserver.api.federation.v1.GetFederationKeysRequest;
+import org.homeserver.api.federation.v1.GetFederationKeysResponse;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerRequest;
+import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc.KeyPackageInternalServiceBlockingStub;
+import org.homeserver.platform.errors.Refusal;
+import org.homeserver.platform.grpc.ErrorMappingInterceptor;
+import org.homeserver.platform.grpc.ErrorStatus;
+import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RateLimits;
+
+/**
+ * The federation API (federation.proto) as peers call it: each call is handed to the internal API
+ * of the service that owns it, with the peer's proven domain; answers and errors go back unchanged.
+ */
+final class FederationGrpcService extends FederationServiceGrpc.FederationServiceImplBase {
+  /** Federation API versions served. */
+  static final List<String> VERSIONS = org.homeserver.federation.outbound.PeerClient.VERSIONS;
+
+  /** Where the calls go. */
+  record Services(AuthInternalServiceBlockingStub auth, DirectoryInternalServiceBlockingStub directory,
+                  KeyPackageInternalServiceBlockingStub keyPackages, DeliveryInternalServiceBlockingStub delivery) {}
+
+  private final String domain;
+  private final String software;
+  private final Services services;
+  private final RateLimiter discoveries;
+  private final PublishedKeys keys;
+
+  FederationGrpcService(String domain, String software, Services services, RateLimiter discoveries,
+                        PublishedKeys keys) {
+    this.domain = domain;
+    this.software = software;
+    this.services = services;
+    this.discoveries = discoveries;
+    this.keys = keys;
+  }
+
+  /** This homeserver's federation keys as GetFederationKeys publishes them. */
+  interface PublishedKeys {
+    GetFederationKeysResponse published();
+  }
+
+  @Override
+  public void getAuthenticationRoots(GetAuthenticationRootsRequest request,
+                                     StreamObserver<GetAuthenticationRootsResponse> response) {
+    var roots = services.auth().getAuthenticationRoots(
+        org.homeserver.api.auth.v1.GetAuthenticationRootsRequest.getDefaultInstance());
+    reply(response, GetAuthenticationRootsResponse.newBuilder().setDomain(roots.getDomain())
+        .addAllRootCertificates(roots.getRootCertificatesList()).build());
+  }
+
+  @Override
+  public void discoverUser(DiscoverUserRequest request, StreamObserver<DiscoverUserResponse> response) {
+    String peer = CallingPeer.domain();
+    RateLimits.check(discoveries, peer, "too many user discoveries from " + peer + "; wait a little");
+    var found = services.directory().lookupUser(LookupUserRequest.newBuilder().setPeerDomain(peer)
+        .setRequest(request).build());
+    reply(response, DiscoverUserResponse.newBuilder().setProfile(found.getProfile()).build());
+  }
+
+  @Override
+  public void deliverConnectionRequest(DeliverConnectionRequestRequest request,
+                                       StreamObserver<DeliverConnectionRequestResponse> response) {
+    services.directory().receiveConnectionRequest(ReceiveConnectionRequestRequest.newBuilder()
+        .setPeerDomain(CallingPeer.domain()).setRequest(request).build());
+    reply(response, DeliverConnectionRequestResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void claimKeyPackages(ClaimKeyPackagesRequest request, StreamObserver<ClaimKeyPackagesResponse> response) {
+    reply(response, services.keyPackages().claimKeyPackagesForPeer(ClaimKeyPackagesForPeerRequest.newBuilder()
+        .setPeerDomain(CallingPeer.domain()).setRequest(request).build()).getResponse());
+  }
+
+  @Override
+  public void deliverBatch(DeliverBatchRequest request, StreamObserver<DeliverBatchResponse> response) {
+    String peer = CallingPeer.domain();
+    DeliverBatchResponse.Builder out = DeliverBatchResponse.newBuilder();
+    boolean stopped = false;
+    for (Delivery delivery : request.getDeliveriesList()) {
+      if (stopped) {
+        out.addResults(DeliveryResult.newBuilder().setCode(Status.Code.ABORTED.value())
+            .setMessage("not attempted: an earlier delivery of the batch is to be retried"));
+        continue;
+      }
+      DeliveryResult result = apply(peer, delivery);
+      out.addResults(result);
+      stopped = org.homeserver.federation.Retries.retriable(Status.fromCodeValue(result.getCode()).getCode());
+    }
+    reply(response, out.build());
+  }
+
+  /** One delivery, in its own transactions with its idempotency record (the owning service's). */
+  private DeliveryResult apply(String peer, Delivery delivery) {
+    try {
+      switch (delivery.getKindCase()) {
+        case CONNECTION_UPDATE -> services.directory().receiveConnectionUpdate(ReceiveConnectionUpdateRequest
+            .newBuilder().setPeerDomain(peer).setRequest(delivery.getConnectionUpdate()).build());
+        case EVENT -> acceptEvent(peer, delivery.getEvent());
+        case GROUP_MESSAGE, WELCOME -> throw Status.UNIMPLEMENTED
+            .withDescription("this homeserver does not serve federated groups yet").asRuntimeException();
+        case KIND_NOT_SET -> throw Refusal.invalid("a delivery names none of its kinds");
+      }
+      return DeliveryResult.getDefaultInstance();
+    } catch (RuntimeException e) {
+      return resultOf(e);
+    }
+  }
+
+  private void acceptEvent(String peer, DeliverEventRequest event) {
+    if (event.hasUserDeleted()) {
+      if (!Ids.ofDomain(event.getUserDeleted().getUserId(), peer)) {
+        throw Refusal.of(ErrorReason.PEER_DOMAIN_MISMATCH, "a peer reports deletions of its own users only");
+      }
+      // The links go first: a retry after a failure below repeats both, and each is idempotent.
+      services.directory().deleteUserData(DeleteUserDataRequest.newBuilder()
+          .setUserId(event.getUserDeleted().getUserId()).build());
+    }
+    services.delivery().acceptEvent(AcceptEventRequest.newBuilder().setPeerDomain(peer).setRequest(event).build());
+  }
+
+  /** The result a failed delivery reports, as the peer's client would see the status. */
+  private static DeliveryResult resultOf(RuntimeException e) {
+    Status status = ErrorMappingInterceptor.statusFor(e, "federation-delivery", new io.grpc.Metadata());
+    DeliveryResult.Builder result = DeliveryResult.newBuilder().setCode(status.getCode().value())
+        .setMessage(status.getDescription() == null ? "" : status.getDescription());
+    ErrorStatus.errorInfo(e instanceof Refusal r ? ErrorStatus.toStatus(r) : e)
+        .flatMap(info -> java.util.Arrays.stream(ErrorReason.values()).filter(v -> v.name().equals(info.getReason()))
+            .findFirst())
+        .ifPresent(result::setReason);
+    return result.build();
+  }
+
+  @Override
+  public void getFederationKeys(GetFederationKeysRequest request, StreamObserver<GetFederationKeysResponse> response) {
+    reply(response, keys.published());
+  }
+
+  @Override
+  public void exchangeCapabilities(ExchangeCapabilitiesRequest request,
+                                   StreamObserver<ExchangeCapabilitiesResponse> response) {
+    reply(response, ExchangeCapabilitiesResponse.newBuilder().setDomain(domain).addAllVersions(VERSIONS)
+        .setSoftware(software).build());
+  }
+}
