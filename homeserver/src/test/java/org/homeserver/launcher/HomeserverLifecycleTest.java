@@ -163,7 +163,7 @@ class HomeserverLifecycleTest {
     e.problems().forEach(p -> assertTrue(p.contains(": must be set when services run as separate processes"), p));
     ConfigException unknown = assertThrows(ConfigException.class,
         () -> Homeserver.start(bare, List.of("nonsense"), Clock.systemUTC()));
-    assertEquals("unknown service nonsense; this build has: auth, directory, keypackage, delivery, notifier", unknown.getMessage());
+    assertEquals("unknown service nonsense; this build has: auth, directory, keypackage, delivery, notifier, federation", unknown.getMessage());
   }
 
   @Test

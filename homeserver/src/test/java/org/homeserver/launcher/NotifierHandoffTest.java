@@ -38,7 +38,8 @@ class NotifierHandoffTest {
     HomeserverConfig mainConfig = TestHomeserver.configFor(database, Files.createTempDirectory("hs-main"),
         with(shared, "services.notifier.address", "127.0.0.1:" + notifierInternalPort));
     try (CapturedLogs logs = CapturedLogs.ofPackage("org.homeserver.delivery").from(Level.INFO);
-         TestHomeserver main = TestHomeserver.start(mainConfig, List.of("auth", "directory", "keypackage", "delivery"));
+         TestHomeserver main = TestHomeserver.start(mainConfig,
+             List.of("auth", "directory", "keypackage", "delivery", "federation"));
          WebPushReceiver receiver = new WebPushReceiver()) {
       Map<String, String> notifierSettings = with(with(shared, "internal.port", Integer.toString(notifierInternalPort)),
           "services.auth.address", "127.0.0.1:" + mainConfig.internal().port());
