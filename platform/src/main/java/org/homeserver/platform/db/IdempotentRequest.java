@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Base64;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +39,32 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   @Override
   public byte[] requestDigest() {
     return requestDigest.clone();
+  }
+
+  /**
+   * The sender that the requests of another homeserver's domain are recorded under: a peer's keys
+   * are unique per calling domain (federation.proto IDEMPOTENCY), so they share one scope.
+   */
+  public static UUID peer(String domain) {
+    return UUID.nameUUIDFromBytes(("peer:" + domain).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * An idempotency key derived from {@code parts}: {@code prefix} and base64url of their SHA-256, so
+   * the same parts (a client's key, the change it names) give the same key on every retry. The
+   * prefix keeps it within the idempotency key rule (at most 20 characters of A-Z a-z 0-9 - _).
+   */
+  public static String derivedKey(String prefix, String... parts) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      for (String part : parts) {
+        sha256.update(part.getBytes(StandardCharsets.UTF_8));
+        sha256.update((byte) 0);
+      }
+      return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
   }
 
   /** {@code request} sent by {@code sender} under {@code key}, its digest covering the message type. */
