@@ -1,26 +1,32 @@
 package org.homeserver.delivery;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.homeserver.api.auth.v1.RegisteredClient;
+import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
+import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.UserId;
 
 /**
  * What the other services ask of the delivery service (delivery_internal.proto): server events for
- * users and clients, and the peers a user shares groups with.
+ * users and clients (of other domains through their homeservers), events other homeservers send,
+ * and the peers a user shares groups with.
  */
 public final class GroupEvents {
-  /** DeliverEventRequest names at most this many users, and as many clients. */
   /** Idempotency keys of DeliverEvent are scoped to the calling services, as if they were one sender. */
   static final UUID SERVICES = UUID.nameUUIDFromBytes("homeserver internal services".getBytes(StandardCharsets.UTF_8));
 
@@ -29,9 +35,11 @@ public final class GroupEvents {
   private final Groups groups;
   private final RegisteredClients registry;
   private final LocalClients local;
+  private final PeerEvents peers;
 
   public GroupEvents(Queues queues, Publisher publisher, Groups groups, RegisteredClients registry,
-      LocalClients local) {
+      LocalClients local, PeerEvents peers) {
+    this.peers = peers;
     this.queues = queues;
     this.publisher = publisher;
     this.groups = groups;
@@ -39,21 +47,126 @@ public final class GroupEvents {
     this.local = local;
   }
 
-  /** Queues the event for every client of the users and for the clients named, except the excluded. */
+  /**
+   * Queues the event for every client of the users and for the clients named, except the excluded.
+   * Users and clients of other domains get ProfileChanged, UserDeleted and GroupDeleted through
+   * their homeserver: stored in the outbox towards each domain first, under a key derived from the
+   * request's and the domain, so a failure fails the call and its retry stores nothing twice.
+   * Other events are for local users only (connection changes travel as federated updates).
+   */
   public void deliver(DeliverEventRequest request) {
     ServerEvent event = request.getEvent();
+    Set<String> excluded = Set.copyOf(request.getExcludeClientIdsList());
+    Map<String, org.homeserver.api.federation.v1.DeliverEventRequest.Builder> remote = new TreeMap<>();
+    List<String> localUsers = new ArrayList<>();
+    for (String userId : request.getUserIdsList()) {
+      Optional<String> domain = UserId.parse(userId).map(UserId::domain).filter(d -> !d.equals(local.domain()));
+      if (domain.isPresent()) {
+        remote.computeIfAbsent(domain.get(), d -> forPeer(event, request.getIdempotencyKey(), d)).addUserIds(userId);
+      } else {
+        localUsers.add(userId);
+      }
+    }
     Set<String> clients = new LinkedHashSet<>();
+    for (String clientId : request.getClientIdsList()) {
+      Optional<String> domain = ClientIdentity.parseClientId(clientId).map(ClientIdentity::domain)
+          .filter(d -> !d.equals(local.domain()));
+      if (domain.isPresent()) {
+        if (!excluded.contains(clientId)) {
+          remote.computeIfAbsent(domain.get(), d -> forPeer(event, request.getIdempotencyKey(), d))
+              .addClientIds(clientId);
+        }
+      } else {
+        clients.add(clientId);
+      }
+    }
+    if (forwarded(event)) {
+      remote.forEach((domain, forward) -> peers.enqueue(domain, forward.build()));
+    }
+    for (String userId : localUsers) {
+      registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
+    }
+    clients.removeAll(excluded);
+    queueLocally(event, clients, IdempotentRequest.of(SERVICES, request.getIdempotencyKey(), request));
+  }
+
+  /**
+   * An event from {@code peer} (delivery_internal.proto AcceptEvent) for users and clients of this
+   * domain: its subject must be of the peer's domain, its recipients of this one. Queued once under
+   * the peer's domain and the request's key.
+   */
+  public void accept(String peer, org.homeserver.api.federation.v1.DeliverEventRequest request) {
+    ServerEvent event = switch (request.getEventCase()) {
+      case PROFILE_CHANGED -> {
+        requireOfPeer(peer, request.getProfileChanged().getUserId(), "profile_changed.user_id");
+        yield ServerEvent.newBuilder().setProfileChanged(request.getProfileChanged()).build();
+      }
+      case USER_DELETED -> {
+        requireOfPeer(peer, request.getUserDeleted().getUserId(), "user_deleted.user_id");
+        yield ServerEvent.newBuilder().setUserDeleted(request.getUserDeleted()).build();
+      }
+      case GROUP_DELETED -> throw new IllegalArgumentException("GroupDeleted from a peer is refused by the adapter");
+      case EVENT_NOT_SET -> throw Refusal.invalidField("event", "set ProfileChanged, UserDeleted or GroupDeleted");
+    };
+    if (request.getIdempotencyKey().isEmpty()) {
+      throw Refusal.invalidField("idempotency_key", "a federated delivery carries an idempotency key");
+    }
+    Set<String> clients = new LinkedHashSet<>();
+    for (String clientId : request.getClientIdsList()) {
+      if (ClientIdentity.parseClientId(clientId).filter(c -> c.domain().equals(local.domain())).isEmpty()) {
+        throw Refusal.ofField(ErrorReason.DOMAIN_NOT_LOCAL, "client_ids", clientId + " is not a client of "
+            + local.domain());
+      }
+      clients.add(clientId);
+    }
+    for (String userId : request.getUserIdsList()) {
+      if (UserId.parse(userId).filter(u -> u.domain().equals(local.domain()) && u.toString().equals(userId))
+          .isEmpty()) {
+        throw Refusal.ofField(ErrorReason.DOMAIN_NOT_LOCAL, "user_ids", userId + " is not a user of "
+            + local.domain());
+      }
+    }
     for (String userId : request.getUserIdsList()) {
       registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
     }
-    clients.addAll(request.getClientIdsList());
-    request.getExcludeClientIdsList().forEach(clients::remove);
-    List<Recipient> recipients = clients.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of).toList();
+    queueLocally(event, clients, IdempotentRequest.of(IdempotentRequest.peer(peer), request.getIdempotencyKey(),
+        request));
+  }
+
+  private void queueLocally(ServerEvent event, Set<String> clients, IdempotentRequest idempotent) {
+    List<Recipient> recipients = clients.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of)
+        .toList();
     if (recipients.isEmpty()) {
       return;
     }
     publisher.publish(queues.enqueue(new Delivery(new QueueContent.Event(event), recipients,
-        Optional.of(IdempotentRequest.of(SERVICES, request.getIdempotencyKey(), request)))).published());
+        Optional.of(idempotent))).published());
+  }
+
+  /** Whether the event concerns users of other domains: a user's profile or deletion, a group's deletion. */
+  private static boolean forwarded(ServerEvent event) {
+    return event.hasProfileChanged() || event.hasUserDeleted() || event.hasGroupDeleted();
+  }
+
+  /** The federated delivery of {@code event} to {@code domain}, under a key derived from the caller's. */
+  private static org.homeserver.api.federation.v1.DeliverEventRequest.Builder forPeer(ServerEvent event, String key,
+      String domain) {
+    var forward = org.homeserver.api.federation.v1.DeliverEventRequest.newBuilder()
+        .setIdempotencyKey(IdempotentRequest.derivedKey("ev-", key, domain));
+    switch (event.getEventCase()) {
+      case PROFILE_CHANGED -> forward.setProfileChanged(event.getProfileChanged());
+      case USER_DELETED -> forward.setUserDeleted(event.getUserDeleted());
+      case GROUP_DELETED -> forward.setGroupDeleted(event.getGroupDeleted());
+      default -> { }
+    }
+    return forward;
+  }
+
+  /** PEER_DOMAIN_MISMATCH unless {@code userId} is a user of the peer's domain. */
+  private static void requireOfPeer(String peer, String userId, String field) {
+    if (UserId.parse(userId).filter(u -> u.domain().equals(peer) && u.toString().equals(userId)).isEmpty()) {
+      throw Refusal.ofField(ErrorReason.PEER_DOMAIN_MISMATCH, field, "not a user of the calling domain " + peer);
+    }
   }
 
   /** The users and clients other than {@code userId}'s own that share a group with one of its clients. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.homeserver.platform.db.IdempotencyRecords;
+import org.homeserver.platform.db.SqlArrays;
 import org.jdbi.v3.core.Handle;
 import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -138,6 +139,15 @@ public final class KeyPackageStore {
             delete from low_stock_notices
             where client_id = :client and cipher_suite = :suite and generation = :generation""")
         .bind("client", clientId).bind("suite", suite).bind("generation", generation).execute());
+  }
+
+  /** Records that {@code domain} was handed these KeyPackages (ref and client), in the claim's transaction. */
+  public void recordPeerClaims(Handle h, String domain, List<byte[]> refs, List<String> clientIds, Instant now) {
+    h.createUpdate("""
+            insert into peer_claims (domain, key_package_ref, client_id, claimed_at)
+            select :domain, r, c, :now from unnest(:refs, :clients) as t(r, c)""")
+        .bind("domain", domain).bind("refs", SqlArrays.bytea(refs))
+        .bindArray("clients", String.class, clientIds).bind("now", now).execute();
   }
 
   // --- purge ---
