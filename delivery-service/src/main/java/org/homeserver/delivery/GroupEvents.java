@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.homeserver.api.auth.v1.RegisteredClient;
-import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.ListGroupPeersResponse;
 import org.homeserver.api.delivery.v1.ServerEvent;
@@ -19,6 +18,7 @@ import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.PeerIds;
 import org.homeserver.platform.ids.UserId;
 
 /**
@@ -98,11 +98,11 @@ public final class GroupEvents {
   public void accept(String peer, org.homeserver.api.federation.v1.DeliverEventRequest request) {
     ServerEvent event = switch (request.getEventCase()) {
       case PROFILE_CHANGED -> {
-        requireOfPeer(peer, request.getProfileChanged().getUserId(), "profile_changed.user_id");
+        PeerIds.requireActing(peer, request.getProfileChanged().getUserId(), "profile_changed.user_id");
         yield ServerEvent.newBuilder().setProfileChanged(request.getProfileChanged()).build();
       }
       case USER_DELETED -> {
-        requireOfPeer(peer, request.getUserDeleted().getUserId(), "user_deleted.user_id");
+        PeerIds.requireActing(peer, request.getUserDeleted().getUserId(), "user_deleted.user_id");
         yield ServerEvent.newBuilder().setUserDeleted(request.getUserDeleted()).build();
       }
       case GROUP_DELETED -> throw new IllegalArgumentException("GroupDeleted from a peer is refused by the adapter");
@@ -113,19 +113,10 @@ public final class GroupEvents {
     }
     Set<String> clients = new LinkedHashSet<>();
     for (String clientId : request.getClientIdsList()) {
-      if (ClientIdentity.parseClientId(clientId).filter(c -> c.domain().equals(local.domain())).isEmpty()) {
-        throw Refusal.ofField(ErrorReason.DOMAIN_NOT_LOCAL, "client_ids", clientId + " is not a client of "
-            + local.domain());
-      }
+      PeerIds.requireLocalClient(local.domain(), clientId, "client_ids");
       clients.add(clientId);
     }
-    for (String userId : request.getUserIdsList()) {
-      if (UserId.parse(userId).filter(u -> u.domain().equals(local.domain()) && u.toString().equals(userId))
-          .isEmpty()) {
-        throw Refusal.ofField(ErrorReason.DOMAIN_NOT_LOCAL, "user_ids", userId + " is not a user of "
-            + local.domain());
-      }
-    }
+    request.getUserIdsList().forEach(userId -> PeerIds.requireLocal(local.domain(), userId, "user_ids"));
     for (String userId : request.getUserIdsList()) {
       registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
     }
@@ -160,13 +151,6 @@ public final class GroupEvents {
       default -> { }
     }
     return forward;
-  }
-
-  /** PEER_DOMAIN_MISMATCH unless {@code userId} is a user of the peer's domain. */
-  private static void requireOfPeer(String peer, String userId, String field) {
-    if (UserId.parse(userId).filter(u -> u.domain().equals(peer) && u.toString().equals(userId)).isEmpty()) {
-      throw Refusal.ofField(ErrorReason.PEER_DOMAIN_MISMATCH, field, "not a user of the calling domain " + peer);
-    }
   }
 
   /** The users and clients other than {@code userId}'s own that share a group with one of its clients. */

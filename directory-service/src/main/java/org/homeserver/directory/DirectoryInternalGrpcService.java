@@ -16,6 +16,7 @@ import org.homeserver.api.directory.v1.ReceiveConnectionUpdateRequest;
 import org.homeserver.api.directory.v1.ReceiveConnectionUpdateResponse;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
 import org.homeserver.api.directory.v1.SpendClaimRightResponse;
+import org.homeserver.platform.ids.PeerIds;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
 
@@ -30,9 +31,11 @@ final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.Di
   private final PeerConnections peers;
   private final Profiles profiles;
   private final RateLimiter lookups;
+  private final String domain;
 
   DirectoryInternalGrpcService(Connections connections, AccountDeletion deletion, PeerConnections peers,
-      Profiles profiles, RateLimiter lookups) {
+      Profiles profiles, RateLimiter lookups, String domain) {
+    this.domain = domain;
     this.connections = connections;
     this.deletion = deletion;
     this.peers = peers;
@@ -43,9 +46,9 @@ final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.Di
   @Override
   public void lookupUser(LookupUserRequest request, StreamObserver<LookupUserResponse> response) {
     String peer = request.getPeerDomain();
-    PeerConnections.requireOfPeer(peer, request.getRequest().getRequesterUserId(), "requester_user_id");
+    PeerIds.requireActing(peer, request.getRequest().getRequesterUserId(), "requester_user_id");
     String userId = DirectoryGrpcService.userIdOf(request.getRequest().getQuery());
-    peers.requireLocal(userId, "query");
+    PeerIds.requireLocal(domain, userId, "query");
     RateLimits.check(lookups, "peer:" + peer, "too many lookups from this domain; wait a little");
     connections.requireVisible(userId);
     reply(response, LookupUserResponse.newBuilder().setProfile(profiles.of(userId)).build());

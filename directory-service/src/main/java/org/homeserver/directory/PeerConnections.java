@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.ConnectionAccepted;
 import org.homeserver.api.delivery.v1.ConnectionCancelled;
 import org.homeserver.api.delivery.v1.ConnectionRejected;
@@ -16,7 +15,7 @@ import org.homeserver.api.federation.v1.DeliverConnectionUpdateRequest;
 import org.homeserver.directory.DirectoryStore.Link;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
-import org.homeserver.platform.ids.UserId;
+import org.homeserver.platform.ids.PeerIds;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -46,8 +45,8 @@ public final class PeerConnections {
   public void receiveRequest(String peer, DeliverConnectionRequestRequest request) {
     String requester = request.getRequesterUserId();
     String target = request.getTargetUserId();
-    requireOfPeer(peer, requester, "requester_user_id");
-    requireLocal(target, "target_user_id");
+    PeerIds.requireActing(peer, requester, "requester_user_id");
+    PeerIds.requireLocal(domain, target, "target_user_id");
     connections.requireVisible(target);
     IdempotentRequest idempotent = keyed(peer, request.getIdempotencyKey(), request);
     Instant now = clock.instant();
@@ -65,8 +64,8 @@ public final class PeerConnections {
   public void receiveUpdate(String peer, DeliverConnectionUpdateRequest update) {
     String acting = update.getActingUserId();
     String other = update.getOtherUserId();
-    requireOfPeer(peer, acting, "acting_user_id");
-    requireLocal(other, "other_user_id");
+    PeerIds.requireActing(peer, acting, "acting_user_id");
+    PeerIds.requireLocal(domain, other, "other_user_id");
     IdempotentRequest idempotent = keyed(peer, update.getIdempotencyKey(), update);
     Instant now = clock.instant();
     Optional<ServerEvent> event = store.inTransaction(h -> once(h, idempotent, now,
@@ -131,19 +130,5 @@ public final class PeerConnections {
       throw Refusal.invalidField("idempotency_key", "a federated change carries an idempotency key");
     }
     return IdempotentRequest.of(IdempotentRequest.peer(peer), key, request);
-  }
-
-  /** PEER_DOMAIN_MISMATCH unless {@code userId} is a user of the peer's domain. */
-  static void requireOfPeer(String peer, String userId, String field) {
-    if (UserId.parse(userId).filter(id -> id.domain().equals(peer) && id.toString().equals(userId)).isEmpty()) {
-      throw Refusal.ofField(ErrorReason.PEER_DOMAIN_MISMATCH, field, "not a user of the calling domain " + peer);
-    }
-  }
-
-  /** DOMAIN_NOT_LOCAL unless {@code userId} is a user of this domain. */
-  void requireLocal(String userId, String field) {
-    if (UserId.parse(userId).filter(id -> id.domain().equals(domain) && id.toString().equals(userId)).isEmpty()) {
-      throw Refusal.ofField(ErrorReason.DOMAIN_NOT_LOCAL, field, "not a user of this domain " + domain);
-    }
   }
 }

@@ -30,6 +30,7 @@ import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
+import org.homeserver.platform.ids.PeerIds;
 import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -98,14 +99,9 @@ public final class Claims {
   public org.homeserver.api.federation.v1.ClaimKeyPackagesResponse claimForPeer(String peer,
       org.homeserver.api.federation.v1.ClaimKeyPackagesRequest request) {
     String claimer = request.getClaimerUserId();
-    if (UserId.parse(claimer).filter(u -> u.domain().equals(peer) && u.toString().equals(claimer)).isEmpty()) {
-      throw Refusal.ofField(ErrorReason.PEER_DOMAIN_MISMATCH, "claimer_user_id",
-          "not a user of the calling domain " + peer);
-    }
+    PeerIds.requireActing(peer, claimer, "claimer_user_id");
+    PeerIds.requireLocal(domain, request.getUserId(), "user_id");
     UserId target = validate(request.getUserId(), request.getCipherSuite());
-    if (!target.domain().equals(domain)) {
-      throw Refusal.ofField(ErrorReason.DOMAIN_NOT_LOCAL, "user_id", "not a user of this domain " + domain);
-    }
     if (request.getClientIdsCount() > MAX_PEER_CLIENT_IDS) {
       throw Refusal.invalidField("client_ids", "at most " + MAX_PEER_CLIENT_IDS + " clients");
     }

@@ -2,27 +2,16 @@ package org.homeserver.keypackage;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import java.io.ByteArrayInputStream;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesResponse;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
@@ -35,6 +24,7 @@ import org.homeserver.mls.validation.InvalidKeyPackageException;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.IdempotentRequest;
+import org.homeserver.platform.ids.CertificateChains;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
 import org.homeserver.platform.ids.UserId;
@@ -73,7 +63,7 @@ public final class RemoteClaims {
     this.peers = peers;
     this.validator = validator;
     this.roots = Caffeine.newBuilder().expireAfterWrite(ROOTS_TTL).maximumSize(10_000)
-        .build(domain -> peers.authenticationRoots(domain).stream().map(RemoteClaims::certificate)
+        .build(domain -> peers.authenticationRoots(domain).stream().map(CertificateChains::parse)
             .flatMap(Optional::stream).toList());
     this.clock = clock;
   }
@@ -156,7 +146,7 @@ public final class RemoteClaims {
     }
     List<X509Certificate> certificates = new ArrayList<>();
     for (byte[] der : chain) {
-      Optional<X509Certificate> parsed = certificate(der);
+      Optional<X509Certificate> parsed = CertificateChains.parse(der);
       if (parsed.isEmpty()) {
         return Optional.of("certificate " + certificates.size() + " of the chain does not parse");
       }
@@ -171,45 +161,22 @@ public final class RemoteClaims {
     } catch (CredentialParseException e) {
       return Optional.of(e.getMessage());
     }
-    byte[] key = keyPackage.leafNode().signatureKey();
-    byte[] info = leaf.getPublicKey().getEncoded();
-    if (info.length <= key.length
-        || !MessageDigest.isEqual(Arrays.copyOfRange(info, info.length - key.length, info.length), key)) {
+    if (!CertificateChains.certifies(leaf, keyPackage.leafNode().signatureKey())) {
       return Optional.of("the leaf's signature key is not the certificate's");
     }
     return chainProblem(certificates, roots.get(domain), domain);
   }
 
-  /** PKIX of the chain (leaf first, the root itself optional at the end) up to one of {@code anchors}, now. */
+  /** PKIX of the chain up to one of the domain's AS roots, now. */
   private Optional<String> chainProblem(List<X509Certificate> chain, List<X509Certificate> anchors, String domain) {
     if (anchors.isEmpty()) {
       return Optional.of(domain + " published no AS root");
     }
-    List<X509Certificate> path = new ArrayList<>(chain);
-    while (path.size() > 1 && anchors.contains(path.getLast())) {
-      path.removeLast();
-    }
     try {
-      PKIXParameters parameters = new PKIXParameters(anchors.stream().map(root -> new TrustAnchor(root, null))
-          .collect(Collectors.toSet()));
-      parameters.setRevocationEnabled(false);
-      parameters.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX").validate(
-          CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+      CertificateChains.verify(chain, anchors, clock.instant());
       return Optional.empty();
     } catch (CertPathValidatorException e) {
       return Optional.of("the chain does not verify up to " + domain + "'s AS root: " + e.getMessage());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the PKIX validator is not available", e);
-    }
-  }
-
-  private static Optional<X509Certificate> certificate(byte[] der) {
-    try {
-      return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der)));
-    } catch (CertificateException | ClassCastException e) {
-      return Optional.empty();
     }
   }
 }
