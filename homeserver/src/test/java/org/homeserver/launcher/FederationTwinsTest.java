@@ -44,6 +44,18 @@ import org.homeserver.api.directory.v1.RequestDirection;
 import org.homeserver.api.directory.v1.SetDisplayNameRequest;
 import org.homeserver.api.federation.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.federation.v1.ClaimKeyPackagesResponse;
+import org.homeserver.api.federation.v1.ClaimRemoteKeyPackagesRequest;
+import org.homeserver.api.federation.v1.GetAuthenticationRootsResponse;
+import org.homeserver.api.federation.v1.GetRemoteAuthenticationRootsRequest;
+import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
+import org.homeserver.api.common.v1.SignatureScheme;
+import org.homeserver.auth.CertificateAuthority;
+import org.homeserver.auth.IssuedCredential;
+import org.homeserver.auth.TestSigningKey;
+import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.message.Credential;
+import org.homeserver.platform.ids.ClientIdentity;
+import java.time.Instant;
 import org.homeserver.api.federation.v1.ConnectionUpdateKind;
 import org.homeserver.api.federation.v1.DeliverConnectionRequestRequest;
 import org.homeserver.api.federation.v1.DeliverConnectionRequestResponse;
@@ -76,6 +88,7 @@ import org.junit.jupiter.api.Test;
 class FederationTwinsTest {
   private static final String INTERNAL_TOKEN = "internal-token-0123456789abcdefghijklmnop";
   private static final String PEER = "other.example";
+  private static final CipherSuite REMOTE_SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 
   private static PostgresLocation database;
   private static TestHomeserver hs;
@@ -92,6 +105,27 @@ class FederationTwinsTest {
     final List<EnqueueRequest> enqueued = new CopyOnWriteArrayList<>();
     /** The refusal the peer gives connection requests, if any. */
     volatile Refusal refuseRequests;
+    final List<ClaimRemoteKeyPackagesRequest> claims = new CopyOnWriteArrayList<>();
+    /** What the peer hands out for a claim. */
+    volatile ClaimKeyPackagesResponse claimAnswer = ClaimKeyPackagesResponse.getDefaultInstance();
+    /** The peer's AS roots. */
+    volatile List<ByteString> roots = List.of();
+
+    @Override
+    public void claimRemoteKeyPackages(ClaimRemoteKeyPackagesRequest request,
+        StreamObserver<ClaimKeyPackagesResponse> response) {
+      claims.add(request);
+      response.onNext(claimAnswer);
+      response.onCompleted();
+    }
+
+    @Override
+    public void getRemoteAuthenticationRoots(GetRemoteAuthenticationRootsRequest request,
+        StreamObserver<GetAuthenticationRootsResponse> response) {
+      response.onNext(GetAuthenticationRootsResponse.newBuilder().setDomain(request.getDestination())
+          .addAllRootCertificates(roots).build());
+      response.onCompleted();
+    }
 
     @Override
     public void sendConnectionRequest(SendConnectionRequestRequest request,
@@ -123,7 +157,7 @@ class FederationTwinsTest {
             "internal.token", INTERNAL_TOKEN,
             "services.federation.address", "127.0.0.1:" + gatewayServer.getPort()));
     hs = TestHomeserver.start(config, List.of("auth", "directory", "keypackage", "delivery", "notifier"));
-    for (String handle : List.of("tina", "vera", "uma", "walt", "xena", "kim", "lena", "mia", "lou", "nia")) {
+    for (String handle : List.of("tina", "vera", "uma", "walt", "xena", "kim", "lena", "mia", "lou", "nia", "olga")) {
       hs.registerUser(handle);
     }
     channel = NettyChannelBuilder.forAddress("127.0.0.1", config.internal().port()).usePlaintext()
@@ -326,6 +360,48 @@ class FederationTwinsTest {
         () -> claimForPeer(remote("rob"), mia.client.userId(), mia.suite.code(), key()));
     assertEquals(2, mia.keyPackages().getKeyPackageCount(GetKeyPackageCountRequest.getDefaultInstance())
         .getCounts(0).getCount());
+  }
+
+  /** A KeyPackage of a new client of {@code handle} on the peer, with a credential {@code authority} issued. */
+  private static ClaimedKeyPackage remoteKeyPackage(CertificateAuthority authority, String handle, String forClient) {
+    Instant now = hs.clock.instant();
+    TestSigningKey key = TestSigningKey.generate(SignatureScheme.ED25519);
+    ClientIdentity identity = new ClientIdentity(PEER, handle, UUID.randomUUID());
+    IssuedCredential credential = authority.issueClientCertificate(identity, key.signatureKey(),
+        now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)));
+    var keyPackage = TestKeyPackages.create(REMOTE_SUITE, new Credential.X509(credential.chain()),
+        new TestKeyPackages.SigningKey(REMOTE_SUITE.signatureScheme(), key.privateKey(),
+            key.signatureKey().publicKey()), now);
+    return ClaimedKeyPackage.newBuilder().setClientId(forClient == null ? identity.clientId() : forClient)
+        .setKeyPackage(ByteString.copyFrom(TestKeyPackages.encodeAsMessage(keyPackage))).build();
+  }
+
+  @Test
+  void keyPackagesClaimedFromAPeerAreCheckedAgainstItsRootsAndTheClientTheyAreFor() {
+    CertificateAuthority peerAuthority = CertificateAuthority.generate(PEER, hs.clock);
+    CertificateAuthority stranger = CertificateAuthority.generate(PEER, hs.clock);
+    gateway.roots = List.of(ByteString.copyFrom(peerAuthority.rootCertificate()));
+    ClaimedKeyPackage valid = remoteKeyPackage(peerAuthority, "pia", null);
+    ClaimedKeyPackage unrooted = remoteKeyPackage(stranger, "pia", null);
+    String otherClient = "mimi://" + PEER + "/c/pia/" + UUID.randomUUID();
+    ClaimedKeyPackage misnamed = remoteKeyPackage(peerAuthority, "pia", otherClient);
+    String without = "mimi://" + PEER + "/c/pia/" + UUID.randomUUID();
+    gateway.claimAnswer = ClaimKeyPackagesResponse.newBuilder().addKeyPackages(valid).addKeyPackages(unrooted)
+        .addKeyPackages(misnamed).addClientsWithoutKeyPackage(without).build();
+    TestMember olga = TestMember.register(hs, "olga");
+    var claim = org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest.newBuilder().setUserId(remote("pia"))
+        .setCipherSuite(REMOTE_SUITE.code()).setIdempotencyKey(key()).build();
+
+    var claimed = olga.keyPackages().claimKeyPackages(claim);
+    olga.keyPackages().claimKeyPackages(claim);
+
+    assertEquals(List.of(valid), claimed.getKeyPackagesList());
+    assertEquals(List.of(unrooted.getClientId(), otherClient, without), claimed.getClientsWithoutKeyPackageList());
+    List<ClaimRemoteKeyPackagesRequest> sent = gateway.claims.stream()
+        .filter(c -> c.getRequest().getClaimerUserId().equals(olga.client.userId())).toList();
+    assertEquals(2, sent.size());
+    assertEquals(PEER, sent.getFirst().getDestination());
+    assertEquals(sent.get(0).getRequest(), sent.get(1).getRequest(), "a client's retry claims under the same key");
   }
 
   private static void acceptEvent(DeliverEventRequest request) {
