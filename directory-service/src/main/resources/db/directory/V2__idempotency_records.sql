@@ -1,4 +1,5 @@
--- The first answer to a request sent under an idempotency key: inbound federated connection
+-- The first answer to a request sent under an idempotency key, kept 7 days (federation.proto
+-- IDEMPOTENCY): inbound federated connection
 -- requests and updates, scoped to the peer's domain (sender_client is a name-based UUID of
 -- "peer:<domain>"), claimed in the same transaction as the link change they make.
 create table idempotency_records (

@@ -45,7 +45,7 @@ public final class DirectoryModule {
   private static final long MAX_REQUEST_BYTES = 64 * 1024;
   /** Calls to the other services' internal APIs give up after this long. */
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  /** How often expired idempotency records are deleted. */
+  /** How often expired idempotency records (all of them peers', kept 7 days) are deleted. */
   private static final Duration CLEANUP_INTERVAL = Duration.ofMinutes(10);
 
   private DirectoryModule() {}
@@ -77,7 +77,7 @@ public final class DirectoryModule {
           Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion,
               peerConnections, profiles, lookups, context.domain())), List.of(),
           List.of(context.tasks().every("directory-cleanup", CLEANUP_INTERVAL, () ->
-              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))),
+              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.PEER_WINDOW)))),
           List.of(database));
     } catch (RuntimeException e) {
       database.close();

@@ -113,7 +113,7 @@ public final class PeerConnections {
   /** Claims the key and runs {@code work}, recording that it was done; empty if the key was used before. */
   private static <T> Optional<T> once(Handle h, IdempotentRequest idempotent, Instant now,
       java.util.function.Supplier<T> work) {
-    if (idempotent.claim(h, now).isPresent()) {
+    if (idempotent.claim(h, now, IdempotentRequest.PEER_WINDOW).isPresent()) {
       return Optional.empty();
     }
     T result = work.get();

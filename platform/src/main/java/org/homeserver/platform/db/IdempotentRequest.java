@@ -24,6 +24,8 @@ import org.jdbi.v3.core.Handle;
 public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   /** A retry within this window gets the first answer (common.proto). */
   public static final Duration WINDOW = Duration.ofHours(24);
+  /** A peer's retry within this window gets the first answer (federation.proto IDEMPOTENCY). */
+  public static final Duration PEER_WINDOW = Duration.ofDays(7);
   /** A key as the request rules admitted it (rules.proto {@code idempotency_key}). */
   public IdempotentRequest {
     Objects.requireNonNull(sender, "sender");
@@ -91,7 +93,12 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
    * Take it before any other lock of the transaction.
    */
   public Optional<byte[]> claim(Handle h, Instant now) {
-    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(WINDOW)).map(this::answerOf);
+    return claim(h, now, WINDOW);
+  }
+
+  /** {@link #claim(Handle, Instant)} with another window, e.g. {@link #PEER_WINDOW} for a peer's keys. */
+  public Optional<byte[]> claim(Handle h, Instant now, Duration window) {
+    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(window)).map(this::answerOf);
   }
 
   /**
