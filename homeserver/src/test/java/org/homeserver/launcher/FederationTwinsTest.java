@@ -33,6 +33,8 @@ import org.homeserver.api.delivery.v1.ProfileChanged;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.directory.v1.AcceptConnectionRequest;
+import org.homeserver.api.directory.v1.BlockUserRequest;
+import org.homeserver.api.directory.v1.DeleteAccountRequest;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.ListConnectionRequestsRequest;
@@ -157,7 +159,7 @@ class FederationTwinsTest {
             "internal.token", INTERNAL_TOKEN,
             "services.federation.address", "127.0.0.1:" + gatewayServer.getPort()));
     hs = TestHomeserver.start(config, List.of("auth", "directory", "keypackage", "delivery", "notifier"));
-    for (String handle : List.of("tina", "vera", "uma", "walt", "xena", "kim", "lena", "mia", "lou", "nia", "olga")) {
+    for (String handle : List.of("tina", "vera", "uma", "walt", "xena", "kim", "lena", "mia", "lou", "nia", "olga", "yves", "zoe")) {
       hs.registerUser(handle);
     }
     channel = NettyChannelBuilder.forAddress("127.0.0.1", config.internal().port()).usePlaintext()
@@ -286,6 +288,64 @@ class FederationTwinsTest {
     assertEquals(1, forwarded.size());
     assertEquals(List.of(remote("sam")), forwarded.getFirst().getUserIdsList());
     assertEquals("Xena", forwarded.getFirst().getProfileChanged().getDisplayName());
+  }
+
+  private static void receiveUpdate(String acting, String other, ConnectionUpdateKind kind, String key) {
+    directory.receiveConnectionUpdate(ReceiveConnectionUpdateRequest.newBuilder().setPeerDomain(PEER)
+        .setRequest(DeliverConnectionUpdateRequest.newBuilder().setActingUserId(acting).setOtherUserId(other)
+            .setKind(kind).setIdempotencyKey(key)).build());
+  }
+
+  private static List<DeliverConnectionUpdateRequest> updatesBy(String acting) {
+    return gateway.enqueued.stream().filter(EnqueueRequest::hasConnectionUpdate)
+        .map(EnqueueRequest::getConnectionUpdate).filter(u -> u.getActingUserId().equals(acting)).toList();
+  }
+
+  @Test
+  void aRemoteAcceptanceConnectsOnceAndAKeyReusedForAnotherChangeIsRefused() {
+    TestMember yves = TestMember.register(hs, "yves");
+    TestMember yvesOther = TestMember.register(hs, "yves");
+    yves.directory().requestConnection(RequestConnectionRequest.newBuilder().setTargetUserId(remote("ada")).build());
+    events(yvesOther);
+    String key = key();
+    receiveUpdate(remote("ada"), yves.client.userId(), ConnectionUpdateKind.CONNECTION_UPDATE_KIND_ACCEPTED, key);
+    receiveUpdate(remote("ada"), yves.client.userId(), ConnectionUpdateKind.CONNECTION_UPDATE_KIND_ACCEPTED, key);
+    assertFails(Code.FAILED_PRECONDITION, ErrorReason.IDEMPOTENCY_KEY_REUSED, () -> receiveUpdate(remote("ada"),
+        yves.client.userId(), ConnectionUpdateKind.CONNECTION_UPDATE_KIND_REMOVED, key));
+
+    assertEquals(Relationship.RELATIONSHIP_CONNECTED, directory.getRelationships(GetRelationshipsRequest.newBuilder()
+        .setUserId(yves.client.userId()).addOtherUserIds(remote("ada")).build()).getRelationships(0).getRelationship());
+    List<ServerEvent> events = events(yvesOther);
+    assertEquals(1, events.size());
+    assertEquals(remote("ada"), events.getFirst().getConnectionAccepted().getTargetUserId());
+  }
+
+  @Test
+  void blockingAConnectedRemoteUserTellsItsHomeserverOfTheRemovalOnly() {
+    TestMember zoe = TestMember.register(hs, "zoe");
+    receiveRequest(remote("bea"), zoe.client.userId(), key());
+    zoe.directory().acceptConnection(AcceptConnectionRequest.newBuilder().setRequesterUserId(remote("bea")).build());
+    zoe.directory().blockUser(BlockUserRequest.newBuilder().setUserId(remote("bea")).build());
+
+    assertEquals(List.of(ConnectionUpdateKind.CONNECTION_UPDATE_KIND_ACCEPTED,
+            ConnectionUpdateKind.CONNECTION_UPDATE_KIND_REMOVED),
+        updatesBy(zoe.client.userId()).stream().map(DeliverConnectionUpdateRequest::getKind).toList());
+    assertEquals(Relationship.RELATIONSHIP_BLOCKED, directory.getRelationships(GetRelationshipsRequest.newBuilder()
+        .setUserId(zoe.client.userId()).addOtherUserIds(remote("bea")).build()).getRelationships(0).getRelationship());
+  }
+
+  @Test
+  void aDeletedAccountIsReportedToLinkedUsersOfOtherDomains() {
+    hs.registerUser("quinn");
+    TestMember quinn = TestMember.register(hs, "quinn");
+    receiveRequest(remote("cleo"), quinn.client.userId(), key());
+    quinn.directory().deleteAccount(DeleteAccountRequest.newBuilder().setPassword(TestHomeserver.PASSWORD).build());
+
+    List<EnqueueRequest> reported = gateway.enqueued.stream().filter(e -> e.hasEvent()
+        && e.getEvent().getUserDeleted().getUserId().equals(quinn.client.userId())).toList();
+    assertEquals(1, reported.size());
+    assertEquals(PEER, reported.getFirst().getDestination());
+    assertEquals(List.of(remote("cleo")), reported.getFirst().getEvent().getUserIdsList());
   }
 
   private static ClaimKeyPackagesResponse claimForPeer(String claimer, String userId, int suite, String key) {
