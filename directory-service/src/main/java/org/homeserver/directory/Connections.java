@@ -21,11 +21,11 @@ import org.homeserver.api.federation.v1.DeliverConnectionUpdateRequest;
 import org.homeserver.directory.DirectoryStore.Link;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.IdempotentRequest;
-import org.homeserver.platform.ids.UserId;
-import org.jdbi.v3.core.Handle;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.UserId;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Connections between users (directory.proto, CONNECTIONS): requests with their one-time claim
@@ -36,6 +36,10 @@ import org.homeserver.platform.grpc.Protos;
  * looks pending to the requester, as any request does, and reaches the target (its clients, its list
  * of requests, its answers) only once the target lifts the block; its claim finds no KeyPackage and
  * its adds are refused, as for a target that has none to hand out or has not answered.
+ *
+ * <p>With a user of another domain the rules are the same: a request is first delivered to its
+ * homeserver, and each change of the link is stored in the federation outbox in the transaction
+ * that makes it ({@link Peers}); that user's clients are told by its own homeserver.
  */
 public final class Connections {
   private final DirectoryStore store;
