@@ -1,7 +1,6 @@
 package org.homeserver.delivery;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.TreeMap;
@@ -56,38 +55,42 @@ public final class GroupEvents {
    */
   public void deliver(DeliverEventRequest request) {
     ServerEvent event = request.getEvent();
-    Set<String> excluded = Set.copyOf(request.getExcludeClientIdsList());
-    Map<String, org.homeserver.api.federation.v1.DeliverEventRequest.Builder> remote = new TreeMap<>();
-    List<String> localUsers = new ArrayList<>();
-    for (String userId : request.getUserIdsList()) {
-      Optional<String> domain = UserId.parse(userId).map(UserId::domain).filter(d -> !d.equals(local.domain()));
-      if (domain.isPresent()) {
-        remote.computeIfAbsent(domain.get(), d -> forPeer(event, request.getIdempotencyKey(), d)).addUserIds(userId);
-      } else {
-        localUsers.add(userId);
-      }
+    if (forwarded(event)) {
+      forwards(request).forEach(peers::enqueue);
     }
     Set<String> clients = new LinkedHashSet<>();
-    for (String clientId : request.getClientIdsList()) {
-      Optional<String> domain = ClientIdentity.parseClientId(clientId).map(ClientIdentity::domain)
-          .filter(d -> !d.equals(local.domain()));
-      if (domain.isPresent()) {
-        if (!excluded.contains(clientId)) {
-          remote.computeIfAbsent(domain.get(), d -> forPeer(event, request.getIdempotencyKey(), d))
-              .addClientIds(clientId);
-        }
-      } else {
-        clients.add(clientId);
-      }
-    }
-    if (forwarded(event)) {
-      remote.forEach((domain, forward) -> peers.enqueue(domain, forward.build()));
-    }
-    for (String userId : localUsers) {
-      registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add);
-    }
-    clients.removeAll(excluded);
+    request.getUserIdsList().stream().filter(id -> remoteDomain(id).isEmpty()).forEach(userId ->
+        registry.clientsOf(userId).stream().map(RegisteredClient::getClientId).forEach(clients::add));
+    request.getClientIdsList().stream().filter(id -> local.queueOf(id).isPresent()).forEach(clients::add);
+    request.getExcludeClientIdsList().forEach(clients::remove);
     queueLocally(event, clients, IdempotentRequest.of(SERVICES, request.getIdempotencyKey(), request));
+  }
+
+  /**
+   * The event as delivered to each other domain with users or clients among the recipients (the
+   * excluded clients left out), under a key derived from the request's and the domain.
+   */
+  private Map<String, org.homeserver.api.federation.v1.DeliverEventRequest> forwards(DeliverEventRequest request) {
+    Map<String, org.homeserver.api.federation.v1.DeliverEventRequest.Builder> forwards = new TreeMap<>();
+    for (String userId : request.getUserIdsList()) {
+      remoteDomain(userId).ifPresent(domain -> forwards.computeIfAbsent(domain,
+          d -> forPeer(request.getEvent(), request.getIdempotencyKey(), d)).addUserIds(userId));
+    }
+    Set<String> excluded = Set.copyOf(request.getExcludeClientIdsList());
+    for (String clientId : request.getClientIdsList()) {
+      ClientIdentity.parseClientId(clientId).map(ClientIdentity::domain)
+          .filter(d -> !d.equals(local.domain()) && !excluded.contains(clientId))
+          .ifPresent(domain -> forwards.computeIfAbsent(domain,
+              d -> forPeer(request.getEvent(), request.getIdempotencyKey(), d)).addClientIds(clientId));
+    }
+    Map<String, org.homeserver.api.federation.v1.DeliverEventRequest> built = new TreeMap<>();
+    forwards.forEach((domain, forward) -> built.put(domain, forward.build()));
+    return built;
+  }
+
+  /** The domain of {@code userId} when it is a user id of another domain. */
+  private Optional<String> remoteDomain(String userId) {
+    return UserId.parse(userId).map(UserId::domain).filter(d -> !d.equals(local.domain()));
   }
 
   /**
