@@ -161,7 +161,7 @@ public final class KeyPackageStore {
               delete from key_package_clients where client_id in (
                 select client_id from key_package_clients where client_id like :pattern order by client_id for update)""")
           .bind("pattern", pattern).execute();
-      for (String table : List.of("key_packages", "low_stock_notices")) {
+      for (String table : List.of("key_packages", "low_stock_notices", "peer_claims")) {
         h.createUpdate("delete from " + table + " where client_id like :pattern").bind("pattern", pattern).execute();
       }
     });
