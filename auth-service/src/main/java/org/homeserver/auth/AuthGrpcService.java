@@ -44,17 +44,17 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
   private final Users users;
   private final Clients clients;
   private final Sessions sessions;
-  private final CertificateAuthority authority;
+  private final AuthenticationRoots roots;
   private final RateLimiter registrations;
   private final Duration tokenTtl;
   private final String version;
 
-  AuthGrpcService(Users users, Clients clients, Sessions sessions, CertificateAuthority authority,
+  AuthGrpcService(Users users, Clients clients, Sessions sessions, AuthenticationRoots roots,
                   RateLimiter registrations, Duration tokenTtl, String version) {
     this.users = users;
     this.clients = clients;
     this.sessions = sessions;
-    this.authority = authority;
+    this.roots = roots;
     this.registrations = registrations;
     this.tokenTtl = tokenTtl;
     this.version = version;
@@ -78,7 +78,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
   @Override
   public void getAuthenticationRoots(GetAuthenticationRootsRequest request,
                                      StreamObserver<GetAuthenticationRootsResponse> response) {
-    reply(response, authority.roots(users.domain()));
+    reply(response, roots.of(request.getDomain()));
   }
 
   @Override

@@ -39,21 +39,21 @@ final class AuthInternalGrpcService extends AuthInternalServiceGrpc.AuthInternal
   private final Clients clients;
   private final TokenKeys keys;
   private final TokenRevocations revocations;
-  private final CertificateAuthority authority;
+  private final AuthenticationRoots roots;
 
   AuthInternalGrpcService(Users users, Clients clients, TokenKeys keys, TokenRevocations revocations,
-      CertificateAuthority authority) {
+      AuthenticationRoots roots) {
     this.users = users;
     this.clients = clients;
     this.keys = keys;
     this.revocations = revocations;
-    this.authority = authority;
+    this.roots = roots;
   }
 
   @Override
   public void getAuthenticationRoots(GetAuthenticationRootsRequest request,
                                      StreamObserver<GetAuthenticationRootsResponse> response) {
-    reply(response, authority.roots(users.domain()));
+    reply(response, roots.of(request.getDomain()));
   }
 
   @Override

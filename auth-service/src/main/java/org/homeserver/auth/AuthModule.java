@@ -5,7 +5,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.homeserver.api.auth.v1.AuthServiceGrpc;
+import org.homeserver.api.auth.v1.GetAuthenticationRootsResponse;
+import org.homeserver.api.federation.v1.FederationInternalServiceGrpc;
+import org.homeserver.api.federation.v1.GetRemoteAuthenticationRootsRequest;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
@@ -17,6 +21,9 @@ public final class AuthModule {
   public static final String NAME = "auth";
   /** Auth requests are small; anything larger is not a real request. */
   private static final long MAX_REQUEST_BYTES = 64 * 1024;
+
+  /** Calls to another homeserver through the federation gateway give up after this long. */
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   private AuthModule() {}
 
@@ -52,11 +59,19 @@ public final class AuthModule {
           settings.maxClientsPerUser(), clock);
       Sessions sessions = new Sessions(store, clients, keys, settings.accessTokenTtl(), challenges, unknownClients,
           random, clock);
+      FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation =
+          FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation"));
+      AuthenticationRoots roots = new AuthenticationRoots(authority, context.domain(), domain -> {
+        var remote = federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .getRemoteAuthenticationRoots(GetRemoteAuthenticationRootsRequest.newBuilder().setDestination(domain).build());
+        return GetAuthenticationRootsResponse.newBuilder().setDomain(remote.getDomain())
+            .addAllRootCertificates(remote.getRootCertificatesList()).build();
+      });
       return new ServiceParts(NAME,
-          List.of(new AuthGrpcService(users, clients, sessions, authority, registrations, settings.accessTokenTtl(),
+          List.of(new AuthGrpcService(users, clients, sessions, roots, registrations, settings.accessTokenTtl(),
               context.process().version())),
           publicMethods(), MAX_REQUEST_BYTES,
-          List.of(new AuthInternalGrpcService(users, clients, keys, revocations, authority)),
+          List.of(new AuthInternalGrpcService(users, clients, keys, revocations, roots)),
           List.of(new AdminGrpcService(users, clients, store, context, database, random)),
           List.of(), List.of(database));
     } catch (RuntimeException | InvalidStoredAuthorityException e) {

@@ -2,7 +2,10 @@ package org.homeserver.delivery;
 
 import static org.homeserver.platform.grpc.Replies.reply;
 
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import org.homeserver.api.delivery.v1.AcceptEventRequest;
+import org.homeserver.api.delivery.v1.AcceptEventResponse;
 import org.homeserver.api.delivery.v1.DeliverEventRequest;
 import org.homeserver.api.delivery.v1.DeliverEventResponse;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
@@ -12,8 +15,9 @@ import org.homeserver.api.delivery.v1.PurgeClientsRequest;
 import org.homeserver.api.delivery.v1.PurgeClientsResponse;
 
 /**
- * The delivery service's internal API (delivery_internal.proto). The inbound federation RPCs answer
- * UNIMPLEMENTED until federation is built.
+ * The delivery service's internal API (delivery_internal.proto). Of the inbound federation RPCs,
+ * AcceptEvent serves profile changes and user deletions; federated groups (GroupDeleted from a
+ * peer, relayed operations, group messages and Welcomes) answer UNIMPLEMENTED until they are built.
  */
 final class DeliveryInternalGrpcService extends DeliveryInternalServiceGrpc.DeliveryInternalServiceImplBase {
   private final GroupEvents events;
@@ -28,6 +32,16 @@ final class DeliveryInternalGrpcService extends DeliveryInternalServiceGrpc.Deli
   public void deliverEvent(DeliverEventRequest request, StreamObserver<DeliverEventResponse> response) {
     events.deliver(request);
     reply(response, DeliverEventResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void acceptEvent(AcceptEventRequest request, StreamObserver<AcceptEventResponse> response) {
+    if (request.getRequest().hasGroupDeleted()) {
+      response.onError(Status.UNIMPLEMENTED.withDescription("federated groups are not served yet").asRuntimeException());
+      return;
+    }
+    events.accept(request.getPeerDomain(), request.getRequest());
+    reply(response, AcceptEventResponse.getDefaultInstance());
   }
 
   @Override

@@ -17,6 +17,8 @@ import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
+import org.homeserver.api.federation.v1.EnqueueRequest;
+import org.homeserver.api.federation.v1.FederationInternalServiceGrpc;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
@@ -88,7 +90,11 @@ public final class DeliveryModule {
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(db, groups, states, credentials, queues, publisher, registry, relationships,
           local, context.clock());
-      GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local);
+      FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation =
+          FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation"));
+      GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local, (destination, event) ->
+          federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).enqueue(
+              EnqueueRequest.newBuilder().setDestination(destination).setEvent(event).build()));
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, acks, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, groupLog, queues, registry, local))), List.of(),

@@ -3,25 +3,16 @@ package org.homeserver.delivery;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import java.io.ByteArrayInputStream;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.GroupRule;
@@ -31,6 +22,7 @@ import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
+import org.homeserver.platform.ids.CertificateChains;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
 
@@ -69,7 +61,7 @@ final class LeafCredentials {
   LeafCredentials(RegisteredClients registry, Supplier<List<byte[]>> roots, String domain, Clock clock) {
     this.registry = registry;
     this.roots = Caffeine.newBuilder().expireAfterWrite(ROOTS_TTL)
-        .build(unused -> roots.get().stream().map(LeafCredentials::certificate).flatMap(Optional::stream).toList());
+        .build(unused -> roots.get().stream().map(CertificateChains::parse).flatMap(Optional::stream).toList());
     this.domain = domain;
     this.clock = clock;
   }
@@ -96,7 +88,7 @@ final class LeafCredentials {
     }
     List<X509Certificate> certificates = new ArrayList<>();
     for (byte[] der : chain) {
-      certificates.add(certificate(der).orElseThrow(() -> new CredentialException(
+      certificates.add(CertificateChains.parse(der).orElseThrow(() -> new CredentialException(
           "certificate " + certificates.size() + " of the chain does not parse")));
     }
     requireChain(certificates);
@@ -130,22 +122,11 @@ final class LeafCredentials {
         return;
       }
     }
-    List<X509Certificate> path = new ArrayList<>(chain);
-    while (path.size() > 1 && anchors.contains(path.getLast())) {
-      path.removeLast();
-    }
     try {
-      PKIXParameters parameters = new PKIXParameters(anchors.stream().map(root -> new TrustAnchor(root, null))
-          .collect(Collectors.toSet()));
-      parameters.setRevocationEnabled(false);
-      parameters.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX").validate(
-          CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+      CertificateChains.verify(chain, anchors, clock.instant());
       validChains.put(key, Boolean.TRUE);
     } catch (CertPathValidatorException e) {
       throw new CredentialException("the certificate does not chain to this domain's AS root: " + e.getMessage());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the PKIX validator is not available", e);
     }
   }
 
@@ -178,15 +159,6 @@ final class LeafCredentials {
     if (!(credential instanceof Credential.X509(var chain)) || chain.isEmpty()) {
       return Optional.empty();
     }
-    return certificate(chain.getFirst());
-  }
-
-  private static Optional<X509Certificate> certificate(byte[] der) {
-    try {
-      return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der)));
-    } catch (CertificateException | ClassCastException e) {
-      return Optional.empty();
-    }
+    return CertificateChains.parse(chain.getFirst());
   }
 }

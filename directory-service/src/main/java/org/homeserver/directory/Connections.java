@@ -15,11 +15,17 @@ import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.directory.v1.Connection;
 import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
+import org.homeserver.api.federation.v1.ConnectionUpdateKind;
+import org.homeserver.api.federation.v1.DeliverConnectionRequestRequest;
+import org.homeserver.api.federation.v1.DeliverConnectionUpdateRequest;
 import org.homeserver.directory.DirectoryStore.Link;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.UserId;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Connections between users (directory.proto, CONNECTIONS): requests with their one-time claim
@@ -30,43 +36,73 @@ import org.homeserver.platform.grpc.Protos;
  * looks pending to the requester, as any request does, and reaches the target (its clients, its list
  * of requests, its answers) only once the target lifts the block; its claim finds no KeyPackage and
  * its adds are refused, as for a target that has none to hand out or has not answered.
+ *
+ * <p>With a user of another domain the rules are the same: a request is first delivered to its
+ * homeserver, and each change of the link is stored in the federation outbox in the transaction
+ * that makes it ({@link Peers}); that user's clients are told by its own homeserver.
  */
 public final class Connections {
   private final DirectoryStore store;
   private final Accounts accounts;
   private final Notices notices;
+  private final Peers peers;
+  private final String domain;
   private final Clock clock;
 
-  public Connections(DirectoryStore store, Accounts accounts, Notices notices, Clock clock) {
+  public Connections(DirectoryStore store, Accounts accounts, Notices notices, Peers peers, String domain,
+      Clock clock) {
     this.store = store;
     this.accounts = accounts;
     this.notices = notices;
+    this.peers = peers;
+    this.domain = domain;
     this.clock = clock;
   }
 
-  /** Asks {@code target} for a connection; the caller's user gets the claim right. */
-  public Connection request(Principal caller, String target) {
+  /**
+   * Asks {@code target} for a connection; the caller's user gets the claim right. A target of
+   * another domain is asked through its homeserver first (under a key derived from the caller's
+   * {@code idempotencyKey}, or a fresh one), whose refusal comes back unchanged with nothing written
+   * here; then the request is recorded here too, so the target's answer finds it.
+   */
+  public Connection request(Principal caller, String target, String idempotencyKey) {
     String me = caller.userId();
     if (me.equals(target)) {
       throw Refusal.invalidField("target_user_id", "a user cannot connect with itself");
     }
-    requireVisible(target);
+    Optional<String> remote = remoteDomain(target);
+    if (remote.isEmpty()) {
+      requireVisible(target);
+    } else {
+      store.link(me, target).filter(l -> l.visibleTo(me))
+          .ifPresent(existing -> { throw connectionExists(relationshipOf(existing, me)); });
+      peers.sendRequest(remote.get(), DeliverConnectionRequestRequest.newBuilder().setRequesterUserId(me)
+          .setTargetUserId(target).setIdempotencyKey(idempotencyKey.isEmpty()
+              ? IdempotentRequest.derivedKey("cr-", UUID.randomUUID().toString())
+              : IdempotentRequest.derivedKey("cr-", caller.clientId(), idempotencyKey)).build());
+    }
     Instant now = clock.instant();
-    Link link = store.inTransaction(h -> {
-      Optional<Link> existing = store.lockLink(h, me, target);
-      if (existing.isPresent() && existing.get().visibleTo(me)) {
-        throw connectionExists(relationshipOf(existing.get(), me));
-      }
-      // A request the caller holds from a user it blocks gives way to the caller's own.
-      existing.ifPresent(held -> store.deleteLink(h, held.requester(), held.target()));
-      if (!store.insertRequest(h, me, target, now)) {
-        throw connectionExists(Relationship.RELATIONSHIP_REQUEST_RECEIVED);
-      }
-      return new Link(me, target, Optional.empty(), true, now, store.blocked(h, target, me));
-    });
+    Link link = store.inTransaction(h -> recordRequest(h, me, target, now));
     tell(caller, link, ServerEvent.newBuilder().setConnectionRequested(ConnectionRequested.newBuilder()
         .setRequesterUserId(me).setTargetUserId(target)).build());
     return toProto(link, me);
+  }
+
+  /**
+   * Records a pending request from {@code requester} to {@code target} with its claim right, held
+   * if the target blocks the requester; CONNECTION_EXISTS if the requester sees a link already.
+   */
+  Link recordRequest(Handle h, String requester, String target, Instant now) {
+    Optional<Link> existing = store.lockLink(h, requester, target);
+    if (existing.isPresent() && existing.get().visibleTo(requester)) {
+      throw connectionExists(relationshipOf(existing.get(), requester));
+    }
+    // A request the requester holds from a user it blocks gives way to its own.
+    existing.ifPresent(held -> store.deleteLink(h, held.requester(), held.target()));
+    if (!store.insertRequest(h, requester, target, now)) {
+      throw connectionExists(Relationship.RELATIONSHIP_REQUEST_RECEIVED);
+    }
+    return new Link(requester, target, Optional.empty(), true, now, store.blocked(h, target, requester));
   }
 
   /** Accepts the request {@code requester} sent the caller. */
@@ -76,6 +112,7 @@ public final class Connections {
     Link link = store.inTransaction(h -> {
       Link pending = pendingFrom(h, requester, me, me);
       store.connect(h, requester, me, now);
+      tellPeer(ConnectionUpdateKind.CONNECTION_UPDATE_KIND_ACCEPTED, me, requester, pending);
       return new Link(requester, me, Optional.of(now), false, pending.createdAt(), false);
     });
     tell(caller, link, ServerEvent.newBuilder().setConnectionAccepted(ConnectionAccepted.newBuilder()
@@ -93,6 +130,7 @@ public final class Connections {
     Link rejected = store.inTransaction(h -> {
       Link pending = pendingFrom(h, requester, me, me);
       store.deleteLink(h, requester, me);
+      tellPeer(ConnectionUpdateKind.CONNECTION_UPDATE_KIND_REJECTED, me, requester, pending);
       if (block) {
         store.block(h, me, requester, now);
       }
@@ -108,6 +146,7 @@ public final class Connections {
     Link cancelled = store.inTransaction(h -> {
       Link pending = pendingFrom(h, me, target, me);
       store.deleteLink(h, me, target);
+      tellPeer(ConnectionUpdateKind.CONNECTION_UPDATE_KIND_CANCELLED, me, target, pending);
       return pending;
     });
     tell(caller, cancelled, ServerEvent.newBuilder().setConnectionCancelled(ConnectionCancelled.newBuilder()
@@ -121,6 +160,7 @@ public final class Connections {
       Link link = store.lockLink(h, me, other).filter(l -> l.connectedAt().isPresent())
           .orElseThrow(() -> Refusal.of(ErrorReason.CONNECTION_NOT_FOUND, "you are not connected with this user"));
       store.deleteLink(h, link.requester(), link.target());
+      tellPeer(ConnectionUpdateKind.CONNECTION_UPDATE_KIND_REMOVED, me, other, link);
       return link;
     });
     tell(caller, removed, ServerEvent.newBuilder().setConnectionRemoved(ConnectionRemoved.newBuilder()
@@ -136,10 +176,20 @@ public final class Connections {
     if (me.equals(other)) {
       throw Refusal.invalidField("user_id", "a user cannot block itself");
     }
-    requireVisible(other);
+    if (remoteDomain(other).isEmpty()) {
+      requireVisible(other);
+    }
     Optional<Link> ended = store.inTransaction(h -> {
       Optional<Link> link = store.lockLink(h, me, other).filter(l -> l.visibleTo(me));
-      link.ifPresent(l -> store.deleteLink(h, l.requester(), l.target()));
+      link.ifPresent(l -> {
+        store.deleteLink(h, l.requester(), l.target());
+        // The other side learns the link ended, as a local user would, never of the block.
+        tellPeer(switch (relationshipOf(l, me)) {
+          case RELATIONSHIP_CONNECTED -> ConnectionUpdateKind.CONNECTION_UPDATE_KIND_REMOVED;
+          case RELATIONSHIP_REQUEST_SENT -> ConnectionUpdateKind.CONNECTION_UPDATE_KIND_CANCELLED;
+          default -> ConnectionUpdateKind.CONNECTION_UPDATE_KIND_REJECTED;
+        }, me, other, l);
+      });
       store.block(h, me, other, clock.instant());
       return link;
     });
@@ -238,7 +288,7 @@ public final class Connections {
    * The pending request from {@code requester} to {@code target}, locked, as {@code caller} (one of
    * the two) sees it: a target does not see a request it holds from a user it blocks.
    */
-  private Link pendingFrom(org.jdbi.v3.core.Handle h, String requester, String target, String caller) {
+  private Link pendingFrom(Handle h, String requester, String target, String caller) {
     return store.lockLink(h, requester, target)
         .filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty() && l.visibleTo(caller))
         .orElseThrow(() -> Refusal.of(ErrorReason.CONNECTION_NOT_FOUND, "no such pending request"));
@@ -246,19 +296,47 @@ public final class Connections {
 
   /**
    * Tells every client of both users of {@code link} but the calling one; of a held request only the
-   * requester's, so that the target learns nothing of it.
+   * requester's, so that the target learns nothing of it. A user of another domain learns of the
+   * change from its homeserver (the federated call or update), not from an event here.
    */
   private void tell(Principal caller, Link link, ServerEvent event) {
-    List<String> users = link.held() ? List.of(link.requester()) : List.of(link.requester(), link.target());
+    List<String> users = (link.held() ? List.of(link.requester()) : List.of(link.requester(), link.target()))
+        .stream().filter(this::isLocal).toList();
     notices.tell(users, caller.clientId(), event, "connection-" + UUID.randomUUID());
   }
 
-  private static Refusal connectionExists(Relationship relationship) {
+  /**
+   * In the transaction of the change: when {@code other} is of another domain, stores the update in
+   * the outbox towards it, so a failure to store it undoes the change. The key names the change and
+   * the link's moment, so the transaction's retry or the client's stores one entry.
+   */
+  private void tellPeer(ConnectionUpdateKind kind, String acting, String other, Link link) {
+    Optional<String> remote = remoteDomain(other);
+    if (remote.isEmpty()) {
+      return;
+    }
+    Instant moment = link.connectedAt().orElse(link.createdAt());
+    peers.enqueueUpdate(remote.get(), DeliverConnectionUpdateRequest.newBuilder().setActingUserId(acting)
+        .setOtherUserId(other).setKind(kind).setIdempotencyKey(IdempotentRequest.derivedKey("cu-", kind.name(),
+            acting, other, moment.toString())).build());
+  }
+
+  /** Whether {@code userId} names a user of this domain. */
+  boolean isLocal(String userId) {
+    return remoteDomain(userId).isEmpty();
+  }
+
+  /** The domain of {@code userId} when it is a valid user id of another domain. */
+  Optional<String> remoteDomain(String userId) {
+    return UserId.parse(userId).map(UserId::domain).filter(d -> !d.equals(domain));
+  }
+
+  static Refusal connectionExists(Relationship relationship) {
     return Refusal.of(ErrorReason.CONNECTION_EXISTS, "a connection or a request exists with this user")
         .with(Fact.RELATIONSHIP, relationship.name());
   }
 
-  private static Relationship relationshipOf(Link link, String user) {
+  static Relationship relationshipOf(Link link, String user) {
     if (link.connectedAt().isPresent()) {
       return Relationship.RELATIONSHIP_CONNECTED;
     }

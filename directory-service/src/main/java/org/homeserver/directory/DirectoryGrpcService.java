@@ -100,8 +100,13 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
     Principal caller = Principal.current();
     limitLookups(caller);
     String userId = userIdOf(request.getQuery());
-    connections.requireVisible(userId);
-    reply(response, DiscoverUserResponse.newBuilder().setProfile(profiles.of(userId))
+    Optional<String> remote = connections.remoteDomain(userId);
+    if (remote.isEmpty()) {
+      connections.requireVisible(userId);
+    }
+    reply(response, DiscoverUserResponse.newBuilder()
+        .setProfile(remote.isEmpty() ? profiles.of(userId)
+            : profiles.ofRemote(remote.get(), request.getQuery(), caller.userId()))
         .setRelationship(connections.relationship(caller.userId(), userId)).build());
   }
 
@@ -122,7 +127,7 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
     Principal caller = Principal.current();
     limitLookups(caller);
     reply(response, RequestConnectionResponse.newBuilder()
-        .setConnection(connections.request(caller, request.getTargetUserId())).build());
+        .setConnection(connections.request(caller, request.getTargetUserId(), request.getIdempotencyKey())).build());
   }
 
   @Override

@@ -8,21 +8,64 @@ import org.homeserver.api.directory.v1.DeleteUserDataResponse;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.GetRelationshipsRequest;
 import org.homeserver.api.directory.v1.GetRelationshipsResponse;
+import org.homeserver.api.directory.v1.LookupUserRequest;
+import org.homeserver.api.directory.v1.LookupUserResponse;
+import org.homeserver.api.directory.v1.ReceiveConnectionRequestRequest;
+import org.homeserver.api.directory.v1.ReceiveConnectionRequestResponse;
+import org.homeserver.api.directory.v1.ReceiveConnectionUpdateRequest;
+import org.homeserver.api.directory.v1.ReceiveConnectionUpdateResponse;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
 import org.homeserver.api.directory.v1.SpendClaimRightResponse;
+import org.homeserver.platform.ids.PeerIds;
+import org.homeserver.platform.ratelimit.RateLimiter;
+import org.homeserver.platform.ratelimit.RateLimits;
 
 /**
  * The directory's internal API (directory_internal.proto): relationships and claim rights for the
- * keypackage and delivery services, and the deletion of a user's data. The federation RPCs answer
- * UNIMPLEMENTED until federation is built; DeleteUserData handles users of this domain.
+ * keypackage and delivery services, inbound federation (lookups, connection requests and updates
+ * from other domains), and the deletion of a user's data.
  */
 final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.DirectoryInternalServiceImplBase {
   private final Connections connections;
   private final AccountDeletion deletion;
+  private final PeerConnections peers;
+  private final Profiles profiles;
+  private final RateLimiter lookups;
+  private final String domain;
 
-  DirectoryInternalGrpcService(Connections connections, AccountDeletion deletion) {
+  DirectoryInternalGrpcService(Connections connections, AccountDeletion deletion, PeerConnections peers,
+      Profiles profiles, RateLimiter lookups, String domain) {
+    this.domain = domain;
     this.connections = connections;
     this.deletion = deletion;
+    this.peers = peers;
+    this.profiles = profiles;
+    this.lookups = lookups;
+  }
+
+  @Override
+  public void lookupUser(LookupUserRequest request, StreamObserver<LookupUserResponse> response) {
+    String peer = request.getPeerDomain();
+    PeerIds.requireActing(peer, request.getRequest().getRequesterUserId(), "requester_user_id");
+    String userId = DirectoryGrpcService.userIdOf(request.getRequest().getQuery());
+    PeerIds.requireLocal(domain, userId, "query");
+    RateLimits.check(lookups, "peer:" + peer, "too many lookups from this domain; wait a little");
+    connections.requireVisible(userId);
+    reply(response, LookupUserResponse.newBuilder().setProfile(profiles.of(userId)).build());
+  }
+
+  @Override
+  public void receiveConnectionRequest(ReceiveConnectionRequestRequest request,
+      StreamObserver<ReceiveConnectionRequestResponse> response) {
+    peers.receiveRequest(request.getPeerDomain(), request.getRequest());
+    reply(response, ReceiveConnectionRequestResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void receiveConnectionUpdate(ReceiveConnectionUpdateRequest request,
+      StreamObserver<ReceiveConnectionUpdateResponse> response) {
+    peers.receiveUpdate(request.getPeerDomain(), request.getRequest());
+    reply(response, ReceiveConnectionUpdateResponse.getDefaultInstance());
   }
 
   @Override

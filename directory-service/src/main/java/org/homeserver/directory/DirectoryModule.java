@@ -19,11 +19,19 @@ import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.ListGroupPeersRequest;
 import org.homeserver.api.delivery.v1.PurgeClientsRequest;
 import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.api.directory.v1.Profile;
+import org.homeserver.api.federation.v1.DeliverConnectionRequestRequest;
+import org.homeserver.api.federation.v1.DeliverConnectionUpdateRequest;
+import org.homeserver.api.federation.v1.DiscoverRemoteUserRequest;
+import org.homeserver.api.federation.v1.EnqueueRequest;
+import org.homeserver.api.federation.v1.FederationInternalServiceGrpc;
+import org.homeserver.api.federation.v1.SendConnectionRequestRequest;
 import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.api.notifier.v1.NotifierInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.Principal;
+import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
@@ -37,6 +45,8 @@ public final class DirectoryModule {
   private static final long MAX_REQUEST_BYTES = 64 * 1024;
   /** Calls to the other services' internal APIs give up after this long. */
   private static final Duration DEADLINE = Duration.ofSeconds(10);
+  /** How often expired idempotency records (all of them peers', kept 7 days) are deleted. */
+  private static final Duration CLEANUP_INTERVAL = Duration.ofMinutes(10);
 
   private DirectoryModule() {}
 
@@ -50,8 +60,12 @@ public final class DirectoryModule {
           context.domain());
       Notices notices = new DeliveryNotices(
           DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")));
-      Connections connections = new Connections(store, accounts, notices, context.clock());
-      Profiles profiles = new Profiles(store, notices, context.clock());
+      Peers peers = new GatewayPeers(
+          FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation")));
+      Connections connections = new Connections(store, accounts, notices, peers, context.domain(), context.clock());
+      PeerConnections peerConnections = new PeerConnections(store, connections, notices, context.domain(),
+          context.clock());
+      Profiles profiles = new Profiles(store, notices, peers, context.clock());
       AccountDeletion deletion = new AccountDeletion(store, accounts, notices, new ServicePurger(
           KeyPackageInternalServiceGrpc.newBlockingStub(context.channels().channel("keypackage")),
           DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")),
@@ -60,8 +74,11 @@ public final class DirectoryModule {
           settings.lookupsPerMinute(), Duration.ofMinutes(1), context.clock());
       return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups,
               settings.prefixSearch() ? Optional.of(accounts) : Optional.empty())),
-          Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion)), List.of(),
-          List.of(), List.of(database));
+          Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion,
+              peerConnections, profiles, lookups, context.domain())), List.of(),
+          List.of(context.tasks().every("directory-cleanup", CLEANUP_INTERVAL, () ->
+              store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.PEER_WINDOW)))),
+          List.of(database));
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -113,6 +130,32 @@ public final class DirectoryModule {
           throw e;
         }
       }
+    }
+  }
+
+  /** Other homeservers through the federation gateway's internal API; a peer's refusal passes through. */
+  private record GatewayPeers(FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation)
+      implements Peers {
+    @Override
+    public Profile discover(String destination, String query, String requester) {
+      return stub().discoverRemoteUser(DiscoverRemoteUserRequest.newBuilder().setDestination(destination)
+          .setRequest(org.homeserver.api.federation.v1.DiscoverUserRequest.newBuilder().setQuery(query)
+              .setRequesterUserId(requester)).build()).getProfile();
+    }
+
+    @Override
+    public void sendRequest(String destination, DeliverConnectionRequestRequest request) {
+      stub().sendConnectionRequest(SendConnectionRequestRequest.newBuilder().setDestination(destination)
+          .setRequest(request).build());
+    }
+
+    @Override
+    public void enqueueUpdate(String destination, DeliverConnectionUpdateRequest update) {
+      stub().enqueue(EnqueueRequest.newBuilder().setDestination(destination).setConnectionUpdate(update).build());
+    }
+
+    private FederationInternalServiceGrpc.FederationInternalServiceBlockingStub stub() {
+      return federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 

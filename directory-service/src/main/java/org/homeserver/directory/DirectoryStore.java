@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
+import org.homeserver.platform.db.IdempotencyRecords;
 import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -61,6 +62,11 @@ public final class DirectoryStore {
 
   private static final RowMapper<Block> BLOCK = (rs, ctx) -> new Block(rs.getString("blocker"),
       rs.getString("blocked"), instant(rs.getObject("created_at", OffsetDateTime.class)));
+
+  /** Forgets idempotency records created before {@code before}; how many. */
+  public int deleteIdempotencyRecordsBefore(Instant before) {
+    return IdempotencyRecords.deleteBefore(db, before);
+  }
 
   /** Runs {@code work} in one transaction. */
   public <T> T inTransaction(Function<Handle, T> work) {
@@ -155,6 +161,17 @@ public final class DirectoryStore {
             select case when requester = :u then target else requester end from links
             where requester = :u or target = :u""")
         .bind("u", userId).mapTo(String.class).list());
+  }
+
+  /** The users connected with {@code userId} whose ids are not of {@code userId}'s domain. */
+  public List<String> connectedUsersOfOtherDomains(String userId) {
+    String ownDomain = userId.substring(0, userId.indexOf("/u/") + 3);
+    return db.withHandle(h -> h.createQuery("""
+            select other from (
+              select case when requester = :u then target else requester end as other from links
+              where (requester = :u or target = :u) and connected_at is not null) o
+            where not starts_with(other, :own)""")
+        .bind("u", userId).bind("own", ownDomain).mapTo(String.class).list());
   }
 
   /** Deletes the user's profile, links and blocks (by it and of it). */

@@ -3,6 +3,9 @@ package org.homeserver.directory;
 import java.text.Normalizer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.homeserver.api.delivery.v1.ProfileChanged;
 import org.homeserver.api.delivery.v1.ServerEvent;
@@ -14,12 +17,19 @@ import org.homeserver.platform.grpc.Protos;
 public final class Profiles {
   private final DirectoryStore store;
   private final Notices notices;
+  private final Peers peers;
   private final Clock clock;
 
-  public Profiles(DirectoryStore store, Notices notices, Clock clock) {
+  public Profiles(DirectoryStore store, Notices notices, Peers peers, Clock clock) {
     this.store = store;
     this.notices = notices;
+    this.peers = peers;
     this.clock = clock;
+  }
+
+  /** The profile of a user of {@code destination}, as its homeserver answers {@code requester}'s {@code query}. */
+  public Profile ofRemote(String destination, String query, String requester) {
+    return peers.discover(destination, query, requester);
   }
 
   /** The user's profile; a user who never set a display name has an empty one. */
@@ -30,14 +40,20 @@ public final class Profiles {
     return profile.build();
   }
 
-  /** Sets the caller's display name and tells every client of every user sharing a group with it. */
+  /**
+   * Sets the caller's display name and tells every client of every user sharing a group with it and
+   * of every user of another domain connected with it (through the delivery service, which
+   * forwards to their homeservers).
+   */
   public Profile setDisplayName(Principal caller, String requested) {
     String name = storedDisplayName(requested);
     Instant now = clock.instant();
     store.setDisplayName(caller.userId(), name, now);
     ServerEvent event = ServerEvent.newBuilder().setProfileChanged(ProfileChanged.newBuilder()
         .setUserId(caller.userId()).setDisplayName(name)).build();
-    notices.tell(notices.groupPeers(caller.userId()), "", event, "profile-" + UUID.randomUUID());
+    Set<String> told = new LinkedHashSet<>(notices.groupPeers(caller.userId()));
+    told.addAll(store.connectedUsersOfOtherDomains(caller.userId()));
+    notices.tell(List.copyOf(told), "", event, "profile-" + UUID.randomUUID());
     return of(caller.userId());
   }
 

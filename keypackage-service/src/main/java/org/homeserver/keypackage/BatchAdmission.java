@@ -7,7 +7,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,6 +34,7 @@ import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.grpc.DeclaredRules;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.mls.KeyPackageRules;
+import org.homeserver.platform.ids.CertificateChains;
 import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.ids.CredentialParseException;
 
@@ -153,20 +153,10 @@ public final class BatchAdmission {
     if (!named.clientId().equals(caller.getClientId())) {
       return Optional.of(new Mismatch("the credential names another client"));
     }
-    if (!MessageDigest.isEqual(registered, leaf.signatureKey()) || !certifies(certificate, registered)) {
+    if (!MessageDigest.isEqual(registered, leaf.signatureKey()) || !CertificateChains.certifies(certificate, registered)) {
       return Optional.of(new Mismatch("the signature key is not the one the client registered"));
     }
     return Optional.empty();
-  }
-
-  /**
-   * Whether the certificate is for {@code key}: the SubjectPublicKeyInfo of an Ed25519 or P-256 key
-   * ends with the key's MLS encoding (the raw point), in a BIT STRING that closes it.
-   */
-  private static boolean certifies(X509Certificate certificate, byte[] key) {
-    byte[] info = certificate.getPublicKey().getEncoded();
-    return info.length > key.length
-        && MessageDigest.isEqual(Arrays.copyOfRange(info, info.length - key.length, info.length), key);
   }
 
   private static boolean isLastResort(KeyPackage keyPackage) {

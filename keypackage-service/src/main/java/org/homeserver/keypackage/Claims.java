@@ -22,11 +22,15 @@ import org.homeserver.api.delivery.v1.KeyPackagesLow;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesResponse;
 import org.homeserver.api.keypackage.v1.ClaimedKeyPackage;
+import org.homeserver.mls.codec.MlsDecodeException;
 import org.homeserver.mls.crypto.CipherSuite;
+import org.homeserver.mls.crypto.HashReferences;
+import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
+import org.homeserver.platform.ids.PeerIds;
 import org.homeserver.platform.ids.UserId;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -41,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Claims {
   private static final Logger log = LoggerFactory.getLogger(Claims.class);
+  /** A federated claim names at most this many clients (federation.proto ClaimKeyPackagesRequest). */
+  private static final int MAX_PEER_CLIENT_IDS = 100;
 
   private final KeyPackageStore store;
   private final RegisteredClients registry;
@@ -49,6 +55,7 @@ public final class Claims {
   private final Set<Integer> allowedSuites;
   private final int lowThreshold;
   private final String domain;
+  private final RemoteClaims remote;
   private final Clock clock;
 
   /** A low stock that a claim left, for the event sent once it has committed. */
@@ -57,7 +64,7 @@ public final class Claims {
   private record Outcome(ClaimKeyPackagesResponse response, List<LowStock> lows) {}
 
   public Claims(KeyPackageStore store, RegisteredClients registry, ClaimRights rights, LowStockNotices notices,
-                Set<CipherSuite> allowedSuites, int lowThreshold, String domain, Clock clock) {
+                Set<CipherSuite> allowedSuites, int lowThreshold, String domain, RemoteClaims remote, Clock clock) {
     this.store = store;
     this.registry = registry;
     this.rights = rights;
@@ -65,63 +72,127 @@ public final class Claims {
     this.allowedSuites = allowedSuites.stream().map(CipherSuite::code).collect(Collectors.toUnmodifiableSet());
     this.lowThreshold = lowThreshold;
     this.domain = domain;
+    this.remote = remote;
     this.clock = clock;
   }
 
-  /** Claims for the caller's user or, with the directory's consent, another user of this domain. */
+  /**
+   * Claims for the caller's user or, with the directory's consent, another user of this domain; a
+   * user of another domain is claimed from its homeserver ({@link RemoteClaims}).
+   */
   public ClaimKeyPackagesResponse claim(Principal caller, ClaimKeyPackagesRequest request) {
-    UserId target = validate(request);
+    UserId target = validate(request.getUserId(), request.getCipherSuite());
+    if (!target.domain().equals(domain)) {
+      return remote.claim(caller, target, request);
+    }
     Optional<IdempotentRequest> idempotent =
         IdempotentRequest.ifKeyed(caller.clientUuid(), request.getIdempotencyKey(), request);
+    return run(new Claim(caller.userId(), Optional.of(caller.clientId()), target, request.getCipherSuite(),
+        request.getClientIdsList(), idempotent, Optional.empty()));
+  }
+
+  /**
+   * A claim by a user of {@code peer} of a user of this domain (keypackage_internal.proto): the rules
+   * of a local claim with the claimer in place of the caller, idempotent under the peer's domain and
+   * the request's key, and the KeyPackageRefs handed out recorded for the peer.
+   */
+  public org.homeserver.api.federation.v1.ClaimKeyPackagesResponse claimForPeer(String peer,
+      org.homeserver.api.federation.v1.ClaimKeyPackagesRequest request) {
+    String claimer = request.getClaimerUserId();
+    PeerIds.requireActing(peer, claimer, "claimer_user_id");
+    PeerIds.requireLocal(domain, request.getUserId(), "user_id");
+    UserId target = validate(request.getUserId(), request.getCipherSuite());
+    if (request.getClientIdsCount() > MAX_PEER_CLIENT_IDS) {
+      throw Refusal.invalidField("client_ids", "at most " + MAX_PEER_CLIENT_IDS + " clients");
+    }
+    if (request.getIdempotencyKey().isEmpty()) {
+      throw Refusal.invalidField("idempotency_key", "a federated claim carries an idempotency key");
+    }
+    ClaimKeyPackagesResponse claimed = run(new Claim(claimer, Optional.empty(), target, request.getCipherSuite(),
+        request.getClientIdsList(), Optional.of(IdempotentRequest.of(IdempotentRequest.peer(peer),
+        request.getIdempotencyKey(), request)), Optional.of(peer)));
+    return org.homeserver.api.federation.v1.ClaimKeyPackagesResponse.newBuilder()
+        .addAllKeyPackages(claimed.getKeyPackagesList())
+        .addAllClientsWithoutKeyPackage(claimed.getClientsWithoutKeyPackageList()).build();
+  }
+
+  /**
+   * One claim of {@code target}'s KeyPackages by {@code claimer}: {@code ownClient}, the calling
+   * client of a local claim, is left out of "every client"; {@code peer}, the domain of a federated
+   * claimer, gets the KeyPackageRefs recorded.
+   */
+  private record Claim(String claimer, Optional<String> ownClient, UserId target, int suite, List<String> clientIds,
+                       Optional<IdempotentRequest> idempotent, Optional<String> peer) {}
+
+  private ClaimKeyPackagesResponse run(Claim claim) {
     Instant now = clock.instant();
+    String target = claim.target().toString();
     Outcome outcome = store.inTransaction(h -> {
-      Optional<byte[]> earlier = idempotent.flatMap(key -> key.claim(h, now));
+      Optional<byte[]> earlier = claim.idempotent().flatMap(key -> key.claim(h, now));
       if (earlier.isPresent()) {
         return new Outcome(parse(earlier.get()), List.of());
       }
-      Optional<ClaimRights.Grant> grant = caller.userId().equals(target.toString())
-          ? Optional.empty() : Optional.of(rights.check(caller.userId(), target.toString()));
-      List<String> asked = asked(caller, target, request);
+      Optional<ClaimRights.Grant> grant = claim.claimer().equals(target)
+          ? Optional.empty() : Optional.of(rights.check(claim.claimer(), target));
+      List<String> asked = asked(claim);
       if (grant.equals(Optional.of(ClaimRights.Grant.WITHHELD))) {
-        throw noKeyPackage(request.getCipherSuite());
+        throw noKeyPackage(claim.suite());
       }
-      Outcome claimed = handOut(h, asked, request.getCipherSuite(), () -> grant
+      Outcome claimed = handOut(h, asked, claim.suite(), () -> grant
           .filter(g -> g == ClaimRights.Grant.CLAIM_RIGHT)
-          .ifPresent(g -> rights.spend(caller.userId(), target.toString())));
-      idempotent.ifPresent(key -> key.recordAnswer(h, claimed.response().toByteArray()));
+          .ifPresent(g -> rights.spend(claim.claimer(), target)));
+      claim.peer().ifPresent(peer -> recordForPeer(h, peer, claim.suite(), claimed.response(), now));
+      claim.idempotent().ifPresent(key -> key.recordAnswer(h, claimed.response().toByteArray()));
       return claimed;
     });
     outcome.lows().forEach(this::tell);
     return outcome.response();
   }
 
-  private UserId validate(ClaimKeyPackagesRequest request) {
-    UserId target = UserId.parse(request.getUserId()).filter(u -> u.toString().equals(request.getUserId()))
-        .orElseThrow(() -> Refusal.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
-    if (!allowedSuites.contains(request.getCipherSuite())) {
-      throw Refusal.invalidField("cipher_suite", "cipher suite " + request.getCipherSuite()
-          + " is not one of the allowed " + allowedSuites.stream().sorted().toList());
+  /** Records the KeyPackageRef of each KeyPackage handed out to {@code peer}. */
+  private void recordForPeer(Handle h, String peer, int suite, ClaimKeyPackagesResponse response, Instant now) {
+    CipherSuite cipherSuite = CipherSuite.fromCode(suite).orElseThrow();
+    List<byte[]> refs = new ArrayList<>();
+    List<String> clients = new ArrayList<>();
+    for (ClaimedKeyPackage handed : response.getKeyPackagesList()) {
+      try {
+        if (!(MlsMessage.decode(handed.getKeyPackage().toByteArray()).body()
+            instanceof MlsMessage.KeyPackageBody(var keyPackage))) {
+          throw new IllegalStateException("a stored KeyPackage is not one");
+        }
+        refs.add(HashReferences.keyPackageRef(cipherSuite, keyPackage.toBytes()));
+        clients.add(handed.getClientId());
+      } catch (MlsDecodeException e) {
+        throw new IllegalStateException("a stored KeyPackage does not decode", e);
+      }
     }
-    if (!target.domain().equals(domain)) {
-      throw Refusal.of(ErrorReason.FEDERATION_DENIED, "claims for users of other domains are not served yet");
+    store.recordPeerClaims(h, peer, refs, clients, now);
+  }
+
+  private UserId validate(String userId, int suite) {
+    UserId target = UserId.parse(userId).filter(u -> u.toString().equals(userId))
+        .orElseThrow(() -> Refusal.invalidField("user_id", "not a user id, mimi://<domain>/u/<handle>"));
+    if (!allowedSuites.contains(suite)) {
+      throw Refusal.invalidField("cipher_suite", "cipher suite " + suite
+          + " is not one of the allowed " + allowedSuites.stream().sorted().toList());
     }
     return target;
   }
 
-  /** The clients to claim for: the listed ones, or every client of the user but the caller. */
-  private List<String> asked(Principal caller, UserId target, ClaimKeyPackagesRequest request) {
-    Set<String> registered = registry.clientsOf(target.toString()).stream().map(RegisteredClient::getClientId)
-        .collect(Collectors.toCollection(LinkedHashSet::new));
-    if (request.getClientIdsCount() == 0) {
-      registered.remove(caller.clientId());
+  /** The clients to claim for: the listed ones, or every client of the user but the calling one. */
+  private List<String> asked(Claim claim) {
+    Set<String> registered = registry.clientsOf(claim.target().toString()).stream()
+        .map(RegisteredClient::getClientId).collect(Collectors.toCollection(LinkedHashSet::new));
+    if (claim.clientIds().isEmpty()) {
+      claim.ownClient().ifPresent(registered::remove);
       return List.copyOf(registered);
     }
-    for (String listed : request.getClientIdsList()) {
+    for (String listed : claim.clientIds()) {
       if (!registered.contains(listed)) {
-        throw Refusal.invalidField("client_ids", listed + " is not a client of " + target);
+        throw Refusal.invalidField("client_ids", listed + " is not a client of " + claim.target());
       }
     }
-    return request.getClientIdsList().stream().distinct().toList();
+    return claim.clientIds().stream().distinct().toList();
   }
 
   /**

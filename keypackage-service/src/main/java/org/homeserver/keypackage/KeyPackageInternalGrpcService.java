@@ -3,19 +3,27 @@ package org.homeserver.keypackage;
 import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.stub.StreamObserver;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerRequest;
+import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerResponse;
 import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesResponse;
 
-/**
- * The KeyPackage store's internal API (keypackage_internal.proto). ClaimKeyPackagesForPeer answers
- * UNIMPLEMENTED until federation is built.
- */
+/** The KeyPackage store's internal API (keypackage_internal.proto): claims for peers, and purges. */
 final class KeyPackageInternalGrpcService extends KeyPackageInternalServiceGrpc.KeyPackageInternalServiceImplBase {
   private final Publishes publishes;
+  private final Claims claims;
 
-  KeyPackageInternalGrpcService(Publishes publishes) {
+  KeyPackageInternalGrpcService(Publishes publishes, Claims claims) {
     this.publishes = publishes;
+    this.claims = claims;
+  }
+
+  @Override
+  public void claimKeyPackagesForPeer(ClaimKeyPackagesForPeerRequest request,
+      StreamObserver<ClaimKeyPackagesForPeerResponse> response) {
+    reply(response, ClaimKeyPackagesForPeerResponse.newBuilder()
+        .setResponse(claims.claimForPeer(request.getPeerDomain(), request.getRequest())).build());
   }
 
   @Override

@@ -1,11 +1,18 @@
 package org.homeserver.keypackage;
 
+import com.google.protobuf.ByteString;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Set;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
+import org.homeserver.api.federation.v1.ClaimKeyPackagesRequest;
+import org.homeserver.api.federation.v1.ClaimKeyPackagesResponse;
+import org.homeserver.api.federation.v1.ClaimRemoteKeyPackagesRequest;
+import org.homeserver.api.federation.v1.FederationInternalServiceGrpc;
+import org.homeserver.api.federation.v1.GetRemoteAuthenticationRootsRequest;
 import org.homeserver.api.keypackage.v1.PublishKeyPackagesRequest;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
@@ -38,6 +45,26 @@ public final class KeyPackageModule {
 
   private KeyPackageModule() {}
 
+  /** Other homeservers through the federation gateway's internal API; a peer's refusal passes through. */
+  private record GatewayPeers(FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation)
+      implements RemoteClaims.Peers {
+    @Override
+    public ClaimKeyPackagesResponse claim(String destination, ClaimKeyPackagesRequest request) {
+      return stub().claimRemoteKeyPackages(ClaimRemoteKeyPackagesRequest.newBuilder().setDestination(destination)
+          .setRequest(request).build());
+    }
+
+    @Override
+    public List<byte[]> authenticationRoots(String domain) {
+      return stub().getRemoteAuthenticationRoots(GetRemoteAuthenticationRootsRequest.newBuilder()
+          .setDestination(domain).build()).getRootCertificatesList().stream().map(ByteString::toByteArray).toList();
+    }
+
+    private FederationInternalServiceGrpc.FederationInternalServiceBlockingStub stub() {
+      return federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
   /** Migrates the keypackage schema and builds the services. */
   public static ServiceModule start(ServiceContext context) {
     ServiceDatabase database = context.openDatabase(NAME);
@@ -49,14 +76,18 @@ public final class KeyPackageModule {
       BatchAdmission admission = new BatchAdmission(BatchAdmission.validatorsFor(DEFAULT_SUITES,
           suites -> new KeyPackageValidator(suites, LIFETIME_TOLERANCE, context.clock())), context.domain());
       Publishes publishes = new Publishes(store, admission, registry, threshold, context.clock());
+      FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation =
+          FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation"));
+      RemoteClaims remote = new RemoteClaims(new GatewayPeers(federation),
+          new KeyPackageValidator(DEFAULT_SUITES, LIFETIME_TOLERANCE, context.clock()), context.clock());
       Claims claims = new Claims(store, registry,
           new DirectoryClaimRights(DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")),
               DEADLINE),
           new DeliveryLowStockNotices(DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery")),
               DEADLINE),
-          DEFAULT_SUITES, threshold, context.domain(), context.clock());
+          DEFAULT_SUITES, threshold, context.domain(), remote, context.clock());
       return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
-          MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes)), List.of(),
+          MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes, claims)), List.of(),
           List.of(context.tasks().every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
               store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))),
           List.of(database));

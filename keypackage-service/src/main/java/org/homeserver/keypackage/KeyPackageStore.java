@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.homeserver.platform.db.IdempotencyRecords;
+import org.homeserver.platform.db.SqlArrays;
 import org.jdbi.v3.core.Handle;
 import org.homeserver.platform.db.Transactions;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -140,6 +141,15 @@ public final class KeyPackageStore {
         .bind("client", clientId).bind("suite", suite).bind("generation", generation).execute());
   }
 
+  /** Records that {@code domain} was handed these KeyPackages (ref and client), in the claim's transaction. */
+  public void recordPeerClaims(Handle h, String domain, List<byte[]> refs, List<String> clientIds, Instant now) {
+    h.createUpdate("""
+            insert into peer_claims (domain, key_package_ref, client_id, claimed_at)
+            select :domain, r, c, :now from unnest(:refs, :clients) as t(r, c)""")
+        .bind("domain", domain).bind("refs", SqlArrays.bytea(refs))
+        .bindArray("clients", String.class, clientIds).bind("now", now).execute();
+  }
+
   // --- purge ---
 
   /** Deletes everything of the clients whose ids start with {@code prefix} (one client's id, or a user's prefix). */
@@ -151,7 +161,7 @@ public final class KeyPackageStore {
               delete from key_package_clients where client_id in (
                 select client_id from key_package_clients where client_id like :pattern order by client_id for update)""")
           .bind("pattern", pattern).execute();
-      for (String table : List.of("key_packages", "low_stock_notices")) {
+      for (String table : List.of("key_packages", "low_stock_notices", "peer_claims")) {
         h.createUpdate("delete from " + table + " where client_id like :pattern").bind("pattern", pattern).execute();
       }
     });

@@ -103,7 +103,19 @@ final class StoreFixture implements AutoCloseable {
       }
     };
     this.claims = new Claims(store, registry, noOtherUsers, (client, event, key) -> sent.add(new Sent(client, event, key)),
-        KeyPackageModule.DEFAULT_SUITES, THRESHOLD, DOMAIN, clock);
+        KeyPackageModule.DEFAULT_SUITES, THRESHOLD, DOMAIN, new RemoteClaims(new RemoteClaims.Peers() {
+          @Override
+          public org.homeserver.api.federation.v1.ClaimKeyPackagesResponse claim(String destination,
+              org.homeserver.api.federation.v1.ClaimKeyPackagesRequest request) {
+            throw new AssertionError("these tests claim KeyPackages of this domain only");
+          }
+
+          @Override
+          public java.util.List<byte[]> authenticationRoots(String domain) {
+            throw new AssertionError("these tests claim KeyPackages of this domain only");
+          }
+        }, new org.homeserver.mls.validation.KeyPackageValidator(KeyPackageModule.DEFAULT_SUITES,
+            java.time.Duration.ofHours(1), clock), clock), clock);
   }
 
   static StoreFixture start() {

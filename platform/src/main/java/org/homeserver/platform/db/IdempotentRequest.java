@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Base64;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import org.jdbi.v3.core.Handle;
 public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   /** A retry within this window gets the first answer (common.proto). */
   public static final Duration WINDOW = Duration.ofHours(24);
+  /** A peer's retry within this window gets the first answer (federation.proto IDEMPOTENCY). */
+  public static final Duration PEER_WINDOW = Duration.ofDays(7);
   /** A key as the request rules admitted it (rules.proto {@code idempotency_key}). */
   public IdempotentRequest {
     Objects.requireNonNull(sender, "sender");
@@ -38,6 +41,32 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   @Override
   public byte[] requestDigest() {
     return requestDigest.clone();
+  }
+
+  /**
+   * The sender that the requests of another homeserver's domain are recorded under: a peer's keys
+   * are unique per calling domain (federation.proto IDEMPOTENCY), so they share one scope.
+   */
+  public static UUID peer(String domain) {
+    return UUID.nameUUIDFromBytes(("peer:" + domain).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * An idempotency key derived from {@code parts}: {@code prefix} and base64url of their SHA-256, so
+   * the same parts (a client's key, the change it names) give the same key on every retry. The
+   * prefix keeps it within the idempotency key rule (at most 20 characters of A-Z a-z 0-9 - _).
+   */
+  public static String derivedKey(String prefix, String... parts) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      for (String part : parts) {
+        sha256.update(part.getBytes(StandardCharsets.UTF_8));
+        sha256.update((byte) 0);
+      }
+      return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
   }
 
   /** {@code request} sent by {@code sender} under {@code key}, its digest covering the message type. */
@@ -64,7 +93,12 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
    * Take it before any other lock of the transaction.
    */
   public Optional<byte[]> claim(Handle h, Instant now) {
-    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(WINDOW)).map(this::answerOf);
+    return claim(h, now, WINDOW);
+  }
+
+  /** {@link #claim(Handle, Instant)} with another window, e.g. {@link #PEER_WINDOW} for a peer's keys. */
+  public Optional<byte[]> claim(Handle h, Instant now, Duration window) {
+    return IdempotencyRecords.claim(h, sender, key, requestDigest, now, now.minus(window)).map(this::answerOf);
   }
 
   /**
