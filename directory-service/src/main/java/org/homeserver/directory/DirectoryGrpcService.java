@@ -24,6 +24,7 @@ import org.homeserver.api.directory.v1.DiscoverUserResponse;
 import org.homeserver.api.directory.v1.GetProfileRequest;
 import org.homeserver.api.directory.v1.GetProfileResponse;
 import org.homeserver.api.directory.v1.ListBlockedUsersRequest;
+import org.homeserver.api.directory.v1.Profile;
 import org.homeserver.api.directory.v1.ListBlockedUsersResponse;
 import org.homeserver.api.directory.v1.ListConnectionRequestsRequest;
 import org.homeserver.api.directory.v1.ListConnectionRequestsResponse;
@@ -83,9 +84,8 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
     String userId = request.getUserId().isEmpty() ? caller.userId() : request.getUserId();
     if (!userId.equals(caller.userId())) {
       limitLookups(caller);
-      connections.requireVisible(userId);
     }
-    reply(response, GetProfileResponse.newBuilder().setProfile(profiles.of(userId))
+    reply(response, GetProfileResponse.newBuilder().setProfile(profileOf(caller, userId, userId))
         .setRelationship(connections.relationship(caller.userId(), userId)).build());
   }
 
@@ -100,14 +100,24 @@ final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceIm
     Principal caller = Principal.current();
     limitLookups(caller);
     String userId = userIdOf(request.getQuery());
+    reply(response, DiscoverUserResponse.newBuilder().setProfile(profileOf(caller, userId, request.getQuery()))
+        .setRelationship(connections.relationship(caller.userId(), userId)).build());
+  }
+
+  /**
+   * The profile of {@code userId} as {@code caller} may see it: its own; a visible user of this
+   * domain's; or, for a user of another domain, what that user's homeserver answers to
+   * {@code query} (USER_NOT_FOUND alike for unknown and suspended users, either way).
+   */
+  private Profile profileOf(Principal caller, String userId, String query) {
     Optional<String> remote = connections.remoteDomain(userId);
-    if (remote.isEmpty()) {
+    if (remote.isPresent()) {
+      return profiles.ofRemote(remote.get(), query, caller.userId());
+    }
+    if (!userId.equals(caller.userId())) {
       connections.requireVisible(userId);
     }
-    reply(response, DiscoverUserResponse.newBuilder()
-        .setProfile(remote.isEmpty() ? profiles.of(userId)
-            : profiles.ofRemote(remote.get(), request.getQuery(), caller.userId()))
-        .setRelationship(connections.relationship(caller.userId(), userId)).build());
+    return profiles.of(userId);
   }
 
   @Override

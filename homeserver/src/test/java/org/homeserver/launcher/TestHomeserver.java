@@ -198,8 +198,13 @@ final class TestHomeserver implements AutoCloseable {
 
   /** A registration request with a valid proof of possession by {@code key}. */
   static RegisterClientRequest.Builder clientRequest(String handle, TestSigningKey key) {
+    return clientRequest(DOMAIN, handle, key);
+  }
+
+  /** As {@link #clientRequest(String, TestSigningKey)}, for a user of {@code domain}. */
+  static RegisterClientRequest.Builder clientRequest(String domain, String handle, TestSigningKey key) {
     byte[] publicKey = key.signatureKey().publicKey();
-    String userId = "mimi://" + DOMAIN + "/u/" + handle;
+    String userId = "mimi://" + domain + "/u/" + handle;
     return RegisterClientRequest.newBuilder()
         .setHandle(handle)
         .setPassword(PASSWORD)
@@ -214,9 +219,14 @@ final class TestHomeserver implements AutoCloseable {
   }
 
   static TestClient registerClient(Channel channel, String handle, SignatureScheme scheme) {
+    return registerClient(channel, DOMAIN, handle, scheme);
+  }
+
+  /** A new client of {@code handle} on the homeserver of {@code domain} behind {@code channel}. */
+  static TestClient registerClient(Channel channel, String domain, String handle, SignatureScheme scheme) {
     TestSigningKey key = TestSigningKey.generate(scheme);
-    RegisterClientResponse r = auth(channel).registerClient(clientRequest(handle, key).build());
-    return new TestClient(r.getClientId(), "mimi://" + DOMAIN + "/u/" + handle, key, r.getCertificateChainList());
+    RegisterClientResponse r = auth(channel).registerClient(clientRequest(domain, handle, key).build());
+    return new TestClient(r.getClientId(), "mimi://" + domain + "/u/" + handle, key, r.getCertificateChainList());
   }
 
   /** Runs the challenge-response and returns an access token. */

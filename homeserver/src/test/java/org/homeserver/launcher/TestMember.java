@@ -69,6 +69,12 @@ final class TestMember {
     return register(channel, handle, SignatureScheme.ED25519);
   }
 
+  /** A new Ed25519 client of {@code handle} on the homeserver of {@code domain} behind {@code channel}, signed in. */
+  static TestMember register(Channel channel, String domain, String handle) {
+    TestHomeserver.TestClient client = TestHomeserver.registerClient(channel, domain, handle, SignatureScheme.ED25519);
+    return new TestMember(client, TestHomeserver.session(channel, client), channel);
+  }
+
   /** A new client of {@code handle} with a key of {@code scheme}, signed in. */
   static TestMember register(Channel channel, String handle, SignatureScheme scheme) {
     TestHomeserver.TestClient client = TestHomeserver.registerClient(channel, handle, scheme);

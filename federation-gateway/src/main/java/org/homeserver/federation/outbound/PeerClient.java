@@ -89,6 +89,10 @@ public final class PeerClient implements AutoCloseable {
           ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)), method,
           CallOptions.DEFAULT.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS), request);
     } catch (StatusRuntimeException e) {
+      if (ErrorStatus.errorInfo(e).filter(i -> i.getReason().equals(ErrorReason.FEDERATION_DENIED.name())).isPresent()) {
+        // Said by the peer of itself: passed on as the caller's client must read it.
+        throw Refusal.of(ErrorReason.FEDERATION_DENIED, destination + " does not federate with " + domain);
+      }
       if (ErrorStatus.errorInfo(e).filter(i -> i.getDomain().equals(ErrorStatus.DOMAIN)).isPresent()) {
         throw e;
       }
