@@ -17,8 +17,6 @@ import org.homeserver.api.directory.v1.ReceiveConnectionUpdateResponse;
 import org.homeserver.api.directory.v1.SpendClaimRightRequest;
 import org.homeserver.api.directory.v1.SpendClaimRightResponse;
 import org.homeserver.platform.ids.PeerIds;
-import org.homeserver.platform.ratelimit.RateLimiter;
-import org.homeserver.platform.ratelimit.RateLimits;
 
 /**
  * The directory's internal API (directory_internal.proto): relationships and claim rights for the
@@ -30,17 +28,15 @@ final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.Di
   private final AccountDeletion deletion;
   private final PeerConnections peers;
   private final Profiles profiles;
-  private final RateLimiter lookups;
   private final String domain;
 
   DirectoryInternalGrpcService(Connections connections, AccountDeletion deletion, PeerConnections peers,
-      Profiles profiles, RateLimiter lookups, String domain) {
+      Profiles profiles, String domain) {
     this.domain = domain;
     this.connections = connections;
     this.deletion = deletion;
     this.peers = peers;
     this.profiles = profiles;
-    this.lookups = lookups;
   }
 
   @Override
@@ -49,7 +45,6 @@ final class DirectoryInternalGrpcService extends DirectoryInternalServiceGrpc.Di
     PeerIds.requireActing(peer, request.getRequest().getRequesterUserId(), "requester_user_id");
     String userId = DirectoryGrpcService.userIdOf(request.getRequest().getQuery());
     PeerIds.requireLocal(domain, userId, "query");
-    RateLimits.check(lookups, "peer:" + peer, "too many lookups from this domain; wait a little");
     connections.requireVisible(userId);
     reply(response, LookupUserResponse.newBuilder().setProfile(profiles.of(userId)).build());
   }

@@ -75,7 +75,7 @@ public final class DirectoryModule {
       return new ServiceParts(NAME, List.of(new DirectoryGrpcService(profiles, connections, deletion, lookups,
               settings.prefixSearch() ? Optional.of(accounts) : Optional.empty())),
           Set.of(), MAX_REQUEST_BYTES, List.of(new DirectoryInternalGrpcService(connections, deletion,
-              peerConnections, profiles, lookups, context.domain())), List.of(),
+              peerConnections, profiles, context.domain())), List.of(),
           List.of(context.tasks().every("directory-cleanup", CLEANUP_INTERVAL, () ->
               store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.PEER_WINDOW)))),
           List.of(database));

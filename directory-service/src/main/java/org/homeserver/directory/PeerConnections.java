@@ -1,9 +1,11 @@
 package org.homeserver.directory;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.homeserver.api.delivery.v1.ConnectionAccepted;
 import org.homeserver.api.delivery.v1.ConnectionCancelled;
 import org.homeserver.api.delivery.v1.ConnectionRejected;
@@ -22,11 +24,11 @@ import org.jdbi.v3.core.Handle;
  * Connection requests and updates from users of other domains (directory_internal.proto,
  * ReceiveConnectionRequest and ReceiveConnectionUpdate), applied as their local twins in
  * {@link Connections} are. Each is idempotent under the peer's domain and its key: the key is
- * claimed in the transaction of the link change, so a retry changes nothing and tells no one again.
+ * claimed in the transaction of the link change, with the event the change makes as its answer, so
+ * a retry changes nothing and tells the event again under the same key, which the delivery service
+ * queues once: an event a crash kept from being told is told by the peer's retry.
  */
 public final class PeerConnections {
-  private static final byte[] DONE = new byte[0];
-
   private final DirectoryStore store;
   private final Connections connections;
   private final Notices notices;
@@ -50,11 +52,11 @@ public final class PeerConnections {
     connections.requireVisible(target);
     IdempotentRequest idempotent = keyed(peer, request.getIdempotencyKey(), request);
     Instant now = clock.instant();
-    Optional<Link> recorded = store.inTransaction(h -> once(h, idempotent, now,
-        () -> connections.recordRequest(h, requester, target, now)));
-    recorded.filter(link -> !link.held()).ifPresent(link -> tell(target, ServerEvent.newBuilder()
-        .setConnectionRequested(ConnectionRequested.newBuilder().setRequesterUserId(requester)
-            .setTargetUserId(target)).build(), peer, idempotent));
+    Optional<ServerEvent> event = store.inTransaction(h -> once(h, idempotent, now,
+        () -> Optional.of(connections.recordRequest(h, requester, target, now)).filter(link -> !link.held())
+            .map(link -> ServerEvent.newBuilder().setConnectionRequested(ConnectionRequested.newBuilder()
+                .setRequesterUserId(requester).setTargetUserId(target)).build())));
+    event.ifPresent(e -> tell(target, e, peer, idempotent));
   }
 
   /**
@@ -68,8 +70,7 @@ public final class PeerConnections {
     PeerIds.requireLocal(domain, other, "other_user_id");
     IdempotentRequest idempotent = keyed(peer, update.getIdempotencyKey(), update);
     Instant now = clock.instant();
-    Optional<ServerEvent> event = store.inTransaction(h -> once(h, idempotent, now,
-        () -> apply(h, update, now)).flatMap(e -> e));
+    Optional<ServerEvent> event = store.inTransaction(h -> once(h, idempotent, now, () -> apply(h, update, now)));
     event.ifPresent(e -> tell(other, e, peer, idempotent));
   }
 
@@ -110,15 +111,30 @@ public final class PeerConnections {
     return link.filter(l -> l.requester().equals(requester) && l.connectedAt().isEmpty());
   }
 
-  /** Claims the key and runs {@code work}, recording that it was done; empty if the key was used before. */
-  private static <T> Optional<T> once(Handle h, IdempotentRequest idempotent, Instant now,
-      java.util.function.Supplier<T> work) {
-    if (idempotent.claim(h, now, IdempotentRequest.PEER_WINDOW).isPresent()) {
+  /**
+   * Claims the key and runs {@code work}, keeping the event it makes (if any) as the key's answer;
+   * for a key used before, the event kept then.
+   */
+  private static Optional<ServerEvent> once(Handle h, IdempotentRequest idempotent, Instant now,
+      Supplier<Optional<ServerEvent>> work) {
+    Optional<byte[]> earlier = idempotent.claim(h, now, IdempotentRequest.PEER_WINDOW);
+    if (earlier.isPresent()) {
+      return eventOf(earlier.get());
+    }
+    Optional<ServerEvent> event = work.get();
+    idempotent.recordAnswer(h, event.map(ServerEvent::toByteArray).orElse(new byte[0]));
+    return event;
+  }
+
+  private static Optional<ServerEvent> eventOf(byte[] answer) {
+    if (answer.length == 0) {
       return Optional.empty();
     }
-    T result = work.get();
-    idempotent.recordAnswer(h, DONE);
-    return Optional.of(result);
+    try {
+      return Optional.of(ServerEvent.parseFrom(answer));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored answer does not parse", e);
+    }
   }
 
   private void tell(String userId, ServerEvent event, String peer, IdempotentRequest idempotent) {
