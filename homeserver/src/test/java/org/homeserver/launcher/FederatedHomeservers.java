@@ -123,6 +123,10 @@ final class FederatedHomeservers implements AutoCloseable {
     return members.get(domain).process.port;
   }
 
+  int adminPort(String domain) {
+    return Integer.parseInt(members.get(domain).settings.get("admin.port"));
+  }
+
   int federationPort(String domain) {
     return federationPorts.get(domain);
   }

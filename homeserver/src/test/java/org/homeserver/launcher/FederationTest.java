@@ -349,6 +349,19 @@ class FederationTest {
     Peer waiting = peer(A, B);
     assertEquals(4, waiting.getOutboxDepth());
     Instant scheduled = Instant.ofEpochSecond(waiting.getNextAttemptAt().getSeconds());
+    // The operator sees it: `homeserver admin federation status`.
+    HomeserverLifecycleTest.Cli status = HomeserverLifecycleTest.Cli.run("admin", "--address", "127.0.0.1:" + servers.adminPort(A), "--token",
+        TestHomeserver.ADMIN_TOKEN, "federation", "status");
+    assertEquals(0, status.status(), status.err());
+    String line = status.out().lines().filter(l -> l.startsWith(B + " ")).findFirst().orElseThrow(() ->
+        new AssertionError("no line for " + B + ":\n" + status.out()));
+    for (String shown : List.of("allowed", "queued=4", "oldest=", "last-error=", "failures=", "next-attempt=",
+        "(backoff ")) {
+      assertTrue(line.contains(shown), "the status of " + B + " shows " + shown + ": " + line);
+    }
+    HomeserverLifecycleTest.Cli resolve = HomeserverLifecycleTest.Cli.run("admin", "--address",
+        "127.0.0.1:" + servers.adminPort(A), "--token", TestHomeserver.ADMIN_TOKEN, "federation", "resolve", B);
+    assertTrue(resolve.out().contains(B + ": static -> 127.0.0.1:" + servers.federationPort(B)), resolve.out());
 
     servers.restart(B);
     TestMember bo = bs.get(0).via(servers.channel(B));

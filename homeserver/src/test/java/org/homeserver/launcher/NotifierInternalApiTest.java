@@ -37,7 +37,9 @@ class NotifierInternalApiTest {
   static void start() throws Exception {
     var config = TestHomeserver.configFor(TestPostgres.freshDatabase().jdbcUrl(), Files.createTempDirectory("hs-test"),
         Map.of("redis.url", TestRedis.URL, "redis.key-prefix", "hs-test-" + java.util.UUID.randomUUID() + ":",
-            "internal.token", INTERNAL_TOKEN));
+            "internal.token", INTERNAL_TOKEN,
+            // The auth service asks it only for other domains' AS roots, which this test never asks for.
+            "services.federation.address", "127.0.0.1:" + TestHomeserver.freePort()));
     hs = TestHomeserver.start(config, List.of("auth", "notifier"));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", config.internal().port()).usePlaintext()
         .intercept(SharedTokenInterceptor.sending(INTERNAL_TOKEN)).build();
