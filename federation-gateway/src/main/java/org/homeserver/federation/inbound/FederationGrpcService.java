@@ -34,6 +34,7 @@ import org.homeserver.api.federation.v1.GetFederationKeysRequest;
 import org.homeserver.api.federation.v1.GetFederationKeysResponse;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerRequest;
 import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc.KeyPackageInternalServiceBlockingStub;
+import org.homeserver.federation.Retries;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.ErrorMappingInterceptor;
 import org.homeserver.platform.grpc.ErrorStatus;
@@ -117,7 +118,7 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
       }
       DeliveryResult result = apply(peer, delivery);
       out.addResults(result);
-      stopped = org.homeserver.federation.Retries.retriable(Status.fromCodeValue(result.getCode()).getCode());
+      stopped = Retries.retriable(Status.fromCodeValue(result.getCode()).getCode());
     }
     reply(response, out.build());
   }

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.federation.v1.DeliveryResult;
+import org.homeserver.federation.Retries;
 import org.homeserver.federation.outbox.OutboxStore.Entry;
 import org.homeserver.federation.outbox.OutboxStore.Lane;
 import org.homeserver.federation.outbox.OutboxStore.Rejection;
@@ -52,8 +53,6 @@ public final class OutboxWorker implements AutoCloseable {
   private static final Duration DEPTH_REFRESH = Duration.ofSeconds(10);
   /** How long a dead holder's expired lease row is kept (its lane may be empty now, so nobody takes it over). */
   private static final Duration EXPIRED_LEASES_KEPT = Duration.ofHours(1);
-  private static final Set<Status.Code> RETRIABLE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
-      Status.Code.INTERNAL, Status.Code.RESOURCE_EXHAUSTED, Status.Code.ABORTED);
   private static final Logger log = LoggerFactory.getLogger(OutboxWorker.class);
 
   private final OutboxStore store;
@@ -261,7 +260,7 @@ public final class OutboxWorker implements AutoCloseable {
       Status.Code code = Status.fromCodeValue(result.getCode()).getCode();
       if (code == Status.Code.OK) {
         delivered.add(entry.id());
-      } else if (RETRIABLE.contains(code)) {
+      } else if (Retries.retriable(code)) {
         Retry retry = new Retry(entry.id(), describe(code, result), now.plus(backoff.delay(entry.attempts() + 1)));
         return new Settlement(delivered, rejected, Optional.of(retry));
       } else {
