@@ -20,7 +20,6 @@ import org.homeserver.api.federation.v1.ListPeersRequest;
 import org.homeserver.api.federation.v1.ListPeersResponse;
 import org.homeserver.api.federation.v1.Peer;
 import org.homeserver.api.federation.v1.PeerAddressSource;
-import org.homeserver.api.federation.v1.PolicyChange;
 import org.homeserver.api.federation.v1.ResolvePeerRequest;
 import org.homeserver.api.federation.v1.ResolvePeerResponse;
 import org.homeserver.api.federation.v1.RetryPeerRequest;

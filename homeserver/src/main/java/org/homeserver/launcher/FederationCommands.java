@@ -21,7 +21,6 @@ import org.homeserver.api.federation.v1.ResolvePeerResponse;
 import org.homeserver.api.federation.v1.RetryPeerRequest;
 import org.homeserver.api.federation.v1.SetFederationPolicyRequest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
