@@ -25,6 +25,7 @@ import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.ServiceDatabase;
 import org.homeserver.platform.grpc.DeclaredRules;
+import org.homeserver.platform.grpc.ForbiddenDomains;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
 import org.homeserver.platform.tasks.Periodic;
@@ -93,8 +94,9 @@ public final class DeliveryModule {
       FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation =
           FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation"));
       GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local, (destination, event) ->
-          federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).enqueue(
-              EnqueueRequest.newBuilder().setDestination(destination).setEvent(event).build()));
+          ForbiddenDomains.skipIfForbidden(destination, "an event", () ->
+              federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).enqueue(
+                  EnqueueRequest.newBuilder().setDestination(destination).setEvent(event).build())));
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, acks, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
               new Purges(db, groups, groupLog, queues, registry, local))), List.of(),

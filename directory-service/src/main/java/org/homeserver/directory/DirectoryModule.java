@@ -33,6 +33,7 @@ import org.homeserver.platform.ServiceContext;
 import org.homeserver.platform.auth.Principal;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.ServiceDatabase;
+import org.homeserver.platform.grpc.ForbiddenDomains;
 import org.homeserver.platform.grpc.ServiceModule;
 import org.homeserver.platform.grpc.ServiceParts;
 import org.homeserver.platform.ids.UserId;
@@ -151,7 +152,8 @@ public final class DirectoryModule {
 
     @Override
     public void enqueueUpdate(String destination, DeliverConnectionUpdateRequest update) {
-      stub().enqueue(EnqueueRequest.newBuilder().setDestination(destination).setConnectionUpdate(update).build());
+      ForbiddenDomains.skipIfForbidden(destination, "a connection update", () ->
+          stub().enqueue(EnqueueRequest.newBuilder().setDestination(destination).setConnectionUpdate(update).build()));
     }
 
     private FederationInternalServiceGrpc.FederationInternalServiceBlockingStub stub() {

@@ -37,13 +37,15 @@ final class FederationInternalGrpcService extends FederationInternalServiceGrpc.
   /** A domain's AS roots are asked again after this long. */
   private static final Duration ROOTS_KEPT = Duration.ofMinutes(10);
 
+  private final String ownDomain;
   private final PeerClient peers;
   private final Outbox outbox;
   private final LivePolicy policy;
   private final Cache<String, GetAuthenticationRootsResponse> roots = Caffeine.newBuilder()
       .expireAfterWrite(ROOTS_KEPT).maximumSize(10_000).build();
 
-  FederationInternalGrpcService(PeerClient peers, Outbox outbox, LivePolicy policy) {
+  FederationInternalGrpcService(String ownDomain, PeerClient peers, Outbox outbox, LivePolicy policy) {
+    this.ownDomain = ownDomain;
     this.peers = peers;
     this.outbox = outbox;
     this.policy = policy;
@@ -58,8 +60,11 @@ final class FederationInternalGrpcService extends FederationInternalServiceGrpc.
   public void getRemoteAuthenticationRoots(GetRemoteAuthenticationRootsRequest request,
                                            StreamObserver<GetAuthenticationRootsResponse> response) {
     String destination = domain(request.getDestination());
+    if (policy.refuses(destination, LivePolicy.Direction.OUTBOUND, "GetAuthenticationRoots")) {
+      throw Refusal.of(ErrorReason.FEDERATION_DENIED, "this homeserver does not federate with " + destination);
+    }
     GetAuthenticationRootsResponse cached = roots.getIfPresent(destination);
-    if (cached == null || !policy.allows(destination)) {
+    if (cached == null) {
       cached = peers.call(destination, FederationServiceGrpc.getGetAuthenticationRootsMethod(),
           GetAuthenticationRootsRequest.getDefaultInstance());
       if (!cached.getDomain().equals(destination)) {
@@ -106,26 +111,22 @@ final class FederationInternalGrpcService extends FederationInternalServiceGrpc.
     };
     String lane = request.getGroupId().isEmpty() ? Outbox.CONTROL_LANE
         : Outbox.groupLane(request.getGroupId().toByteArray());
-    if (idempotencyKeyOf(delivery).isEmpty()) {
+    try {
+      Outbox.idempotencyKey(delivery);
+    } catch (IllegalArgumentException e) {
       throw Refusal.invalidField("idempotency_key", "every outbox delivery carries an idempotency key");
     }
     long id = outbox.enqueue(destination, lane, delivery);
     reply(response, EnqueueResponse.newBuilder().setEntryId(Long.toString(id)).build());
   }
 
-  private static String idempotencyKeyOf(Delivery delivery) {
-    return switch (delivery.getKindCase()) {
-      case CONNECTION_UPDATE -> delivery.getConnectionUpdate().getIdempotencyKey();
-      case GROUP_MESSAGE -> delivery.getGroupMessage().getIdempotencyKey();
-      case WELCOME -> delivery.getWelcome().getIdempotencyKey();
-      case EVENT -> delivery.getEvent().getIdempotencyKey();
-      case KIND_NOT_SET -> "";
-    };
-  }
-
-  private static String domain(String destination) {
+  /** The destination, a domain other than this homeserver's own. */
+  private String domain(String destination) {
     if (!UserId.isDomain(destination)) {
       throw Refusal.invalidField("destination", "not a domain: " + destination);
+    }
+    if (destination.equals(ownDomain)) {
+      throw Refusal.invalidField("destination", destination + " is this homeserver's own domain");
     }
     return destination;
   }

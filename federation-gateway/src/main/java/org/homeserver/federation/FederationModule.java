@@ -104,7 +104,7 @@ public final class FederationModule {
         log.info("federation port on {}:{}", settings.host(), port.port());
       }
       return new ServiceParts(NAME, List.of(), Set.of(), MAX_REQUEST_BYTES,
-          List.of(new FederationInternalGrpcService(peers, outbox, policy)),
+          List.of(new FederationInternalGrpcService(domain, peers, outbox, policy)),
           List.of(new FederationAdminGrpcService(domain, policy, outbox, discovery, settings.peers())),
           work, stores);
     } catch (RuntimeException | IOException | ConfigException e) {

@@ -3,14 +3,12 @@ package org.homeserver.federation.inbound;
 import static org.homeserver.platform.grpc.Replies.reply;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import org.homeserver.api.auth.v1.AuthInternalServiceGrpc.AuthInternalServiceBlockingStub;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.AcceptEventRequest;
-import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc.DeliveryInternalServiceBlockingStub;
 import org.homeserver.api.directory.v1.DeleteUserDataRequest;
-import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc.DirectoryInternalServiceBlockingStub;
 import org.homeserver.api.directory.v1.LookupUserRequest;
 import org.homeserver.api.directory.v1.ReceiveConnectionRequestRequest;
 import org.homeserver.api.directory.v1.ReceiveConnectionUpdateRequest;
@@ -33,7 +31,6 @@ import org.homeserver.api.federation.v1.GetAuthenticationRootsResponse;
 import org.homeserver.api.federation.v1.GetFederationKeysRequest;
 import org.homeserver.api.federation.v1.GetFederationKeysResponse;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerRequest;
-import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc.KeyPackageInternalServiceBlockingStub;
 import org.homeserver.federation.Retries;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.ErrorMappingInterceptor;
@@ -49,17 +46,13 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
   /** Federation API versions served. */
   static final List<String> VERSIONS = org.homeserver.federation.outbound.PeerClient.VERSIONS;
 
-  /** Where the calls go. */
-  record Services(AuthInternalServiceBlockingStub auth, DirectoryInternalServiceBlockingStub directory,
-                  KeyPackageInternalServiceBlockingStub keyPackages, DeliveryInternalServiceBlockingStub delivery) {}
-
   private final String domain;
   private final String software;
-  private final Services services;
+  private final FederationPort.Services services;
   private final RateLimiter discoveries;
   private final PublishedKeys keys;
 
-  FederationGrpcService(String domain, String software, Services services, RateLimiter discoveries,
+  FederationGrpcService(String domain, String software, FederationPort.Services services, RateLimiter discoveries,
                         PublishedKeys keys) {
     this.domain = domain;
     this.software = software;
@@ -130,8 +123,9 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
         case CONNECTION_UPDATE -> services.directory().receiveConnectionUpdate(ReceiveConnectionUpdateRequest
             .newBuilder().setPeerDomain(peer).setRequest(delivery.getConnectionUpdate()).build());
         case EVENT -> acceptEvent(peer, delivery.getEvent());
-        case GROUP_MESSAGE, WELCOME -> throw Status.UNIMPLEMENTED
-            .withDescription("this homeserver does not serve federated groups yet").asRuntimeException();
+        case GROUP_MESSAGE, WELCOME -> {
+          return resultWith(Status.Code.UNIMPLEMENTED, "this homeserver does not serve federated groups yet");
+        }
         case KIND_NOT_SET -> throw Refusal.invalid("a delivery names none of its kinds");
       }
       return DeliveryResult.getDefaultInstance();
@@ -152,9 +146,20 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
     services.delivery().acceptEvent(AcceptEventRequest.newBuilder().setPeerDomain(peer).setRequest(event).build());
   }
 
-  /** The result a failed delivery reports, as the peer's client would see the status. */
+  private static DeliveryResult resultWith(Status.Code code, String message) {
+    return DeliveryResult.newBuilder().setCode(code.value()).setMessage(message).build();
+  }
+
+  /**
+   * The result a failed delivery reports, as the peer's client would see the status; a service's
+   * plain UNIMPLEMENTED stays that (final), and anything internal is logged under this call's id.
+   */
   private static DeliveryResult resultOf(RuntimeException e) {
-    Status status = ErrorMappingInterceptor.statusFor(e, "federation-delivery", new io.grpc.Metadata());
+    if (e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+      return resultWith(Status.Code.UNIMPLEMENTED, String.valueOf(s.getStatus().getDescription()));
+    }
+    Status status = ErrorMappingInterceptor.statusFor(e, ErrorMappingInterceptor.REQUEST_ID_CONTEXT.get(),
+        new io.grpc.Metadata());
     DeliveryResult.Builder result = DeliveryResult.newBuilder().setCode(status.getCode().value())
         .setMessage(status.getDescription() == null ? "" : status.getDescription());
     ErrorStatus.errorInfo(e instanceof Refusal r ? ErrorStatus.toStatus(r) : e)

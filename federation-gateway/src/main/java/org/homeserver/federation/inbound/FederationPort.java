@@ -64,8 +64,7 @@ public final class FederationPort implements AutoCloseable {
             + " was already received");
       }
     };
-    FederationGrpcService api = new FederationGrpcService(domain, software, new FederationGrpcService.Services(
-        services.auth(), services.directory(), services.keyPackages(), services.delivery()), discoveries,
+    FederationGrpcService api = new FederationGrpcService(domain, software, services, discoveries,
         () -> published(signingKeys, domain, clock));
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))

@@ -58,7 +58,8 @@ final class PeerInterceptor implements ServerInterceptor {
     String method = call.getMethodDescriptor().getFullMethodName();
     List<String> certified = certifiedDomains(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
     boolean signed = !UNSIGNED.contains(method);
-    String origin = signed ? headers.get(RequestSignature.ORIGIN) : certified.getFirst();
+    String origin = signed ? headers.get(RequestSignature.ORIGIN)
+        : certified.stream().filter(policy::allows).findFirst().orElse(certified.getFirst());
     if (origin == null) {
       throw Refusal.of(ErrorReason.FEDERATION_SIGNATURE_INVALID, "the call is not signed")
           .with(org.homeserver.platform.errors.Fact.DETAIL, "no " + RequestSignature.ORIGIN.name() + " header");

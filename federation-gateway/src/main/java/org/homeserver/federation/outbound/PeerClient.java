@@ -15,9 +15,12 @@ import io.grpc.stub.MetadataUtils;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -42,6 +45,18 @@ import org.homeserver.platform.grpc.ErrorStatus;
 public final class PeerClient implements AutoCloseable {
   /** How long one call to a peer may take. */
   static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  /** The refusals a peer may give, which reach the caller as the peer gave them (federation.proto). */
+  private static final Set<ErrorReason> PEER_REASONS = EnumSet.of(ErrorReason.INVALID_ARGUMENT,
+      ErrorReason.RATE_LIMITED, ErrorReason.REQUEST_TOO_LARGE, ErrorReason.IDEMPOTENCY_KEY_REUSED,
+      ErrorReason.UNAVAILABLE, ErrorReason.INTERNAL, ErrorReason.USER_NOT_FOUND, ErrorReason.CLIENT_NOT_FOUND,
+      ErrorReason.CONNECTION_EXISTS, ErrorReason.CONNECTION_NOT_FOUND, ErrorReason.NOT_CONNECTED,
+      ErrorReason.CLAIM_RIGHT_USED, ErrorReason.NO_KEY_PACKAGE, ErrorReason.KEY_PACKAGE_INVALID,
+      ErrorReason.DOMAIN_NOT_LOCAL, ErrorReason.PEER_DOMAIN_MISMATCH, ErrorReason.FEDERATION_SIGNATURE_INVALID,
+      ErrorReason.FEDERATION_REPLAYED, ErrorReason.GROUP_NOT_FOUND, ErrorReason.GROUP_EXISTS, ErrorReason.NOT_A_MEMBER,
+      ErrorReason.WRONG_EPOCH, ErrorReason.MLS_MESSAGE_MALFORMED, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
+      ErrorReason.PROPOSAL_NOT_FOUND, ErrorReason.ADD_NOT_ALLOWED, ErrorReason.WELCOME_MISMATCH,
+      ErrorReason.GROUP_INFO_UNAVAILABLE, ErrorReason.GROUP_RULE_BROKEN);
 
   /** The federation API versions this homeserver speaks. */
   public static final List<String> VERSIONS = List.of("v1");
@@ -89,19 +104,33 @@ public final class PeerClient implements AutoCloseable {
           ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)), method,
           CallOptions.DEFAULT.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS), request);
     } catch (StatusRuntimeException e) {
-      if (ErrorStatus.errorInfo(e).filter(i -> i.getReason().equals(ErrorReason.FEDERATION_DENIED.name())).isPresent()) {
-        // Said by the peer of itself: passed on as the caller's client must read it.
-        throw Refusal.of(ErrorReason.FEDERATION_DENIED, destination + " does not federate with " + domain);
-      }
-      if (ErrorStatus.errorInfo(e).filter(i -> i.getDomain().equals(ErrorStatus.DOMAIN)).isPresent()) {
-        throw e;
-      }
-      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-        // The address may have changed: find the peer again next time.
-        forget(destination);
-      }
-      throw Refusal.of(ErrorReason.FEDERATION_PEER_UNKNOWN, destination + " did not answer: " + describe(e));
+      throw translated(destination, e);
     }
+  }
+
+  /**
+   * A peer's failure as this homeserver's caller gets it: the peer's own refusal when it is one the
+   * federation contract lets a peer give (a peer cannot make a client believe its token expired), its
+   * FEDERATION_DENIED told as the peer's, and anything else UNAVAILABLE / FEDERATION_PEER_UNKNOWN.
+   */
+  private RuntimeException translated(String destination, StatusRuntimeException e) {
+    Optional<ErrorReason> reason = ErrorStatus.errorInfo(e).filter(i -> i.getDomain().equals(ErrorStatus.DOMAIN))
+        .flatMap(i -> Arrays.stream(ErrorReason.values()).filter(r -> r.name().equals(i.getReason())).findFirst());
+    if (reason.filter(r -> r == ErrorReason.FEDERATION_DENIED).isPresent()) {
+      return Refusal.of(ErrorReason.FEDERATION_DENIED, destination + " does not federate with " + domain);
+    }
+    if (reason.filter(PEER_REASONS::contains).isPresent()) {
+      return e;
+    }
+    if (reason.isPresent()) {
+      return Refusal.of(ErrorReason.FEDERATION_PEER_UNKNOWN, destination + " answered " + reason.get()
+          + ", which is not an answer of the federation API");
+    }
+    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+      // The address may have changed: find the peer again next time.
+      forget(destination);
+    }
+    return Refusal.of(ErrorReason.FEDERATION_PEER_UNKNOWN, destination + " did not answer: " + describe(e));
   }
 
   /** A failed call in a few words, e.g. "UNAVAILABLE: io exception". */
@@ -146,11 +175,8 @@ public final class PeerClient implements AutoCloseable {
           TimeUnit.MILLISECONDS).exchangeCapabilities(ExchangeCapabilitiesRequest.newBuilder()
           .addAllVersions(VERSIONS).setSoftware(software).build());
     } catch (StatusRuntimeException e) {
-      if (ErrorStatus.errorInfo(e).filter(i -> i.getDomain().equals(ErrorStatus.DOMAIN)).isPresent()) {
-        throw e;
-      }
       discovery.forget(destination);
-      throw Refusal.of(ErrorReason.FEDERATION_PEER_UNKNOWN, destination + " did not answer: " + describe(e));
+      throw translated(destination, e);
     }
     if (!spoken.getDomain().equals(destination) || spoken.getVersionsList().stream().noneMatch(VERSIONS::contains)) {
       throw Refusal.of(ErrorReason.FEDERATION_PEER_UNKNOWN, destination + " speaks federation "

@@ -50,7 +50,7 @@ public final class Outbox {
   }
 
   /** The idempotency key the delivery's request carries (federation.proto, IDEMPOTENCY). */
-  static String idempotencyKey(Delivery delivery) {
+  public static String idempotencyKey(Delivery delivery) {
     String key = switch (delivery.getKindCase()) {
       case CONNECTION_UPDATE -> delivery.getConnectionUpdate().getIdempotencyKey();
       case GROUP_MESSAGE -> delivery.getGroupMessage().getIdempotencyKey();

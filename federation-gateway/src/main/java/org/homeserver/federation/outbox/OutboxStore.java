@@ -66,17 +66,25 @@ public final class OutboxStore {
    * peer's idempotency makes the resend harmless).
    */
   public long enqueue(String destination, String lane, String idempotencyKey, Delivery delivery, Instant now) {
-    return db.inTransaction(h -> h.createQuery("""
-            insert into outbox (destination, lane, idempotency_key, delivery, enqueued_at, next_attempt_at)
-            values (:destination, :lane, :key, :delivery, :now, :now)
-            on conflict (destination, idempotency_key) do nothing
-            returning id""")
-        .bind("destination", destination).bind("lane", lane).bind("key", idempotencyKey)
-        .bind("delivery", delivery.toByteArray()).bind("now", now)
-        .mapTo(Long.class).findOne()
-        // A conflicting insert waited for the other's commit, so this statement's snapshot sees its row.
-        .orElseGet(() -> h.createQuery("select id from outbox where destination = :destination and idempotency_key = :key")
-            .bind("destination", destination).bind("key", idempotencyKey).mapTo(Long.class).one()));
+    return db.inTransaction(h -> {
+      while (true) {
+        Optional<Long> id = h.createQuery("""
+                insert into outbox (destination, lane, idempotency_key, delivery, enqueued_at, next_attempt_at)
+                values (:destination, :lane, :key, :delivery, :now, :now)
+                on conflict (destination, idempotency_key) do nothing
+                returning id""")
+            .bind("destination", destination).bind("lane", lane).bind("key", idempotencyKey)
+            .bind("delivery", delivery.toByteArray()).bind("now", now)
+            .mapTo(Long.class).findOne()
+            // A conflicting insert waited for the other's commit, so this statement's snapshot sees its row,
+            // unless the entry was sent and deleted in between: then it is inserted again.
+            .or(() -> h.createQuery("select id from outbox where destination = :destination and idempotency_key = :key")
+                .bind("destination", destination).bind("key", idempotencyKey).mapTo(Long.class).findOne());
+        if (id.isPresent()) {
+          return id.get();
+        }
+      }
+    });
   }
 
   // --- sending ---

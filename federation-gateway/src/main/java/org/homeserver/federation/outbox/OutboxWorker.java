@@ -46,7 +46,7 @@ public final class OutboxWorker implements AutoCloseable {
   /** The signal channel an enqueue or a backoff reset publishes on, the destination as the message. */
   public static final String CHANNEL = "federation-outbox";
   /** How long a lane stays with the process sending it, renewed before each batch. */
-  public static final Duration LEASE = Duration.ofSeconds(30);
+  public static final Duration LEASE = Duration.ofSeconds(60);
   /** How many lanes one process sends at once. */
   static final int PARALLEL_LANES = 16;
   static final Duration POLL = Duration.ofSeconds(1);

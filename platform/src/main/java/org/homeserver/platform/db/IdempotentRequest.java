@@ -54,7 +54,8 @@ public record IdempotentRequest(UUID sender, String key, byte[] requestDigest) {
   /**
    * An idempotency key derived from {@code parts}: {@code prefix} and base64url of their SHA-256, so
    * the same parts (a client's key, the change it names) give the same key on every retry. The
-   * prefix keeps it within the idempotency key rule (at most 20 characters of A-Z a-z 0-9 - _).
+   * digest takes 43 characters, so within the idempotency key rule (16 to 64 of A-Z a-z 0-9 - _) the
+   * prefix is at most 21 of those characters.
    */
   public static String derivedKey(String prefix, String... parts) {
     try {
