@@ -33,12 +33,7 @@ create table peers (
   next_attempt_at       timestamptz,
   last_success_at       timestamptz,
   last_error_at         timestamptz,
-  last_error            text,
-  -- The last authenticated call the peer made to us.
-  last_contact_at       timestamptz,
-  -- The address last used, and where it came from (static, dns-srv, default-port).
-  address               text,
-  address_source        text
+  last_error            text
 );
 
 -- The outbox: deliveries waiting for a destination domain, in lanes (`control`, or `group:` and the

@@ -121,8 +121,12 @@ final class FederationAdminGrpcService extends FederationAdminServiceGrpc.Federa
     ListPeersResponse.Builder out = ListPeersResponse.newBuilder();
     for (String domain : page) {
       Peer.Builder peer = Peer.newBuilder().setDomain(domain).setAllowed(policy.allows(domain));
-      Optional.ofNullable(staticPeers.get(domain)).ifPresent(address -> peer.setAddress(address)
-          .setAddressSource(PeerAddressSource.PEER_ADDRESS_SOURCE_STATIC));
+      discovery.known(domain).ifPresentOrElse(found -> {
+        peer.setAddressSource(sourceOf(found));
+        found.first().ifPresent(address -> peer.setAddress(hostPort(address.getAddress().getHostAddress(),
+            address.getPort())));
+      }, () -> Optional.ofNullable(staticPeers.get(domain)).ifPresent(address -> peer.setAddress(address)
+          .setAddressSource(PeerAddressSource.PEER_ADDRESS_SOURCE_STATIC)));
       Optional.ofNullable(statuses.get(domain)).ifPresent(status -> {
         peer.setOutboxDepth(status.depth()).setConsecutiveFailures(status.consecutiveFailures())
             .setLastError(status.lastError().orElse(""));

@@ -54,6 +54,11 @@ public final class Discovery {
     return fresh;
   }
 
+  /** The kept answer, if one is kept now; looks nothing up (for status pages). */
+  public Optional<Resolution> known(String domain) {
+    return Optional.ofNullable(answers.getIfPresent(Domains.normalize(domain)));
+  }
+
   /** Drops the kept answer, so the next resolve looks again (after a peer's move, or a failed connection). */
   public void forget(String domain) {
     answers.invalidate(Domains.normalize(domain));
