@@ -48,6 +48,8 @@ public final class FederationModule {
   private static final Duration POLICY_CHECK = Duration.ofSeconds(2);
   /** How often request ids past their replay window are deleted. */
   private static final Duration CLEANUP = Duration.ofMinutes(10);
+  /** How often the federation certificate and key files are checked for a renewal. */
+  private static final Duration TLS_RELOAD = Duration.ofMinutes(1);
   /** User discoveries allowed per peer domain per minute. */
   private static final int DISCOVERIES_PER_MINUTE = 600;
 
@@ -75,6 +77,7 @@ public final class FederationModule {
           FederationSettings.DEFAULT_PORT, context.clock());
       SigningKeyStore signingKeys = new SigningKeyStore(database.transactions(), context.sealer());
       Optional<FederationTls> tls = FederationTls.of(settings, domain);
+      tls.ifPresent(t -> work.add(context.tasks().every("federation-tls-reload", TLS_RELOAD, t::reload)));
       String software = "homeserver " + context.process().version();
       PeerClient peers = new PeerClient(domain, software, discovery, tls.map(FederationTls::clientContext),
           () -> signingKeys.current(context.clock().instant()), policy, context.clock());

@@ -13,6 +13,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +28,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import org.homeserver.federation.FederationSettings;
 import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.grpc.tls.CertificatePair;
+import org.homeserver.platform.grpc.tls.ServedCertificate;
 import org.homeserver.platform.grpc.tls.UnusableCertificateException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Mutual TLS between homeservers (federation.proto PEERS), TLS 1.3 only: this homeserver's
@@ -40,11 +44,21 @@ public final class FederationTls {
   private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
   private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 
-  private final CertificatePair identity;
-  private final TrustManagerFactory anchors;
+  private static final Logger log = LoggerFactory.getLogger(FederationTls.class);
 
-  private FederationTls(CertificatePair identity, TrustManagerFactory anchors) {
-    this.identity = identity;
+  /** Where this homeserver's identity is read from, and what it must be. */
+  private record Files(String homeDomain, Path certificate, Path key) {}
+
+  private final Files files;
+  private final ServedCertificate identity;
+  private final TrustManagerFactory anchors;
+  private byte[] seen;
+  private String lastProblem;
+
+  private FederationTls(Files files, CertificatePair identity, byte[] seen, TrustManagerFactory anchors) {
+    this.files = files;
+    this.identity = new ServedCertificate(identity);
+    this.seen = seen;
     this.anchors = anchors;
   }
 
@@ -63,34 +77,81 @@ public final class FederationTls {
    */
   public static FederationTls load(String homeDomain, Path certificateFile, Path keyFile,
                                    Optional<Path> trustAnchorsFile) throws ConfigException {
-    CertificatePair identity;
+    Files files = new Files(homeDomain, certificateFile, keyFile);
     List<X509Certificate> anchors;
     try {
-      identity = CertificatePair.read(FederationSettings.CERTIFICATE_FILE.key(), certificateFile,
-          FederationSettings.KEY_FILE.key(), keyFile);
       anchors = trustAnchorsFile.isEmpty() ? null
           : CertificatePair.certificates(FederationSettings.TRUST_ANCHORS_FILE.key(), trustAnchorsFile.get());
     } catch (UnusableCertificateException e) {
       throw new ConfigException("config: " + e.getMessage());
     }
+    return new FederationTls(files, identity(files), contentOf(files), trustManagers(anchors));
+  }
+
+  /**
+   * Serves the certificate and key the files hold now to new connections, both ways, if they
+   * changed and are usable; an unusable change is logged once and the pair served so far stays.
+   * Run periodically (a renewed certificate needs no restart), never concurrently with itself.
+   */
+  public void reload() {
+    byte[] content = contentOf(files);
+    if (Arrays.equals(content, seen)) {
+      return;
+    }
+    seen = content;
+    try {
+      identity.serve(identity(files));
+      lastProblem = null;
+      log.info("federation TLS: the files changed; serving {} to new connections", identity.current().describe());
+    } catch (ConfigException e) {
+      if (!e.getMessage().equals(lastProblem)) {
+        lastProblem = e.getMessage();
+        log.error("federation TLS: the changed files are not served: {}; still serving {}", e.getMessage(),
+            identity.current().describe());
+      }
+    }
+  }
+
+  /** Both files' bytes, to tell a change; empty when one cannot be read (the read then says why). */
+  private static byte[] contentOf(Files files) {
+    try {
+      byte[] certificate = java.nio.file.Files.readAllBytes(files.certificate());
+      byte[] key = java.nio.file.Files.readAllBytes(files.key());
+      byte[] both = Arrays.copyOf(certificate, certificate.length + key.length);
+      System.arraycopy(key, 0, both, certificate.length, key.length);
+      return both;
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  /** The pair in the files, checked to be the home domain's and usable for both ends of mutual TLS. */
+  private static CertificatePair identity(Files files) throws ConfigException {
+    CertificatePair identity;
+    try {
+      identity = CertificatePair.read(FederationSettings.CERTIFICATE_FILE.key(), files.certificate(),
+          FederationSettings.KEY_FILE.key(), files.key());
+    } catch (UnusableCertificateException e) {
+      throw new ConfigException("config: " + e.getMessage());
+    }
     X509Certificate leaf = identity.leaf();
     List<String> names = dnsNames(leaf);
-    String where = "config: " + FederationSettings.CERTIFICATE_FILE.key() + ": " + certificateFile + ": ";
-    if (!names.contains(homeDomain.toLowerCase(Locale.ROOT))) {
+    String where = "config: " + FederationSettings.CERTIFICATE_FILE.key() + ": " + files.certificate() + ": ";
+    if (!names.contains(files.homeDomain().toLowerCase(Locale.ROOT))) {
       throw new ConfigException(where + "the certificate's DNS names are " + names + "; none is the home domain "
-          + homeDomain + ", which peers take for this homeserver's domain");
+          + files.homeDomain() + ", which peers take for this homeserver's domain");
     }
     List<String> usages = extendedKeyUsages(leaf);
     if (!usages.isEmpty() && !(usages.contains(SERVER_AUTH) && usages.contains(CLIENT_AUTH))) {
       throw new ConfigException(where + "the certificate's extended key usage must allow both TLS server and "
           + "client authentication (serverAuth and clientAuth): it is served to peers and presented to them");
     }
-    return new FederationTls(identity, trustManagers(anchors));
+    return identity;
   }
 
   /** This homeserver's certificate. */
   public X509Certificate certificate() {
-    return identity.leaf();
+    return identity.current().leaf();
   }
 
   /**
@@ -104,7 +165,7 @@ public final class FederationTls {
     try {
       // The JDK's TLS stack, not OpenSSL's: only it lets the trust manager keep a session from being
       // resumed (BoringSSL resumes TLS 1.3 sessions without asking it again).
-      return GrpcSslContexts.configure(SslContextBuilder.forServer(identity.key(), chain()), SslProvider.JDK)
+      return GrpcSslContexts.configure(SslContextBuilder.forServer(identity), SslProvider.JDK)
           .trustManager(new PeerPolicyTrustManager(pkix(), domainAllowed))
           .clientAuth(ClientAuth.REQUIRE)
           .protocols(TLS_1_3)
@@ -122,7 +183,7 @@ public final class FederationTls {
   public SslContext clientContext() {
     try {
       return GrpcSslContexts.forClient()
-          .keyManager(identity.key(), chain())
+          .keyManager(identity)
           .trustManager(anchors)
           // gRPC asks for it too; said here so no other user of this context can call a peer unchecked.
           .endpointIdentificationAlgorithm("HTTPS")
@@ -162,10 +223,6 @@ public final class FederationTls {
     } catch (SSLPeerUnverifiedException e) {
       return Optional.empty();
     }
-  }
-
-  private X509Certificate[] chain() {
-    return identity.chain().toArray(X509Certificate[]::new);
   }
 
   private X509ExtendedTrustManager pkix() {

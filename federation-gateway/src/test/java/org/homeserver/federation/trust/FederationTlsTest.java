@@ -47,6 +47,8 @@ class FederationTlsTest {
   private Server server;
   /** The domains of the peers the server saw, by their certificate. */
   private final Set<String> seenPeers = ConcurrentHashMap.newKeySet();
+  /** The serial numbers of the client certificates the server saw. */
+  private final Set<java.math.BigInteger> seenSerials = ConcurrentHashMap.newKeySet();
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -166,6 +168,54 @@ class FederationTlsTest {
     assertEquals(List.of(), FederationTls.dnsNames(CA.certificate()));
   }
 
+  /**
+   * A renewed certificate reaches new connections without a restart, on both ends: the one a
+   * client presents and the one a server serves. A renewal that is not usable (here, for another
+   * domain) is not taken: the pair served so far stays.
+   */
+  @Test
+  void aRenewedCertificateIsPresentedAndServedToNewConnectionsWithoutARestart() throws Exception {
+    Path anchors = dir.resolve("anchors.pem");
+    CA.writeCertificate(anchors);
+    Issued server = write(SERVER, CA.issueForDomain(SERVER));
+    Issued client = write(CLIENT, CA.issueForDomain(CLIENT));
+    FederationTls serverTls = FederationTls.load(SERVER, chainFile(SERVER), keyFile(SERVER), Optional.of(anchors));
+    FederationTls clientTls = FederationTls.load(CLIENT, chainFile(CLIENT), keyFile(CLIENT), Optional.of(anchors));
+    int port = serve(serverTls.serverContext(CLIENT::equals));
+    SslContext calling = clientTls.clientContext();
+    assertEquals(ServingStatus.SERVING, healthCheck(port, calling, SERVER));
+    assertEquals(Set.of(client.serial()), seenSerials);
+
+    Issued renewed = write(CLIENT, CA.issueForDomain(CLIENT));
+    clientTls.reload();
+    assertEquals(ServingStatus.SERVING, healthCheck(port, calling, SERVER));
+    assertEquals(Set.of(client.serial(), renewed.serial()), seenSerials, "the renewed client certificate is presented");
+
+    write(SERVER, CA.issueForDomain("elsewhere.example"));
+    serverTls.reload();
+    assertEquals(server.serial(), serverTls.certificate().getSerialNumber(), "an unusable renewal is not taken");
+    assertEquals(ServingStatus.SERVING, healthCheck(port, calling, SERVER));
+    Issued renewedServer = write(SERVER, CA.issueForDomain(SERVER));
+    serverTls.reload();
+    assertEquals(renewedServer.serial(), serverTls.certificate().getSerialNumber());
+    assertEquals(ServingStatus.SERVING, healthCheck(port, calling, SERVER));
+  }
+
+  private Path chainFile(String domain) {
+    return dir.resolve(domain + "-chain.pem");
+  }
+
+  private Path keyFile(String domain) {
+    return dir.resolve(domain + "-key.pem");
+  }
+
+  /** Writes {@code issued} as {@code domain}'s files, as a renewal replaces them. */
+  private Issued write(String domain, Issued issued) {
+    issued.writeChain(chainFile(domain));
+    issued.writeKey(keyFile(domain), KeyFormat.PKCS8);
+    return issued;
+  }
+
   private FederationTls tls(String domain, Issued issued, Optional<TestCertificateAuthority> anchor) throws ConfigException {
     Path chain = dir.resolve(domain + "-" + issued.serial() + "-chain.pem");
     Path key = dir.resolve(domain + "-" + issued.serial() + "-key.pem");
@@ -187,7 +237,10 @@ class FederationTlsTest {
                                                         ServerCallHandler<Q, R> next) {
         Optional.ofNullable(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
             .flatMap(FederationTls::peerCertificate)
-            .ifPresent(certificate -> seenPeers.addAll(FederationTls.dnsNames(certificate)));
+            .ifPresent(certificate -> {
+              seenPeers.addAll(FederationTls.dnsNames(certificate));
+              seenSerials.add(certificate.getSerialNumber());
+            });
         return next.startCall(call, headers);
       }
     };

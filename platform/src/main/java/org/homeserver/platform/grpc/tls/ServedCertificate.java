@@ -8,10 +8,11 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * The key manager of the public port: every new handshake gets the pair served at that moment, so
- * a replaced pair reaches new connections without a restart (open ones keep theirs).
+ * A key manager whose every new handshake gets the pair served at that moment, so a replaced pair
+ * reaches new connections without a restart (open ones keep theirs): the public port's, and both
+ * ends of the federation port's mutual TLS.
  */
-final class ServedCertificate extends X509ExtendedKeyManager {
+public final class ServedCertificate extends X509ExtendedKeyManager {
   /** A pair under the alias a handshake asks for it by. */
   private record Served(String alias, CertificatePair pair) {}
 
@@ -21,17 +22,17 @@ final class ServedCertificate extends X509ExtendedKeyManager {
   private volatile Served previous;
   private long generation;
 
-  ServedCertificate(CertificatePair pair) {
+  public ServedCertificate(CertificatePair pair) {
     serve(pair);
   }
 
   /** From now on, new handshakes get {@code pair}. */
-  synchronized void serve(CertificatePair pair) {
+  public synchronized void serve(CertificatePair pair) {
     previous = current;
     current = new Served("pair-" + ++generation, pair);
   }
 
-  CertificatePair current() {
+  public CertificatePair current() {
     return current.pair();
   }
 
@@ -74,14 +75,19 @@ final class ServedCertificate extends X509ExtendedKeyManager {
     return before != null && before.alias().equals(alias) ? before.pair() : null;
   }
 
-  // The public port asks no client for a certificate.
+  // As a client (calls to peers), the same one pair.
   @Override
   public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return null;
+    return current.alias();
+  }
+
+  @Override
+  public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+    return current.alias();
   }
 
   @Override
   public String[] getClientAliases(String keyType, Principal[] issuers) {
-    return null;
+    return new String[] {current.alias()};
   }
 }
