@@ -1,5 +1,11 @@
 package org.homeserver.federation;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.MethodDescriptor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.homeserver.api.auth.v1.AuthInternalServiceGrpc;
 import org.homeserver.api.delivery.v1.DeliveryInternalServiceGrpc;
 import org.homeserver.api.directory.v1.DirectoryInternalServiceGrpc;
@@ -48,6 +55,8 @@ public final class FederationModule {
   private static final Duration POLICY_CHECK = Duration.ofSeconds(2);
   /** How often request ids past their replay window are deleted. */
   private static final Duration CLEANUP = Duration.ofMinutes(10);
+  /** Calls to the other services' internal APIs for a peer's call give up after this long. */
+  private static final Duration INTERNAL_DEADLINE = Duration.ofSeconds(10);
   /** How often the federation certificate and key files are checked for a renewal. */
   private static final Duration TLS_RELOAD = Duration.ofMinutes(1);
   /** User discoveries allowed per peer domain per minute. */
@@ -95,10 +104,10 @@ public final class FederationModule {
       if (settings.port() != 0) {
         FederationPort port = FederationPort.start(settings.host(), settings.port(), tls.orElseThrow(), policy,
             new FederationPort.Services(
-                AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth")),
-                DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")),
-                KeyPackageInternalServiceGrpc.newBlockingStub(context.channels().channel("keypackage")),
-                DeliveryInternalServiceGrpc.newBlockingStub(context.channels().channel("delivery"))),
+                AuthInternalServiceGrpc.newBlockingStub(internal(context, "auth")),
+                DirectoryInternalServiceGrpc.newBlockingStub(internal(context, "directory")),
+                KeyPackageInternalServiceGrpc.newBlockingStub(internal(context, "keypackage")),
+                DeliveryInternalServiceGrpc.newBlockingStub(internal(context, "delivery"))),
             new PeerKeys(peers, context.clock()), seen, signingKeys, outbox,
             RateLimiter.of(context.redis(), "federation-discover", DISCOVERIES_PER_MINUTE, Duration.ofMinutes(1),
                 context.clock()),
@@ -115,6 +124,19 @@ public final class FederationModule {
       closeAll(stores);
       throw e;
     }
+  }
+
+  /**
+   * The internal API of service {@code name}, whose calls end after {@link #INTERNAL_DEADLINE} at
+   * the latest, whatever deadline (or none) the peer's call brought.
+   */
+  private static Channel internal(ServiceContext context, String name) {
+    return ClientInterceptors.intercept(context.channels().channel(name), new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.withDeadlineAfter(INTERNAL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+      }
+    });
   }
 
   private static void closeAll(List<AutoCloseable> resources) {
