@@ -175,8 +175,9 @@ final class FederationCommands {
         line.append("  last-success=").append(instant(p.getLastSuccessAt()));
       }
       if (p.hasLastErrorAt()) {
-        line.append("  last-error=").append(instant(p.getLastErrorAt())).append(" \"").append(p.getLastError())
-            .append('"');
+        // One line per peer, whatever the error's text holds.
+        line.append("  last-error=").append(instant(p.getLastErrorAt())).append(" \"")
+            .append(p.getLastError().replaceAll("\\s+", " ")).append('"');
       }
       if (p.getConsecutiveFailures() > 0) {
         line.append("  failures=").append(p.getConsecutiveFailures());

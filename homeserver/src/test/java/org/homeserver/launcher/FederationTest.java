@@ -343,32 +343,36 @@ class FederationTest {
     until("amy sees three requests", () -> amy.fetchAll().stream().filter(QueueEntry::hasEvent).count() == 3);
     amy.drain();
 
-    servers.kill(B);
     String amyId = amy.client.userId();
-    amy.directory().acceptConnection(AcceptConnectionRequest.newBuilder().setRequesterUserId(bs.get(0).client.userId()).build());
-    amy.directory().rejectConnection(RejectConnectionRequest.newBuilder().setRequesterUserId(bs.get(1).client.userId()).build());
-    amy.directory().acceptConnection(AcceptConnectionRequest.newBuilder().setRequesterUserId(bs.get(2).client.userId()).build());
-    amy.directory().removeConnection(RemoveConnectionRequest.newBuilder().setUserId(bs.get(0).client.userId()).build());
-    // Past the quick retries: a waits a full backoff (a minute, in this test) before it tries b again.
-    until("a backs off from b", () -> peer(A, B).getConsecutiveFailures() >= 4);
-    Peer waiting = peer(A, B);
-    assertEquals(4, waiting.getOutboxDepth());
-    Instant scheduled = Instant.ofEpochSecond(waiting.getNextAttemptAt().getSeconds());
-    // The operator sees it: `homeserver admin federation status`.
-    HomeserverLifecycleTest.Cli status = HomeserverLifecycleTest.Cli.run("admin", "--address", "127.0.0.1:" + servers.adminPort(A), "--token",
-        TestHomeserver.ADMIN_TOKEN, "federation", "status");
-    assertEquals(0, status.status(), status.err());
-    String line = status.out().lines().filter(l -> l.startsWith(B + " ")).findFirst().orElseThrow(() ->
-        new AssertionError("no line for " + B + ":\n" + status.out()));
-    for (String shown : List.of("allowed", "queued=4", "oldest=", "last-error=", "failures=", "next-attempt=",
-        "(backoff ")) {
-      assertTrue(line.contains(shown), "the status of " + B + " shows " + shown + ": " + line);
-    }
-    HomeserverLifecycleTest.Cli resolve = HomeserverLifecycleTest.Cli.run("admin", "--address",
-        "127.0.0.1:" + servers.adminPort(A), "--token", TestHomeserver.ADMIN_TOKEN, "federation", "resolve", B);
-    assertTrue(resolve.out().contains(B + ": static -> 127.0.0.1:" + servers.federationPort(B)), resolve.out());
+    servers.kill(B);
+    Instant scheduled;
+    try {
+      amy.directory().acceptConnection(AcceptConnectionRequest.newBuilder().setRequesterUserId(bs.get(0).client.userId()).build());
+      amy.directory().rejectConnection(RejectConnectionRequest.newBuilder().setRequesterUserId(bs.get(1).client.userId()).build());
+      amy.directory().acceptConnection(AcceptConnectionRequest.newBuilder().setRequesterUserId(bs.get(2).client.userId()).build());
+      amy.directory().removeConnection(RemoveConnectionRequest.newBuilder().setUserId(bs.get(0).client.userId()).build());
+      // Past the quick retries: a waits a full backoff (a minute, in this test) before it tries b again.
+      until("a backs off from b", () -> peer(A, B).getConsecutiveFailures() >= 4);
+      Peer waiting = peer(A, B);
+      assertEquals(4, waiting.getOutboxDepth());
+      scheduled = Instant.ofEpochSecond(waiting.getNextAttemptAt().getSeconds());
+      // The operator sees it: `homeserver admin federation status`.
+      HomeserverLifecycleTest.Cli status = HomeserverLifecycleTest.Cli.run("admin", "--address", "127.0.0.1:" + servers.adminPort(A), "--token",
+          TestHomeserver.ADMIN_TOKEN, "federation", "status");
+      assertEquals(0, status.status(), status.err());
+      String line = status.out().lines().filter(l -> l.startsWith(B + " ")).findFirst().orElseThrow(() ->
+          new AssertionError("no line for " + B + ":\n" + status.out()));
+      for (String shown : List.of("allowed", "queued=4", "oldest=", "last-error=", "failures=", "next-attempt=",
+          "(backoff ")) {
+        assertTrue(line.contains(shown), "the status of " + B + " shows " + shown + ": " + line);
+      }
+      HomeserverLifecycleTest.Cli resolve = HomeserverLifecycleTest.Cli.run("admin", "--address",
+          "127.0.0.1:" + servers.adminPort(A), "--token", TestHomeserver.ADMIN_TOKEN, "federation", "resolve", B);
+      assertTrue(resolve.out().contains(B + ": static -> 127.0.0.1:" + servers.federationPort(B)), resolve.out());
 
-    servers.restart(B);
+    } finally {
+      servers.restart(B);
+    }
     TestMember bo = bs.get(0).via(servers.channel(B));
     TestMember bu = bs.get(1).via(servers.channel(B));
     TestMember by = bs.get(2).via(servers.channel(B));
@@ -459,6 +463,13 @@ class FederationTest {
       var results = RoguePeer.call(toA, batchMethod, batch, RequestSignature.sign(rogue.key,
           batchMethod.getFullMethodName(), D, A, batch.toByteArray(), Instant.now())).getResultsList();
       assertEquals(Code.UNIMPLEMENTED.value(), results.getFirst().getCode(), results.toString());
+      var oversized = DeliverBatchRequest.newBuilder();
+      for (int i = 0; i <= 100; i++) {
+        oversized.addDeliveries(batch.getDeliveries(0));
+      }
+      assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, () -> RoguePeer.call(toA, batchMethod,
+          oversized.build(), RequestSignature.sign(rogue.key, batchMethod.getFullMethodName(), D, A,
+              oversized.build().toByteArray(), Instant.now())));
 
       // Blocked, d fails the TLS handshake of a new connection and learns nothing more.
       servers.federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(D)

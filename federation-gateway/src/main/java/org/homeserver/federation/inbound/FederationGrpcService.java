@@ -32,9 +32,11 @@ import org.homeserver.api.federation.v1.GetFederationKeysRequest;
 import org.homeserver.api.federation.v1.GetFederationKeysResponse;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerRequest;
 import org.homeserver.federation.Retries;
+import org.homeserver.federation.outbox.OutboxStore;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.ErrorMappingInterceptor;
 import org.homeserver.platform.grpc.ErrorStatus;
+import org.homeserver.platform.ids.PeerIds;
 import org.homeserver.platform.ratelimit.RateLimiter;
 import org.homeserver.platform.ratelimit.RateLimits;
 
@@ -43,6 +45,8 @@ import org.homeserver.platform.ratelimit.RateLimits;
  * of the service that owns it, with the peer's proven domain; answers and errors go back unchanged.
  */
 final class FederationGrpcService extends FederationServiceGrpc.FederationServiceImplBase {
+  /** The most deliveries one DeliverBatch carries (federation.proto), as this homeserver's outbox sends them. */
+  static final int MAX_BATCH = OutboxStore.BATCH_ENTRIES;
   /** Federation API versions served. */
   static final List<String> VERSIONS = org.homeserver.federation.outbound.PeerClient.VERSIONS;
 
@@ -101,6 +105,9 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
   @Override
   public void deliverBatch(DeliverBatchRequest request, StreamObserver<DeliverBatchResponse> response) {
     String peer = CallingPeer.domain();
+    if (request.getDeliveriesCount() > MAX_BATCH) {
+      throw Refusal.invalidField("deliveries", "at most " + MAX_BATCH + " deliveries in one batch");
+    }
     DeliverBatchResponse.Builder out = DeliverBatchResponse.newBuilder();
     boolean stopped = false;
     for (Delivery delivery : request.getDeliveriesList()) {
@@ -136,9 +143,7 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
 
   private void acceptEvent(String peer, DeliverEventRequest event) {
     if (event.hasUserDeleted()) {
-      if (!Ids.ofDomain(event.getUserDeleted().getUserId(), peer)) {
-        throw Refusal.of(ErrorReason.PEER_DOMAIN_MISMATCH, "a peer reports deletions of its own users only");
-      }
+      PeerIds.requireActing(peer, event.getUserDeleted().getUserId(), "user_deleted.user_id");
       // The links go first: a retry after a failure below repeats both, and each is idempotent.
       services.directory().deleteUserData(DeleteUserDataRequest.newBuilder()
           .setUserId(event.getUserDeleted().getUserId()).build());

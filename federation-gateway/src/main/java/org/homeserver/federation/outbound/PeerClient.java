@@ -133,10 +133,10 @@ public final class PeerClient implements AutoCloseable {
     return Refusal.of(ErrorReason.FEDERATION_PEER_UNKNOWN, destination + " did not answer: " + describe(e));
   }
 
-  /** A failed call in a few words, e.g. "UNAVAILABLE: io exception". */
+  /** A failed call in a few words on one line, e.g. "UNAVAILABLE: io exception". */
   public static String describe(StatusRuntimeException e) {
-    String text = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-        : ": " + e.getStatus().getDescription());
+    String text = (e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+        : ": " + e.getStatus().getDescription())).replaceAll("\\s+", " ");
     return text.length() > 300 ? text.substring(0, 300) : text;
   }
 

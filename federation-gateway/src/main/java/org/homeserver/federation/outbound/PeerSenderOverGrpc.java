@@ -21,8 +21,8 @@ public record PeerSenderOverGrpc(PeerClient peers) implements PeerSender {
     } catch (Refusal e) {
       throw new PeerUnreachableException(e.reason() + ": " + e.getMessage(), e);
     } catch (StatusRuntimeException e) {
-      String reason = ErrorStatus.errorInfo(e).map(i -> " " + i.getReason()).orElse("");
-      throw new PeerUnreachableException(e.getStatus().getCode() + reason + ": " + e.getStatus().getDescription(), e);
+      String reason = ErrorStatus.errorInfo(e).map(i -> i.getReason() + " ").orElse("");
+      throw new PeerUnreachableException(reason + PeerClient.describe(e), e);
     }
   }
 }
