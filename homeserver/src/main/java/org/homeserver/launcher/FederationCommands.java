@@ -106,7 +106,7 @@ final class FederationCommands {
   }
 
   @Command(name = "allow", description = "Let a domain federate (adds it to an allowlist, or takes it off the blocklist).")
-  static final class Allow extends OnDomain {
+  static class Allow extends OnDomain {
     @Override
     void run(FederationAdminServiceBlockingStub stub, PrintWriter out) {
       change(stub, out, PolicyChange.POLICY_CHANGE_ALLOW);
@@ -122,12 +122,7 @@ final class FederationCommands {
   }
 
   @Command(name = "unblock", description = "The same as allow.")
-  static final class Unblock extends OnDomain {
-    @Override
-    void run(FederationAdminServiceBlockingStub stub, PrintWriter out) {
-      change(stub, out, PolicyChange.POLICY_CHANGE_ALLOW);
-    }
-  }
+  static final class Unblock extends Allow {}
 
   @Command(name = "retry", description = "Try a domain's waiting outbox entries now, resetting its backoff.")
   static final class Retry extends OnDomain {

@@ -53,8 +53,13 @@ final class OutboxFixture implements AutoCloseable {
 
   /** A worker of the process {@code processId} on {@code store} (another process's pool). */
   OutboxWorker worker(OutboxStore store, String processId) {
-    OutboxWorker worker = new OutboxWorker(store, peer, d -> !forbidden.contains(d), signals, clock, LONGEST, meters,
-        processId);
+    return worker(store, processId, peer);
+  }
+
+  /** A worker of the process {@code processId} on {@code store}, sending through {@code sender}. */
+  OutboxWorker worker(OutboxStore store, String processId, PeerSender sender) {
+    OutboxWorker worker = new OutboxWorker(store, sender, d -> !forbidden.contains(d), signals, clock, LONGEST,
+        meters, processId);
     opened.add(worker);
     return worker;
   }

@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -220,21 +224,35 @@ class OutboxWorkerTest {
     assertEquals(List.of("m0", "m1"), f.peer.applied(PEER));
   }
 
+  /**
+   * Two workers of two processes drain the same lanes at the same time, round after round: no entry
+   * is ever being sent by both, and each is sent once. In each round a process's calls wait until
+   * the other process has made a call too, or has found nothing to send, so that their calls are in
+   * flight together: with the leases broken, they would send the same lane at once.
+   */
   @Test
   void twoProcessesNeverSendTheSameEntryAtOnce() throws Exception {
-    OutboxWorker first = f.worker("process-a");
-    OutboxWorker second = f.worker(f.otherProcessStore(), "process-b");
-    f.peer.onCall(keys -> sleepBriefly());   // the network's latency, so that calls can overlap
+    AtomicReference<Rendezvous> round = new AtomicReference<>();
+    OutboxWorker first = f.worker(f.store, "process-a", (destination, batch) -> {
+      round.get().arrive(0);
+      return f.peer.send(destination, batch);
+    });
+    OutboxWorker second = f.worker(f.otherProcessStore(), "process-b", (destination, batch) -> {
+      round.get().arrive(1);
+      return f.peer.send(destination, batch);
+    });
     List<String> all = new ArrayList<>();
     try (ExecutorService processes = Executors.newFixedThreadPool(2)) {
-      for (int round = 0; round < 20; round++) {
+      for (int n = 0; n < 20; n++) {
         for (String destination : List.of(PEER, "third.example")) {
           for (String lane : List.of(Outbox.CONTROL_LANE, GROUP_A, GROUP_B)) {
-            all.addAll(enqueueAll(destination, lane, destination + "/" + lane + "/" + round + "/", 5));
+            all.addAll(enqueueAll(destination, lane, destination + "/" + lane + "/" + n + "/", 5));
           }
         }
-        Future<Integer> a = processes.submit(first::drainOnce);
-        Future<Integer> b = processes.submit(second::drainOnce);
+        Rendezvous rendezvous = new Rendezvous();
+        round.set(rendezvous);
+        Future<Integer> a = processes.submit(() -> rendezvous.drained(0, first::drainOnce));
+        Future<Integer> b = processes.submit(() -> rendezvous.drained(1, second::drainOnce));
         a.get(30, TimeUnit.SECONDS);
         b.get(30, TimeUnit.SECONDS);
       }
@@ -246,11 +264,36 @@ class OutboxWorkerTest {
     assertEquals(0, f.status(PEER).depth() + f.status("third.example").depth());
   }
 
-  private static void sleepBriefly() {
-    try {
-      Thread.sleep(2);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Where two processes' sends of one round meet: each counts once, at its first call or at the end of its drain. */
+  private static final class Rendezvous {
+    private final CountDownLatch both = new CountDownLatch(2);
+    private final AtomicBoolean[] arrived = {new AtomicBoolean(), new AtomicBoolean()};
+
+    /** Process {@code process} calls the peer: it goes on once the other has called or finished too. */
+    void arrive(int process) {
+      count(process);
+      try {
+        if (!both.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the other process neither called nor finished");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    <T> T drained(int process, Callable<T> drain) throws Exception {
+      try {
+        return drain.call();
+      } finally {
+        count(process);
+      }
+    }
+
+    private void count(int process) {
+      if (arrived[process].compareAndSet(false, true)) {
+        both.countDown();
+      }
     }
   }
 
