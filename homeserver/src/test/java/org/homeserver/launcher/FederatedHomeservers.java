@@ -20,7 +20,9 @@ import org.homeserver.platform.testing.TestPostgres;
 /**
  * Homeservers of different domains, each a `serve` process of its own with its own database and a
  * federation certificate from one test CA, that find each other through their static peer tables
- * on loopback. A homeserver can be killed and started again on the same ports and database.
+ * on loopback. A homeserver can be killed and started again on the same ports and database. A link
+ * between two of them can run through a {@link FaultProxy} each way, so that a test can cut that
+ * link while the others stay up.
  */
 final class FederatedHomeservers implements AutoCloseable {
   /** One homeserver: its settings, kept for a restart, and its process while it runs. */
@@ -39,6 +41,8 @@ final class FederatedHomeservers implements AutoCloseable {
   private final Path dir;
   private final Map<String, Integer> federationPorts;
   private final Map<String, Member> members = new LinkedHashMap<>();
+  /** The proxy each proxied link runs through, by [from, to]: the one {@code from} calls {@code to} through. */
+  private final Map<List<String>, FaultProxy> proxies = new HashMap<>();
 
   private FederatedHomeservers(TestCertificateAuthority ca, Path dir, Map<String, Integer> federationPorts) {
     this.ca = ca;
@@ -52,6 +56,16 @@ final class FederatedHomeservers implements AutoCloseable {
    * {@code extra} peers in their tables (domain -> federation port) for test peers.
    */
   static FederatedHomeservers start(List<String> domains, Map<String, Integer> extra) throws Exception {
+    return start(domains, extra, List.of());
+  }
+
+  /**
+   * As {@link #start(List, Map)}, with each link [x, y] of {@code proxiedLinks} run through a
+   * {@link FaultProxy} each way: x's peer table has y at the proxy to y's federation port, and y's
+   * has x at the proxy to x's. The proxies stay up across a restart.
+   */
+  static FederatedHomeservers start(List<String> domains, Map<String, Integer> extra, List<List<String>> proxiedLinks)
+      throws Exception {
     Path dir = Files.createTempDirectory("federation-test");
     TestCertificateAuthority ca = TestCertificateAuthority.create("Federation Test CA");
     ca.writeCertificate(dir.resolve("ca.pem"));
@@ -59,8 +73,14 @@ final class FederatedHomeservers implements AutoCloseable {
     domains.forEach(d -> ports.put(d, TestHomeserver.freePort()));
     ports.putAll(extra);
     FederatedHomeservers servers = new FederatedHomeservers(ca, dir, ports);
-    String peers = ports.entrySet().stream().map(e -> e.getKey() + "=127.0.0.1:" + e.getValue())
-        .collect(Collectors.joining(","));
+    for (List<String> link : proxiedLinks) {
+      if (link.size() != 2 || link.get(0).equals(link.get(1)) || !ports.keySet().containsAll(link)) {
+        throw new IllegalArgumentException("a proxied link is two of the domains: " + link);
+      }
+      for (List<String> direction : List.of(link, link.reversed())) {
+        servers.proxies.put(List.copyOf(direction), FaultProxy.start(0, "127.0.0.1", ports.get(direction.get(1))));
+      }
+    }
     for (String domain : domains) {
       var issued = ca.issueForDomain(domain);
       issued.writeChain(dir.resolve(domain + ".pem"));
@@ -79,7 +99,7 @@ final class FederatedHomeservers implements AutoCloseable {
       settings.put("federation.certificate-file", dir.resolve(domain + ".pem").toString());
       settings.put("federation.key-file", dir.resolve(domain + ".key").toString());
       settings.put("federation.trust-anchors-file", servers.caFile.toString());
-      settings.put("federation.peers", peers);
+      settings.put("federation.peers", servers.peerTable(domain));
       settings.put("federation.policy", "open");
       // Long enough that only a reset, not the timer, explains a quick delivery after an outage.
       settings.put("federation.outbox.backoff-base", "60s");
@@ -100,6 +120,14 @@ final class FederatedHomeservers implements AutoCloseable {
       servers.close();
       throw e;
     }
+  }
+
+  /** {@code from}'s static peer table: every domain at its federation port, or at the proxy to it where proxied. */
+  private String peerTable(String from) {
+    return federationPorts.entrySet().stream().map(e -> {
+      FaultProxy proxy = proxies.get(List.of(from, e.getKey()));
+      return e.getKey() + "=127.0.0.1:" + (proxy == null ? e.getValue() : proxy.port());
+    }).collect(Collectors.joining(","));
   }
 
   private void startMember(String domain) {
@@ -146,6 +174,27 @@ final class FederatedHomeservers implements AutoCloseable {
         .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  /** The proxy {@code from} calls {@code to} through; the link must have been proxied at start. */
+  FaultProxy proxy(String from, String to) {
+    FaultProxy proxy = proxies.get(List.of(from, to));
+    if (proxy == null) {
+      throw new IllegalArgumentException("the link " + from + " -> " + to + " is not proxied");
+    }
+    return proxy;
+  }
+
+  /** Breaks the link between {@code x} and {@code y} both ways, until {@link #restore}. */
+  void cut(String x, String y) {
+    proxy(x, y).cut();
+    proxy(y, x).cut();
+  }
+
+  /** Mends the link between {@code x} and {@code y} both ways. */
+  void restore(String x, String y) {
+    proxy(x, y).restore();
+    proxy(y, x).restore();
+  }
+
   /** Ends {@code domain}'s process at once (SIGKILL). */
   void kill(String domain) throws InterruptedException {
     Member member = members.get(domain);
@@ -179,5 +228,6 @@ final class FederatedHomeservers implements AutoCloseable {
         member.process.close();
       }
     });
+    proxies.values().forEach(FaultProxy::close);
   }
 }
