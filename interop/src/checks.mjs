@@ -20,10 +20,17 @@ export async function expectFailure(reason, call) {
   throw new Error(`expected ${reason}, but the call succeeded`);
 }
 
-/** `requester`'s user asks `target`'s user for a connection and `target` accepts. */
+/**
+ * `requester`'s user asks `target`'s user for a connection and `target` accepts; across homeservers
+ * the requester waits until its homeserver has heard of the acceptance.
+ */
 export async function connect(requester, target) {
   await request(requester, target);
   await target.call("directory", "AcceptConnection", { requesterUserId: requester.user.userId });
+  if (target.hs !== requester.hs) {
+    await requester.until(() => events(requester, "connectionAccepted").some(e => e.targetUserId === target.user.userId),
+      `${target.user.handle}'s ConnectionAccepted`);
+  }
 }
 
 export function request(requester, target) {
@@ -63,6 +70,99 @@ export async function checkGroup(groupId, members, expected) {
     }
   }
   check(problems.length === 0, `group ${hex(groupId)}:\n${problems.join("\n")}`);
+}
+
+/**
+ * Checks the group's log as its members saw it: what they sent together is numbered 1, 2, 3...
+ * without a gap or a number given twice; each member knows every number from `firstOf(member)` on
+ * exactly once, as its own message or as one it received and processed, never received back its own,
+ * and was sent nothing again that it had acknowledged; every member has the same message at each
+ * number. Returns the last number.
+ */
+export function checkLog(groupId, members, firstOf) {
+  const problems = [];
+  const byNumber = new Map();   // sequence -> { digest, sender }
+  for (const member of members) {
+    for (const [sequence, { digest, how }] of member.logOf(groupId)) {
+      if (how === "sent") {
+        const other = byNumber.get(sequence);
+        if (other) {
+          problems.push(`#${sequence} was given to ${other.sender}'s message and to ${member.name}'s`);
+        }
+        byNumber.set(sequence, { digest, sender: member.name });
+      }
+    }
+  }
+  const last = [...byNumber.keys()].reduce((a, b) => (b > a ? b : a), 0n);
+  for (let sequence = 1n; sequence <= last; sequence++) {
+    if (!byNumber.has(sequence)) {
+      problems.push(`no member sent #${sequence}, though ${last} messages were sent`);
+    }
+  }
+  for (const member of members) {
+    const log = member.logOf(groupId);
+    const wrong = [];
+    for (let sequence = firstOf(member); sequence <= last; sequence++) {
+      const known = log.get(sequence);
+      const sent = byNumber.get(sequence);
+      if (!known || (known.how !== "sent" && known.how !== "processed")) {
+        wrong.push(`#${sequence} ${known ? known.how : "missing"}`);
+      } else if (sent && known.digest !== sent.digest) {
+        wrong.push(`#${sequence} is ${known.digest}, ${sent.sender} sent ${sent.digest}`);
+      }
+    }
+    const beyond = [...log.keys()].filter(sequence => sequence > last);
+    if (beyond.length) {
+      wrong.push(`numbers past the last sent, #${last}: ${beyond.join(", ")}`);
+    }
+    if (member.repeats.length) {
+      wrong.push(`sent again after its Ack: ${member.repeats.join(", ")}`);
+    }
+    if (wrong.length) {
+      problems.push(`${member.name} (from #${firstOf(member)}): ${wrong.slice(0, 10).join("; ")}`
+        + `${wrong.length > 10 ? `; and ${wrong.length - 10} more` : ""}\n  its queue, last entries:\n${member.recentlyReceived()}`);
+    }
+  }
+  check(problems.length === 0, `the log of group ${hex(groupId)}:\n${problems.join("\n")}`);
+  return last;
+}
+
+/** Checks that every member has the same epoch authenticator and exporter value (RFC 9420 section 8.5, 8.7). */
+export async function checkSecrets(groupId, members) {
+  const seen = await Promise.all(members.map(async member =>
+    ({ member, epoch: member.epoch(groupId), ...await member.epochSecrets(groupId) })));
+  const first = seen[0];
+  const differ = seen.filter(s => s.epoch !== first.epoch || s.authenticator !== first.authenticator
+    || s.exporter !== first.exporter);
+  check(differ.length === 0, `group ${hex(groupId)}: members disagree on the epoch's secrets:\n`
+    + seen.map(s => `  ${s.member.name}: epoch ${s.epoch}, authenticator ${s.authenticator.slice(0, 16)}, `
+      + `exporter ${s.exporter.slice(0, 16)}`).join("\n"));
+}
+
+/**
+ * Every client commits (changes(client)) against the same epoch at once, and `meanwhile`, if given,
+ * starts at that moment too; returns each one's attempts (what Client.commit returns).
+ */
+export async function race(clients, groupId, changes, meanwhile = async () => {}) {
+  let arrived = 0;
+  let release;
+  const allReady = new Promise(resolve => { release = resolve; });
+  const beforeSend = () => {
+    if (++arrived === clients.length) {
+      release();
+    }
+    return allReady;
+  };
+  const [attempts] = await Promise.all([
+    Promise.all(clients.map(client => client.commit(groupId, { ...changes(client), beforeSend }))),
+    allReady.then(meanwhile),
+  ]);
+  return attempts;
+}
+
+/** Waits until every client is at `epoch` of the group or later. */
+export async function everyoneAt(clients, groupId, epoch) {
+  await Promise.all(clients.map(client => client.catchUp(groupId, epoch)));
 }
 
 /** The lines of `log` a member can read: those of the epochs since it joined. */

@@ -1,18 +1,18 @@
 // A homeserver client built on ts-mls: registration with the auth service, sessions, KeyPackages,
 // connections, groups, sending, and reading the queue by Fetch or Listen. Every client keeps a log
 // of what it received and a transcript per group, so a failing scenario can say who saw what.
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import {
   acceptAll, createApplicationMessage, createCommit, createGroup, createGroupInfoWithExternalPubAndRatchetTree,
   createProposal, decodeMlsMessage, defaultKeyPackageEqualityConfig, defaultKeyRetentionConfig, defaultLifetime,
   defaultLifetimeConfig, defaultPaddingConfig, emptyPskIndex, encodeMlsMessage, generateKeyPackageWithKey,
-  getCiphersuiteFromName, getCiphersuiteImpl, joinGroup, joinGroupExternal, processMessage,
+  getCiphersuiteFromName, getCiphersuiteImpl, joinGroup, joinGroupExternal, mlsExporter, processMessage,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { signLeafNodeCommit } from "ts-mls/leafNode.js";
 import { updateLeafKey } from "ts-mls/privateKeyPath.js";
 import { decodeRatchetTree } from "ts-mls/ratchetTree.js";
-import { AuthenticationRoots, SUITES, clientIdOf, newSignatureKey, signPair, utf8 } from "./credentials.mjs";
+import { AuthenticationRoots, RootsByDomain, SUITES, clientIdOf, newSignatureKey, signPair, utf8 } from "./credentials.mjs";
 import { ApiError } from "./rpc.mjs";
 
 const LAST_RESORT = 0x000a;
@@ -86,7 +86,9 @@ export class Client {
     this.config = {
       keyRetentionConfig: defaultKeyRetentionConfig, lifetimeConfig: defaultLifetimeConfig,
       keyPackageEqualityConfig: defaultKeyPackageEqualityConfig, paddingConfig: defaultPaddingConfig,
-      authService: roots,
+      // Members of other domains are checked against their domain's roots, fetched through this
+      // client's own homeserver; `roots` stays the own domain's alone.
+      authService: new RootsByDomain(roots, domain => this.rootsOf(domain)),
     };
     this.keyPackages = new Map();   // KeyPackageRef hex -> { publicPackage, privatePackage, lastResort }
     this.groups = new Map();        // group id hex -> Group
@@ -98,6 +100,11 @@ export class Client {
     this.ownHandled = 0n;
     this.groupHandled = new Map();
     this.unacked = new Set();       // positions handled past since the last Ack: "own" or a group id hex
+    this.acked = new Map();         // position -> the sequence the homeserver confirmed an Ack up to
+    this.repeats = [];              // entries sent again though acknowledged: a homeserver's fault
+    // What this client knows of each group's log (group id hex -> sequence -> { digest, how }): the
+    // messages it sent ("sent") and those it received ("processed", or "ignored" from before it joined).
+    this.logs = new Map();
     this.stream = null;
     this.failure = null;
   }
@@ -120,6 +127,15 @@ export class Client {
       await this.signIn();
     }
     return this.hs.call(service, method, request, this.token);
+  }
+
+  /** The AS roots of another domain, through this client's own homeserver. */
+  async rootsOf(domain) {
+    const { domain: of, rootCertificates } = await this.call("auth", "GetAuthenticationRoots", { domain });
+    if (of !== domain) {
+      throw new Error(`${this.name} asked for the AS roots of ${domain} and got those of ${of}`);
+    }
+    return new AuthenticationRoots(domain, rootCertificates);
   }
 
   // --- KeyPackages ---
@@ -207,9 +223,10 @@ export class Client {
    * GroupInfo. A commit another member got in first (WRONG_EPOCH) is thrown away: this client
    * catches up to the epoch the server named and commits again, leaving out removals someone else
    * already made. `beforeSend`, if given, is awaited once the first commit is made, before it is
-   * sent (so several clients can send theirs at the same moment). Returns how many attempts it took.
+   * sent (so several clients can send theirs at the same moment). Returns how many attempts it took;
+   * with `retry` false it makes one attempt and, having lost, catches up and returns 0.
    */
-  async commit(groupId, { add = [], remove = [], beforeSend } = {}) {
+  async commit(groupId, { add = [], remove = [], beforeSend, retry = true } = {}) {
     for (let attempt = 1; ; attempt++) {
       const group = this.group(groupId);
       const leaves = leafIndexes(group.state);
@@ -229,7 +246,7 @@ export class Client {
         await beforeSend?.();
       }
       try {
-        await this.call("delivery", "Send", { commitBundle, idempotencyKey: idempotencyKey() });
+        await this.send(groupId, commitBundle.commit, { commitBundle });
         group.state = result.newState;
         return attempt;
       } catch (error) {
@@ -237,6 +254,9 @@ export class Client {
           throw error;
         }
         await this.catchUp(groupId, BigInt(error.metadata.current_epoch));
+        if (!retry) {
+          return 0;
+        }
       }
     }
   }
@@ -245,7 +265,8 @@ export class Client {
   async propose(groupId, proposal) {
     const group = this.group(groupId);
     const result = await createProposal(group.state, true, proposal, this.impl);
-    await this.call("delivery", "Send", { mlsMessage: encodeMlsMessage(result.message), idempotencyKey: idempotencyKey() });
+    const mlsMessage = encodeMlsMessage(result.message);
+    await this.send(groupId, mlsMessage, { mlsMessage });
     group.state = result.newState;
   }
 
@@ -285,13 +306,8 @@ export class Client {
     const kp = await this.newKeyPackage();
     const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, resync,
       this.impl, tree, this.config);
-    await this.call("delivery", "Send", {
-      commitBundle: {
-        commit: mls("mls_public_message", { publicMessage: joined.publicMessage }),
-        groupInfo: await this.groupInfo(joined.newState),
-      },
-      idempotencyKey: idempotencyKey(),
-    });
+    const commit = mls("mls_public_message", { publicMessage: joined.publicMessage });
+    await this.send(groupId, commit, { commitBundle: { commit, groupInfo: await this.groupInfo(joined.newState) } });
     this.groups.set(hex(groupId), new Group(groupId, joined.newState));
   }
 
@@ -299,18 +315,55 @@ export class Client {
   async sendText(groupId, text, { noNotification = false } = {}) {
     const group = this.group(groupId);
     const line = { from: this.clientId, text };
-    const epoch = group.state.groupContext.epoch;
-    const result = await createApplicationMessage(group.state, utf8(JSON.stringify(line)), this.impl);
-    group.state = result.newState;
-    const response = await this.call("delivery", "Send", {
-      mlsMessage: mls("mls_private_message", { privateMessage: result.privateMessage }),
-      idempotencyKey: idempotencyKey(), noNotification,
+    let epoch;
+    const result = await group.change(state => {
+      epoch = state.groupContext.epoch;
+      return createApplicationMessage(state, utf8(JSON.stringify(line)), this.impl);
     });
+    const mlsMessage = mls("mls_private_message", { privateMessage: result.privateMessage });
+    const response = await this.send(groupId, mlsMessage, { mlsMessage, noNotification });
     // The sender does not receive its own message; the response tells it the message's number in the
     // group's log, which the other members see on the entry.
     const sent = { ...line, epoch, sequence: BigInt(response.sequence) };
     group.transcript.push(sent);
     return sent;
+  }
+
+  /** Sends `mlsMessage` (alone or in the request's commit bundle) and notes it at its number in the group's log. */
+  async send(groupId, mlsMessage, request) {
+    const response = await this.call("delivery", "Send", { ...request, idempotencyKey: idempotencyKey() });
+    this.noteLog(groupId, BigInt(response.sequence), mlsMessage, "sent");
+    return response;
+  }
+
+  /**
+   * Notes the message at `sequence` of the group's log; the homeserver naming another message, or
+   * one this client sent, at a number it already knows is a failure.
+   */
+  noteLog(groupId, sequence, mlsMessage, how) {
+    const log = this.logOf(groupId);
+    const digest = createHash("sha256").update(mlsMessage).digest("hex").slice(0, 16);
+    const known = log.get(sequence);
+    if (known && (known.digest !== digest || known.how === "sent")) {
+      throw new Error(`${this.name} got message ${digest} as #${sequence} of group ${hex(groupId)}, which is `
+        + `${known.how === "sent" ? "its own" : "another"} message ${known.digest}`);
+    }
+    log.set(sequence, { digest, how });
+  }
+
+  /** What this client knows of the group's log: sequence -> { digest, how }. */
+  logOf(groupId) {
+    if (!this.logs.has(hex(groupId))) {
+      this.logs.set(hex(groupId), new Map());
+    }
+    return this.logs.get(hex(groupId));
+  }
+
+  /** The epoch authenticator and an exporter value of this client's current epoch of the group, in hex. */
+  async epochSecrets(groupId) {
+    const { keySchedule } = this.group(groupId).state;
+    const exporter = await mlsExporter(keySchedule.exporterSecret, "homeserver interop", new Uint8Array(), 32, this.impl);
+    return { authenticator: hex(keySchedule.epochAuthenticator), exporter: hex(exporter) };
   }
 
   async groupInfo(state) {
@@ -361,17 +414,19 @@ export class Client {
       return;
     }
     const request = { upToSequence: "0", groups: [] };
+    const upTo = new Map();
     for (const position of this.unacked) {
+      const upToSequence = position === "own" ? this.ownHandled : this.groupHandled.get(position);
+      upTo.set(position, upToSequence);
       if (position === "own") {
-        request.upToSequence = String(this.ownHandled);
+        request.upToSequence = String(upToSequence);
       } else {
-        request.groups.push({
-          groupId: Buffer.from(position, "hex"), upToSequence: String(this.groupHandled.get(position)),
-        });
+        request.groups.push({ groupId: Buffer.from(position, "hex"), upToSequence: String(upToSequence) });
       }
     }
     this.unacked.clear();
     await this.call("delivery", "Ack", request);
+    upTo.forEach((sequence, position) => this.acked.set(position, sequence));
   }
 
   /**
@@ -457,6 +512,14 @@ export class Client {
     const handledUpTo = position === "own" ? this.ownHandled : (this.groupHandled.get(position) ?? 0n);
     if (sequence <= handledUpTo) {
       this.received.push(`${label} again (handled up to ${handledUpTo}): skipped`);
+      if (entry.content === "message") {
+        // The same message it handled; a number it never handled is one the homeserver skipped before.
+        const known = this.logOf(entry.message.groupId).get(sequence);
+        this.noteLog(entry.message.groupId, sequence, entry.message.mlsMessage, known?.how ?? "skipped");
+      }
+      if (sequence <= (this.acked.get(position) ?? 0n)) {
+        this.repeats.push(`${label} (acknowledged up to ${this.acked.get(position)})`);
+      }
       return;
     }
     try {
@@ -480,15 +543,13 @@ export class Client {
   async handleMessage({ groupId, epoch, mlsMessage }, sequence) {
     const group = this.groups.get(hex(groupId));
     const what = `message of ${hex(groupId).slice(0, 8)} epoch ${epoch}`;
-    if (!group) {
-      return `${what}: ignored, not a member`;
+    if (!group || BigInt(epoch) < group.joinedAt) {
+      this.noteLog(groupId, sequence, mlsMessage, "ignored");
+      return `${what}: ignored, ${group ? `before joining at epoch ${group.joinedAt}` : "not a member"}`;
     }
-    if (BigInt(epoch) < group.joinedAt) {
-      return `${what}: ignored, before joining at epoch ${group.joinedAt}`;
-    }
+    this.noteLog(groupId, sequence, mlsMessage, "processed");
     const message = decodeMls(mlsMessage);
-    const result = await processMessage(message, group.state, emptyPskIndex, acceptAll, this.impl);
-    group.state = result.newState;
+    const result = await group.change(state => processMessage(message, state, emptyPskIndex, acceptAll, this.impl));
     if (result.kind === "applicationMessage") {
       const line = JSON.parse(new TextDecoder().decode(result.message));
       group.transcript.push({ ...line, epoch: BigInt(epoch), sequence });
@@ -548,6 +609,22 @@ class Group {
     this.joinedAt = state.groupContext.epoch;
     this.transcript = [];    // { from, text, epoch, sequence } in the order this client saw them
     this.removed = false;
+  }
+
+  /**
+   * Replaces the state by what `step(state)` (a ts-mls call) makes of it, and returns step's result.
+   * A Listen stream handles entries while the client sends: a step the state changed under while it
+   * ran is taken again on the new state, rather than putting back the old one with its own change.
+   */
+  async change(step) {
+    for (; ;) {
+      const state = this.state;
+      const result = await step(state);
+      if (this.state === state) {
+        this.state = result.newState;
+        return result;
+      }
+    }
   }
 }
 

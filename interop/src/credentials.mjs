@@ -104,6 +104,39 @@ export class AuthenticationRoots {
   }
 }
 
+/**
+ * The authentication service of a client whose groups span homeservers: a credential is checked
+ * against the AS roots of the domain its leaf certificate names, those of a domain other than the
+ * client's own learned once through `rootsOf(domain)` (its own homeserver, which asks that domain's).
+ */
+export class RootsByDomain {
+  constructor(own, rootsOf) {
+    this.own = own;
+    this.rootsOf = rootsOf;
+    this.others = new Map();   // domain -> Promise of its AuthenticationRoots
+  }
+
+  async validateCredential(credential, signaturePublicKey) {
+    const domain = credential.credentialType === "x509" ? domainOf(credential.certificates[0]) : null;
+    if (domain === null || domain === this.own.domain) {
+      return this.own.validateCredential(credential, signaturePublicKey);
+    }
+    if (!this.others.has(domain)) {
+      // A failed look-up is not kept: the next credential of that domain asks again.
+      this.others.set(domain, this.rootsOf(domain).catch(error => {
+        this.others.delete(domain);
+        throw error;
+      }));
+    }
+    return (await this.others.get(domain)).validateCredential(credential, signaturePublicKey);
+  }
+}
+
+/** The domain of the client a leaf certificate names, or null. */
+function domainOf(certificate) {
+  return /^mimi:\/\/([^/]+)\/c\//.exec(clientIdOf(certificate) ?? "")?.[1] ?? null;
+}
+
 /** The client id (SAN URI `mimi://<domain>/c/...`) a credential's leaf certificate names. */
 export function clientIdOf(certificate) {
   const leaf = certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate);

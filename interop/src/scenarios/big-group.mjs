@@ -2,17 +2,30 @@
 // reference), external joins through the GroupInfo the homeserver keeps (one a rejoin that replaces
 // the member's old leaf), and members committing at the same moment, who retry on WRONG_EPOCH; then 500 messages with three more concurrent commits half way. At the end
 // every member is at the same epoch as the homeserver, with the same tree and the same transcript.
+// federated-big-group is the same with half the people (members 0, 2, ..., 10: among them racers,
+// a remover, a proposer, an external joiner and the rejoiner) on the second homeserver and the
+// group on the first.
 import { User, hex } from "../client.mjs";
-import { check, checkGroup, connect, readAll } from "../checks.mjs";
+import { check, checkGroup, connect, everyoneAt, race, readAll } from "../checks.mjs";
 
 const MESSAGES = 500;
 
-export async function bigGroup({ hs, say }) {
+export function bigGroup({ hs, say }) {
+  return bigGroupAcross({ hs, peerHs: hs, say });
+}
+
+export function federatedBigGroup({ hs, peer, say }) {
+  check(peer, "this scenario needs a second homeserver: --peer-target");
+  return bigGroupAcross({ hs, peerHs: peer.hs, say });
+}
+
+/** The group and its owner on `hs`, the even-numbered people on `peerHs`. */
+async function bigGroupAcross({ hs, peerHs, say }) {
   const owner = await User.register(hs, "owner");
   const [o1, o2] = [await owner.newClient(), await owner.newClient()];
   const people = [];
   for (let i = 0; i < 12; i++) {
-    const person = await User.register(hs, `member${i}`);
+    const person = await User.register(i % 2 === 0 ? peerHs : hs, `member${i}`);
     for (let c = 0; c < (i < 5 || i === 11 ? 2 : 1); c++) {
       await person.newClient();
     }
@@ -105,24 +118,6 @@ export async function bigGroup({ hs, say }) {
   }
   say(`20 members at epoch ${o1.epoch(groupId)}; racing commits took ${attempts} and ${raceAttempts} attempts; `
     + `${log.length} messages decrypted by every member`);
-}
-
-/** Every client commits (changes(client)) against the same epoch at once; returns each one's attempts. */
-async function race(clients, groupId, changes) {
-  let arrived = 0;
-  let release;
-  const allReady = new Promise(resolve => { release = resolve; });
-  const beforeSend = () => {
-    if (++arrived === clients.length) {
-      release();
-    }
-    return allReady;
-  };
-  return Promise.all(clients.map(client => client.commit(groupId, { ...changes(client), beforeSend })));
-}
-
-async function everyoneAt(clients, groupId, epoch) {
-  await Promise.all(clients.map(client => client.catchUp(groupId, epoch)));
 }
 
 /** A small deterministic generator (mulberry32), so a failing run can be repeated. */

@@ -2,13 +2,25 @@
 // and an update); it then reads its queue with Fetch, page by page (each page continuing after the
 // one before through its page token), and ends at the same epoch with every message decrypted in
 // order. A first page it reads without acknowledging it is sent again by the next Fetch, and skipped.
+// federated-offline is the same with the offline member on the second homeserver, which follows
+// the group the first one hosts.
 import { User, hex } from "../client.mjs";
 import { check, checkGroup, connect, linesFor, readAll, talk } from "../checks.mjs";
 
-export async function offline({ hs, say }) {
+export function offline({ hs, say }) {
+  return offlineAcross({ hs, catHs: hs, say });
+}
+
+export function federatedOffline({ hs, peer, say }) {
+  check(peer, "this scenario needs a second homeserver: --peer-target");
+  return offlineAcross({ hs, catHs: peer.hs, say });
+}
+
+/** The group and three members on `hs`, Cat (offline) on `catHs`. */
+async function offlineAcross({ hs, catHs, say }) {
   const clients = [];
   for (const name of ["ann", "ben", "cat", "dan"]) {
-    const client = await (await User.register(hs, name)).newClient();
+    const client = await (await User.register(name === "cat" ? catHs : hs, name)).newClient();
     await client.publishKeyPackages(2);
     clients.push(client);
   }
