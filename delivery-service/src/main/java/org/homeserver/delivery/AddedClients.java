@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.keypackage.v1.KeyPackageRule;
@@ -16,12 +17,14 @@ import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.errors.Fact;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.ids.ClientIdentity;
+import org.homeserver.platform.ids.UserId;
 import org.homeserver.platform.mls.KeyPackageRules;
 
 /**
  * Who a KeyPackage in an Add brings into a group, and whether it may: the KeyPackage validates for
- * the group's cipher suite and its leaf passes the AS's checks ({@link LeafCredentials}: signed by
- * this domain's AS, naming a registered client, with the signature key that client registered).
+ * the group's cipher suite, its leaf passes the AS's checks ({@link LeafCredentials}: signed by the
+ * AS of its client's domain, naming that client, with its signature key), and a client of another
+ * domain is of one this homeserver federates with.
  */
 public final class AddedClients {
   /** What users are to each other (the directory's internal API). */
@@ -39,27 +42,49 @@ public final class AddedClients {
   private final KeyPackageValidator validator;
   private final LeafCredentials credentials;
   private final Relationships relationships;
+  private final String domain;
+  private final Predicate<String> federatesWith;
 
-  AddedClients(KeyPackageValidator validator, LeafCredentials credentials, Relationships relationships) {
+  /** @param federatesWith whether the federation policy allows a domain now */
+  AddedClients(KeyPackageValidator validator, LeafCredentials credentials, Relationships relationships, String domain,
+      Predicate<String> federatesWith) {
     this.validator = validator;
     this.credentials = credentials;
     this.relationships = relationships;
+    this.domain = domain;
+    this.federatesWith = federatesWith;
   }
 
   /**
    * The client id each KeyPackage names, after checking all of them; KEY_PACKAGE_INVALID (metadata
    * {@code client_id} when known, {@code rule}, {@code detail}) or ADD_NOT_ALLOWED for the first
    * that fails, or ADD_NOT_ALLOWED for a client whose user {@code committerUser} may not add.
-   * Keyed by identity: the decoded KeyPackages the caller will look up again.
+   * Keyed by identity: the decoded KeyPackages the caller will look up again. ADD_DOMAIN_FORBIDDEN
+   * for a client of a domain the federation policy forbids, before anything is asked of it.
+   *
+   * <p>A committer of another domain (its commit relayed by its homeserver) was checked there
+   * against its own relationships; here only the users of this domain it adds are.
    */
   public Map<KeyPackage, String> admit(Iterable<KeyPackage> keyPackages, int groupSuite, String committerUser) {
+    for (KeyPackage keyPackage : keyPackages) {
+      clientIdOf(keyPackage).flatMap(ClientIdentity::parseClientId).map(ClientIdentity::domain)
+          .filter(d -> !d.equals(domain) && !federatesWith.test(d))
+          .ifPresent(d -> {
+            throw Refusal.of(ErrorReason.ADD_DOMAIN_FORBIDDEN, "this homeserver's federation policy forbids " + d
+                + ", whose clients cannot be added").with(Fact.DOMAIN, d);
+          });
+    }
     Map<KeyPackage, String> admitted = new IdentityHashMap<>();
     for (KeyPackage keyPackage : keyPackages) {
       admitted.put(keyPackage, admit(keyPackage, groupSuite));
     }
+    boolean committerLocal = UserId.parse(committerUser).map(u -> u.domain().equals(domain)).orElse(true);
     Map<String, String> userOfClient = new LinkedHashMap<>();
     for (String clientId : admitted.values()) {
-      userOfClient.put(clientId, ClientIdentity.parseClientId(clientId).orElseThrow().userId());
+      ClientIdentity client = ClientIdentity.parseClientId(clientId).orElseThrow();
+      if (committerLocal || client.domain().equals(domain)) {
+        userOfClient.put(clientId, client.userId());
+      }
     }
     Set<String> allowed = userOfClient.isEmpty() ? Set.of()
         : relationships.mayAdd(committerUser, Set.copyOf(userOfClient.values()));

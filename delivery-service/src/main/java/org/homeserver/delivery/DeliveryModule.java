@@ -19,6 +19,7 @@ import org.homeserver.api.directory.v1.Relationship;
 import org.homeserver.api.directory.v1.RelationshipInfo;
 import org.homeserver.api.federation.v1.EnqueueRequest;
 import org.homeserver.api.federation.v1.FederationInternalServiceGrpc;
+import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.mls.crypto.CipherSuite;
 import org.homeserver.mls.validation.KeyPackageValidator;
 import org.homeserver.platform.ServiceContext;
@@ -69,13 +70,20 @@ public final class DeliveryModule {
           DirectoryInternalServiceGrpc.newBlockingStub(context.channels().channel("directory")));
       AuthInternalServiceGrpc.AuthInternalServiceBlockingStub auth =
           AuthInternalServiceGrpc.newBlockingStub(context.channels().channel("auth"));
-      LeafCredentials credentials = new LeafCredentials(registry, () -> auth
+      // Another domain's AS roots come through the federation gateway (the auth service asks it).
+      LeafCredentials credentials = new LeafCredentials(registry, domain -> auth
           .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-          .getAuthenticationRoots(GetAuthenticationRootsRequest.getDefaultInstance())
+          .getAuthenticationRoots(GetAuthenticationRootsRequest.newBuilder()
+              .setDomain(domain.equals(context.domain()) ? "" : domain).build())
           .getRootCertificatesList().stream().map(ByteString::toByteArray).toList(), context.domain(), context.clock());
+      FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation =
+          FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation"));
+      FederationLink link = new FederationLinkOverGrpc(federation,
+          KeyPackageInternalServiceGrpc.newBlockingStub(context.channels().channel("keypackage")), DEADLINE);
       KeyPackageValidator keyPackages = new KeyPackageValidator(EnumSet.allOf(CipherSuite.class), LIFETIME_TOLERANCE,
           context.clock());
-      AddedClients added = new AddedClients(keyPackages, credentials, relationships);
+      AddedClients added = new AddedClients(keyPackages, credentials, relationships, context.domain(),
+          link::federatesWith);
       GroupStates states = new GroupStates(keyPackages, credentials::clientOf);
       ListenStreams listeners = new ListenStreams(queues, groupLog, signals, context.signals(), context.revocations(),
           context.clock());
@@ -83,25 +91,30 @@ public final class DeliveryModule {
           NotifierInternalServiceGrpc.newBlockingStub(context.channels().channel("notifier")), queues, groupLog,
           listeners::listening, context.clock());
       Publisher publisher = new Publisher(listeners, signals, handoff);
+      FederationStore federationStore = new FederationStore();
+      FanOut fanOut = new FanOut(db, federationStore, groupStore, groupLog, states, queues, publisher, link,
+          context.domain(), settings.federationLaneLimit(), context.tasks(), settings.federationSweep(),
+          context.clock());
+      FollowedGroups followed = new FollowedGroups(db, federationStore, groupStore, groupLog, queues, publisher, link,
+          registry, local, context.tasks(), settings.federationSweep(), context.clock());
       Sends sends = new Sends(db, groupStore, states, groupLog, queues, added, credentials,
-          settings.applicationEpochWindow(), local, publisher, context.clock());
+          settings.applicationEpochWindow(), local, publisher, federationStore, fanOut, followed, context.clock());
       Acks acks = new Acks(db, queues, publisher);
       Periodic sweep = context.tasks().every(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_INTERVAL, handoff::sweep);
       Gauge.builder("delivery_listen_streams", listeners, ListenStreams::count)
           .description("Live Listen streams in this process").register(context.meters());
       HostedGroups hosted = new HostedGroups(db, groups, states, credentials, queues, publisher, registry, relationships,
-          local, context.clock());
-      FederationInternalServiceGrpc.FederationInternalServiceBlockingStub federation =
-          FederationInternalServiceGrpc.newBlockingStub(context.channels().channel("federation"));
+          local, federationStore, fanOut, followed, link, context.clock());
       GroupEvents events = new GroupEvents(queues, publisher, groups, registry, local, (destination, event) ->
           ForbiddenDomains.skipIfForbidden(destination, "an event", () ->
               federation.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).enqueue(
                   EnqueueRequest.newBuilder().setDestination(destination).setEvent(event).build())));
       return new ServiceParts(NAME, List.of(new DeliveryGrpcService(hosted, sends, queues, acks, listeners)), Set.of(),
           MAX_REQUEST_BYTES, List.of(new DeliveryInternalGrpcService(events,
-              new Purges(db, groups, groupLog, queues, registry, local))), List.of(),
+              new Purges(db, groups, groupLog, queues, registry, local),
+              new RelayedOperations(sends, hosted, groups, context.clock()), fanOut, followed)), List.of(),
           List.of(QueueMaintenance.start(context.tasks(), queues, RETENTION_INTERVAL, SWEEP_INTERVAL), sends, acks, listeners, handoff,
-              sweep),
+              sweep, fanOut, followed),
           List.of(database));
     } catch (RuntimeException e) {
       database.close();

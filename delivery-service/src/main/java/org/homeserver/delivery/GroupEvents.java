@@ -108,7 +108,8 @@ public final class GroupEvents {
         PeerIds.requireActing(peer, request.getUserDeleted().getUserId(), "user_deleted.user_id");
         yield ServerEvent.newBuilder().setUserDeleted(request.getUserDeleted()).build();
       }
-      case GROUP_DELETED -> throw new IllegalArgumentException("GroupDeleted from a peer is refused by the adapter");
+      case GROUP_DELETED, GROUP_FEDERATION_CHANGED -> throw new IllegalArgumentException(
+          "a followed group's events are FollowedGroups' to accept");
       case EVENT_NOT_SET -> throw Refusal.invalidField("event", "set ProfileChanged, UserDeleted or GroupDeleted");
     };
     if (request.getIdempotencyKey().isEmpty()) {

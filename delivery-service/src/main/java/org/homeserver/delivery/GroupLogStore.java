@@ -281,7 +281,7 @@ public final class GroupLogStore {
             locked as (
               select l.group_id, l.sequence from group_log l join t on l.group_id = t.g and l.sequence = t.s
               where l.unnotified order by l.group_id, l.sequence for no key update of l)
-            update group_log l set unnotified = null from locked
+            update group_log l set unnotified = false from locked
             where l.group_id = locked.group_id and l.sequence = locked.sequence""")
         .bind("groups", SqlArrays.bytea(groups)).bindArray("seqs", Long.class, sequences).execute());
   }

@@ -28,13 +28,23 @@ public final class GroupStore {
     this.db = db;
   }
 
-  /** A groups row. */
-  public record GroupRow(byte[] groupId, int cipherSuite, long epoch, Instant createdAt) {}
+  /**
+   * A groups row: {@code hub} is empty for a group hosted here and names the hub of a followed one;
+   * {@code federated} says a hosted group has or had members of other domains.
+   */
+  public record GroupRow(byte[] groupId, int cipherSuite, long epoch, Instant createdAt, Optional<String> hub,
+                         boolean federated) {
+    /** Whether this homeserver hosts the group. */
+    public boolean hosted() {
+      return hub.isEmpty();
+    }
+  }
 
-  private static final String GROUP_COLUMNS = "group_id, cipher_suite, epoch, created_at";
+  private static final String GROUP_COLUMNS = "group_id, cipher_suite, epoch, created_at, hub, federated";
 
   private static final RowMapper<GroupRow> GROUP = (rs, ctx) -> new GroupRow(rs.getBytes("group_id"),
-      rs.getInt("cipher_suite"), rs.getLong("epoch"), rs.getObject("created_at", OffsetDateTime.class).toInstant());
+      rs.getInt("cipher_suite"), rs.getLong("epoch"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+      Optional.ofNullable(rs.getString("hub")), rs.getBoolean("federated"));
 
   /** Runs {@code work} in one transaction (READ COMMITTED; the groups row lock does the ordering). */
   public <T> T inTransaction(Function<Handle, T> work) {

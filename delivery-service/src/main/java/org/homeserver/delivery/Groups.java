@@ -29,9 +29,10 @@ public final class Groups {
   }
 
   /** A group as stored: its epoch and who sits in each leaf. */
-  public record Group(byte[] groupId, int cipherSuite, long epoch, Instant createdAt, MemberMap members) {
+  public record Group(byte[] groupId, int cipherSuite, long epoch, Instant createdAt, MemberMap members,
+                      Optional<String> hub) {
     Group(GroupRow row, MemberMap members) {
-      this(row.groupId(), row.cipherSuite(), row.epoch(), row.createdAt(), members);
+      this(row.groupId(), row.cipherSuite(), row.epoch(), row.createdAt(), members, row.hub());
     }
   }
 
@@ -52,7 +53,7 @@ public final class Groups {
     }
     store.insertMembers(h, groupId, members.members());
     creator.ifPresent(client -> log.addReaders(h, groupId, List.of(client), 0));
-    return new Group(groupId.clone(), cipherSuite, 0, now, members);
+    return new Group(groupId.clone(), cipherSuite, 0, now, members, Optional.empty());
   }
 
   /** The group's epoch and member map; GROUP_NOT_FOUND if there is none. */

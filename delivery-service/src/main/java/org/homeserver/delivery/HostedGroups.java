@@ -4,7 +4,10 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -15,6 +18,7 @@ import org.homeserver.api.delivery.v1.GetGroupInfoResponse;
 import org.homeserver.api.delivery.v1.GroupDeleted;
 import org.homeserver.api.delivery.v1.GroupMember;
 import org.homeserver.api.delivery.v1.ServerEvent;
+import org.homeserver.api.federation.v1.DeliverEventRequest;
 import org.homeserver.api.notifier.v1.NotificationPolicy;
 import org.homeserver.delivery.Groups.Group;
 import org.homeserver.mls.crypto.CipherSuite;
@@ -28,6 +32,7 @@ import org.homeserver.platform.clients.RegisteredClients;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.errors.Refusal;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.ClientIdentity;
 import org.homeserver.platform.notify.NotificationPolicies;
 import org.homeserver.platform.db.Transactions;
 
@@ -46,11 +51,19 @@ public final class HostedGroups {
   private final RegisteredClients registry;
   private final AddedClients.Relationships relationships;
   private final LocalClients local;
+  private final FederationStore federation;
+  private final FanOut fanOut;
+  private final FollowedGroups followed;
+  private final FederationLink link;
   private final Clock clock;
 
   HostedGroups(Transactions db, Groups groups, GroupStates states, LeafCredentials credentials, Queues queues,
       Publisher publisher, RegisteredClients registry, AddedClients.Relationships relationships, LocalClients local,
-      Clock clock) {
+      FederationStore federation, FanOut fanOut, FollowedGroups followed, FederationLink link, Clock clock) {
+    this.federation = federation;
+    this.fanOut = fanOut;
+    this.followed = followed;
+    this.link = link;
     this.db = db;
     this.groups = groups;
     this.states = states;
@@ -127,30 +140,60 @@ public final class HostedGroups {
     return state;
   }
 
-  /** Deletes the group, by a member; the other members get a GroupDeleted event. */
+  /**
+   * Deletes the group, by a member; the other members get a GroupDeleted event, those of other
+   * domains through their homeservers (in the group's outbox lane, after what the group accepted
+   * before). A followed group's deletion is relayed to its hub.
+   */
   public void delete(Principal caller, byte[] groupId) {
+    Group current = groups.group(groupId);
+    if (current.members().leafOf(caller.clientId()).isEmpty()) {
+      throw Groups.notAMember();
+    }
+    if (current.hub().isPresent()) {
+      followed.relayDelete(caller, current.hub().get(), groupId);
+      return;
+    }
+    fanOut.pump(groupId);
     Instant now = clock.instant();
     List<Queues.Queued> queued = db.inTransaction(h -> {
       Group group = groups.delete(h, groupId);
       if (group.members().leafOf(caller.clientId()).isEmpty()) {
         throw Groups.notAMember();
       }
-      List<Recipient> others = group.members().members().stream()
-          .filter(m -> !m.clientId().equals(caller.clientId()))
-          .flatMap(m -> local.queueOf(m.clientId()).stream())
-          .map(Recipient::of)
-          .toList();
-      if (others.isEmpty()) {
+      List<String> others = group.members().members().stream().map(MemberMap.Member::clientId)
+          .filter(id -> !id.equals(caller.clientId())).toList();
+      GroupDeleted deleted = GroupDeleted.newBuilder().setGroupId(ByteString.copyFrom(groupId))
+          .setDeletedByClientId(caller.clientId()).build();
+      tellOtherDomains(groupId, others, deleted);
+      List<Recipient> here = others.stream().flatMap(id -> local.queueOf(id).stream()).map(Recipient::of).toList();
+      if (here.isEmpty()) {
         return List.<Queues.Queued>of();
       }
-      ServerEvent event = ServerEvent.newBuilder().setGroupDeleted(GroupDeleted.newBuilder()
-          .setGroupId(ByteString.copyFrom(groupId)).setDeletedByClientId(caller.clientId())).build();
-      return queues.queueAll(h, List.of(Delivery.of(new QueueContent.Event(event), others)), now);
+      ServerEvent event = ServerEvent.newBuilder().setGroupDeleted(deleted).build();
+      return queues.queueAll(h, List.of(Delivery.of(new QueueContent.Event(event), here)), now);
     });
     publisher.publish(Publisher.Published.queued(queued));
   }
 
-  /** The group as its hub knows it, for a member. */
+  /**
+   * Queues GroupDeleted for the members of other domains, in the group's lane of each domain's
+   * outbox, inside the deletion's transaction (a failure undoes the deletion). A domain the policy
+   * forbids is not told.
+   */
+  private void tellOtherDomains(byte[] groupId, List<String> members, GroupDeleted deleted) {
+    Map<String, List<String>> byDomain = new TreeMap<>();
+    for (String id : members) {
+      ClientIdentity.parseClientId(id).map(ClientIdentity::domain).filter(d -> !d.equals(local.domain()))
+          .ifPresent(d -> byDomain.computeIfAbsent(d, unused -> new ArrayList<>()).add(id));
+    }
+    byDomain.forEach((domain, clients) -> link.enqueue(domain, groupId,
+        org.homeserver.api.federation.v1.Delivery.newBuilder().setEvent(DeliverEventRequest.newBuilder()
+            .addAllClientIds(clients).setGroupDeleted(deleted)
+            .setIdempotencyKey(IdempotentRequest.derivedKey("group-deleted-", FanOut.hex(groupId)))).build(), 0));
+  }
+
+  /** The group as its hub knows it (a followed group: this homeserver's copy), for a member. */
   public org.homeserver.api.delivery.v1.Group get(Principal caller, byte[] groupId) {
     Group group = groups.group(groupId);
     if (group.members().leafOf(caller.clientId()).isEmpty()) {
@@ -174,6 +217,13 @@ public final class HostedGroups {
     return db.withHandle(h -> {
       byte[] info = groups.groupInfo(h, groupId).orElseThrow(() -> Refusal.of(ErrorReason.GROUP_INFO_UNAVAILABLE,
           "no GroupInfo was supplied for epoch " + group.epoch()));
+      if (group.hub().isPresent()) {
+        // A followed group: the hub's GroupInfo and tree as its last commit brought them.
+        byte[] tree = federation.ratchetTree(h, groupId).orElseThrow(() -> Refusal.of(
+            ErrorReason.GROUP_INFO_UNAVAILABLE, "the hub sent no ratchet tree for epoch " + group.epoch()));
+        return GetGroupInfoResponse.newBuilder().setGroupInfo(ByteString.copyFrom(info)).setEpoch(group.epoch())
+            .setRatchetTree(ByteString.copyFrom(tree)).build();
+      }
       PublicGroupState state = states.read(h, groupId).orElseThrow(Groups::unfollowed).state();
       return GetGroupInfoResponse.newBuilder().setGroupInfo(ByteString.copyFrom(info)).setEpoch(state.epoch())
           .setRatchetTree(ByteString.copyFrom(state.ratchetTree().toBytes())).build();
@@ -192,7 +242,7 @@ public final class HostedGroups {
         .setGroupId(ByteString.copyFrom(group.groupId()))
         .setCipherSuite(group.cipherSuite())
         .setEpoch(group.epoch())
-        .setHubDomain(local.domain())
+        .setHubDomain(group.hub().orElse(local.domain()))
         .setCreatedAt(Protos.timestamp(group.createdAt()));
     for (MemberMap.Member member : group.members().members()) {
       proto.addMembers(GroupMember.newBuilder().setLeafIndex((int) member.leafIndex()).setClientId(member.clientId()));

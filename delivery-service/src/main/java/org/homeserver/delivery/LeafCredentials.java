@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.homeserver.api.auth.v1.RegisteredClient;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.GroupRule;
@@ -28,10 +28,11 @@ import org.homeserver.platform.ids.CredentialParseException;
 
 /**
  * The Authentication Service's side of a leaf (RFC 9420 section 5.3.1): its credential is an x509
- * certificate chain valid now up to one of this domain's AS roots (PKIX, through the AS's
- * intermediate), its leaf certificate names a registered client of
- * this domain (the SubjectAlternativeName URIs the AS wrote), and the leaf's signature key is the one
- * that client registered, so only that client can have signed it.
+ * certificate chain valid now up to one of the AS roots of the domain its leaf certificate names a
+ * client of (the SubjectAlternativeName URIs the AS wrote; PKIX, through the AS's intermediate).
+ * For a client of this domain, that client is registered and the leaf's signature key is the one it
+ * registered; for a client of another domain, whose AS roots come over federation, the leaf's
+ * signature key is the one the certificate carries. Either way only that client can have signed it.
  */
 final class LeafCredentials {
   /** How long the AS roots are kept before they are asked for again (they rotate rarely). */
@@ -53,29 +54,32 @@ final class LeafCredentials {
   private final Cache<ChainKey, Boolean> validChains = Caffeine.newBuilder().expireAfterWrite(CHAIN_TTL)
       .maximumSize(100_000).build();
   private final RegisteredClients registry;
-  private final LoadingCache<Boolean, List<X509Certificate>> roots;
+  private final LoadingCache<String, List<X509Certificate>> roots;
   private final String domain;
   private final Clock clock;
 
-  /** @param roots the DER root certificates of this domain's AS, asked for at most every few minutes */
-  LeafCredentials(RegisteredClients registry, Supplier<List<byte[]>> roots, String domain, Clock clock) {
+  /**
+   * @param roots the DER root certificates of a domain's AS (this domain's, or another's over
+   *              federation), asked for at most every few minutes per domain
+   */
+  LeafCredentials(RegisteredClients registry, Function<String, List<byte[]>> roots, String domain, Clock clock) {
     this.registry = registry;
-    this.roots = Caffeine.newBuilder().expireAfterWrite(ROOTS_TTL)
-        .build(unused -> roots.get().stream().map(CertificateChains::parse).flatMap(Optional::stream).toList());
+    this.roots = Caffeine.newBuilder().expireAfterWrite(ROOTS_TTL).maximumSize(10_000)
+        .build(d -> roots.apply(d).stream().map(CertificateChains::parse).flatMap(Optional::stream).toList());
     this.domain = domain;
     this.clock = clock;
   }
 
   /** The client a credential names, read from its leaf certificate without other checks. */
   Optional<String> clientOf(Credential credential) {
-    return leafCertificate(credential).flatMap(this::identify).map(ClientIdentity::clientId);
+    return leafCertificate(credential).flatMap(LeafCredentials::identify).map(ClientIdentity::clientId);
   }
 
   Optional<String> clientOf(LeafNode leaf) {
     return clientOf(leaf.credential());
   }
 
-  /** The registered client the credential names, after every check of the class comment. */
+  /** The client the credential names (of another domain: its id alone), after every check of the class comment. */
   RegisteredClient check(Credential credential, byte[] signatureKey) throws CredentialException {
     return check(credential, signatureKey, Optional.empty());
   }
@@ -91,13 +95,21 @@ final class LeafCredentials {
       certificates.add(CertificateChains.parse(der).orElseThrow(() -> new CredentialException(
           "certificate " + certificates.size() + " of the chain does not parse")));
     }
-    requireChain(certificates);
     X509Certificate leaf = certificates.getFirst();
-    String clientId = identify(leaf).map(ClientIdentity::clientId).orElseThrow(() -> new CredentialException(
-        "the certificate does not name a client of " + domain));
+    ClientIdentity identity = identify(leaf).orElseThrow(() -> new CredentialException(
+        "the certificate does not name a client"));
+    requireChain(certificates, identity.domain());
+    String clientId = identity.clientId();
     if (expected.isPresent() && !expected.get().equals(clientId)) {
       throw new CredentialException("the leaf's credential names " + clientId + ", not the calling client "
           + expected.get());
+    }
+    if (!identity.domain().equals(domain)) {
+      if (!CertificateChains.certifies(leaf, signatureKey)) {
+        throw new CredentialException("the signature key is not the one the certificate of " + clientId
+            + " carries");
+      }
+      return RegisteredClient.newBuilder().setClientId(clientId).build();
     }
     RegisteredClient client = registry.client(clientId).orElseThrow(() -> new CredentialException(
         "the certificate names " + clientId + ", which is not registered"));
@@ -112,8 +124,8 @@ final class LeafCredentials {
    * roots. A chain that passed is remembered for a while (a client's commits bring its one chain
    * again and again); its certificates' validity is still checked against the clock each time.
    */
-  private void requireChain(List<X509Certificate> chain) throws CredentialException {
-    List<X509Certificate> anchors = roots.get(true);
+  private void requireChain(List<X509Certificate> chain, String issuingDomain) throws CredentialException {
+    List<X509Certificate> anchors = roots.get(issuingDomain);
     ChainKey key = new ChainKey(chain, anchors);
     if (validChains.getIfPresent(key) != null) {
       Instant now = clock.instant();
@@ -126,7 +138,8 @@ final class LeafCredentials {
       CertificateChains.verify(chain, anchors, clock.instant());
       validChains.put(key, Boolean.TRUE);
     } catch (CertPathValidatorException e) {
-      throw new CredentialException("the certificate does not chain to this domain's AS root: " + e.getMessage());
+      throw new CredentialException("the certificate does not chain to " + issuingDomain + "'s AS root: "
+          + e.getMessage());
     }
   }
 
@@ -147,9 +160,9 @@ final class LeafCredentials {
         .with(Fact.RULE, GroupRule.GROUP_RULE_CREDENTIAL.name()).with(Fact.DETAIL, detail);
   }
 
-  private Optional<ClientIdentity> identify(X509Certificate certificate) {
+  private static Optional<ClientIdentity> identify(X509Certificate certificate) {
     try {
-      return Optional.of(ClientIdentity.identify(certificate, domain));
+      return Optional.of(ClientIdentity.identify(certificate));
     } catch (CredentialParseException e) {
       return Optional.empty();
     }

@@ -32,6 +32,7 @@ import org.homeserver.platform.db.IdempotencyRecords;
 import org.homeserver.platform.db.IdempotentRequest;
 import org.homeserver.platform.db.Transactions;
 import org.homeserver.platform.grpc.Protos;
+import org.homeserver.platform.ids.ClientIdentity;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -76,6 +77,9 @@ public final class Sends implements AutoCloseable {
   private final LocalClients local;
   private final Publisher publisher;
   private final Clock clock;
+  private final FederationStore federation;
+  private final FanOut fanOut;
+  private final FollowedGroups followedGroups;
   private final GroupCommit<ApplicationSend, Outcome> applications;
   private final GroupCommit<GroupCommit.Unit<ByteString, Outcome>, Outcome> handshakes;
 
@@ -85,7 +89,10 @@ public final class Sends implements AutoCloseable {
    */
   Sends(Transactions db, GroupStore groups, GroupStates states, GroupLogStore log, Queues queues,
       AddedClients addedClients, LeafCredentials credentials, int applicationWindow, LocalClients local,
-      Publisher publisher, Clock clock) {
+      Publisher publisher, FederationStore federation, FanOut fanOut, FollowedGroups followedGroups, Clock clock) {
+    this.federation = federation;
+    this.fanOut = fanOut;
+    this.followedGroups = followedGroups;
     this.states = states;
     this.credentials = credentials;
     this.db = db;
@@ -100,7 +107,12 @@ public final class Sends implements AutoCloseable {
     // Batches lock their groups in id order, as PostgreSQL orders bytea.
     Comparator<ByteString> byGroup = ByteString.unsignedLexicographicalComparator();
     // 4. After the commit, by the committer, in the order of the batch.
-    GroupCommit.Committed<Outcome> publish = outcomes -> outcomes.forEach(o -> publisher.publish(o.published()));
+    GroupCommit.Committed<Outcome> publish = outcomes -> outcomes.forEach(o -> {
+      publisher.publish(o.published());
+      if (o.federated()) {
+        fanOut.poke(o.response().getGroupId().toByteArray());
+      }
+    });
     // A group's sends share a lane: its batches commit, and are published, one after the other.
     this.applications = new GroupCommit<>(db, send -> send.group().hashCode(),
         Comparator.comparing(ApplicationSend::group, byGroup), this::appendApplications, publish,
@@ -130,14 +142,41 @@ public final class Sends implements AutoCloseable {
     // 3. One transaction, shared with the sends that arrive at the same moment (a group commit);
     // 4. published by the committer once committed.
     ByteString group = ByteString.copyFrom(parsed.groupId());
-    Outcome outcome = switch (parsed) {
-      case SendRules.Application a -> applications.run(new ApplicationSend(group, caller, a, idempotency, wake));
-      case SendRules.ProposalMessage p -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
-          now -> proposal(h, caller, p, wake, now))));
-      case SendRules.CommitMessage c -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
-          now -> commit(h, caller, c, admitted, wake, now))));
-    };
-    return outcome.response();
+    try {
+      Outcome outcome = switch (parsed) {
+        case SendRules.Application a -> applications.run(new ApplicationSend(group, caller, a, idempotency, wake));
+        case SendRules.ProposalMessage p -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
+            now -> proposal(h, caller, p, wake, now))));
+        case SendRules.CommitMessage c -> handshakes.run(new GroupCommit.Unit<>(group, h -> claimed(h, idempotency,
+            now -> commit(h, caller, c, admitted, wake, now))));
+      };
+      return outcome.response();
+    } catch (FollowedGroup followed) {
+      // The group is another homeserver's: its hub decides (the adds were checked above, here).
+      return followedGroups.relaySend(caller, followed.hub(), request);
+    }
+  }
+
+  /** Thrown under a followed group's row lock, which the throw gives back: the send goes to the hub. */
+  static final class FollowedGroup extends RuntimeException {
+    private final String hub;
+
+    FollowedGroup(String hub) {
+      super("the group is hosted by " + hub, null, false, false);
+      this.hub = hub;
+    }
+
+    String hub() {
+      return hub;
+    }
+  }
+
+  /** The group's row as locked for a send: a followed group's send is the hub's to accept. */
+  private static GroupStore.Numbered hosted(GroupStore.Numbered group) {
+    group.row().hub().ifPresent(hub -> {
+      throw new FollowedGroup(hub);
+    });
+    return group;
   }
 
   /** An application message on its way into a batch, parsed. */
@@ -199,13 +238,14 @@ public final class Sends implements AutoCloseable {
         if (group == null) {
           throw Groups.notFound();
         }
+        hosted(group);
         List<GroupLogStore.Reader> groupReaders = readers.get(send.group());
-        SendRules.requireReader(groupReaders, send.caller());
+        requireSender(h, send.group().toByteArray(), groupReaders, send.caller());
         SendRules.requireApplicationEpoch(group.row().epoch(), send.message().epoch(), applicationWindow);
         long sequence = last.merge(send.group(), 1L, Long::sum);
         GroupStore.Numbered numbered = new GroupStore.Numbered(group.row(), sequence);
         Outcome outcome = outcome(numbered, groupReaders, send.caller(), send.message().bytes(),
-            send.message().epoch(), group.row().epoch(), send.wake(), now);
+            send.message().epoch(), group.row().epoch(), send.wake(), now).federated(group.row().federated());
         entries.add(outcome.published().message().orElseThrow().entry());
         wakes.add(outcome.published().message().orElseThrow().wake());
         accepted.add(send.idempotency());
@@ -246,12 +286,13 @@ public final class Sends implements AutoCloseable {
 
   /** A proposal: checked against the group's public state, kept in it for the commit that will take it, and logged. */
   private Outcome proposal(Handle h, Principal caller, SendRules.ProposalMessage p, boolean wake, Instant now) {
-    GroupStore.Numbered group = groups.lockAndNumber(h, p.groupId()).orElseThrow(Groups::notFound);
+    GroupStore.Numbered group = hosted(groups.lockAndNumber(h, p.groupId()).orElseThrow(Groups::notFound));
     GroupStates.Followed followed = states.read(h, p.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, p.groupId());
     states.update(h, p.groupId(), followed, SendRules.proposal(group.row(), followed, caller, p),
         followed.members());
-    return append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), wake, now, List.of());
+    return append(h, group, readers, caller, p.bytes(), p.epoch(), group.row().epoch(), wake, now, List.of())
+        .federated(group.row().federated());
   }
 
   /** The group and its members as they stand, read without a lock (before the transaction). */
@@ -261,12 +302,33 @@ public final class Sends implements AutoCloseable {
   }
 
   /** The answer, and what to publish once committed. */
-  private record Outcome(SendResponse response, Publisher.Published published) {}
+  private record Outcome(SendResponse response, Publisher.Published published, boolean federated) {
+    Outcome(SendResponse response, Publisher.Published published) {
+      this(response, published, false);
+    }
+
+    /** This outcome, handed to the fan-out too when {@code federated}. */
+    Outcome federated(boolean federated) {
+      return new Outcome(response, published, federated);
+    }
+  }
+
+  /**
+   * The sender of an application message reads the group: a member of this domain has a reader, one
+   * of another domain (relayed by its homeserver) a leaf in the member map.
+   */
+  private void requireSender(Handle h, byte[] groupId, List<GroupLogStore.Reader> readers, Principal caller) {
+    if (local.queueOf(caller.clientId()).isPresent()) {
+      SendRules.requireReader(readers, caller);
+    } else if (!federation.isMember(h, groupId, caller.clientId())) {
+      throw Groups.notAMember();
+    }
+  }
 
   /** The commit: its changes worked out by the rules, then written, then the log entry and the Welcomes. */
   private Outcome commit(Handle h, Principal caller, SendRules.CommitMessage c, SendRules.Admitted admitted,
       boolean wake, Instant now) {
-    GroupStore.Numbered group = groups.lockAndNumber(h, c.groupId()).orElseThrow(Groups::notFound);
+    GroupStore.Numbered group = hosted(groups.lockAndNumber(h, c.groupId()).orElseThrow(Groups::notFound));
     GroupStates.Followed followed = states.read(h, c.groupId()).orElseThrow(Groups::unfollowed);
     List<GroupLogStore.Reader> readers = log.readers(h, c.groupId());
     MemberMap before = followed.members();
@@ -287,9 +349,12 @@ public final class Sends implements AutoCloseable {
     List<Delivery> welcomes = newcomers.isEmpty() ? List.of() : List.of(Delivery.of(new QueueContent.Welcome(
         WelcomeMessage.newBuilder().setGroupId(ByteString.copyFrom(c.groupId())).setEpoch(epoch)
             .setWelcome(ByteString.copyFrom(c.welcomeBytes())).build()), newcomers));
+    boolean federated = fanOut.recordCommit(h, group.row(), before, committed, sequence, epoch, c, caller)
+        || group.row().federated();
     Outcome outcome = append(h, group, readers, caller, c.bytes(), c.epoch(), epoch, wake, now, welcomes);
     Publisher.Published published = outcome.published();
-    return new Outcome(outcome.response(), new Publisher.Published(published.message(), published.queued(), joined));
+    return new Outcome(outcome.response(), new Publisher.Published(published.message(), published.queued(), joined),
+        federated);
   }
 
   /**
@@ -331,14 +396,30 @@ public final class Sends implements AutoCloseable {
     return switch (parsed) {
       case SendRules.ProposalMessage p when p.proposal() instanceof Proposal.Add(KeyPackage kp) ->
           new SendRules.Admitted(admitAdds(caller, p.groupId(), p.message().content().sender(), List.of(kp)), Set.of());
-      case SendRules.CommitMessage c when c.message().content().sender() instanceof Sender.Member ->
-          new SendRules.Admitted(admitAdds(caller, c.groupId(), c.message().content().sender(),
-              SendRules.addsByValue(c.commit())), Set.of());
+      case SendRules.CommitMessage c when c.message().content().sender() instanceof Sender.Member -> {
+        Map<KeyPackage, String> adds = admitAdds(caller, c.groupId(), c.message().content().sender(),
+            SendRules.addsByValue(c.commit()));
+        requireClaimedByRelayer(caller, c, adds.values());
+        yield new SendRules.Admitted(adds, Set.of());
+      }
       // An external commit joins a client whose user is in the group or connected with a member's user.
       case SendRules.CommitMessage c when c.message().content().sender() instanceof Sender.NewMemberCommit ->
           new SendRules.Admitted(Map.of(), connectedMemberUsers(caller, c.groupId()));
       default -> SendRules.Admitted.NONE;
     };
+  }
+
+  /**
+   * A commit relayed from another domain adds clients of this one only with KeyPackages that domain
+   * claimed from here (federation.proto, GROUPS ACROSS DOMAINS); KEY_PACKAGE_NOT_CLAIMED otherwise.
+   */
+  private void requireClaimedByRelayer(Principal caller, SendRules.CommitMessage c, Collection<String> added) {
+    Optional<String> relayer = ClientIdentity.parseClientId(caller.clientId()).map(ClientIdentity::domain)
+        .filter(d -> !d.equals(local.domain()));
+    List<String> ours = added.stream().filter(id -> local.queueOf(id).isPresent()).toList();
+    if (relayer.isPresent() && !ours.isEmpty() && c.welcomeBytes().length > 0) {
+      followedGroups.requireClaimed(relayer.get(), c.welcomeBytes(), ours);
+    }
   }
 
   private Map<KeyPackage, String> admitAdds(Principal caller, byte[] groupId, Sender sender, List<KeyPackage> added) {

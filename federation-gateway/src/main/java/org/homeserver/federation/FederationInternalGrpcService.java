@@ -4,6 +4,7 @@ import static org.homeserver.platform.grpc.Replies.reply;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -16,6 +17,10 @@ import org.homeserver.api.federation.v1.Delivery;
 import org.homeserver.api.federation.v1.DiscoverRemoteUserRequest;
 import org.homeserver.api.federation.v1.DiscoverUserResponse;
 import org.homeserver.api.federation.v1.EnqueueRequest;
+import org.homeserver.api.federation.v1.FetchFromHubRequest;
+import org.homeserver.api.federation.v1.FetchGroupMessagesResponse;
+import org.homeserver.api.federation.v1.RelayGroupOperationResponse;
+import org.homeserver.api.federation.v1.RelayToHubRequest;
 import org.homeserver.api.federation.v1.EnqueueResponse;
 import org.homeserver.api.federation.v1.FederationInternalServiceGrpc;
 import org.homeserver.api.federation.v1.FederationServiceGrpc;
@@ -97,6 +102,18 @@ final class FederationInternalGrpcService extends FederationInternalServiceGrpc.
   }
 
   @Override
+  public void relayToHub(RelayToHubRequest request, StreamObserver<RelayGroupOperationResponse> response) {
+    reply(response, peers.call(domain(request.getDestination()), FederationServiceGrpc.getRelayGroupOperationMethod(),
+        request.getRequest()));
+  }
+
+  @Override
+  public void fetchFromHub(FetchFromHubRequest request, StreamObserver<FetchGroupMessagesResponse> response) {
+    reply(response, peers.call(domain(request.getDestination()), FederationServiceGrpc.getFetchGroupMessagesMethod(),
+        request.getRequest()));
+  }
+
+  @Override
   public void enqueue(EnqueueRequest request, StreamObserver<EnqueueResponse> response) {
     String destination = domain(request.getDestination());
     if (policy.refuses(destination, LivePolicy.Direction.OUTBOUND, "an outbox entry")) {
@@ -115,6 +132,11 @@ final class FederationInternalGrpcService extends FederationInternalServiceGrpc.
       Outbox.idempotencyKey(delivery);
     } catch (IllegalArgumentException e) {
       throw Refusal.invalidField("idempotency_key", "every outbox delivery carries an idempotency key");
+    }
+    if (request.getMaxLaneEntries() > 0 && !request.getGroupId().isEmpty()
+        && outbox.laneHolds(destination, lane, request.getMaxLaneEntries())) {
+      throw Status.RESOURCE_EXHAUSTED.withDescription("the lane of this group towards " + destination + " holds "
+          + request.getMaxLaneEntries() + " entries or more").asRuntimeException();
     }
     long id = outbox.enqueue(destination, lane, delivery);
     reply(response, EnqueueResponse.newBuilder().setEntryId(Long.toString(id)).build());

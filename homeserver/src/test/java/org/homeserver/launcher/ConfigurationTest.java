@@ -60,7 +60,8 @@ class ConfigurationTest {
     assertEquals(RegistrationMode.CLOSED, config.settings(AuthSettings.SECTION).registration());
     assertTrue(config.settings(DirectorySettings.SECTION).prefixSearch());
     assertEquals(4, config.settings(KeyPackageSettings.SECTION).lowThreshold());
-    assertEquals(new DeliverySettings(Duration.ofHours(2), 50, 3), config.settings(DeliverySettings.SECTION));
+    assertEquals(new DeliverySettings(Duration.ofHours(2), 50, 3, 10_000, Duration.ofSeconds(1)),
+        config.settings(DeliverySettings.SECTION));
     assertEquals(8, config.settings(NotifierSettings.SECTION).pushConcurrency());
   }
 }

@@ -103,6 +103,10 @@ final class FederatedHomeservers implements AutoCloseable {
       settings.put("federation.policy", "open");
       // Long enough that only a reset, not the timer, explains a quick delivery after an outage.
       settings.put("federation.outbox.backoff-base", "60s");
+      // Small, so that an outage fills a group's lane and the follower has to fetch what it skipped.
+      settings.put("delivery.federation.lane-limit", "5");
+      // The interop scenarios look many users up.
+      settings.put("directory.lookups-per-minute", "100000");
       servers.members.put(domain, new Member(settings));
     }
     try {

@@ -61,7 +61,6 @@ import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.platform.testing.Eventually;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -75,12 +74,13 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * rules as locally, and a client verifies a federated member's credential through its own
  * homeserver.
  */
+@org.junit.jupiter.api.extension.ExtendWith(FederationFixture.class)
 class FederationTest {
-  static final String A = "a.test";
-  static final String B = "b.test";
-  static final String C = "c.test";
+  static final String A = FederationFixture.A;
+  static final String B = FederationFixture.B;
+  static final String C = FederationFixture.C;
   /** The test's own peer, in every homeserver's peer table. */
-  static final String D = "d.test";
+  static final String D = FederationFixture.D;
   private static FederatedHomeservers servers;
   private static RoguePeer rogue;
 
@@ -94,19 +94,8 @@ class FederationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    int roguePort = TestHomeserver.freePort();
-    servers = FederatedHomeservers.start(List.of(A, B, C), Map.of(D, roguePort));
-    rogue = RoguePeer.start(D, roguePort, servers.ca, servers.caFile, Files.createTempDirectory("rogue-peer"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (rogue != null) {
-      rogue.close();
-    }
-    if (servers != null) {
-      servers.close();
-    }
+    servers = FederationFixture.servers();
+    rogue = FederationFixture.rogue();
   }
 
   /** A new user of {@code domain} with a unique handle starting with {@code name}, and one signed-in client. */
@@ -454,15 +443,16 @@ class FederationTest {
           () -> RoguePeer.call(toA, method, request, signed));
       assertEquals(List.of(ServerEvent.EventCase.CONNECTION_REQUESTED), eventsOf(anna.drain()));
 
-      // A delivery of a kind a does not serve yet gets a final result, so the sender's lane moves on.
+      // A group message for a group a does not follow gets a final result, so the sender's lane moves on.
       var batchMethod = FederationServiceGrpc.getDeliverBatchMethod();
       var batch = DeliverBatchRequest.newBuilder().addDeliveries(Delivery.newBuilder().setGroupMessage(
           DeliverGroupMessageRequest.newBuilder().setGroupId(ByteString.copyFromUtf8("some group")).setEpoch(1)
-              .setMlsMessage(ByteString.copyFromUtf8("bytes")).addRecipientClientIds(anna.id())
+              .setMlsMessage(ByteString.copyFromUtf8("bytes")).setSequence(1)
               .setIdempotencyKey(UUID.randomUUID().toString()))).build();
       var results = RoguePeer.call(toA, batchMethod, batch, RequestSignature.sign(rogue.key,
           batchMethod.getFullMethodName(), D, A, batch.toByteArray(), Instant.now())).getResultsList();
-      assertEquals(Code.UNIMPLEMENTED.value(), results.getFirst().getCode(), results.toString());
+      assertEquals(Code.NOT_FOUND.value(), results.getFirst().getCode(), results.toString());
+      assertEquals(ErrorReason.GROUP_NOT_FOUND, results.getFirst().getReason());
       var oversized = DeliverBatchRequest.newBuilder();
       for (int i = 0; i <= 100; i++) {
         oversized.addDeliveries(batch.getDeliveries(0));

@@ -2,21 +2,32 @@ package org.homeserver.keypackage;
 
 import static org.homeserver.platform.grpc.Replies.reply;
 
+import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import org.homeserver.api.keypackage.v1.CheckPeerClaimsRequest;
+import org.homeserver.api.keypackage.v1.CheckPeerClaimsResponse;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerRequest;
 import org.homeserver.api.keypackage.v1.ClaimKeyPackagesForPeerResponse;
 import org.homeserver.api.keypackage.v1.KeyPackageInternalServiceGrpc;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesRequest;
 import org.homeserver.api.keypackage.v1.PurgeKeyPackagesResponse;
 
-/** The KeyPackage store's internal API (keypackage_internal.proto): claims for peers, and purges. */
+/** The KeyPackage store's internal API (keypackage_internal.proto): claims for peers, what peers claimed, and purges. */
 final class KeyPackageInternalGrpcService extends KeyPackageInternalServiceGrpc.KeyPackageInternalServiceImplBase {
   private final Publishes publishes;
   private final Claims claims;
+  private final KeyPackageStore store;
 
-  KeyPackageInternalGrpcService(Publishes publishes, Claims claims) {
+  KeyPackageInternalGrpcService(Publishes publishes, Claims claims, KeyPackageStore store) {
     this.publishes = publishes;
     this.claims = claims;
+    this.store = store;
+  }
+
+  @Override
+  public void checkPeerClaims(CheckPeerClaimsRequest request, StreamObserver<CheckPeerClaimsResponse> response) {
+    reply(response, CheckPeerClaimsResponse.newBuilder().addAllClaims(store.peerClaims(request.getDomain(),
+        request.getKeyPackageRefsList().stream().map(ByteString::toByteArray).toList())).build());
   }
 
   @Override

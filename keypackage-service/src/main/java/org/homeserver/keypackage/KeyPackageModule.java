@@ -87,7 +87,7 @@ public final class KeyPackageModule {
               DEADLINE),
           DEFAULT_SUITES, threshold, context.domain(), remote, context.clock());
       return new ServiceParts(NAME, List.of(new KeyPackageGrpcService(publishes, claims)), Set.of(),
-          MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes, claims)), List.of(),
+          MAX_REQUEST_BYTES, List.of(new KeyPackageInternalGrpcService(publishes, claims, store)), List.of(),
           List.of(context.tasks().every("keypackage-cleanup", CLEANUP_INTERVAL, () ->
               store.deleteIdempotencyRecordsBefore(context.clock().instant().minus(IdempotentRequest.WINDOW)))),
           List.of(database));

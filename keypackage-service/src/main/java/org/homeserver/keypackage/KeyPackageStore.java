@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import com.google.protobuf.ByteString;
+import org.homeserver.api.keypackage.v1.PeerClaim;
 import org.homeserver.platform.db.IdempotencyRecords;
 import org.homeserver.platform.db.SqlArrays;
 import org.jdbi.v3.core.Handle;
@@ -148,6 +150,17 @@ public final class KeyPackageStore {
             select :domain, r, c, :now from unnest(:refs, :clients) as t(r, c)""")
         .bind("domain", domain).bind("refs", SqlArrays.bytea(refs))
         .bindArray("clients", String.class, clientIds).bind("now", now).execute();
+  }
+
+  /** Of {@code refs}, those {@code domain} claimed, each with its client, each once. */
+  public List<PeerClaim> peerClaims(String domain, List<byte[]> refs) {
+    return db.withHandle(h -> h.createQuery("""
+            select distinct key_package_ref, client_id from peer_claims
+            where domain = :domain and key_package_ref = any(:refs)""")
+        .bind("domain", domain).bind("refs", SqlArrays.bytea(refs))
+        .map((rs, ctx) -> PeerClaim.newBuilder().setKeyPackageRef(ByteString.copyFrom(rs.getBytes("key_package_ref")))
+            .setClientId(rs.getString("client_id")).build())
+        .list());
   }
 
   // --- purge ---

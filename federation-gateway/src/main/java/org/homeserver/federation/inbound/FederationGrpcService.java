@@ -8,6 +8,10 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import org.homeserver.api.common.v1.ErrorReason;
 import org.homeserver.api.delivery.v1.AcceptEventRequest;
+import org.homeserver.api.delivery.v1.AcceptGroupMessageRequest;
+import org.homeserver.api.delivery.v1.AcceptWelcomeRequest;
+import org.homeserver.api.delivery.v1.ApplyRelayedOperationRequest;
+import org.homeserver.api.delivery.v1.FetchGroupMessagesForPeerRequest;
 import org.homeserver.api.directory.v1.DeleteUserDataRequest;
 import org.homeserver.api.directory.v1.LookupUserRequest;
 import org.homeserver.api.directory.v1.ReceiveConnectionRequestRequest;
@@ -26,6 +30,10 @@ import org.homeserver.api.federation.v1.DiscoverUserResponse;
 import org.homeserver.api.federation.v1.ExchangeCapabilitiesRequest;
 import org.homeserver.api.federation.v1.ExchangeCapabilitiesResponse;
 import org.homeserver.api.federation.v1.FederationServiceGrpc;
+import org.homeserver.api.federation.v1.FetchGroupMessagesRequest;
+import org.homeserver.api.federation.v1.FetchGroupMessagesResponse;
+import org.homeserver.api.federation.v1.RelayGroupOperationRequest;
+import org.homeserver.api.federation.v1.RelayGroupOperationResponse;
 import org.homeserver.api.federation.v1.GetAuthenticationRootsRequest;
 import org.homeserver.api.federation.v1.GetAuthenticationRootsResponse;
 import org.homeserver.api.federation.v1.GetFederationKeysRequest;
@@ -103,6 +111,20 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
   }
 
   @Override
+  public void relayGroupOperation(RelayGroupOperationRequest request,
+                                  StreamObserver<RelayGroupOperationResponse> response) {
+    reply(response, services.delivery().applyRelayedOperation(ApplyRelayedOperationRequest.newBuilder()
+        .setPeerDomain(CallingPeer.domain()).setRequest(request).build()).getResponse());
+  }
+
+  @Override
+  public void fetchGroupMessages(FetchGroupMessagesRequest request,
+                                 StreamObserver<FetchGroupMessagesResponse> response) {
+    reply(response, services.delivery().fetchGroupMessagesForPeer(FetchGroupMessagesForPeerRequest.newBuilder()
+        .setPeerDomain(CallingPeer.domain()).setRequest(request).build()));
+  }
+
+  @Override
   public void deliverBatch(DeliverBatchRequest request, StreamObserver<DeliverBatchResponse> response) {
     String peer = CallingPeer.domain();
     if (request.getDeliveriesCount() > MAX_BATCH) {
@@ -130,9 +152,10 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
         case CONNECTION_UPDATE -> services.directory().receiveConnectionUpdate(ReceiveConnectionUpdateRequest
             .newBuilder().setPeerDomain(peer).setRequest(delivery.getConnectionUpdate()).build());
         case EVENT -> acceptEvent(peer, delivery.getEvent());
-        case GROUP_MESSAGE, WELCOME -> {
-          return resultWith(Status.Code.UNIMPLEMENTED, "this homeserver does not serve federated groups yet");
-        }
+        case GROUP_MESSAGE -> services.delivery().acceptGroupMessage(AcceptGroupMessageRequest.newBuilder()
+            .setPeerDomain(peer).setRequest(delivery.getGroupMessage()).build());
+        case WELCOME -> services.delivery().acceptWelcome(AcceptWelcomeRequest.newBuilder()
+            .setPeerDomain(peer).setRequest(delivery.getWelcome()).build());
         case KIND_NOT_SET -> throw Refusal.invalid("a delivery names none of its kinds");
       }
       return DeliveryResult.getDefaultInstance();
@@ -183,6 +206,6 @@ final class FederationGrpcService extends FederationServiceGrpc.FederationServic
   public void exchangeCapabilities(ExchangeCapabilitiesRequest request,
                                    StreamObserver<ExchangeCapabilitiesResponse> response) {
     reply(response, ExchangeCapabilitiesResponse.newBuilder().setDomain(domain).addAllVersions(VERSIONS)
-        .setSoftware(software).build());
+        .addCapabilities("groups").setSoftware(software).build());
   }
 }

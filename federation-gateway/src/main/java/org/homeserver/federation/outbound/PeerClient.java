@@ -56,7 +56,8 @@ public final class PeerClient implements AutoCloseable {
       ErrorReason.FEDERATION_REPLAYED, ErrorReason.GROUP_NOT_FOUND, ErrorReason.GROUP_EXISTS, ErrorReason.NOT_A_MEMBER,
       ErrorReason.WRONG_EPOCH, ErrorReason.MLS_MESSAGE_MALFORMED, ErrorReason.WIRE_FORMAT_NOT_ALLOWED,
       ErrorReason.PROPOSAL_NOT_FOUND, ErrorReason.ADD_NOT_ALLOWED, ErrorReason.WELCOME_MISMATCH,
-      ErrorReason.GROUP_INFO_UNAVAILABLE, ErrorReason.GROUP_RULE_BROKEN);
+      ErrorReason.GROUP_INFO_UNAVAILABLE, ErrorReason.GROUP_RULE_BROKEN, ErrorReason.ADD_DOMAIN_FORBIDDEN,
+      ErrorReason.KEY_PACKAGE_NOT_CLAIMED);
 
   /** The federation API versions this homeserver speaks. */
   public static final List<String> VERSIONS = List.of("v1");

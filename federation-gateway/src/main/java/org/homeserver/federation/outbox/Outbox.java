@@ -43,6 +43,11 @@ public final class Outbox {
    *
    * @throws IllegalArgumentException if the delivery has no kind or no idempotency key
    */
+  /** Whether {@code lane} towards {@code destination} holds at least {@code entries} waiting entries. */
+  public boolean laneHolds(String destination, String lane, int entries) {
+    return store.holdsAtLeast(destination, lane, entries);
+  }
+
   public long enqueue(String destination, String lane, Delivery delivery) {
     long id = store.enqueue(destination, lane, idempotencyKey(delivery), delivery, clock.instant().truncatedTo(ChronoUnit.MICROS));
     signals.publish(OutboxWorker.CHANNEL, destination.getBytes(StandardCharsets.UTF_8));

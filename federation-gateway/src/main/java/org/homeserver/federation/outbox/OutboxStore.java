@@ -87,6 +87,13 @@ public final class OutboxStore {
     });
   }
 
+  /** Whether {@code lane} towards {@code destination} holds {@code max} entries or more (counting at most that many). */
+  public boolean holdsAtLeast(String destination, String lane, int max) {
+    return db.withHandle(h -> h.createQuery("""
+            select count(*) from (select 1 from outbox where destination = :destination and lane = :lane limit :max) t""")
+        .bind("destination", destination).bind("lane", lane).bind("max", max).mapTo(Integer.class).one() >= max);
+  }
+
   // --- sending ---
 
   /**

@@ -85,7 +85,7 @@ final class OutboxFixture implements AutoCloseable {
   static Delivery groupMessage(String key, int size) {
     return Delivery.newBuilder().setGroupMessage(DeliverGroupMessageRequest.newBuilder()
         .setGroupId(ByteString.copyFromUtf8("group")).setEpoch(1).setMlsMessage(ByteString.copyFrom(new byte[size]))
-        .addRecipientClientIds("mimi://local.example/c/alice/1").setIdempotencyKey(key)).build();
+        .setSequence(1).setIdempotencyKey(key)).build();
   }
 
   DestinationStatus status(String destination) {

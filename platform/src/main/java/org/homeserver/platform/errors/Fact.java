@@ -10,6 +10,8 @@ public enum Fact {
   LIMIT_BYTES("limit_bytes"),
   /** The group's epoch, in decimal (WRONG_EPOCH). */
   CURRENT_EPOCH("current_epoch"),
+  /** The domain a refusal is about (ADD_DOMAIN_FORBIDDEN). */
+  DOMAIN("domain"),
   /** {@code unknown} when a request may or may not have taken effect (UNAVAILABLE). */
   OUTCOME("outcome"),
   /** Whose limit was reached, when it is not the caller's own (RATE_LIMITED: {@code user}). */

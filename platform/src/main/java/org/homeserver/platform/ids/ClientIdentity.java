@@ -62,6 +62,19 @@ public record ClientIdentity(String domain, String handle, UUID clientUuid) {
    */
   public static ClientIdentity identify(X509Certificate certificate, String expectedDomain)
       throws CredentialParseException {
+    ClientIdentity identity = identify(certificate);
+    if (!identity.domain().equals(expectedDomain)) {
+      throw new CredentialParseException("the certificate names a client of " + identity.domain() + ", not of "
+          + expectedDomain);
+    }
+    return identity;
+  }
+
+  /**
+   * The client a certificate names, of whichever domain: its SubjectAlternativeName URIs must be
+   * exactly a client id and the user id of that client.
+   */
+  public static ClientIdentity identify(X509Certificate certificate) throws CredentialParseException {
     List<String> uris = subjectAlternativeUris(certificate);
     List<ClientIdentity> named = uris.stream().flatMap(uri -> parseClientId(uri).stream()).toList();
     if (named.size() != 1) {
@@ -71,10 +84,6 @@ public record ClientIdentity(String domain, String handle, UUID clientUuid) {
     if (uris.size() != 2 || !uris.contains(identity.userId())) {
       throw new CredentialParseException("the certificate's URIs must be the client id and its user id "
           + identity.userId() + ", not " + uris);
-    }
-    if (!identity.domain().equals(expectedDomain)) {
-      throw new CredentialParseException("the certificate names a client of " + identity.domain() + ", not of "
-          + expectedDomain);
     }
     return identity;
   }
