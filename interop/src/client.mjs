@@ -300,15 +300,35 @@ export class Client {
    * the group rejoins: the commit also removes its old leaf.
    */
   async joinExternally(groupId, { resync = false } = {}) {
-    const { groupInfo, ratchetTree } = await this.call("delivery", "GetGroupInfo", { groupId });
-    const message = decodeMls(groupInfo);
-    const tree = ratchetTree?.length ? decodeRatchetTree(new Uint8Array(ratchetTree), 0)?.[0] : undefined;
-    const kp = await this.newKeyPackage();
-    const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, resync,
-      this.impl, tree, this.config);
-    const commit = mls("mls_public_message", { publicMessage: joined.publicMessage });
-    await this.send(groupId, commit, { commitBundle: { commit, groupInfo: await this.groupInfo(joined.newState) } });
-    this.groups.set(hex(groupId), new Group(groupId, joined.newState));
+    // The GroupInfo of a group hosted elsewhere comes from this client's homeserver's copy, which
+    // can trail the hub by a commit in transit: a WRONG_EPOCH answer names the hub's epoch, and the
+    // join is made again once the copy has it.
+    for (let attempt = 1; ; attempt++) {
+      const { groupInfo, ratchetTree } = await this.call("delivery", "GetGroupInfo", { groupId });
+      const message = decodeMls(groupInfo);
+      const tree = ratchetTree?.length ? decodeRatchetTree(new Uint8Array(ratchetTree), 0)?.[0] : undefined;
+      const kp = await this.newKeyPackage();
+      const joined = await joinGroupExternal(message.groupInfo, kp.publicPackage, kp.privatePackage, resync,
+        this.impl, tree, this.config);
+      const commit = mls("mls_public_message", { publicMessage: joined.publicMessage });
+      try {
+        await this.send(groupId, commit, { commitBundle: { commit, groupInfo: await this.groupInfo(joined.newState) } });
+      } catch (error) {
+        if (error.reason !== "WRONG_EPOCH" || attempt >= 20) {
+          throw error;
+        }
+        const wanted = BigInt(error.metadata.current_epoch);
+        const deadline = Date.now() + WAIT_MS;
+        while (BigInt((await this.call("delivery", "GetGroupInfo", { groupId })).epoch) < wanted) {
+          if (Date.now() > deadline) {
+            throw new Error(`${this.name} waited ${WAIT_MS / 1000} s for the GroupInfo of epoch ${wanted}`);
+          }
+          await sleep(20);
+        }
+      }
+      this.groups.set(hex(groupId), new Group(groupId, joined.newState));
+      return;
+    }
   }
 
   /** Encrypts `text` for the group and sends it; returns the transcript line it becomes (with its log sequence). */

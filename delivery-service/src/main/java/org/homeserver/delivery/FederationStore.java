@@ -166,24 +166,6 @@ final class FederationStore {
         .bind("id", groupId).mapTo(Long.class).findOne().orElse(last + 1);
   }
 
-  /**
-   * Forgets the states and Welcomes that no follower can still need: before every domain's sent
-   * position and before the first log entry retained.
-   */
-  int compact(Handle h) {
-    int states = h.createUpdate("""
-            delete from fanout_states s where not exists (
-              select 1 from group_log l where l.group_id = s.group_id and l.sequence <= s.sequence)
-              and not exists (select 1 from group_domains d where d.group_id = s.group_id and d.sent_through < s.sequence)""")
-        .execute();
-    return states + h.createUpdate("""
-            delete from fanout_welcomes w where not exists (
-              select 1 from group_log l where l.group_id = w.group_id and l.sequence <= w.sequence)
-              and not exists (select 1 from group_domains d
-                              where d.group_id = w.group_id and d.domain = w.domain and d.sent_through < w.sequence)""")
-        .execute();
-  }
-
   // --- at a follower ---
 
   /** A followed group's row, locked: its hub and the last number applied. */

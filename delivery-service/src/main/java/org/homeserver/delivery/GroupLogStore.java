@@ -332,9 +332,12 @@ public final class GroupLogStore {
 
   /**
    * Deletes what no reader needs any more: readers past the message that removed them, and log
-   * entries every reader has read (or that are the reader's own); how many entries went.
+   * entries every reader has read (or that are the reader's own); how many entries went. A hosted
+   * group with members of other domains keeps its entries accepted since {@code keepSince} (the
+   * retention) for followers that fetch what they missed, and the states and Welcomes it keeps for
+   * followers go once every follower was sent them and the log no longer holds their message.
    */
-  public int compact() {
+  public int compact(Instant keepSince) {
     return db.inTransaction(h -> {
       h.createUpdate("""
               delete from group_reader_holes x using group_readers r
@@ -352,8 +355,27 @@ public final class GroupLogStore {
                                 where r.group_id = l.group_id and r.acked < l.sequence
                                   and (r.until_sequence is null or l.sequence <= r.until_sequence)
                                   and r.client_uuid <> l.sender)
-                and (l.unnotified is null or not l.unnotified)""").execute();
+                and (l.unnotified is null or not l.unnotified)
+                and not exists (select 1 from groups g
+                                where g.group_id = l.group_id and g.federated and g.hub is null
+                                  and l.accepted_at >= :keepSince)""").bind("keepSince", keepSince).execute()
+          + compactFanOut(h);
     });
+  }
+
+  /** The fan-out's states and Welcomes (V12) that no follower can still need; how many went. */
+  private static int compactFanOut(Handle h) {
+    int states = h.createUpdate("""
+            delete from fanout_states s
+            where not exists (select 1 from group_log l where l.group_id = s.group_id and l.sequence <= s.sequence)
+              and not exists (select 1 from group_domains d where d.group_id = s.group_id and d.sent_through < s.sequence)""")
+        .execute();
+    return states + h.createUpdate("""
+            delete from fanout_welcomes w
+            where not exists (select 1 from group_log l where l.group_id = w.group_id and l.sequence <= w.sequence)
+              and not exists (select 1 from group_domains d
+                              where d.group_id = w.group_id and d.domain = w.domain and d.sent_through < w.sequence)""")
+        .execute();
   }
 
   /** The last sequence of each of these groups that exists. */

@@ -414,7 +414,7 @@ public final class Queues {
         dropped += gap.isEmpty() ? 0 : b.dropped();
       }
     }
-    groupLog.compact();
+    groupLog.compact(cutoff);
     int forgotten = store.deleteIdempotencyRecordsBefore(now.minus(IdempotentRequest.WINDOW));
     return new PurgeReport(queues, dropped, forgotten);
   }

@@ -30,14 +30,17 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.homeserver.api.common.v1.ErrorReason;
+import org.homeserver.api.delivery.v1.DeleteGroupRequest;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.Group;
 import org.homeserver.api.delivery.v1.QueueEntry;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.directory.v1.AcceptConnectionRequest;
+import org.homeserver.api.directory.v1.DeleteAccountRequest;
 import org.homeserver.api.directory.v1.DiscoverUserRequest;
 import org.homeserver.api.directory.v1.RequestConnectionRequest;
+import org.homeserver.api.directory.v1.SetDisplayNameRequest;
 import org.homeserver.api.federation.v1.ChangeFederationPolicyRequest;
 import org.homeserver.api.federation.v1.DeliverBatchRequest;
 import org.homeserver.api.federation.v1.DeliverGroupMessageRequest;
@@ -453,6 +456,41 @@ class FederatedGroupsTest {
     assertEquals(whileBlocked.size(), atC.order.size(), "each once");
     // c's member can send again.
     cat.sendCommit(group, group.commit(cat.member()));
+  }
+
+  /**
+   * A display-name change and an account deletion on b reach the group's members on a and c (c's
+   * user is not connected with b's: they share the group), and the group's deletion on a reaches
+   * b and c, whose copies are gone.
+   */
+  @Test
+  void profileChangesDeletionsAndTheGroupsDeletionReachFederatedCoMembers() throws Exception {
+    TestMember ann = user(A, "ann");
+    TestMember bob = user(B, "bob");
+    TestMember cat = user(C, "cat");
+    TestMember dan = user(B, "dan");
+    byte[] groupId = groupOf(ann, List.of(bob, cat, dan));
+
+    bob.directory().setDisplayName(SetDisplayNameRequest.newBuilder().setDisplayName("Bob B.").build());
+    for (TestMember member : List.of(ann, cat)) {
+      until(member.id() + " sees bob's new name", () -> member.drain().stream().filter(QueueEntry::hasEvent)
+          .anyMatch(e -> e.getEvent().hasProfileChanged()
+              && e.getEvent().getProfileChanged().getUserId().equals(bob.client.userId())));
+    }
+    dan.directory().deleteAccount(DeleteAccountRequest.newBuilder().setPassword(TestHomeserver.PASSWORD).build());
+    for (TestMember member : List.of(ann, cat)) {
+      until(member.id() + " is told dan is gone", () -> member.drain().stream().filter(QueueEntry::hasEvent)
+          .anyMatch(e -> e.getEvent().hasUserDeleted()
+              && e.getEvent().getUserDeleted().getUserId().equals(dan.client.userId())));
+    }
+
+    ann.delivery().deleteGroup(DeleteGroupRequest.newBuilder().setGroupId(ByteString.copyFrom(groupId)).build());
+    for (TestMember member : List.of(bob, cat)) {
+      until(member.id() + " is told the group is deleted", () -> member.drain().stream()
+          .filter(QueueEntry::hasEvent).anyMatch(e -> e.getEvent().hasGroupDeleted()
+              && e.getEvent().getGroupDeleted().getGroupId().equals(ByteString.copyFrom(groupId))));
+      assertFails(Code.NOT_FOUND, ErrorReason.GROUP_NOT_FOUND, () -> group(member, groupId));
+    }
   }
 
   /**
