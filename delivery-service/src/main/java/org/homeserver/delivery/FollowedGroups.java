@@ -368,6 +368,12 @@ final class FollowedGroups implements AutoCloseable {
     GroupLogStore.LogEntry entry = new GroupLogStore.LogEntry(groupId, m.getSequence(), m.getEpoch(), sender,
         m.getMlsMessage().toByteArray(), acceptedAt);
     groupLog.append(h, List.of(entry), List.of(wake));
+    if (m.hasGroupState() && members(m.getGroupState()).members().stream()
+        .noneMatch(member -> local.queueOf(member.clientId()).isPresent())) {
+      // No client of this domain is left: the group is forgotten; the removed still read the
+      // commit that removed them, from the log, which outlives the group's row.
+      groups.deleteGroup(h, groupId);
+    }
     return new Publisher.Published(Optional.of(new Publisher.LogMessage(entry, recipients, wake)), List.of(), joined);
   }
 

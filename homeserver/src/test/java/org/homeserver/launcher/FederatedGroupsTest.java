@@ -34,6 +34,7 @@ import org.homeserver.api.delivery.v1.DeleteGroupRequest;
 import org.homeserver.api.delivery.v1.GetGroupRequest;
 import org.homeserver.api.delivery.v1.Group;
 import org.homeserver.api.delivery.v1.QueueEntry;
+import org.homeserver.api.delivery.v1.QueueGapReason;
 import org.homeserver.api.delivery.v1.SendResponse;
 import org.homeserver.api.delivery.v1.ServerEvent;
 import org.homeserver.api.directory.v1.AcceptConnectionRequest;
@@ -331,6 +332,53 @@ class FederatedGroupsTest {
     assertEquals(group.epoch(), group(cat, groupId).getEpoch());
     assertEquals(4, group(cat, groupId).getMembersCount());
     assertTrue(atB.read.isEmpty(), "b's first view read nothing before it was killed");
+  }
+
+  /**
+   * A follower that missed messages the hub no longer holds (dropped while the link was cut and
+   * the follower's lane full, as the retention drops them) gets a QueueGap naming the group, reason
+   * HUB_RETENTION, so its member rejoins; its copy takes the hub's state, and what the hub still
+   * held arrives once.
+   */
+  @Test
+  void aFollowerPastTheHubsRetentionIsToldToRejoin() throws Exception {
+    TestMember ann = user(A, "ann");
+    TestMember cat = user(C, "cat");
+    byte[] groupId = groupOf(ann, List.of(cat));
+    TestGroup group = TestMember.group(groupId);
+    long last = 0;
+    servers.cut(A, C);
+    try {
+      for (int i = 0; i < 9; i++) {
+        last = ann.sendCommit(group, group.commit(ann.member())).getSequence();
+      }
+      until("a's lane towards c is full", () -> peer(A, C).getOutboxDepth() >= 5);
+      try (var db = servers.database(A);
+           var drop = db.prepareStatement("delete from delivery.group_log where group_id = ? and sequence < ?")) {
+        drop.setBytes(1, groupId);
+        drop.setLong(2, last);
+        assertTrue(drop.executeUpdate() > 0, "the hub held the group's log");
+      }
+    } finally {
+      servers.restore(A, C);
+    }
+    cat.directory().discoverUser(DiscoverUserRequest.newBuilder()
+        .setQuery(FederationTest.handleOf(ann) + "@" + A).build());
+    List<QueueEntry> read = new ArrayList<>();
+    long newest = last;
+    until("c's member is told to rejoin and has the newest message", () -> {
+      List<QueueEntry> entries = cat.drain();
+      read.addAll(entries);
+      return read.stream().anyMatch(e -> e.hasEvent() && e.getEvent().hasQueueGap())
+          && read.stream().anyMatch(e -> e.hasMessage() && e.getSequence() == newest);
+    });
+    var gap = read.stream().filter(e -> e.hasEvent() && e.getEvent().hasQueueGap()).findFirst().orElseThrow()
+        .getEvent().getQueueGap();
+    assertEquals(QueueGapReason.QUEUE_GAP_REASON_HUB_RETENTION, gap.getReason());
+    assertEquals(ByteString.copyFrom(groupId), gap.getLogGroupId());
+    List<Long> numbers = read.stream().filter(QueueEntry::hasMessage).map(QueueEntry::getSequence).toList();
+    assertEquals(numbers.stream().distinct().sorted().toList(), numbers, "each message once, in order");
+    assertEquals(group.epoch(), group(cat, groupId).getEpoch(), "c's copy has the hub's state");
   }
 
   /**

@@ -155,6 +155,13 @@ final class FederatedHomeservers implements AutoCloseable {
     return members.get(domain).process.port;
   }
 
+  /** A connection to {@code domain}'s database, as its homeserver's own settings name it. */
+  java.sql.Connection database(String domain) throws java.sql.SQLException {
+    Map<String, String> settings = members.get(domain).settings;
+    return java.sql.DriverManager.getConnection(settings.get("database.url"), settings.get("database.user"),
+        settings.get("database.password"));
+  }
+
   int adminPort(String domain) {
     return Integer.parseInt(members.get(domain).settings.get("admin.port"));
   }
