@@ -42,7 +42,7 @@ class DeliveryCommitRaceTest {
   }
 
   /** One side's attempt: its commit and either the answer or the refusal. */
-  private record Attempt(TestGroup.Pending commit, SendResponse accepted, StatusRuntimeException refused) {}
+  record Attempt(TestGroup.Pending commit, SendResponse accepted, StatusRuntimeException refused) {}
 
   @Test
   void ofTwoCommitsForOneEpochExactlyOneWins() throws Exception {
@@ -79,7 +79,8 @@ class DeliveryCommitRaceTest {
     assertEquals(aliceWon, bob.drain().stream().map(QueueEntry::getMessage).map(m -> m.getMlsMessage()).toList());
   }
 
-  private static Attempt attempt(TestMember member, TestGroup.Pending commit, CyclicBarrier together) {
+  /** {@code member} sends {@code commit} once the other racers are ready too; its answer or refusal. */
+  static Attempt attempt(TestMember member, TestGroup.Pending commit, CyclicBarrier together) {
     try {
       together.await();
       return new Attempt(commit, member.sendBundle(commit.commit(), null), null);

@@ -15,8 +15,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,9 +66,6 @@ import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.Eventually;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Groups whose members live on three homeservers (federation.proto, GROUPS ACROSS DOMAINS): a group
@@ -83,25 +78,30 @@ class FederatedGroupsTest {
   private static FederatedHomeservers servers;
   private static RoguePeer rogue;
 
-  @RegisterExtension
-  final TestWatcher logsOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println("homeserver logs of " + context.getDisplayName() + ":" + servers.logTails(80));
-    }
-  };
-
   @BeforeAll
   static void start() throws Exception {
     servers = FederationFixture.servers();
     rogue = FederationFixture.rogue();
   }
 
-  /** A new user of {@code domain} and one signed-in client. */
   private static TestMember user(String domain, String name) {
-    String handle = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    TestHomeserver.registerUser(servers.channel(domain), handle);
-    return TestMember.register(servers.channel(domain), domain, handle);
+    return FederationFixture.user(domain, name);
+  }
+
+  /**
+   * A group hosted on a with ann, bob of b and cat of c, and a KeyPackage of cat's second client
+   * that ann claimed, for a commit to come.
+   */
+  private record ThreeDomains(TestMember ann, TestMember bob, TestMember cat, TestMember cat2, byte[] groupId,
+                              TestGroup group, KeyPackage cat2Package) {
+    static ThreeDomains start() throws Exception {
+      TestMember ann = user(A, "ann");
+      TestMember bob = user(B, "bob");
+      TestMember cat = user(C, "cat");
+      TestMember cat2 = TestMember.register(servers.channel(C), C, FederationTest.handleOf(cat));
+      byte[] groupId = groupOf(ann, List.of(bob, cat));
+      return new ThreeDomains(ann, bob, cat, cat2, groupId, TestMember.group(groupId), claim(ann, cat2));
+    }
   }
 
   /** {@code asker} asks {@code other} for a connection, which accepts. */
@@ -181,20 +181,6 @@ class FederatedGroupsTest {
         .getGroup();
   }
 
-  /** One member's attempt at a commit: the answer or the refusal. */
-  private record Attempt(TestGroup.Pending commit, SendResponse accepted, StatusRuntimeException refused) {}
-
-  private static Attempt attempt(TestMember member, TestGroup.Pending commit, CyclicBarrier together) {
-    try {
-      together.await();
-      return new Attempt(commit, member.sendBundle(commit.commit(), null), null);
-    } catch (StatusRuntimeException e) {
-      return new Attempt(commit, null, e);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /**
    * Clients on b and c commit at the same epoch, again and again, each through its own homeserver:
    * one wins each time, the other gets WRONG_EPOCH, and every member on every homeserver reads every
@@ -217,11 +203,11 @@ class FederatedGroupsTest {
         TestGroup.Pending byBob = group.commit(bob.member());
         TestGroup.Pending byCat = group.commit(cat.member());
         CyclicBarrier together = new CyclicBarrier(2);
-        CompletableFuture<Attempt> b = CompletableFuture.supplyAsync(() -> attempt(bob, byBob, together), pool);
-        CompletableFuture<Attempt> c = CompletableFuture.supplyAsync(() -> attempt(cat, byCat, together), pool);
-        List<Attempt> won = new ArrayList<>();
+        CompletableFuture<DeliveryCommitRaceTest.Attempt> b = CompletableFuture.supplyAsync(() -> DeliveryCommitRaceTest.attempt(bob, byBob, together), pool);
+        CompletableFuture<DeliveryCommitRaceTest.Attempt> c = CompletableFuture.supplyAsync(() -> DeliveryCommitRaceTest.attempt(cat, byCat, together), pool);
+        List<DeliveryCommitRaceTest.Attempt> won = new ArrayList<>();
         for (var pair : List.of(Map.entry(bob, b.get()), Map.entry(cat, c.get()))) {
-          Attempt attempt = pair.getValue();
+          DeliveryCommitRaceTest.Attempt attempt = pair.getValue();
           if (attempt.accepted() != null) {
             won.add(attempt);
             senders.put(attempt.accepted().getSequence(), pair.getKey());
@@ -273,13 +259,14 @@ class FederatedGroupsTest {
    */
   @Test
   void followersCatchUpAfterAnOutageAndACutLinkWithoutGapOrRepeat() throws Exception {
-    TestMember ann = user(A, "ann");
-    TestMember bob = user(B, "bob");
-    TestMember cat = user(C, "cat");
-    TestMember cat2 = TestMember.register(servers.channel(C), C, FederationTest.handleOf(cat));
-    byte[] groupId = groupOf(ann, List.of(bob, cat));
-    TestGroup group = TestMember.group(groupId);
-    KeyPackage cat2Package = claim(ann, cat2);
+    ThreeDomains three = ThreeDomains.start();
+    TestMember ann = three.ann();
+    TestMember bob = three.bob();
+    TestMember cat = three.cat();
+    TestMember cat2 = three.cat2();
+    byte[] groupId = three.groupId();
+    TestGroup group = three.group();
+    KeyPackage cat2Package = three.cat2Package();
     Reader atB = new Reader(bob);
     Reader atC = new Reader(cat);
     List<Long> accepted = new ArrayList<>();
@@ -452,13 +439,14 @@ class FederatedGroupsTest {
    */
   @Test
   void blockingADomainAtRunTimeStopsItsGroupTrafficAndUnblockingLetsItCatchUp() throws Exception {
-    TestMember ann = user(A, "ann");
-    TestMember bob = user(B, "bob");
-    TestMember cat = user(C, "cat");
-    TestMember cat2 = TestMember.register(servers.channel(C), C, FederationTest.handleOf(cat));
-    byte[] groupId = groupOf(ann, List.of(bob, cat));
-    TestGroup group = TestMember.group(groupId);
-    KeyPackage cat2Package = claim(ann, cat2);
+    ThreeDomains three = ThreeDomains.start();
+    TestMember ann = three.ann();
+    TestMember bob = three.bob();
+    TestMember cat = three.cat();
+    TestMember cat2 = three.cat2();
+    byte[] groupId = three.groupId();
+    TestGroup group = three.group();
+    KeyPackage cat2Package = three.cat2Package();
     Reader atC = new Reader(cat);
     List<Long> whileBlocked = new ArrayList<>();
     servers.federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
@@ -548,21 +536,7 @@ class FederatedGroupsTest {
    */
   @Test
   void tsMlsClientsOnSeveralHomeserversShareGroups() throws Exception {
-    Path interop = Path.of("..", "interop").toAbsolutePath().normalize();
-    Path output = Files.createTempFile("interop-federated-groups", ".log");
-    Process node = new ProcessBuilder("node", "run.mjs", "--plaintext",
-        "--target", "127.0.0.1:" + servers.publicPort(A), "--peer-target", "127.0.0.1:" + servers.publicPort(B),
-        "--third-target", "127.0.0.1:" + servers.publicPort(C),
-        "--scenario", "federated-group", "--scenario", "federated-big-group", "--scenario", "federated-offline")
-        .directory(interop.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    boolean finished = node.waitFor(5, java.util.concurrent.TimeUnit.MINUTES);
-    if (!finished) {
-      node.destroyForcibly().waitFor();
-    }
-    String printed = Files.readString(output);
-    System.out.print(printed);
-    assertTrue(finished, "the scenarios did not finish in 5 minutes:\n" + printed);
-    assertEquals(0, node.exitValue(), "a scenario failed:\n" + printed);
+    FederationFixture.interop("federated-group", "federated-big-group", "federated-offline");
   }
 
   private static org.homeserver.api.federation.v1.Peer peer(String at, String domain) {

@@ -1,18 +1,27 @@
 package org.homeserver.launcher;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The homeservers a.test, b.test and c.test (the link between a and c through a fault proxy each
  * way) and the test's own peer d.test, started once for the federation tests of one test run and
  * stopped at its end (three `serve` processes take a while to start). A test class that uses them
- * is extended with this class.
+ * is extended with this class, which also prints the homeservers' log tails when one of its tests
+ * fails.
  */
-final class FederationFixture implements BeforeAllCallback {
+final class FederationFixture implements BeforeAllCallback, TestWatcher {
   static final String A = "a.test";
   static final String B = "b.test";
   static final String C = "c.test";
@@ -27,32 +36,70 @@ final class FederationFixture implements BeforeAllCallback {
   public void beforeAll(ExtensionContext context) throws Exception {
     context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).computeIfAbsent(FederationFixture.class,
         unused -> {
-          try {
-            start();
-          } catch (Exception e) {
-            throw new IllegalStateException("the federated homeservers did not start", e);
-          }
+          start();
           return (AutoCloseable) FederationFixture::stop;
         });
   }
 
-  static synchronized FederatedHomeservers servers() throws Exception {
+  static synchronized FederatedHomeservers servers() {
     start();
     return servers;
   }
 
-  static synchronized RoguePeer rogue() throws Exception {
+  static synchronized RoguePeer rogue() {
     start();
     return rogue;
   }
 
-  private static void start() throws Exception {
+  @Override
+  public void testFailed(ExtensionContext context, Throwable cause) {
+    if (servers != null) {
+      System.err.println("homeserver logs of " + context.getDisplayName() + ":" + servers.logTails(80));
+    }
+  }
+
+  /** A new user of {@code domain} with a unique handle starting with {@code name}, and one signed-in client. */
+  static TestMember user(String domain, String name) {
+    String handle = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    TestHomeserver.registerUser(servers().channel(domain), handle);
+    return TestMember.register(servers().channel(domain), domain, handle);
+  }
+
+  /**
+   * Runs interop/'s {@code scenarios} with ts-mls clients against a (the target), b (the peer) and
+   * c (the third homeserver); they must pass within 5 minutes. Prints what they printed.
+   */
+  static void interop(String... scenarios) throws Exception {
+    List<String> command = new ArrayList<>(List.of("node", "run.mjs", "--plaintext",
+        "--target", "127.0.0.1:" + servers().publicPort(A), "--peer-target", "127.0.0.1:" + servers().publicPort(B),
+        "--third-target", "127.0.0.1:" + servers().publicPort(C)));
+    for (String scenario : scenarios) {
+      command.addAll(List.of("--scenario", scenario));
+    }
+    Path output = Files.createTempFile("interop-federated", ".log");
+    Process node = new ProcessBuilder(command).directory(Path.of("..", "interop").toAbsolutePath().normalize().toFile())
+        .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    boolean finished = node.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      node.destroyForcibly().waitFor();
+    }
+    String printed = Files.readString(output);
+    System.out.print(printed);
+    assertTrue(finished, "the scenarios did not finish in 5 minutes:\n" + printed);
+    assertEquals(0, node.exitValue(), "a scenario failed:\n" + printed);
+  }
+
+  private static synchronized void start() {
     if (servers != null) {
       return;
     }
-    int roguePort = TestHomeserver.freePort();
-    servers = FederatedHomeservers.start(List.of(A, B, C), Map.of(D, roguePort), List.of(List.of(A, C)));
-    rogue = RoguePeer.start(D, roguePort, servers.ca, servers.caFile, Files.createTempDirectory("rogue-peer"));
+    try {
+      int roguePort = TestHomeserver.freePort();
+      servers = FederatedHomeservers.start(List.of(A, B, C), Map.of(D, roguePort), List.of(List.of(A, C)));
+      rogue = RoguePeer.start(D, roguePort, servers.ca, servers.caFile, Files.createTempDirectory("rogue-peer"));
+    } catch (Exception e) {
+      throw new IllegalStateException("the federated homeservers did not start", e);
+    }
   }
 
   private static synchronized void stop() {

@@ -23,13 +23,10 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -63,9 +60,6 @@ import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.platform.testing.Eventually;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Three homeservers of three operators (a.test, b.test, c.test), each its own `serve` process with
@@ -84,25 +78,14 @@ class FederationTest {
   private static FederatedHomeservers servers;
   private static RoguePeer rogue;
 
-  @RegisterExtension
-  final TestWatcher logsOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println("homeserver logs of " + context.getDisplayName() + ":" + servers.logTails(60));
-    }
-  };
-
   @BeforeAll
   static void start() throws Exception {
     servers = FederationFixture.servers();
     rogue = FederationFixture.rogue();
   }
 
-  /** A new user of {@code domain} with a unique handle starting with {@code name}, and one signed-in client. */
   static TestMember user(String domain, String name) {
-    String handle = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    TestHomeserver.registerUser(servers.channel(domain), handle);
-    return TestMember.register(servers.channel(domain), domain, handle);
+    return FederationFixture.user(domain, name);
   }
 
   static List<ServerEvent.EventCase> eventsOf(List<QueueEntry> entries) {
@@ -389,20 +372,7 @@ class FederationTest {
   /** interop/'s federated connection scenario: ts-mls clients of a and of b, each on its own homeserver. */
   @Test
   void tsMlsClientsConnectAcrossTwoHomeservers() throws Exception {
-    Path interop = Path.of("..", "interop").toAbsolutePath().normalize();
-    Path output = Files.createTempFile("interop-federated", ".log");
-    Process node = new ProcessBuilder("node", "run.mjs", "--plaintext",
-        "--target", "127.0.0.1:" + servers.publicPort(A), "--peer-target", "127.0.0.1:" + servers.publicPort(B),
-        "--scenario", "federated-connection")
-        .directory(interop.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    boolean finished = node.waitFor(5, java.util.concurrent.TimeUnit.MINUTES);
-    if (!finished) {
-      node.destroyForcibly().waitFor();
-    }
-    String printed = Files.readString(output);
-    System.out.print(printed);
-    assertTrue(finished, "the scenario did not finish in 5 minutes:\n" + printed);
-    assertEquals(0, node.exitValue(), "the scenario failed:\n" + printed);
+    FederationFixture.interop("federated-connection");
   }
 
   /**
