@@ -203,8 +203,10 @@ class FederatedGroupsTest {
         TestGroup.Pending byBob = group.commit(bob.member());
         TestGroup.Pending byCat = group.commit(cat.member());
         CyclicBarrier together = new CyclicBarrier(2);
-        CompletableFuture<DeliveryCommitRaceTest.Attempt> b = CompletableFuture.supplyAsync(() -> DeliveryCommitRaceTest.attempt(bob, byBob, together), pool);
-        CompletableFuture<DeliveryCommitRaceTest.Attempt> c = CompletableFuture.supplyAsync(() -> DeliveryCommitRaceTest.attempt(cat, byCat, together), pool);
+        CompletableFuture<DeliveryCommitRaceTest.Attempt> b = CompletableFuture.supplyAsync(
+            () -> DeliveryCommitRaceTest.attempt(bob, byBob, together), pool);
+        CompletableFuture<DeliveryCommitRaceTest.Attempt> c = CompletableFuture.supplyAsync(
+            () -> DeliveryCommitRaceTest.attempt(cat, byCat, together), pool);
         List<DeliveryCommitRaceTest.Attempt> won = new ArrayList<>();
         for (var pair : List.of(Map.entry(bob, b.get()), Map.entry(cat, c.get()))) {
           DeliveryCommitRaceTest.Attempt attempt = pair.getValue();
@@ -260,64 +262,58 @@ class FederatedGroupsTest {
   @Test
   void followersCatchUpAfterAnOutageAndACutLinkWithoutGapOrRepeat() throws Exception {
     ThreeDomains three = ThreeDomains.start();
-    TestMember ann = three.ann();
-    TestMember bob = three.bob();
-    TestMember cat = three.cat();
-    TestMember cat2 = three.cat2();
-    byte[] groupId = three.groupId();
-    TestGroup group = three.group();
-    KeyPackage cat2Package = three.cat2Package();
-    Reader atB = new Reader(bob);
-    Reader atC = new Reader(cat);
+    Reader atB = new Reader(three.bob());
+    Reader atC = new Reader(three.cat());
     List<Long> accepted = new ArrayList<>();
 
     servers.kill(B);
     try {
       for (int i = 0; i < 4; i++) {
-        accepted.add(ann.sendCommit(group, group.commit(ann.member())).getSequence());
+        accepted.add(three.ann().sendCommit(three.group(), three.group().commit(three.ann().member())).getSequence());
       }
     } finally {
       servers.restart(B);
     }
-    TestMember bobAgain = bob.via(servers.channel(B));
+    TestMember bobAgain = three.bob().via(servers.channel(B));
     Reader atBAgain = new Reader(bobAgain);
     // b calls a: a's backoff towards b is reset and its lane drains.
     bobAgain.directory().discoverUser(DiscoverUserRequest.newBuilder()
-        .setQuery(FederationTest.handleOf(ann) + "@" + A).build());
+        .setQuery(FederationTest.handleOf(three.ann()) + "@" + A).build());
     until("b has what a accepted while it was down", () -> {
-      atBAgain.read(groupId);
+      atBAgain.read(three.groupId());
       return atBAgain.read.keySet().containsAll(accepted);
     });
 
     servers.cut(A, C);
     try {
       for (int i = 0; i < 8; i++) {
-        accepted.add(ann.sendCommit(group, group.commit(ann.member())).getSequence());
+        accepted.add(three.ann().sendCommit(three.group(), three.group().commit(three.ann().member())).getSequence());
       }
       // c is unreachable: adding its second client is accepted all the same, its Welcome waits.
-      accepted.add(ann.commit(groupId, new Proposal.Add(cat2Package)).getSequence());
+      accepted.add(three.ann().commit(three.groupId(), new Proposal.Add(three.cat2Package())).getSequence());
       until("a's lane towards c is full", () -> peer(A, C).getOutboxDepth() >= 5);
       assertTrue(peer(A, C).getOutboxDepth() <= 6, "the lane holds no more than its limit (and its group's event)");
     } finally {
       servers.restore(A, C);
     }
     // c calls a: a's backoff towards c is reset; the lane drains, then c fetches what a skipped.
-    cat.directory().discoverUser(DiscoverUserRequest.newBuilder()
-        .setQuery(FederationTest.handleOf(ann) + "@" + A).build());
+    three.cat().directory().discoverUser(DiscoverUserRequest.newBuilder()
+        .setQuery(FederationTest.handleOf(three.ann()) + "@" + A).build());
     until("c has every message a accepted", () -> {
-      atC.read(groupId);
+      atC.read(three.groupId());
       return atC.read.keySet().containsAll(accepted);
     });
-    until("c's second client gets its Welcome", () -> cat2.fetchAll().stream().anyMatch(QueueEntry::hasWelcome));
-    atBAgain.read(groupId);
+    until("c's second client gets its Welcome",
+        () -> three.cat2().fetchAll().stream().anyMatch(QueueEntry::hasWelcome));
+    atBAgain.read(three.groupId());
     for (Reader reader : List.of(atBAgain, atC)) {
       assertEquals(reader.order.stream().sorted().toList(), reader.order, "in the hub's order");
       long first = reader.order.getFirst();
       long lastRead = reader.order.getLast();
       assertEquals(lastRead - first + 1, reader.order.size(), reader.member.id() + " read without a gap");
     }
-    assertEquals(group.epoch(), group(cat, groupId).getEpoch());
-    assertEquals(4, group(cat, groupId).getMembersCount());
+    assertEquals(three.group().epoch(), group(three.cat(), three.groupId()).getEpoch());
+    assertEquals(4, group(three.cat(), three.groupId()).getMembersCount());
     assertTrue(atB.read.isEmpty(), "b's first view read nothing before it was killed");
   }
 
@@ -440,19 +436,12 @@ class FederatedGroupsTest {
   @Test
   void blockingADomainAtRunTimeStopsItsGroupTrafficAndUnblockingLetsItCatchUp() throws Exception {
     ThreeDomains three = ThreeDomains.start();
-    TestMember ann = three.ann();
-    TestMember bob = three.bob();
-    TestMember cat = three.cat();
-    TestMember cat2 = three.cat2();
-    byte[] groupId = three.groupId();
-    TestGroup group = three.group();
-    KeyPackage cat2Package = three.cat2Package();
-    Reader atC = new Reader(cat);
+    Reader atC = new Reader(three.cat());
     List<Long> whileBlocked = new ArrayList<>();
     servers.federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
         .setChange(PolicyChange.POLICY_CHANGE_BLOCK).build());
     try {
-      for (TestMember member : List.of(ann, bob)) {
+      for (TestMember member : List.of(three.ann(), three.bob())) {
         until(member.id() + " is told c is cut off", () -> member.drain().stream().filter(QueueEntry::hasEvent)
             .map(QueueEntry::getEvent).filter(ServerEvent::hasGroupFederationChanged)
             .map(ServerEvent::getGroupFederationChanged)
@@ -460,38 +449,38 @@ class FederatedGroupsTest {
       }
       // c's member cannot send; a's can, and c gets none of it.
       assertFails(Code.PERMISSION_DENIED, ErrorReason.FEDERATION_DENIED,
-          () -> cat.sendBundle(group.commit(cat.member()).commit(), null));
+          () -> three.cat().sendBundle(three.group().commit(three.cat().member()).commit(), null));
       for (int i = 0; i < 3; i++) {
-        whileBlocked.add(ann.sendCommit(group, group.commit(ann.member())).getSequence());
+        whileBlocked.add(three.ann().sendCommit(three.group(), three.group().commit(three.ann().member())).getSequence());
       }
       assertFails(Code.PERMISSION_DENIED, ErrorReason.ADD_DOMAIN_FORBIDDEN,
-          () -> ann.commit(groupId, new Proposal.Add(cat2Package)));
-      Reader atB = new Reader(bob);
+          () -> three.ann().commit(three.groupId(), new Proposal.Add(three.cat2Package())));
+      Reader atB = new Reader(three.bob());
       until("b reads what a sent", () -> {
-        atB.read(groupId);
+        atB.read(three.groupId());
         return atB.read.keySet().containsAll(whileBlocked);
       });
       assertEquals(0, peer(A, C).getOutboxDepth(), "nothing is queued for c");
-      atC.read(groupId);
+      atC.read(three.groupId());
       assertTrue(atC.read.isEmpty(), "c got nothing while blocked");
     } finally {
       servers.federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
           .setChange(PolicyChange.POLICY_CHANGE_ALLOW).build());
     }
-    for (TestMember member : List.of(ann, bob)) {
+    for (TestMember member : List.of(three.ann(), three.bob())) {
       until(member.id() + " is told c is back", () -> member.drain().stream().filter(QueueEntry::hasEvent)
           .map(QueueEntry::getEvent).filter(ServerEvent::hasGroupFederationChanged)
           .map(ServerEvent::getGroupFederationChanged)
           .anyMatch(e -> e.getDomain().equals(C) && !e.getBlocked()));
     }
     until("c catches up on what it missed", () -> {
-      atC.read(groupId);
+      atC.read(three.groupId());
       return atC.read.keySet().containsAll(whileBlocked);
     });
     assertEquals(atC.order.stream().sorted().toList(), atC.order);
     assertEquals(whileBlocked.size(), atC.order.size(), "each once");
     // c's member can send again.
-    cat.sendCommit(group, group.commit(cat.member()));
+    three.cat().sendCommit(three.group(), three.group().commit(three.cat().member()));
   }
 
   /**
