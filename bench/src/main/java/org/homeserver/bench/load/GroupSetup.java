@@ -5,12 +5,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.homeserver.api.delivery.v1.CommitBundle;
 import org.homeserver.api.delivery.v1.CreateGroupRequest;
 import org.homeserver.api.delivery.v1.SendRequest;
 import org.homeserver.mls.TestGroup;
 import org.homeserver.mls.TestMessages;
+import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.Proposal;
 
 /**
@@ -39,6 +41,17 @@ final class GroupSetup {
     SimulatedClient creator = members.getFirst();
     UserConnections.firstOfEachUser(members).stream().filter(m -> !m.userId().equals(creator.userId()))
         .forEach(other -> UserConnections.connect(creator, other));
+    return build(members, SimulatedClient::keyPackage);
+  }
+
+  /**
+   * The group of {@code members}, created by the first, whose user must already be connected with
+   * (or have asked for a connection with) every other member's user, adding each other member with
+   * {@code keyPackageOf} it: a fresh one made here, or one the creator claimed (which a member of
+   * another homeserver needs: its homeserver takes a Welcome only for a KeyPackage the group's claimed).
+   */
+  static BenchGroup build(List<SimulatedClient> members, Function<SimulatedClient, KeyPackage> keyPackageOf) {
+    SimulatedClient creator = members.getFirst();
     TestGroup group = TestGroup.create(SimulatedClient.SUITE, TestMessages.random(GROUP_ID_BYTES), creator.member(),
         Instant.now());
     long epoch = creator.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
@@ -52,14 +65,15 @@ final class GroupSetup {
         .getGroup().getEpoch();
     List<SimulatedClient> others = members.subList(1, members.size());
     for (int from = 0; from < others.size(); from += ADDS_PER_COMMIT) {
-      epoch = add(creator, group, others.subList(from, Math.min(others.size(), from + ADDS_PER_COMMIT)));
+      epoch = add(creator, group, others.subList(from, Math.min(others.size(), from + ADDS_PER_COMMIT)), keyPackageOf);
     }
     return new BenchGroup(group.groupId(), List.copyOf(members), epoch, group);
   }
 
   /** Commits the Add of {@code added} and moves {@code group} on; returns the new epoch. */
-  private static long add(SimulatedClient committer, TestGroup group, List<SimulatedClient> added) {
-    Proposal[] adds = added.stream().map(c -> new Proposal.Add(c.keyPackage())).toArray(Proposal[]::new);
+  private static long add(SimulatedClient committer, TestGroup group, List<SimulatedClient> added,
+      Function<SimulatedClient, KeyPackage> keyPackageOf) {
+    Proposal[] adds = added.stream().map(c -> new Proposal.Add(keyPackageOf.apply(c))).toArray(Proposal[]::new);
     TestGroup.Pending commit = group.commit(committer.member(), adds);
     long epoch = committer.delivery().withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
         .send(SendRequest.newBuilder()

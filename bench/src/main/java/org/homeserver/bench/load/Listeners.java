@@ -44,6 +44,7 @@ final class Listeners implements AutoCloseable {
   private final CountDownLatch backlogsDone;
   private final AtomicReference<Measurement> measurement = new AtomicReference<>();
   private final LongAdder entries = new LongAdder();
+  private final LongAdder welcomes = new LongAdder();
   private final LongAdder ackFailures = new LongAdder();
   private final Map<Status.Code, LongAdder> ended = new ConcurrentHashMap<>();
   private final ScheduledExecutorService acks = Executors.newSingleThreadScheduledExecutor(
@@ -85,6 +86,11 @@ final class Listeners implements AutoCloseable {
   /** Every queue entry received so far, of any kind. */
   long entries() {
     return entries.sum();
+  }
+
+  /** Welcomes received so far: a member of another homeserver's group can send once its own has it. */
+  long welcomes() {
+    return welcomes.sum();
   }
 
   /** Acks the server refused or that failed on the way. */
@@ -138,6 +144,9 @@ final class Listeners implements AutoCloseable {
     private void onEntry(QueueEntry entry) {
       long now = System.nanoTime();
       entries.increment();
+      if (entry.hasWelcome()) {
+        welcomes.increment();
+      }
       Measurement m = measurement.get();
       if (m != null && entry.hasMessage()) {
         TimedMessage.sentAt(entry.getMessage().getMlsMessage().toByteArray())

@@ -27,15 +27,18 @@ import picocli.CommandLine.Option;
             + " idle-listen (the server's heap with idle Listen streams),"
             + " key-packages (publish latency and claims/s of the KeyPackage store),"
             + " pushes (Web Pushes/s from the notifier to a local receiver),"
-            + " commits (a commit's latency in one group of every client, the group's public state followed)."})
+            + " commits (a commit's latency in one group of every client, the group's public state followed),"
+            + " federated-one-to-one (1:1 chats between clients of two federating homeservers, beside local ones)."})
 public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--scenario", defaultValue = "one-to-one", converter = ScenarioConverter.class,
-      description = "one-to-one, big-group, idle-listen, key-packages, pushes or commits (default: ${DEFAULT-VALUE}).")
+      description = "one-to-one, big-group, idle-listen, key-packages, pushes, commits or federated-one-to-one"
+          + " (default: ${DEFAULT-VALUE}).")
   Scenario scenario;
 
   @Option(names = "--clients",
       description = "Clients in all (default: 1,000; 10,000 for idle-listen; 200 for pushes); the claimers for"
-          + " key-packages (default 100).")
+          + " key-packages (default 100); the clients of the federated chats, half on each homeserver, for"
+          + " federated-one-to-one (default 100; as many again chat locally).")
   Integer clients;
 
   @Option(names = "--group-size",
@@ -44,7 +47,8 @@ public final class LoadGenerator implements Callable<Integer> {
   Integer groupSize;
 
   @Option(names = "--senders",
-      description = "Sending clients, spread over the groups (default: every client; 10 for big-group; 4 for pushes).")
+      description = "Sending clients, spread over the groups (default: every client; 10 for big-group; 4 for pushes;"
+          + " one per chat and phase for federated-one-to-one).")
   Integer senders;
 
   @Option(names = "--message-bytes", defaultValue = "1024",
@@ -78,6 +82,11 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--publishers", defaultValue = "4",
       description = "key-packages: publishes in flight at once (default: ${DEFAULT-VALUE}).")
   int publishers;
+
+  @Option(names = "--fan-out-rate", defaultValue = "20",
+      description = "federated-one-to-one: messages/s in all from the hub's clients to the follower's (open loop;"
+          + " default: ${DEFAULT-VALUE}).")
+  double fanOutRate;
 
   @Option(names = "--connections",
       description = "gRPC connections the clients share (default: one per client).")
@@ -120,6 +129,11 @@ public final class LoadGenerator implements Callable<Integer> {
     Report report = Report.of(plan);
     Map<String, String> settings = new LinkedHashMap<>(plan.scenario().serverSettings());
     settings.putAll(serverOptions.settings());
+    if (plan.scenario() == Scenario.FEDERATED_ONE_TO_ONE) {
+      federated(plan, progress, runDirectory, stamp, settings, report);
+      report.machine(Machine.current(), postgresVersion, serverOptions.jvmOptions()).print(System.out);
+      return 0;
+    }
     List<String> problems = List.of();
     double messagesPerSecond;
     try (Postgres.ScratchDatabase database = postgres.createScratch("bench_" + stamp);
@@ -166,13 +180,37 @@ public final class LoadGenerator implements Callable<Integer> {
     return problems.isEmpty() ? 0 : 1;
   }
 
+  /** Two federating homeservers, each on a scratch database, and the federated and local chats between their clients. */
+  private void federated(Plan plan, Progress progress, Path runDirectory, String stamp, Map<String, String> settings,
+      Report report) throws Exception {
+    try (FederatedServers servers = progress.step("starting the homeservers " + FederatedServers.HUB + " and "
+            + FederatedServers.FOLLOWER + " (" + serverOptions.launcher() + " serve)", () ->
+            FederatedServers.start(serverOptions, runDirectory, stamp, settings));
+         Connections hub = new Connections("127.0.0.1", servers.hub().server().port(), plan.connections());
+         Connections follower = new Connections("127.0.0.1", servers.follower().server().port(),
+             Math.min(plan.connections(), plan.clients() / 2))) {
+      for (FederatedServers.Member member : List.of(servers.hub(), servers.follower())) {
+        progress.say(member.domain() + ": pid " + member.server().pid() + " on port " + member.server().port()
+            + ", database " + member.database().name());
+      }
+      report.federated(new FederatedRun(plan, hub, follower, fanOutRate, progress).run());
+      progress.say("stopping the homeservers; their logs are " + servers.hub().server().log() + " and "
+          + servers.follower().server().log());
+    }
+  }
+
   private Plan plan() {
+    if (fanOutRate <= 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--fan-out-rate must be positive");
+    }
     if (rate != null && closed) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--rate and --closed exclude each other");
     }
     int clientCount = clients != null ? clients : scenario.defaultClients;
     int size = groupSize != null ? groupSize : Math.min(scenario.defaultGroupSize, clientCount);
-    int senderCount = senders != null ? senders : Math.min(scenario.defaultSenders, clientCount);
+    // federated-one-to-one: one sender per chat, the chats being half the clients.
+    int defaultSenders = scenario == Scenario.FEDERATED_ONE_TO_ONE ? clientCount / 2 : scenario.defaultSenders;
+    int senderCount = senders != null ? senders : Math.min(defaultSenders, clientCount);
     Pacing pacing = rate != null ? new Pacing.Open(rate) : new Pacing.Closed();
     try {
       return new Plan(scenario, clientCount, size, senderCount, messageBytes, pacing, warmup, duration,

@@ -59,28 +59,60 @@ public final class MessageRun {
           () -> GroupSetup.create(clients, plan.groupSize(), SETUP_PARALLELISM));
       Duration groupSetup = since(start);
       Senders senders = new Senders(Senders.choose(groups, plan.senders()), plan.messageBytes());
-
-      Measurement m = new Measurement(plan.warmup(), plan.duration());
-      listeners.measureInto(m);
-      try (AutoCloseable ticker = progress.every(Duration.ofSeconds(5), () -> "sends accepted in the window: "
-          + m.acceptedSoFar() + ", deliveries: " + m.deliveredSoFar() + ", queue entries received: "
-          + listeners.entries())) {
-        progress.step("sending: " + Progress.seconds(plan.warmup()) + " warm-up, then "
-            + Progress.seconds(plan.duration()) + " measured", () -> {
-          senders.run(plan.pacing(), m);
-          return null;
-        });
-        long expected = m.acceptedSoFar() * plan.recipientsPerMessage();
-        progress.step("waiting for the last deliveries", () -> {
-          drain(m, expected);
-          return null;
-        });
-        return new Result(m.result(), expected, registration, groupSetup, listeners.ended(), listeners.ackFailures());
-      }
+      Phase sent = measure(plan, plan.pacing(), listeners, senders, plan.recipientsPerMessage(), Duration.ZERO,
+          progress);
+      return new Result(sent.figures(), sent.expectedDeliveries(), registration, groupSetup, listeners.ended(),
+          listeners.ackFailures());
     }
   }
 
-  private static Listeners openListeners(List<SimulatedClient> clients) throws InterruptedException {
+  /** One measured sending: its figures and the deliveries its accepted messages owed. */
+  record Phase(Measurement.Result figures, long expectedDeliveries) {
+    long missingDeliveries() {
+      return Math.max(0, expectedDeliveries - figures.delivered());
+    }
+
+    /** Deliveries of the window's messages beyond those owed: a message delivered twice, or to its sender. */
+    long extraDeliveries() {
+      return Math.max(0, figures.delivered() - expectedDeliveries);
+    }
+  }
+
+  /**
+   * Sends with {@code senders}, paced by {@code pacing}, for the plan's warm-up and window, each message timed when one of
+   * {@code listeners} receives it, then waits for the window's last deliveries
+   * ({@code recipientsPerMessage} for each accepted message). With a positive {@code settle}, it
+   * then waits until no queue entry at all arrived for that long (at most {@link #BACKLOG_TIMEOUT}),
+   * so that the next phase starts behind no backlog and a delivery beyond those owed still counts.
+   */
+  static Phase measure(Plan plan, Pacing pacing, Listeners listeners, Senders senders, int recipientsPerMessage,
+      Duration settle, Progress progress) throws Exception {
+    Measurement m = new Measurement(plan.warmup(), plan.duration());
+    listeners.measureInto(m);
+    try (AutoCloseable ticker = progress.every(Duration.ofSeconds(5), () -> "sends accepted in the window: "
+        + m.acceptedSoFar() + ", deliveries: " + m.deliveredSoFar() + ", queue entries received: "
+        + listeners.entries())) {
+      progress.step("sending: " + Progress.seconds(plan.warmup()) + " warm-up, then "
+          + Progress.seconds(plan.duration()) + " measured", () -> {
+        senders.run(pacing, m);
+        return null;
+      });
+      long expected = m.acceptedSoFar() * recipientsPerMessage;
+      progress.step("waiting for the last deliveries", () -> {
+        drain(m, expected);
+        return null;
+      });
+      if (settle.isPositive()) {
+        progress.step("waiting until no queue entry arrived for " + Progress.seconds(settle), () -> {
+          awaitArrivals(listeners::entries, Long.MAX_VALUE, BACKLOG_TIMEOUT, settle);
+          return null;
+        });
+      }
+      return new Phase(m.result(), expected);
+    }
+  }
+
+  static Listeners openListeners(List<SimulatedClient> clients) throws InterruptedException {
     Listeners listeners = new Listeners(clients);
     if (!listeners.awaitBacklogs(BACKLOG_TIMEOUT)) {
       listeners.close();

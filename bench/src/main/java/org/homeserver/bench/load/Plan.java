@@ -41,6 +41,13 @@ public record Plan(Scenario scenario, int clients, int groupSize, int senders, i
     if (scenario == Scenario.PUSHES) {
       require(messages >= 1, "--messages must be at least 1");
     }
+    if (scenario == Scenario.FEDERATED_ONE_TO_ONE) {
+      require(groupSize == 2, "--group-size must be 2: the chats are 1:1");
+      require(clients >= 2 && clients % 2 == 0, "--clients must be even and at least 2: half on each homeserver");
+      require(senders >= 1 && senders <= clients / 2, "--senders must be from 1 to the chats (--clients / 2)");
+      require(pacing instanceof Pacing.Closed, "federated-one-to-one runs closed loop only");
+      require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
+    }
     if (scenario == Scenario.COMMITS) {
       require(clients >= 2, "--clients must be at least 2");
       require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
@@ -49,7 +56,12 @@ public record Plan(Scenario scenario, int clients, int groupSize, int senders, i
 
   /** Every client a run registers: in a key-packages run the target users' clients too. */
   static int registeredClients(Scenario scenario, int clients, int targetUsers) {
-    return scenario == Scenario.KEY_PACKAGES ? clients + targetUsers * KeyPackageRun.CLIENTS_PER_TARGET : clients;
+    return switch (scenario) {
+      case KEY_PACKAGES -> clients + targetUsers * KeyPackageRun.CLIENTS_PER_TARGET;
+      // The hub's connections: its half of the federated chats and the local chats' clients.
+      case FEDERATED_ONE_TO_ONE -> clients / 2 * 3;
+      default -> clients;
+    };
   }
 
   int groups() {

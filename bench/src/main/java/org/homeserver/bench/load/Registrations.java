@@ -29,10 +29,17 @@ public final class Registrations {
 
   private final Connections connections;
   private final int parallelism;
+  private final String domain;
 
   public Registrations(Connections connections, int parallelism) {
+    this(connections, parallelism, ServerProcess.DOMAIN);
+  }
+
+  /** Registrations at the homeserver of {@code domain}, which {@code connections} lead to. */
+  Registrations(Connections connections, int parallelism, String domain) {
     this.connections = connections;
     this.parallelism = parallelism;
+    this.domain = domain;
   }
 
   /** {@code count} registered clients with open sessions; client {@code i} belongs to user {@code i / 32}. */
@@ -56,7 +63,7 @@ public final class Registrations {
 
   private SimulatedClient client(int index, String handle) {
     SigningKey key = SigningKey.generate(SimulatedClient.SUITE.signatureScheme());
-    String userId = "mimi://" + ServerProcess.DOMAIN + "/u/" + handle;
+    String userId = "mimi://" + domain + "/u/" + handle;
     RegisterClientResponse registered = auth(index).registerClient(RegisterClientRequest.newBuilder()
         .setHandle(handle)
         .setPassword(PASSWORD)

@@ -55,6 +55,19 @@ final class Report {
               + " warm-up")
           .add("connections", count(plan.connections()));
     }
+    if (plan.scenario() == Scenario.FEDERATED_ONE_TO_ONE) {
+      return report.add("chats", count(plan.groups()) + " federated 1:1 chats, each between a user of "
+              + FederatedServers.HUB + " and one of " + FederatedServers.FOLLOWER + " (one client each), hosted by "
+              + FederatedServers.HUB + "; " + count(plan.groups()) + " local ones between users of " + FederatedServers.HUB)
+          .add("phases", "local (" + FederatedServers.HUB + " to " + FederatedServers.HUB + ") closed loop, federated to "
+              + FederatedServers.FOLLOWER + " open loop, federated from " + FederatedServers.FOLLOWER
+              + " closed loop; one after the other, " + count(plan.senders()) + " senders each (one per chat)")
+          .add("message (ciphertext bytes)", count(plan.messageBytes()))
+          .add("measured (each phase)", Progress.seconds(plan.duration()) + " after " + Progress.seconds(plan.warmup())
+              + " warm-up")
+          .add("connections to " + FederatedServers.HUB + " / " + FederatedServers.FOLLOWER,
+              count(plan.connections()) + " / " + count(Math.min(plan.connections(), plan.clients() / 2)));
+    }
     String pacing = switch (plan.pacing()) {
       case Pacing.Open(double rate) -> "open loop, " + count(Math.round(rate)) + " messages/s in all";
       case Pacing.Closed() -> "closed loop";
@@ -99,6 +112,39 @@ final class Report {
     add("deliveries missing after the drain", count(r.missingDeliveries()) + " of " + count(r.expectedDeliveries()));
     add("Listen streams the server ended", r.streamsEnded().isEmpty() ? "0" : codes(r.streamsEnded()));
     return add("failed Acks", count(r.ackFailures()));
+  }
+
+  Report federated(FederatedRun.Result r) {
+    add("registration of the clients", Progress.seconds(r.registration()));
+    add("group set-up (connections, groups, the follower's Welcomes)", Progress.seconds(r.groupSetup()));
+    String hub = FederatedServers.HUB;
+    String follower = FederatedServers.FOLLOWER;
+    phase("local, " + hub + " to " + hub, r.local());
+    phase("federated, " + hub + " to " + follower + " (the hub's fan-out, open loop at " + rate(r.fanOutRate())
+        + "/s)", r.toFollower());
+    phase("federated, " + follower + " to " + hub + " (relayed to the hub)", r.fromFollower());
+    add("**federated from " + follower + " ÷ local messages/s** (closed loop both)", "**"
+        + twoDigits(r.fromFollower().figures().acceptedPerSecond() / r.local().figures().acceptedPerSecond()) + "**");
+    add("Listen streams the server ended", r.streamsEnded().isEmpty() ? "0" : codes(r.streamsEnded()));
+    return add("failed Acks", count(r.ackFailures()));
+  }
+
+  /** One sending phase: its rate, its latency from Send to Listen, and what failed or went missing. */
+  private void phase(String name, MessageRun.Phase p) {
+    Measurement.Result f = p.figures();
+    add(name + ": **messages/s** (accepted Sends) / deliveries/s (received in the window)",
+        "**" + rate(f.acceptedPerSecond()) + "** / " + rate(f.receivedPerSecond()));
+    Histogram latency = f.latencyMicros();
+    add(name + ": **latency p50 / p99 / p99.9** (Send to the receiver's Listen)", latency.getTotalCount() == 0
+        ? "no deliveries"
+        : "**" + millis(latency.getValueAtPercentile(50)) + " / " + millis(latency.getValueAtPercentile(99)) + " / "
+            + millis(latency.getValueAtPercentile(99.9)) + " ms** (max " + millis(latency.getMaxValue()) + ")");
+    add(name + ": failed Sends / deliveries missing / deliveries beyond those owed", count(f.failedCount())
+        + (f.failed().isEmpty() ? "" : " (" + codes(f.failed()) + ")") + " / " + count(p.missingDeliveries())
+        + " of " + count(p.expectedDeliveries()) + " / " + count(p.extraDeliveries()));
+    if (f.firstFailure() != null) {
+      add(name + ": first failure", f.firstFailure().replace("|", "/"));
+    }
   }
 
   Report idleListen(IdleListenRun.Result r) {

@@ -17,7 +17,13 @@ public enum Scenario {
   /** One group of every client, none listening, each with a Web Push endpoint: the notifier's pushes per second. */
   PUSHES("pushes", 200, Integer.MAX_VALUE, 4),
   /** One group of every client; its members commit with an UpdatePath one after another: a commit's cost. */
-  COMMITS("commits", 1_000, Integer.MAX_VALUE, 1);
+  COMMITS("commits", 1_000, Integer.MAX_VALUE, 1),
+  /**
+   * 1:1 chats between clients of two federating homeservers, each group hosted by one of them,
+   * beside as many local chats; clients are those of the federated chats, senders one per chat (the
+   * load generator sets their default).
+   */
+  FEDERATED_ONE_TO_ONE("federated-one-to-one", 100, 2, 0);
 
   final String label;
   final int defaultClients;

@@ -196,7 +196,7 @@ public final class ServerProcess implements AutoCloseable {
         .collect(Collectors.joining("\n", "# Written by bench/load for one run.\n", "\n"));
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
