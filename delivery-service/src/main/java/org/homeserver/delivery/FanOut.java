@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.homeserver.api.delivery.v1.GroupFederationChanged;
 import org.homeserver.api.delivery.v1.GroupMember;
@@ -59,6 +60,8 @@ final class FanOut implements AutoCloseable {
   private static final int SWEEP_GROUPS = 500;
   /** How long a policy answer is taken as current. */
   private static final Duration POLICY_TTL = Duration.ofSeconds(1);
+  /** Groups pumped at once (each holds a database connection while it hands over its messages). */
+  private static final int PUMPS = 4;
   /** Deliveries one FetchGroupMessages answer carries at most (federation.proto). */
   static final int MAX_FETCH = 100;
 
@@ -74,9 +77,10 @@ final class FanOut implements AutoCloseable {
   private final int laneLimit;
   private final java.time.Clock clock;
   private final LoadingCache<String, Boolean> allowed;
-  private final Set<ByteString> poked = ConcurrentHashMap.newKeySet();
-  private final ExecutorService worker = Executors.newSingleThreadExecutor(
-      Thread.ofPlatform().daemon().name("fan-out").factory());
+  /** Per group, the pokes not yet taken by its pump; a group is pumped by one worker at a time. */
+  private final Map<ByteString, AtomicInteger> pokes = new ConcurrentHashMap<>();
+  private final ExecutorService workers = Executors.newFixedThreadPool(PUMPS,
+      Thread.ofPlatform().daemon().name("fan-out-", 0).factory());
   private final Periodic sweep;
 
   /**
@@ -144,16 +148,20 @@ final class FanOut implements AutoCloseable {
     return out;
   }
 
-  /** Starts the fan-out of a federated group's new messages, soon, on the fan-out's thread. */
+  /**
+   * Starts the fan-out of a federated group's new messages, soon, on a fan-out worker; pokes that
+   * come while the group is being pumped make it pump once more, after.
+   */
   void poke(byte[] groupId) {
-    ByteString key = ByteString.copyFrom(groupId);
-    if (poked.add(key)) {
-      worker.execute(() -> {
-        poked.remove(key);
-        try {
-          pump(groupId);
-        } catch (RuntimeException e) {
-          log.warn("fan-out of a group failed; the sweep tries again", e);
+    AtomicInteger waiting = pokes.computeIfAbsent(ByteString.copyFrom(groupId), unused -> new AtomicInteger());
+    if (waiting.getAndIncrement() == 0) {
+      workers.execute(() -> {
+        for (int taken = waiting.get(); taken > 0; taken = waiting.addAndGet(-taken)) {
+          try {
+            pump(groupId);
+          } catch (RuntimeException e) {
+            log.warn("fan-out of group {} failed; the sweep tries again: {}", hex(groupId), e.toString());
+          }
         }
       });
     }
@@ -383,6 +391,6 @@ final class FanOut implements AutoCloseable {
   @Override
   public void close() {
     sweep.close();
-    worker.shutdown();
+    workers.shutdown();
   }
 }

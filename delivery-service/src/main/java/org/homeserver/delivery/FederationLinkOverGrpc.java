@@ -1,6 +1,5 @@
 package org.homeserver.delivery;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
@@ -53,10 +52,11 @@ record FederationLinkOverGrpc(FederationInternalServiceBlockingStub federation,
       federation().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).enqueue(request.build());
       return Queued.QUEUED;
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+      String reason = ErrorStatus.errorInfo(e).map(info -> info.getReason()).orElse("");
+      if (reason.equals(ErrorReason.OUTBOX_LANE_FULL.name())) {
         return Queued.LANE_FULL;
       }
-      if (ErrorStatus.errorInfo(e).filter(i -> i.getReason().equals(ErrorReason.FEDERATION_DENIED.name())).isPresent()) {
+      if (reason.equals(ErrorReason.FEDERATION_DENIED.name())) {
         return Queued.FORBIDDEN;
       }
       throw e;

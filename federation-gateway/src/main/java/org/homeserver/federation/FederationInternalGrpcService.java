@@ -4,7 +4,6 @@ import static org.homeserver.platform.grpc.Replies.reply;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import org.homeserver.api.common.v1.ErrorReason;
@@ -135,8 +134,8 @@ final class FederationInternalGrpcService extends FederationInternalServiceGrpc.
     }
     if (request.getMaxLaneEntries() > 0 && !request.getGroupId().isEmpty()
         && outbox.laneHolds(destination, lane, request.getMaxLaneEntries())) {
-      throw Status.RESOURCE_EXHAUSTED.withDescription("the lane of this group towards " + destination + " holds "
-          + request.getMaxLaneEntries() + " entries or more").asRuntimeException();
+      throw Refusal.limitReached(ErrorReason.OUTBOX_LANE_FULL, request.getMaxLaneEntries(),
+          "the lane of this group towards " + destination + " holds " + request.getMaxLaneEntries() + " entries or more");
     }
     long id = outbox.enqueue(destination, lane, delivery);
     reply(response, EnqueueResponse.newBuilder().setEntryId(Long.toString(id)).build());

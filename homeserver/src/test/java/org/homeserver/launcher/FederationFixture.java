@@ -10,18 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The homeservers a.test, b.test and c.test (the link between a and c through a fault proxy each
- * way) and the test's own peer d.test, started once for the federation tests of one test run and
- * stopped at its end (three `serve` processes take a while to start). A test class that uses them
- * is extended with this class, which also prints the homeservers' log tails when one of its tests
- * fails.
+ * way) and the test's own peer d.test, started for FederationTest and its nested classes (three
+ * `serve` processes take a while to start) and stopped after them, so they hold no database
+ * connections while other tests run. The test class is extended with this class, which prints the
+ * homeservers' log tails when one of its tests fails.
  */
-final class FederationFixture implements BeforeAllCallback, TestWatcher {
+final class FederationFixture implements TestWatcher {
   static final String A = "a.test";
   static final String B = "b.test";
   static final String C = "c.test";
@@ -30,16 +29,6 @@ final class FederationFixture implements BeforeAllCallback, TestWatcher {
 
   private static FederatedHomeservers servers;
   private static RoguePeer rogue;
-
-  /** Started before the first class that uses them; closed with the run's root store. */
-  @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
-    context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).computeIfAbsent(FederationFixture.class,
-        unused -> {
-          start();
-          return (AutoCloseable) FederationFixture::stop;
-        });
-  }
 
   static synchronized FederatedHomeservers servers() {
     start();
@@ -102,7 +91,7 @@ final class FederationFixture implements BeforeAllCallback, TestWatcher {
     }
   }
 
-  private static synchronized void stop() {
+  static synchronized void stop() {
     if (rogue != null) {
       rogue.close();
     }

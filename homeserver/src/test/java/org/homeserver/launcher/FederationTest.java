@@ -58,7 +58,9 @@ import org.homeserver.mls.message.Extension;
 import org.homeserver.mls.message.KeyPackage;
 import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.platform.testing.Eventually;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,6 +72,10 @@ import org.junit.jupiter.api.Test;
  */
 @org.junit.jupiter.api.extension.ExtendWith(FederationFixture.class)
 class FederationTest {
+  /** Groups whose members live on these homeservers (run after the tests above, on the same processes). */
+  @Nested
+  class GroupsAcrossHomeservers extends FederatedGroups {}
+
   static final String A = FederationFixture.A;
   static final String B = FederationFixture.B;
   static final String C = FederationFixture.C;
@@ -79,9 +85,14 @@ class FederationTest {
   private static RoguePeer rogue;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start() {
     servers = FederationFixture.servers();
     rogue = FederationFixture.rogue();
+  }
+
+  @AfterAll
+  static void stop() {
+    FederationFixture.stop();
   }
 
   static TestMember user(String domain, String name) {
@@ -418,7 +429,7 @@ class FederationTest {
       var batch = DeliverBatchRequest.newBuilder().addDeliveries(Delivery.newBuilder().setGroupMessage(
           DeliverGroupMessageRequest.newBuilder().setGroupId(ByteString.copyFromUtf8("some group")).setEpoch(1)
               .setMlsMessage(ByteString.copyFromUtf8("bytes")).setSequence(1)
-              .setIdempotencyKey(UUID.randomUUID().toString()))).build();
+              .setSenderClientUuid(UUID.randomUUID().toString()).setIdempotencyKey(UUID.randomUUID().toString()))).build();
       var results = RoguePeer.call(toA, batchMethod, batch, RequestSignature.sign(rogue.key,
           batchMethod.getFullMethodName(), D, A, batch.toByteArray(), Instant.now())).getResultsList();
       assertEquals(Code.NOT_FOUND.value(), results.getFirst().getCode(), results.toString());

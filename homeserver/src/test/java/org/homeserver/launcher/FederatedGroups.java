@@ -64,24 +64,18 @@ import org.homeserver.mls.message.MlsMessage;
 import org.homeserver.mls.message.Proposal;
 import org.homeserver.platform.grpc.ErrorStatus;
 import org.homeserver.platform.testing.Eventually;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Groups whose members live on three homeservers (federation.proto, GROUPS ACROSS DOMAINS): a group
  * hosted on a, its members' clients on b and c calling their own homeservers. The hub's order
  * reaches every member exactly once, through concurrent commits, an outage, a cut link and a policy
- * change, and what a peer forges changes nothing.
+ * change, and what a peer forges changes nothing. Run as FederationTest's nested class, on its
+ * homeservers.
  */
-@org.junit.jupiter.api.extension.ExtendWith(FederationFixture.class)
-class FederatedGroupsTest {
-  private static FederatedHomeservers servers;
-  private static RoguePeer rogue;
-
-  @BeforeAll
-  static void start() throws Exception {
-    servers = FederationFixture.servers();
-    rogue = FederationFixture.rogue();
+abstract class FederatedGroups {
+  private static FederatedHomeservers servers() {
+    return FederationFixture.servers();
   }
 
   private static TestMember user(String domain, String name) {
@@ -98,7 +92,7 @@ class FederatedGroupsTest {
       TestMember ann = user(A, "ann");
       TestMember bob = user(B, "bob");
       TestMember cat = user(C, "cat");
-      TestMember cat2 = TestMember.register(servers.channel(C), C, FederationTest.handleOf(cat));
+      TestMember cat2 = TestMember.register(servers().channel(C), C, FederationTest.handleOf(cat));
       byte[] groupId = groupOf(ann, List.of(bob, cat));
       return new ThreeDomains(ann, bob, cat, cat2, groupId, TestMember.group(groupId), claim(ann, cat2));
     }
@@ -266,15 +260,15 @@ class FederatedGroupsTest {
     Reader atC = new Reader(three.cat());
     List<Long> accepted = new ArrayList<>();
 
-    servers.kill(B);
+    servers().kill(B);
     try {
       for (int i = 0; i < 4; i++) {
         accepted.add(three.ann().sendCommit(three.group(), three.group().commit(three.ann().member())).getSequence());
       }
     } finally {
-      servers.restart(B);
+      servers().restart(B);
     }
-    TestMember bobAgain = three.bob().via(servers.channel(B));
+    TestMember bobAgain = three.bob().via(servers().channel(B));
     Reader atBAgain = new Reader(bobAgain);
     // b calls a: a's backoff towards b is reset and its lane drains.
     bobAgain.directory().discoverUser(DiscoverUserRequest.newBuilder()
@@ -284,7 +278,7 @@ class FederatedGroupsTest {
       return atBAgain.read.keySet().containsAll(accepted);
     });
 
-    servers.cut(A, C);
+    servers().cut(A, C);
     try {
       for (int i = 0; i < 8; i++) {
         accepted.add(three.ann().sendCommit(three.group(), three.group().commit(three.ann().member())).getSequence());
@@ -294,7 +288,7 @@ class FederatedGroupsTest {
       until("a's lane towards c is full", () -> peer(A, C).getOutboxDepth() >= 5);
       assertTrue(peer(A, C).getOutboxDepth() <= 6, "the lane holds no more than its limit (and its group's event)");
     } finally {
-      servers.restore(A, C);
+      servers().restore(A, C);
     }
     // c calls a: a's backoff towards c is reset; the lane drains, then c fetches what a skipped.
     three.cat().directory().discoverUser(DiscoverUserRequest.newBuilder()
@@ -330,20 +324,20 @@ class FederatedGroupsTest {
     byte[] groupId = groupOf(ann, List.of(cat));
     TestGroup group = TestMember.group(groupId);
     long last = 0;
-    servers.cut(A, C);
+    servers().cut(A, C);
     try {
       for (int i = 0; i < 9; i++) {
         last = ann.sendCommit(group, group.commit(ann.member())).getSequence();
       }
       until("a's lane towards c is full", () -> peer(A, C).getOutboxDepth() >= 5);
-      try (var db = servers.database(A);
+      try (var db = servers().database(A);
            var drop = db.prepareStatement("delete from delivery.group_log where group_id = ? and sequence < ?")) {
         drop.setBytes(1, groupId);
         drop.setLong(2, last);
         assertTrue(drop.executeUpdate() > 0, "the hub held the group's log");
       }
     } finally {
-      servers.restore(A, C);
+      servers().restore(A, C);
     }
     cat.directory().discoverUser(DiscoverUserRequest.newBuilder()
         .setQuery(FederationTest.handleOf(ann) + "@" + A).build());
@@ -376,8 +370,8 @@ class FederatedGroupsTest {
     byte[] groupId = groupOf(ann, List.of(bob));
     ByteString id = ByteString.copyFrom(groupId);
     long epoch = group(bob, groupId).getEpoch();
-    ManagedChannel toB = rogue.channelTo(B, servers.federationPort(B));
-    ManagedChannel toA = rogue.channelTo(A, servers.federationPort(A));
+    ManagedChannel toB = FederationFixture.rogue().channelTo(B, servers().federationPort(B));
+    ManagedChannel toA = FederationFixture.rogue().channelTo(A, servers().federationPort(A));
     try {
       // A fan-out for a's group, from d.
       Delivery forged = Delivery.newBuilder().setGroupMessage(DeliverGroupMessageRequest.newBuilder()
@@ -438,7 +432,7 @@ class FederatedGroupsTest {
     ThreeDomains three = ThreeDomains.start();
     Reader atC = new Reader(three.cat());
     List<Long> whileBlocked = new ArrayList<>();
-    servers.federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
+    servers().federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
         .setChange(PolicyChange.POLICY_CHANGE_BLOCK).build());
     try {
       for (TestMember member : List.of(three.ann(), three.bob())) {
@@ -464,7 +458,7 @@ class FederatedGroupsTest {
       atC.read(three.groupId());
       assertTrue(atC.read.isEmpty(), "c got nothing while blocked");
     } finally {
-      servers.federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
+      servers().federationAdmin(A).changeFederationPolicy(ChangeFederationPolicyRequest.newBuilder().setDomain(C)
           .setChange(PolicyChange.POLICY_CHANGE_ALLOW).build());
     }
     for (TestMember member : List.of(three.ann(), three.bob())) {
@@ -529,7 +523,7 @@ class FederatedGroupsTest {
   }
 
   private static org.homeserver.api.federation.v1.Peer peer(String at, String domain) {
-    return servers.federationAdmin(at).listPeers(ListPeersRequest.getDefaultInstance()).getPeersList().stream()
+    return servers().federationAdmin(at).listPeers(ListPeersRequest.getDefaultInstance()).getPeersList().stream()
         .filter(p -> p.getDomain().equals(domain)).findFirst()
         .orElse(org.homeserver.api.federation.v1.Peer.getDefaultInstance());
   }
@@ -543,7 +537,7 @@ class FederatedGroupsTest {
   /** A call of d's to {@code to}, signed as d signs. */
   private static <Q extends Message, R> R call(ManagedChannel channel, String to, MethodDescriptor<Q, R> method,
       Q request) {
-    return RoguePeer.call(channel, method, request, RequestSignature.sign(rogue.key, method.getFullMethodName(), D,
+    return RoguePeer.call(channel, method, request, RequestSignature.sign(FederationFixture.rogue().key, method.getFullMethodName(), D,
         to, request.toByteArray(), Instant.now()));
   }
 }
