@@ -325,6 +325,7 @@ export class Client {
           }
           await sleep(20);
         }
+        continue;
       }
       this.groups.set(hex(groupId), new Group(groupId, joined.newState));
       return;
