@@ -73,11 +73,14 @@ class NotifierHandoffTest {
         List<WebPushReceiver.Received> pushes = receiver.awaitReceived(1, Duration.ofSeconds(60));
         assertEquals(1, pushes.size());
         assertEquals(true, pushes.getFirst().payload().contains("\"count\":1,"), pushes.getFirst().payload());
-        // The mark was cleared: the next sweep, however much later, hands over nothing.
+        // The mark was cleared: the next sweep, however much later, hands over nothing. (The sweep
+        // that delivered may not be the first: a first one can still find the notifier's address
+        // refusing connections, under load, and the periodic one then hands it over.)
+        List<String> before = handedOver(logs);
         main.clock.advance(Duration.ofSeconds(11));
         main.server.tasks().runNow(DeliveryModule.NOTIFICATION_SWEEP);
         List<String> sweeps = handedOver(logs);
-        assertEquals(1, sweeps.size(), "only the first sweep hands anything over: " + sweeps);
+        assertEquals(before, sweeps, "a sweep after the delivery hands nothing over: " + sweeps);
         assertEquals(1, receiver.requestCount());
         assertEquals(List.of(), receiver.rejections());
       }
