@@ -152,10 +152,7 @@ final class FollowedGroups implements AutoCloseable {
         if (joiner.isEmpty()) {
           throw Groups.notFound();
         }
-        GroupState state = request.getGroupState();
-        store.insertFollowed(h, groupId, peer, state.getGroup().getCipherSuite(), state.getGroup().getEpoch(),
-            Protos.instant(state.getGroup().getCreatedAt()), request.getSequence() - 1);
-        followed = store.lock(h, groupId);
+        followed = Optional.of(startFollowing(h, groupId, peer, request.getGroupState(), request.getSequence() - 1));
       }
       requireHub(followed.get(), peer, false);
       return apply(h, followed.get(), delivery, false);
@@ -205,17 +202,22 @@ final class FollowedGroups implements AutoCloseable {
       Optional<FederationStore.Followed> followed = store.lock(h, groupId);
       if (followed.isEmpty()) {
         GroupState state = request.getGroupState();
-        store.insertFollowed(h, groupId, peer, state.getGroup().getCipherSuite(), state.getGroup().getEpoch(),
-            Protos.instant(state.getGroup().getCreatedAt()), request.getSequence());
+        followed = Optional.of(startFollowing(h, groupId, peer, state, request.getSequence()));
         groups.insertMembers(h, groupId, members(state).members());
         store.updateCopy(h, groupId, state.getGroup().getEpoch(), state.getGroupInfo().toByteArray(),
             state.getRatchetTree().toByteArray());
-        followed = store.lock(h, groupId);
       }
       requireHub(followed.get(), peer, true);
       return apply(h, followed.get(), delivery, false);
     });
     publish(groupId, step);
+  }
+
+  /** Starts following {@code peer}'s group as its state names it, with the hub's numbers up to {@code last} behind. */
+  private FederationStore.Followed startFollowing(Handle h, byte[] groupId, String peer, GroupState state, long last) {
+    store.insertFollowed(h, groupId, peer, state.getGroup().getCipherSuite(), state.getGroup().getEpoch(),
+        Protos.instant(state.getGroup().getCreatedAt()), last);
+    return store.lock(h, groupId).orElseThrow();
   }
 
   /**

@@ -9,8 +9,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -148,31 +152,47 @@ final class FaultProxy implements AutoCloseable {
       this.upstream = upstream;
     }
 
-    /** Copies {@code from} to {@code to} until {@code from} ends, then ends {@code to}'s output so half-closes pass. */
+    /**
+     * Copies {@code from} to {@code to} until {@code from} ends, then ends {@code to}'s output so
+     * half-closes pass. Each chunk is written by a scheduler of this direction once it has been held
+     * for the delay set when it was read (never before an earlier chunk), so the reading goes on
+     * while chunks wait.
+     */
     void pump(Socket from, Socket to) {
       byte[] buffer = new byte[16 * 1024];
+      ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
       try {
         // Not closed when done: closing a socket's stream closes the socket, and the other way may still run.
         InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream();
+        long lastDue = System.nanoTime();
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-          Duration latency = delay;
-          if (latency.isPositive()) {
-            Thread.sleep(latency);
+          byte[] chunk = Arrays.copyOf(buffer, n);
+          lastDue = Math.max(lastDue, System.nanoTime() + delay.toNanos());
+          writer.schedule(() -> {
+            try {
+              // Counted before the write, so that a peer that has read the bytes finds them counted.
+              forwarded.addAndGet(chunk.length);
+              out.write(chunk);
+            } catch (IOException e) {
+              reset();
+            }
+          }, lastDue - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        writer.schedule(() -> {
+          try {
+            to.shutdownOutput();
+            if (endedDirections.incrementAndGet() == 2) {
+              close();
+            }
+          } catch (IOException e) {
+            reset();
           }
-          // Counted before the write, so that a peer that has read the bytes finds them counted.
-          forwarded.addAndGet(n);
-          out.write(buffer, 0, n);
-        }
-        to.shutdownOutput();
-        if (endedDirections.incrementAndGet() == 2) {
-          close();
-        }
+        }, lastDue - System.nanoTime(), TimeUnit.NANOSECONDS);
       } catch (IOException e) {
         reset();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        reset();
+      } finally {
+        writer.shutdown();   // what is scheduled still runs
       }
     }
 
