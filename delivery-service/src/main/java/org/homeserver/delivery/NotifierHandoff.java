@@ -1,6 +1,5 @@
 package org.homeserver.delivery;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -47,8 +46,6 @@ import org.slf4j.LoggerFactory;
  * policy, and per log entry one for each reader that has not read it, by its policy for the group.
  */
 final class NotifierHandoff implements AutoCloseable {
-  private static final List<Duration> RETRIES = List.of(Duration.ofMillis(200), Duration.ofSeconds(1),
-      Duration.ofSeconds(5));
   private static final Duration DEADLINE = Duration.ofSeconds(10);
   /** Notifications waiting to be handed over before new ones are left to the sweep (the notifier is down or slow). */
   private static final int MAX_WAITING = 100_000;
@@ -254,24 +251,18 @@ final class NotifierHandoff implements AutoCloseable {
         .getBytes(StandardCharsets.US_ASCII));
   }
 
+  /**
+   * Hands {@code request} over. The channel tries again while the notifier is unreachable
+   * (NotifyClients is idempotent under its notification ids); whatever still fails waits for the sweep.
+   */
   private boolean send(NotifyClientsRequest request) {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        notifier.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).notifyClients(request);
-        return true;
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT || attempt == RETRIES.size()) {
-          log.warn("{} notifications not handed to the notifier ({}); the sweep tries again",
-              request.getNotificationsCount(), e.getStatus());
-          return false;
-        }
-      }
-      try {
-        Thread.sleep(RETRIES.get(attempt));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+    try {
+      notifier.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).notifyClients(request);
+      return true;
+    } catch (StatusRuntimeException e) {
+      log.warn("{} notifications not handed to the notifier ({}); the sweep tries again",
+          request.getNotificationsCount(), e.getStatus());
+      return false;
     }
   }
 

@@ -3,8 +3,6 @@ package org.homeserver.launcher;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +42,8 @@ import org.homeserver.platform.grpc.GrpcServers;
 import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.net.AddressBlock;
 import org.homeserver.platform.grpc.ServiceModule;
-import org.homeserver.platform.grpc.SharedTokenInterceptor;
+import org.homeserver.platform.grpc.InternalChannels;
+import org.homeserver.platform.grpc.tls.InternalPortTls;
 import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.metrics.Metrics;
 import org.homeserver.platform.secrets.KeyEncryptionKeys;
@@ -86,7 +85,8 @@ public final class Homeserver implements AutoCloseable {
           List.of(AuthModule.NAME, DirectoryModule.NAME, DeliveryModule.NAME, FederationModule.NAME)),
       new BuiltService(DeliveryModule.NAME, DeliveryModule::start, DeliverySettings.SECTION,
           HomeserverConfig::deliveryAddress,
-          List.of(AuthModule.NAME, DirectoryModule.NAME, NotifierModule.NAME, FederationModule.NAME)),
+          List.of(AuthModule.NAME, DirectoryModule.NAME, KeyPackageModule.NAME, NotifierModule.NAME,
+              FederationModule.NAME)),
       new BuiltService(NotifierModule.NAME, NotifierModule::start, NotifierSettings.SECTION,
           HomeserverConfig::notifierAddress, List.of()),
       new BuiltService(FederationModule.NAME, FederationModule::start, FederationSettings.SECTION,
@@ -194,7 +194,9 @@ public final class Homeserver implements AutoCloseable {
     resources.add(revocations);
 
     String inProcessName = "homeserver-internal-" + UUID.randomUUID();
-    Channels channels = new Channels(config, services, inProcessName);
+    Optional<InternalPortTls> internalTls = alone ? InternalPortTls.start(config.internalTls()) : Optional.empty();
+    internalTls.ifPresent(work::add);
+    Channels channels = new Channels(config, services, inProcessName, internalTls);
     resources.add(channels);
     List<String> names = services.stream().map(BuiltService::name).toList();
     Sealer sealer = KeyEncryptionKeys.settle(config);
@@ -209,7 +211,7 @@ public final class Homeserver implements AutoCloseable {
     if (alone) {
       // The other services, in other processes, reach this one's internal API over the network.
       internalServers.add(grpc.networkInternalServer(config.internal().host(), config.internal().port(), modules,
-          config.internalToken().orElseThrow()));
+          config.internalToken().orElseThrow(), internalTls));
     }
 
     var auth = AuthInternalServiceGrpc.newBlockingStub(channels.channel(AuthModule.NAME));
@@ -221,6 +223,9 @@ public final class Homeserver implements AutoCloseable {
     publicServer = serve(grpc.publicServer(config.server().host(), config.server().port(), tls, modules, verifier,
         config.maxRequestBytes(), config.reflection(), config.trustedProxies().stream().map(AddressBlock::parse).toList()));
     grpc.followDependencies(dependencies);
+    if (config.health().enabled()) {
+      serve(grpc.healthServer(config.health().host(), config.health().port()));
+    }
     if (config.admin().enabled()) {
       adminServer = serve(grpc.adminServer(config.admin().host(), config.admin().port(), modules,
           AdminToken.settle(config), List.of()));
@@ -318,7 +323,8 @@ public final class Homeserver implements AutoCloseable {
   private static final class Channels implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
 
-    Channels(HomeserverConfig config, List<BuiltService> local, String inProcessName) throws ConfigException {
+    Channels(HomeserverConfig config, List<BuiltService> local, String inProcessName, Optional<InternalPortTls> tls)
+        throws ConfigException {
       Set<String> needed = new HashSet<>(List.of(AuthModule.NAME));
       local.forEach(service -> needed.addAll(service.calls()));
       for (BuiltService service : BUILT) {
@@ -326,13 +332,11 @@ public final class Homeserver implements AutoCloseable {
           continue;
         }
         if (local.contains(service)) {
-          channels.put(service.name(), InProcessChannelBuilder.forName(inProcessName).directExecutor().build());
+          channels.put(service.name(), InternalChannels.inProcess(inProcessName));
         } else {
           String address = service.address().apply(config).orElseThrow(() -> new ConfigException("config: services."
               + service.name() + ".address: must be set when " + service.name() + " does not run in this process"));
-          channels.put(service.name(), NettyChannelBuilder.forTarget(address).usePlaintext()
-              .intercept(SharedTokenInterceptor.sending(config.internalToken().orElseThrow()))
-              .build());
+          channels.put(service.name(), InternalChannels.network(address, config.internalToken().orElseThrow(), tls));
         }
       }
     }

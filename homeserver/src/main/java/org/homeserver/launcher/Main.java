@@ -11,6 +11,7 @@ import org.homeserver.platform.config.ConfigException;
 import org.homeserver.platform.config.Setting;
 import org.homeserver.platform.config.HomeserverConfig;
 import org.homeserver.platform.db.HomeDomain;
+import org.homeserver.platform.grpc.tls.InternalPortTls;
 import org.homeserver.platform.grpc.tls.PublicPortTls;
 import org.homeserver.platform.logging.Logging;
 import org.homeserver.platform.secrets.KeyEncryptionKeys;
@@ -149,9 +150,10 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       HomeserverConfig config = main.config(Map.of());
-      // The key-encryption key and the TLS pair are read too: a bad one would otherwise show only at the next start.
+      // The key-encryption key and the TLS files are read too: a bad one would otherwise show only at the next start.
       KeyEncryptionKeys.read(config);
       PublicPortTls.check(config.tls());
+      InternalPortTls.check(config.internalTls());
       main.out().println("configuration is valid");
       return 0;
     }

@@ -157,6 +157,25 @@ class PublicPortTlsTest {
   }
 
   @Test
+  void checkConfigReportsAnIncompleteOrUnreadableInternalTlsSetting() throws Exception {
+    Path config = dir.resolve("homeserver.yaml");
+    Files.writeString(config, "domain: example.org\ninternal:\n  tls:\n    certificate-file: " + dir.resolve("cert.pem")
+        + "\n    key-file: " + dir.resolve("key.pem") + "\n");
+    Cli incomplete = Cli.run("--config", config.toString(), "check-config");
+    assertEquals(Main.EXIT_CONFIG, incomplete.status(), incomplete.err());
+    assertEquals(List.of("config: internal.tls.certificate-file: internal.tls.certificate-file, internal.tls.key-file "
+        + "and internal.tls.ca-file go together; set all three for mutual TLS on the internal port, or none"),
+        incomplete.err().lines().toList());
+
+    Files.writeString(config, "domain: example.org\ninternal:\n  tls:\n    certificate-file: " + dir.resolve("cert.pem")
+        + "\n    key-file: " + dir.resolve("key.pem") + "\n    ca-file: " + dir.resolve("ca.pem") + "\n");
+    Cli missing = Cli.run("--config", config.toString(), "check-config");
+    assertEquals(Main.EXIT_CONFIG, missing.status(), missing.err());
+    assertEquals(List.of("config: internal.tls.certificate-file: " + dir.resolve("cert.pem") + ": does not exist"),
+        missing.err().lines().toList());
+  }
+
+  @Test
   void checkConfigReportsOneFileWithoutTheOtherAndAFileThatCannotBeRead() throws Exception {
     Path config = dir.resolve("homeserver.yaml");
     Files.writeString(config, "domain: example.org\nserver:\n  tls:\n    certificate-file: " + dir.resolve("cert.pem") + "\n");

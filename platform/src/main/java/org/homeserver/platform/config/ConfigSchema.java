@@ -22,7 +22,7 @@ public final class ConfigSchema {
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
   private static final Pattern JDBC_URL = Pattern.compile("jdbc:postgresql://.+");
   private static final Pattern REDIS_URL = Pattern.compile("rediss?://.+");
-  private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.:/\\-\\[\\]]+");
+  private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.:/\\-\\[\\],]+");
   private static final Pattern SECRET_TOKEN = Pattern.compile("[A-Za-z0-9_\\-]{32,256}");
   private static final Pattern BASE64_KEY = Pattern.compile("[A-Za-z0-9+/]{43}=");
 
@@ -66,6 +66,19 @@ public final class ConfigSchema {
       "Address of the internal gRPC port, used only when one service runs alone (`serve --service`).");
   public static final Setting<Integer> INTERNAL_PORT = new Setting<>("internal.port", "7402",
       integer(1, 65535), PORT, "The internal gRPC port (services among themselves).");
+  public static final Setting<String> INTERNAL_TLS_CERTIFICATE_FILE = new Setting<>("internal.tls.certificate-file",
+      "", ValueParsers.anyText(), "empty (plaintext) or a PEM file path",
+      "This process's certificate chain on the internal port (PEM, leaf first), issued by the operator's CA "
+          + "(internal.tls.ca-file). Set with internal.tls.key-file and internal.tls.ca-file: the internal port then "
+          + "speaks mutual TLS 1.3, serving this certificate and presenting it to the other services; both files "
+          + "are reloaded when they change.");
+  public static final Setting<String> INTERNAL_TLS_KEY_FILE = new Setting<>("internal.tls.key-file", "",
+      ValueParsers.anyText(), "empty or a PEM file path", "The private key of internal.tls.certificate-file.");
+  public static final Setting<String> INTERNAL_TLS_CA_FILE = new Setting<>("internal.tls.ca-file", "",
+      ValueParsers.anyText(), "empty or a PEM file path",
+      "The operator's CA certificates (PEM): a service's internal port accepts only callers whose certificate chains "
+          + "to one of them, and a caller accepts only an internal port whose certificate does and names the host it "
+          + "called.");
 
   public static final Setting<String> ADMIN_HOST = new Setting<>("admin.host", "127.0.0.1",
       matching(HOST), "a host name or IP address", "Address of the admin gRPC port; loopback by default.");
@@ -80,6 +93,12 @@ public final class ConfigSchema {
       matching(HOST), "a host name or IP address", "Address of the Prometheus metrics HTTP port.");
   public static final Setting<Integer> METRICS_PORT = new Setting<>("metrics.port", "7403",
       integer(0, 65535), PORT_OR_OFF, "Serves /metrics in the Prometheus text format; 0 turns it off.");
+  public static final Setting<String> HEALTH_HOST = new Setting<>("health.host", "127.0.0.1",
+      matching(HOST), "a host name or IP address", "Address of the health port.");
+  public static final Setting<Integer> HEALTH_PORT = new Setting<>("health.port", "0",
+      integer(0, 65535), PORT_OR_OFF,
+      "A plaintext gRPC port serving only grpc.health.v1.Health (as the public port does), for probes that cannot "
+          + "speak TLS, such as Kubernetes' gRPC probes (deploy/ uses 7404); 0 turns it off.");
 
   public static final Setting<String> DATABASE_URL = new Setting<>("database.url", "",
       t -> t.isEmpty() ? t : matching(JDBC_URL).apply(t),
@@ -114,24 +133,20 @@ public final class ConfigSchema {
       ValueParsers.list(BASE64_KEY), "empty or base64 keys separated by commas",
       "Earlier key-encryption keys, during a rotation: keys stored under one of them are read and stored again under the current one at start.");
 
-  public static final Setting<String> AUTH_ADDRESS = new Setting<>("services.auth.address", "",
-      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as auth:7402",
-      "Where to reach the auth service's internal API when it is not in this process.");
-  public static final Setting<String> DIRECTORY_ADDRESS = new Setting<>("services.directory.address", "",
-      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as directory:7402",
-      "Where to reach the directory service's internal API when it is not in this process.");
-  public static final Setting<String> KEYPACKAGE_ADDRESS = new Setting<>("services.keypackage.address", "",
-      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as keypackage:7402",
-      "Where to reach the keypackage service's internal API when it is not in this process.");
-  public static final Setting<String> DELIVERY_ADDRESS = new Setting<>("services.delivery.address", "",
-      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as delivery:7402",
-      "Where to reach the delivery service's internal API when it is not in this process.");
-  public static final Setting<String> NOTIFIER_ADDRESS = new Setting<>("services.notifier.address", "",
-      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as notifier:7402",
-      "Where to reach the notifier's internal API when it is not in this process.");
-  public static final Setting<String> FEDERATION_ADDRESS = new Setting<>("services.federation.address", "",
-      t -> t.isEmpty() ? t : matching(TARGET).apply(t), "empty or a gRPC target such as federation:7402",
-      "Where to reach the federation gateway's internal API when it is not in this process.");
+  public static final Setting<String> AUTH_ADDRESS = address("auth", "the auth service");
+  public static final Setting<String> DIRECTORY_ADDRESS = address("directory", "the directory service");
+  public static final Setting<String> KEYPACKAGE_ADDRESS = address("keypackage", "the keypackage service");
+  public static final Setting<String> DELIVERY_ADDRESS = address("delivery", "the delivery service");
+  public static final Setting<String> NOTIFIER_ADDRESS = address("notifier", "the notifier");
+  public static final Setting<String> FEDERATION_ADDRESS = address("federation", "the federation gateway");
+
+  private static Setting<String> address(String service, String which) {
+    return new Setting<>("services." + service + ".address", "", t -> t.isEmpty() ? t : matching(TARGET).apply(t),
+        "empty or a gRPC target such as " + service + ":7402",
+        "Where to reach " + which + "'s internal API when it is not in this process: host:port; several, "
+            + "host:port,host:port; or dns:///name:port, every address the name resolves to (a Kubernetes "
+            + "headless Service). Calls go round-robin over the instances.");
+  }
 
   public static final Setting<LogFormat> LOG_FORMAT = new Setting<>("logging.format", "text",
       oneOf(LogFormat.class), words(LogFormat.class), "Log lines as text or as one JSON object per line.");
@@ -145,9 +160,11 @@ public final class ConfigSchema {
       DOMAIN_KEY, DATA_DIR,
       SERVER_HOST, SERVER_PORT, MAX_REQUEST, REFLECTION, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, TLS_RELOAD_INTERVAL,
       TRUSTED_PROXIES,
-      INTERNAL_HOST, INTERNAL_PORT, INTERNAL_TOKEN,
+      INTERNAL_HOST, INTERNAL_PORT, INTERNAL_TOKEN, INTERNAL_TLS_CERTIFICATE_FILE, INTERNAL_TLS_KEY_FILE,
+      INTERNAL_TLS_CA_FILE,
       ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN_KEY,
       METRICS_HOST, METRICS_PORT,
+      HEALTH_HOST, HEALTH_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
       REDIS_URL_KEY, REDIS_PREFIX,
       KEK_FILE, KEK, PREVIOUS_KEKS,

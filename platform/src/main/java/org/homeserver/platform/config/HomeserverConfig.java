@@ -24,9 +24,11 @@ public record HomeserverConfig(
     java.util.List<String> trustedProxies,
     Listener internal,
     Optional<String> internalToken,
+    Optional<InternalTls> internalTls,
     Listener admin,
     Optional<String> adminToken,
     Listener metrics,
+    Listener health,
     Database database,
     Optional<String> redisUrl,
     String redisKeyPrefix,
@@ -63,6 +65,12 @@ public record HomeserverConfig(
   public record Tls(Path certificateFile, Path keyFile, Duration reloadInterval) {}
 
   /**
+   * Mutual TLS on the internal port: this process's certificate chain and key, and the operator's CA
+   * that every service's certificate chains to.
+   */
+  public record InternalTls(Path certificateFile, Path keyFile, Path caFile) {}
+
+  /**
    * Where the key-encryption key comes from (a file, or the value itself; neither: generated into
    * the data directory) and the earlier keys still read during a rotation (base64).
    */
@@ -84,9 +92,14 @@ public record HomeserverConfig(
         v.get(TRUSTED_PROXIES),
         new Listener(v.get(INTERNAL_HOST), v.get(INTERNAL_PORT)),
         v.optional(INTERNAL_TOKEN),
+        v.optional(INTERNAL_TLS_CERTIFICATE_FILE).or(() -> v.optional(INTERNAL_TLS_KEY_FILE))
+            .or(() -> v.optional(INTERNAL_TLS_CA_FILE)).map(any -> new InternalTls(
+                Path.of(v.get(INTERNAL_TLS_CERTIFICATE_FILE)), Path.of(v.get(INTERNAL_TLS_KEY_FILE)),
+                Path.of(v.get(INTERNAL_TLS_CA_FILE)))),
         new Listener(v.get(ADMIN_HOST), v.get(ADMIN_PORT)),
         v.optional(ADMIN_TOKEN_KEY),
         new Listener(v.get(METRICS_HOST), v.get(METRICS_PORT)),
+        new Listener(v.get(HEALTH_HOST), v.get(HEALTH_PORT)),
         new Database(v.optional(DATABASE_URL), v.get(DATABASE_USER), v.get(DATABASE_PASSWORD),
             v.get(DATABASE_POOL), v.get(EMBEDDED_PORT)),
         v.optional(REDIS_URL_KEY),
@@ -109,6 +122,11 @@ public record HomeserverConfig(
     if (tls.isPresent() && (tls.get().certificateFile().toString().isEmpty() || tls.get().keyFile().toString().isEmpty())) {
       problems.add("config: server.tls.certificate-file: server.tls.certificate-file and server.tls.key-file go together; "
           + "set both for TLS, or neither");
+    }
+    if (internalTls.isPresent() && (internalTls.get().certificateFile().toString().isEmpty()
+        || internalTls.get().keyFile().toString().isEmpty() || internalTls.get().caFile().toString().isEmpty())) {
+      problems.add("config: internal.tls.certificate-file: internal.tls.certificate-file, internal.tls.key-file and "
+          + "internal.tls.ca-file go together; set all three for mutual TLS on the internal port, or none");
     }
     if (secrets.keyEncryptionKey().isPresent() && secrets.keyEncryptionKeyFile().isPresent()) {
       problems.add("config: secrets.key-encryption-key: set this or secrets.key-encryption-key-file, not both");

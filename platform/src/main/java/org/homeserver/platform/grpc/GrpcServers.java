@@ -13,6 +13,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.homeserver.platform.auth.AccessTokens;
 import org.homeserver.platform.auth.AuthInterceptor;
+import org.homeserver.platform.grpc.tls.InternalPortTls;
 import org.homeserver.platform.health.Dependencies;
 import org.homeserver.platform.net.AddressBlock;
 import org.homeserver.platform.grpc.tls.PlaintextWarning;
@@ -37,6 +39,9 @@ import org.homeserver.platform.metrics.MetricsInterceptor;
 public final class GrpcServers {
 
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  /** How long a connection to the internal port lives before the caller is asked to make a new one. */
+  static final Duration CONNECTION_AGE = Duration.ofMinutes(5);
+  static final Duration CONNECTION_AGE_GRACE = Duration.ofMinutes(1);
   private final MeterRegistry meters;
   private volatile Dependencies dependencies;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -114,14 +119,32 @@ public final class GrpcServers {
     return builder.build().start();
   }
 
-  /** The internal APIs on a network port (one service per process), behind the services' shared token. */
-  public Server networkInternalServer(String host, int port, List<ServiceModule> modules, String token)
-      throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor);
+  /**
+   * The internal APIs on a network port (one service per process), behind the services' shared token
+   * and, when given, the operator's mutual TLS. Connections are closed after {@link #CONNECTION_AGE}
+   * (calls running then get a grace period), so callers resolve the service's name again and spread
+   * over instances started since.
+   */
+  public Server networkInternalServer(String host, int port, List<ServiceModule> modules, String token,
+                                      Optional<InternalPortTls> tls) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor)
+        .maxConnectionAge(CONNECTION_AGE.toSeconds(), TimeUnit.SECONDS)
+        .maxConnectionAgeGrace(CONNECTION_AGE_GRACE.toSeconds(), TimeUnit.SECONDS);
+    tls.ifPresent(t -> builder.sslContext(t.server()));
     ServerInterceptor shared = new SharedTokenInterceptor(token, "the internal API");
     modules.forEach(m -> m.internalServices().forEach(s -> builder.addService(intercepted(s.bindService(), shared))));
     builder.addService(health.getHealthService());
     return builder.build().start();
+  }
+
+  /**
+   * The health port: plaintext, serving nothing but grpc.health.v1.Health with the statuses of the
+   * public port, for probes that cannot speak TLS (Kubernetes' gRPC probes).
+   */
+  public Server healthServer(String host, int port) throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).executor(executor)
+        .addService(health.getHealthService())
+        .build().start();
   }
 
   /** The admin port: admin services behind the operator's token. */

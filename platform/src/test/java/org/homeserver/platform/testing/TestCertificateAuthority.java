@@ -122,12 +122,25 @@ public final class TestCertificateAuthority {
 
   /** A server certificate for localhost and 127.0.0.1 named {@code CN=<commonName>}, for {@code subjectKeys}. */
   public Issued issue(String commonName, KeyPair subjectKeys) {
+    return issue(commonName, subjectKeys, new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth});
+  }
+
+  /**
+   * A certificate for localhost and 127.0.0.1 named {@code CN=<commonName>} that serves and also
+   * authenticates its holder as a client (mutual TLS between services), with a new P-256 key.
+   */
+  public Issued issueForBothEnds(String commonName) {
+    return issue(commonName, keyPair("EC"), new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth,
+        KeyPurposeId.id_kp_clientAuth});
+  }
+
+  private Issued issue(String commonName, KeyPair subjectKeys, KeyPurposeId[] purposes) {
     var builder = new JcaX509v3CertificateBuilder(certificate, serial(),
         Date.from(Instant.now().minus(Duration.ofHours(1))), Date.from(Instant.now().plus(Duration.ofDays(1))),
         new X500Name("CN=" + commonName), subjectKeys.getPublic());
     try {
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
       builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
           new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
     } catch (IOException e) {

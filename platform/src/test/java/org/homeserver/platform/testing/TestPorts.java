@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * same ephemeral range, or by a test in the other test JVM. So each test JVM hands out ports from
  * a block of its own below the ephemeral range (Linux: 32768 and up), the block chosen by its
  * surefire fork number ({@code homeserver.test.fork}), each port checked free before it is given.
+ * Two test runs at once on one machine (two checkouts) give one of them another base with
+ * {@code HOMESERVER_TEST_PORT_BASE} (default 20000; 8000 keeps the four blocks below 20000).
  */
 public final class TestPorts {
-  private static final int FIRST = 20000;
+  private static final int FIRST = Integer.parseInt(System.getenv().getOrDefault("HOMESERVER_TEST_PORT_BASE", "20000"));
   private static final int BLOCK = 3000;
   private static final int FORK = Integer.getInteger("homeserver.test.fork", 1);
   private static final int START = FIRST + (FORK - 1) % 4 * BLOCK;
