@@ -22,6 +22,13 @@ export const hex = bytes => Buffer.from(bytes).toString("hex");
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 const idempotencyKey = () => randomUUID();
 
+/**
+ * Whether a stream ended because its connection was lost rather than by the homeserver's answer:
+ * UNAVAILABLE, or the HTTP/2 stream reset that a gateway passes on when the process behind it dies.
+ */
+const lostConnection = error => error.code === "UNAVAILABLE"
+  || (error.code === "INTERNAL" && /RST_STREAM/.test(error.message));
+
 /** The MLSMessage bytes of a ts-mls message body, e.g. mls("mls_welcome", { welcome }). */
 export function mls(wireformat, body) {
   return encodeMlsMessage({ version: "mls10", wireformat, ...body });
@@ -453,7 +460,8 @@ export class Client {
   /**
    * Opens a Listen stream, which starts after what this client acknowledged; entries are handled in
    * order as they come and acknowledged in batches. A stream ended by an expired token is opened
-   * again with a new one (it sends again what was not acknowledged yet, which handle skips).
+   * again with a new one, and one whose connection was lost is opened again (it sends again what was
+   * not acknowledged yet, which handle skips).
    */
   startListening() {
     let handled = Promise.resolve();
@@ -480,6 +488,12 @@ export class Client {
       }
       if (ended.reason === "TOKEN_EXPIRED") {
         handled.then(() => this.signIn()).then(() => this.startListening()).catch(e => { this.failure ??= e; });
+        return;
+      }
+      if (lostConnection(ended)) {
+        // The process serving the stream went away: the gateway opens the next one on another.
+        console.log(`  (${this.name}'s Listen stream was cut: ${ended.message}; opening it again)`);
+        handled.then(() => this.startListening()).catch(e => { this.failure ??= e; });
         return;
       }
       this.failure ??= ended;

@@ -30,6 +30,8 @@ const statusTypes = protobuf.parse(`syntax = "proto3"; package google.rpc;
 const Status = statusTypes.lookupType("google.rpc.Status");
 const ErrorInfo = statusTypes.lookupType("google.rpc.ErrorInfo");
 const RetryInfo = statusTypes.lookupType("google.rpc.RetryInfo");
+/** How often a call that failed UNAVAILABLE is made again. */
+const UNAVAILABLE_RETRIES = 5;
 
 /**
  * A failed call: the gRPC status with the homeserver's reason and metadata, and the delay its
@@ -85,13 +87,22 @@ export class Homeserver {
 
   /**
    * Calls a unary RPC, e.g. call("auth", "GetServerInfo", {}); rejects with an ApiError. A call over
-   * one of the homeserver's rate limits is made again after the delay its RetryInfo names.
+   * one of the homeserver's rate limits is made again after the delay its RetryInfo names. A call
+   * that failed UNAVAILABLE (the instance serving it went away; the gateway sends the next call to
+   * another) is made again a few times: every call that changes something carries an idempotency key
+   * or sets a state, so a repeat of one that did go through is answered as the first.
    */
   async call(service, method, request, token) {
-    for (; ;) {
+    for (let unavailable = 0; ; ) {
       try {
         return await this.callOnce(service, method, request, token);
       } catch (error) {
+        if (error.code === "UNAVAILABLE" && unavailable < UNAVAILABLE_RETRIES) {
+          unavailable++;
+          console.log(`  (${service}.${method} failed UNAVAILABLE; trying again)`);
+          await new Promise(resolve => setTimeout(resolve, 100 * 2 ** unavailable));
+          continue;
+        }
         if (error.reason !== "RATE_LIMITED") {
           throw error;
         }

@@ -55,36 +55,12 @@ final class FederationFixture implements TestWatcher {
 
   /**
    * Runs interop/'s {@code scenarios} with ts-mls clients against a (the target), b (the peer) and
-   * c (the third homeserver), each in a node process of its own and all at once (they wait on
-   * round trips between the homeservers far more than on the processor); each must pass within 5
-   * minutes. Prints what they printed.
+   * c (the third homeserver), all at once; each must pass within 5 minutes. Prints what they printed.
    */
   static void interop(String... scenarios) throws Exception {
-    Path interop = Path.of("..", "interop").toAbsolutePath().normalize();
-    List<Process> running = new ArrayList<>();
-    List<Path> outputs = new ArrayList<>();
-    for (String scenario : scenarios) {
-      Path output = Files.createTempFile("interop-" + scenario, ".log");
-      running.add(new ProcessBuilder("node", "run.mjs", "--plaintext",
-          "--target", "127.0.0.1:" + servers().publicPort(A), "--peer-target", "127.0.0.1:" + servers().publicPort(B),
-          "--third-target", "127.0.0.1:" + servers().publicPort(C), "--scenario", scenario)
-          .directory(interop.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start());
-      outputs.add(output);
-    }
-    StringBuilder failures = new StringBuilder();
-    for (int i = 0; i < running.size(); i++) {
-      Process node = running.get(i);
-      boolean finished = node.waitFor(5, TimeUnit.MINUTES);
-      if (!finished) {
-        node.destroyForcibly().waitFor();
-      }
-      String printed = Files.readString(outputs.get(i));
-      System.out.print(printed);
-      if (!finished || node.exitValue() != 0) {
-        failures.append(finished ? "" : scenarios[i] + " did not finish in 5 minutes\n").append(printed);
-      }
-    }
-    assertTrue(failures.isEmpty(), "a scenario failed:\n" + failures);
+    InteropScenarios.start(List.of("--plaintext", "--target", "127.0.0.1:" + servers().publicPort(A),
+        "--peer-target", "127.0.0.1:" + servers().publicPort(B), "--third-target", "127.0.0.1:" + servers().publicPort(C)),
+        List.of(scenarios)).assertAllPass();
   }
 
   private static synchronized void start() {

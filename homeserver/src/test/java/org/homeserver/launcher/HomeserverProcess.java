@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,16 @@ final class HomeserverProcess implements AutoCloseable {
 
   /** Starts `serve` with {@code settings} (configuration keys), its public port plaintext, and waits until it serves. */
   static HomeserverProcess start(Map<String, String> settings) throws IOException, InterruptedException {
-    return start(settings, Optional.empty(), Optional.empty());
+    return start(settings, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Starts `serve --service {@code service}` with {@code settings}, its public port plaintext, and
+   * waits until it serves; {@code settings} must say where the services it calls are.
+   */
+  static HomeserverProcess startService(String service, Map<String, String> settings)
+      throws IOException, InterruptedException {
+    return start(settings, Optional.empty(), Optional.empty(), Optional.of(service));
   }
 
   /**
@@ -76,11 +86,12 @@ final class HomeserverProcess implements AutoCloseable {
     Map<String, String> all = new HashMap<>(settings);
     all.put("server.tls.certificate-file", dir.resolve("fullchain.pem").toString());
     all.put("server.tls.key-file", dir.resolve("privkey.pem").toString());
-    return start(all, Optional.of(ca), Optional.of(dir.resolve("ca.pem")));
+    return start(all, Optional.of(ca), Optional.of(dir.resolve("ca.pem")), Optional.empty());
   }
 
   private static HomeserverProcess start(Map<String, String> settings, Optional<TestCertificateAuthority> ca,
-                                         Optional<Path> caFile) throws IOException, InterruptedException {
+                                         Optional<Path> caFile, Optional<String> service)
+      throws IOException, InterruptedException {
     int port = settings.containsKey("server.port") ? Integer.parseInt(settings.get("server.port"))
         : TestHomeserver.freePort();
     Map<String, String> all = new HashMap<>();
@@ -101,8 +112,10 @@ final class HomeserverProcess implements AutoCloseable {
     Path log = Files.createTempFile("homeserver-process", ".log");
     String java = ProcessHandle.current().info().command().orElse("java");
     // C1 only: a test process starts in about half the time and has little to compile later.
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "serve"))
+    List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "serve"));
+    service.ifPresent(name -> command.addAll(List.of("--service", name)));
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     for (var setting : Homeserver.configLoader(Map.of()).keys()) {
@@ -112,18 +125,18 @@ final class HomeserverProcess implements AutoCloseable {
       }
     }
     HomeserverProcess server = new HomeserverProcess(builder.start(), port, log, ca, caFile);
-    server.awaitServing();
+    server.awaitServing(service.map(List::of).orElse(Homeserver.SERVICES));
     return server;
   }
 
-  private void awaitServing() throws IOException, InterruptedException {
+  private void awaitServing(List<String> services) throws IOException, InterruptedException {
     Instant deadline = Instant.now().plus(START_TIMEOUT);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("the homeserver process exited with " + process.exitValue() + ":\n"
             + Files.readString(log));
       }
-      if (Files.readString(log).contains(" serving " + String.join(", ", Homeserver.SERVICES) + " on ")) {
+      if (Files.readString(log).contains(" serving " + String.join(", ", services) + " on ")) {
         return;
       }
       Thread.sleep(100);
