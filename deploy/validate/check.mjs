@@ -129,6 +129,21 @@ class Manifests {
   }
 }
 
+/**
+ * The object as the API server decodes it. kustomize's secretGenerator folds long base64 values
+ * over several lines; the server's base64 decoder skips the line breaks, the schema's "byte"
+ * format does not.
+ */
+function asDecoded(object) {
+  const field = object.kind === "Secret" ? "data" : object.kind === "ConfigMap" ? "binaryData" : undefined;
+  if (!field || typeof object[field] !== "object" || object[field] === null) {
+    return object;
+  }
+  const unfolded = Object.fromEntries(Object.entries(object[field])
+    .map(([key, value]) => [key, typeof value === "string" ? value.replace(/[\r\n]/g, "") : value]));
+  return { ...object, [field]: unfolded };
+}
+
 function validateSchemas(manifests) {
   for (const object of manifests.objects) {
     const Model = MODELS.get(`${object.apiVersion} ${object.kind}`);
@@ -137,7 +152,7 @@ function validateSchemas(manifests) {
       continue;
     }
     try {
-      new Model(object).validate();
+      new Model(asDecoded(object)).validate();
     } catch (e) {
       for (const error of e.errors ?? [{ instancePath: "", message: e.message }]) {
         manifests.fail(object, `schema: ${error.instancePath || "/"} ${error.message}${error.params?.additionalProperty ? ` (${error.params.additionalProperty})` : ""}`);
