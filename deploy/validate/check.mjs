@@ -451,7 +451,7 @@ function main() {
   for (const [source, text] of sources) {
     for (const document of parseAllDocuments(text)) {
       if (document.errors.length > 0) {
-        document.errors.forEach((e) => failures.push(`${source}: not valid YAML: ${e.message}`));
+        document.errors.forEach((e) => failures.push(`${source}: not valid YAML: ${e.message.split("\n")[0]}`));
         continue;
       }
       const object = document.toJS();
