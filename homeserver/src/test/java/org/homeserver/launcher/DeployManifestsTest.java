@@ -9,8 +9,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.homeserver.platform.config.HomeserverConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,6 +53,19 @@ class DeployManifestsTest {
     Run checked = check(render(overlay));
     assertEquals(0, checked.status(), "check.mjs refused overlay " + overlay + ":\n" + checked.printed());
     assertTrue(checked.output().contains(" objects checked, 0 failures"), checked.printed());
+  }
+
+  @Test
+  void theConfigurationFileEveryProcessReadsIsValid() throws Exception {
+    // The environment the Deployments set on top of it: what a process reads at start.
+    HomeserverConfig config = Homeserver.configLoader(Map.of(
+            "HOMESERVER_DATABASE_URL", "jdbc:postgresql://postgres:5432/homeserver",
+            "HOMESERVER_REDIS_URL", "redis://redis:6379",
+            "HOMESERVER_INTERNAL_TOKEN", "a-token-of-the-right-length-0123456789"))
+        .load(ROOT.resolve("deploy/k8s/base/config/homeserver.yaml"), Map.of());
+    assertEquals(7404, config.health().port(), "the probes' port");
+    assertEquals(7402, config.internal().port(), "the internal Services' port");
+    assertEquals(7400, config.server().port(), "the GRPCRoutes' port");
   }
 
   @Test
