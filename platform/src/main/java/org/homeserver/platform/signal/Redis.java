@@ -14,16 +14,22 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +63,9 @@ public final class Redis implements AutoCloseable {
   private final RedisClusterCommands<String, byte[]> sync;
   private final RedisClusterAsyncCommands<String, byte[]> async;
   private final PubSub pubSub;
+  private final boolean cluster;
+  /** Opens the connections to masters that have none yet (cluster only); run by the probe. */
+  private final Runnable connectToMasters;
   private final String namespace;
   private final List<Runnable> reconnectListeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService prober =
@@ -73,6 +82,8 @@ public final class Redis implements AutoCloseable {
     this.sync = commands.sync();
     this.async = commands.async();
     this.pubSub = new PlainPubSub(async, client.connectPubSub(CODEC));
+    this.cluster = false;
+    this.connectToMasters = () -> {};
     startProbing();
   }
 
@@ -83,8 +94,35 @@ public final class Redis implements AutoCloseable {
     this.connection = commands;
     this.sync = commands.sync();
     this.async = commands.async();
-    this.pubSub = new ShardedPubSub(client, async, client.connectPubSub(CODEC));
+    StatefulRedisClusterPubSubConnection<String, byte[]> subscriptions = client.connectPubSub(CODEC);
+    this.pubSub = new ShardedPubSub(client, async, subscriptions);
+    this.cluster = true;
+    this.connectToMasters = () -> connectToMasters(client, commands, subscriptions);
+    try {
+      connectToMasters(client, commands, subscriptions).get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("not every Redis Cluster master could be reached at start; commands on their slots fail until they are", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     startProbing();
+  }
+
+  /**
+   * Lettuce opens the connection to each master of a cluster on first use, and with
+   * REJECT_COMMANDS rejects a command whose node connection is still opening: so this opens them
+   * to every master at once (and, run by the probe, to any master the cluster gains).
+   */
+  private static CompletableFuture<Void> connectToMasters(RedisClusterClient client,
+      StatefulRedisClusterConnection<String, byte[]> commands, StatefulRedisClusterPubSubConnection<String, byte[]> pubSub) {
+    List<CompletableFuture<?>> opening = new ArrayList<>();
+    for (RedisClusterNode node : client.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+        opening.add(commands.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+        opening.add(pubSub.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+      }
+    }
+    return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new));
   }
 
   private void startProbing() {
@@ -160,6 +198,11 @@ public final class Redis implements AutoCloseable {
     return namespace + "{" + tag + "}" + name;
   }
 
+  /** Whether this is a Redis Cluster rather than a single Redis. */
+  public boolean cluster() {
+    return cluster;
+  }
+
   /** Blocking commands, each failing at once while Redis is down. */
   public RedisClusterCommands<String, byte[]> sync() {
     return sync;
@@ -193,6 +236,7 @@ public final class Redis implements AutoCloseable {
   }
 
   private void probe() {
+    connectToMasters.run();
     boolean answered;
     try {
       answered = connection.isOpen() && pubSub.isOpen()
