@@ -5,6 +5,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * channel's slot. When a slot moves to another master, the old one ends its subscriptions with a
  * {@code sunsubscribe} of its own; each such channel that still has a subscriber here is subscribed
  * again at the new owner, after a topology refresh tells Lettuce where that is, and retried until
- * the new owner confirms. Until then {@link #settled()} is false, so whoever waits for signals polls.
+ * the new owner confirms. Until then {@link #settled()} is false, so whoever waits for signals polls;
+ * so it is while the connection to any master is down.
  */
 final class ShardedPubSub implements PubSub {
   /** How soon a failed re-subscription is tried again (the cluster may not yet agree on the slot's owner). */
@@ -77,7 +79,24 @@ final class ShardedPubSub implements PubSub {
 
   @Override
   public boolean settled() {
-    return renewing.isEmpty();
+    return renewing.isEmpty() && connectedToEveryMaster();
+  }
+
+  /**
+   * Whether the subscription connection to every master is open: with one master down the cluster
+   * may still answer the probe, but the signals on that master's channels are lost.
+   */
+  private boolean connectedToEveryMaster() {
+    for (RedisClusterNode node : connection.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+        CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> opened =
+            connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort());
+        if (!opened.isDone() || opened.isCompletedExceptionally() || !opened.join().isOpen()) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override
