@@ -6,7 +6,8 @@ import java.util.function.BiConsumer;
 /**
  * Subscribing and publishing through Redis: plain channels on a single Redis ({@link PlainPubSub}),
  * sharded channels on a Redis Cluster ({@link ShardedPubSub}), where each channel lives on the
- * master that serves its slot, so the load spreads over the masters as the keys' does.
+ * master that serves its slot, so the load spreads over the masters as the keys' does. Channel
+ * names carry no hash tag: each command names one channel, and untagged channels spread.
  */
 sealed interface PubSub permits PlainPubSub, ShardedPubSub {
   /** Sends {@code message} on {@code channel} without waiting for Redis. */

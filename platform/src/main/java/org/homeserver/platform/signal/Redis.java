@@ -236,7 +236,12 @@ public final class Redis implements AutoCloseable {
   }
 
   private void probe() {
-    connectToMasters.run();
+    try {
+      connectToMasters.run();
+    } catch (RuntimeException e) {
+      // Only a head start for the next commands; the probe must go on whatever happens here.
+      log.debug("opening connections to the cluster's masters failed", e);
+    }
     boolean answered;
     try {
       answered = connection.isOpen() && pubSub.isOpen()

@@ -87,16 +87,20 @@ final class ShardedPubSub implements PubSub {
    * may still answer the probe, but the signals on that master's channels are lost.
    */
   private boolean connectedToEveryMaster() {
-    for (RedisClusterNode node : connection.getPartitions()) {
-      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-        CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> opened =
-            connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort());
-        if (!opened.isDone() || opened.isCompletedExceptionally() || !opened.join().isOpen()) {
-          return false;
+    try {
+      for (RedisClusterNode node : connection.getPartitions()) {
+        if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+          CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> opened =
+              connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort());
+          if (!opened.isDone() || opened.isCompletedExceptionally() || !opened.join().isOpen()) {
+            return false;
+          }
         }
       }
+      return true;
+    } catch (RuntimeException e) {
+      return false;   // the connection is closed, or its view of the cluster is being replaced
     }
-    return true;
   }
 
   @Override
