@@ -10,14 +10,16 @@ import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.RedisSignals;
 import org.homeserver.platform.signal.Signals;
 import org.homeserver.platform.testing.TestRedis;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Queue signals through a real Redis, heard by a second connection standing for another process. */
+/** Queue signals through a real Redis (single or cluster), heard by a second connection standing for another process. */
 class QueueSignalsRedisTest {
 
-  @Test
-  void anotherProcessHearsTheSignalAfterTheEntryIsCommitted() throws InterruptedException {
-    try (Redis senderSide = TestRedis.connect();
+  @ParameterizedTest
+  @EnumSource(TestRedis.Topology.class)
+  void anotherProcessHearsTheSignalAfterTheEntryIsCommitted(TestRedis.Topology topology) throws InterruptedException {
+    try (Redis senderSide = TestRedis.connect(topology);
          Redis listenerSide = TestRedis.connectBeside(senderSide);
          QueueFixture f = QueueFixture.start(new RedisSignals(senderSide), QueueLimits.DEFAULTS, 4)) {
       UUID client = UUID.randomUUID();

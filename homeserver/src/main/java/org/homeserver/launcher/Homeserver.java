@@ -183,7 +183,8 @@ public final class Homeserver implements AutoCloseable {
 
   private void run(HomeserverConfig config, List<BuiltService> services, boolean alone, Clock clock, Metrics metrics)
       throws Exception {
-    Optional<Redis> redis = config.redisUrl().map(url -> Redis.connect(url, config.redisKeyPrefix()));
+    Optional<Redis> redis = config.redisUrl().map(url -> config.redisCluster()
+        ? Redis.connectCluster(url, config.redisKeyPrefix()) : Redis.connect(url, config.redisKeyPrefix()));
     redis.ifPresent(resources::add);
     Dependencies dependencies = new Dependencies(metrics.registry(), clock);
     work.add(dependencies);

@@ -8,7 +8,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +24,15 @@ import org.slf4j.LoggerFactory;
  * every notifier process, and a sorted set of jobs waiting for a retry, moved into the stream when
  * due. An entry read but never acknowledged (its worker died) is claimed again once it has been idle
  * for the lease. Each change that touches two keys is one Lua script, so it happens whole or not.
+ *
+ * <p>On a Redis Cluster a script's keys must share a slot: the stream, the retry set and the seen
+ * markers all carry the hash tag {@code {notifier}}, so the queue lives on one master (one stream
+ * with one consumer group cannot be split anyway); rate limits and signals spread over the others.
  */
 public final class RedisJobQueue implements JobQueue {
   private static final Logger log = LoggerFactory.getLogger(RedisJobQueue.class);
+  /** The hash tag of every key of the queue: SUBMIT, RETRY and PROMOTE each touch the stream and another key. */
+  private static final String SLOT = "notifier";
   private static final String GROUP = "pushers";
   private static final String FIELD = "job";
   private static final Duration SEEN_FOR = Duration.ofDays(1);
@@ -65,7 +71,7 @@ public final class RedisJobQueue implements JobQueue {
       return #due""";
 
   private final Redis redis;
-  private final RedisCommands<String, byte[]> commands;
+  private final RedisClusterCommands<String, byte[]> commands;
   private final String stream;
   private final String delayed;
   private final Consumer<String> consumer;
@@ -74,9 +80,9 @@ public final class RedisJobQueue implements JobQueue {
 
   public RedisJobQueue(Redis redis, Duration lease) {
     this.redis = redis;
-    this.commands = redis.commands().sync();
-    this.stream = redis.key("notifier:jobs");
-    this.delayed = redis.key("notifier:retries");
+    this.commands = redis.sync();
+    this.stream = redis.key(SLOT, ":jobs");
+    this.delayed = redis.key(SLOT, ":retries");
     this.consumer = Consumer.from(GROUP, "notifier-" + UUID.randomUUID());
     this.lease = lease;
     ensureGroup();
@@ -104,7 +110,7 @@ public final class RedisJobQueue implements JobQueue {
     keys.add(stream);
     args.add(ascii(Long.toString(SEEN_FOR.toSeconds())));
     for (Submission submission : submissions) {
-      keys.add(redis.key("notifier:seen:" + submission.notificationId()));
+      keys.add(redis.key(SLOT, ":seen:" + submission.notificationId()));
       args.add(ascii(Integer.toString(submission.jobs().size())));
       submission.jobs().forEach(job -> args.add(job.encode()));
     }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Both job stores, PostgreSQL and the Redis Stream, keep the same promises. */
+/** Both job stores, PostgreSQL and the Redis Stream (on a single Redis and on a Redis Cluster), keep the same promises. */
 class JobQueueTest {
   private static final Duration LEASE = Duration.ofSeconds(1);
   private final List<AutoCloseable> resources = new ArrayList<>();
@@ -42,8 +42,9 @@ class JobQueueTest {
 
   /** A job store of the kind, as a fresh process would open it on the same storage. */
   private JobQueue open(String kind) {
-    if (kind.equals("redis")) {
-      redis = redis == null ? TestRedis.connect() : TestRedis.connectBeside(redis);
+    if (kind.startsWith("redis")) {
+      redis = redis != null ? TestRedis.connectBeside(redis)
+          : TestRedis.connect(kind.equals("redis-cluster") ? TestRedis.Topology.CLUSTER : TestRedis.Topology.SINGLE);
       resources.add(redis);
       return new RedisJobQueue(redis, LEASE);
     }
@@ -63,7 +64,7 @@ class JobQueueTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"postgres", "redis"})
+  @ValueSource(strings = {"postgres", "redis", "redis-cluster"})
   void aNotificationIsStoredOnceAndEachOfItsJobsTakenOnce(String kind) {
     JobQueue queue = open(kind);
     Instant now = Instant.now();
@@ -86,7 +87,7 @@ class JobQueueTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"postgres", "redis"})
+  @ValueSource(strings = {"postgres", "redis", "redis-cluster"})
   void aRetriedJobComesBackWhenDueAndNotBefore(String kind) {
     JobQueue queue = open(kind);
     Instant now = Instant.now();
@@ -105,7 +106,7 @@ class JobQueueTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"postgres", "redis"})
+  @ValueSource(strings = {"postgres", "redis", "redis-cluster"})
   void jobsOfAWorkerThatDiedAreTakenByAnotherOnceTheLeaseRunsOut(String kind) throws InterruptedException {
     JobQueue dead = open(kind);
     Instant now = Instant.now();
@@ -138,7 +139,7 @@ class JobQueueTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"postgres", "redis"})
+  @ValueSource(strings = {"postgres", "redis", "redis-cluster"})
   void pendingJobsOutliveTheProcessThatStoredThem(String kind) {
     JobQueue first = open(kind);
     Instant now = Instant.now();

@@ -21,7 +21,9 @@ import org.homeserver.platform.ids.UserId;
 public final class ConfigSchema {
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
   private static final Pattern JDBC_URL = Pattern.compile("jdbc:postgresql://.+");
-  private static final Pattern REDIS_URL = Pattern.compile("rediss?://.+");
+  /** redis[s]://[user:password@]host[:port][/database][?options], the host a name, IPv4 or [IPv6] address. */
+  private static final Pattern REDIS_URL = Pattern.compile(
+      "rediss?://([^@,\\s/]+@)?([A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:]+])(:\\d{1,5})?(/\\d+)?(\\?[^,\\s]*)?");
   private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.:/\\-\\[\\],]+");
   private static final Pattern SECRET_TOKEN = Pattern.compile("[A-Za-z0-9_\\-]{32,256}");
   private static final Pattern BASE64_KEY = Pattern.compile("[A-Za-z0-9+/]{43}=");
@@ -115,13 +117,17 @@ public final class ConfigSchema {
       "Loopback port of the embedded PostgreSQL.");
 
   public static final Setting<String> REDIS_URL_KEY = new Setting<>("redis.url", "",
-      t -> t.isEmpty() ? t : matching(REDIS_URL).apply(t),
-      "empty (in-process signalling) or a URL redis://host:port",
-      "Redis for signalling, revocations and rate limits; required when services run as separate processes.");
+      ConfigSchema::redisUrls,
+      "empty (in-process signalling), a URL redis://host:port, or with redis.cluster URLs separated by commas",
+      "Redis for signalling, revocations and rate limits; required when services run as separate processes. "
+          + "With redis.cluster=true: seed nodes of a Redis Cluster (redis://host:port,redis://host:port; one that answers is enough).");
+  public static final Setting<Boolean> REDIS_CLUSTER = new Setting<>("redis.cluster", "false", bool(),
+      "true or false",
+      "Whether redis.url names a Redis Cluster, whose masters share the keys and (by sharded pub/sub, SPUBLISH/SSUBSCRIBE) the signal channels.");
 
   public static final Setting<String> REDIS_PREFIX = new Setting<>("redis.key-prefix", "hs:",
       matching(Pattern.compile("[A-Za-z0-9:_.-]{1,64}")), "1 to 64 characters of A-Z a-z 0-9 : _ . -",
-      "Prefix of every Redis key and channel, so several homeservers can share one Redis.");
+      "Prefix of every Redis key and channel, so several homeservers can share one Redis or Redis Cluster (no braces: hash tags follow it).");
 
   public static final Setting<String> KEK_FILE = new Setting<>("secrets.key-encryption-key-file", "",
       ValueParsers.anyText(), "empty or a file path",
@@ -166,12 +172,31 @@ public final class ConfigSchema {
       METRICS_HOST, METRICS_PORT,
       HEALTH_HOST, HEALTH_PORT,
       DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL, EMBEDDED_PORT,
-      REDIS_URL_KEY, REDIS_PREFIX,
+      REDIS_URL_KEY, REDIS_CLUSTER, REDIS_PREFIX,
       KEK_FILE, KEK, PREVIOUS_KEKS,
       AUTH_ADDRESS, DIRECTORY_ADDRESS, KEYPACKAGE_ADDRESS, DELIVERY_ADDRESS, NOTIFIER_ADDRESS, FEDERATION_ADDRESS,
       LOG_FORMAT, LOG_LEVEL);
 
   private ConfigSchema() {}
+
+  /** Empty, or Redis URLs separated by commas, each one Lettuce can connect to; returned without spaces. */
+  private static String redisUrls(String text) {
+    if (text.isBlank()) {
+      return "";
+    }
+    List<String> urls = java.util.Arrays.stream(text.split(",", -1)).map(String::trim).toList();
+    for (String url : urls) {
+      if (!REDIS_URL.matcher(url).matches()) {
+        throw new IllegalArgumentException("not a Redis URL");
+      }
+      try {
+        io.lettuce.core.RedisURI.create(url);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("not a Redis URL", e);
+      }
+    }
+    return String.join(",", urls);
+  }
 
   public enum LogFormat { TEXT, JSON }
 

@@ -31,6 +31,7 @@ public record HomeserverConfig(
     Listener health,
     Database database,
     Optional<String> redisUrl,
+    boolean redisCluster,
     String redisKeyPrefix,
     Secrets secrets,
     Optional<String> authAddress,
@@ -103,6 +104,7 @@ public record HomeserverConfig(
         new Database(v.optional(DATABASE_URL), v.get(DATABASE_USER), v.get(DATABASE_PASSWORD),
             v.get(DATABASE_POOL), v.get(EMBEDDED_PORT)),
         v.optional(REDIS_URL_KEY),
+        v.get(REDIS_CLUSTER),
         v.get(REDIS_PREFIX),
         new Secrets(v.optional(KEK_FILE).map(Path::of), v.optional(KEK), v.get(PREVIOUS_KEKS)),
         v.optional(AUTH_ADDRESS),
@@ -127,6 +129,14 @@ public record HomeserverConfig(
         || internalTls.get().keyFile().toString().isEmpty() || internalTls.get().caFile().toString().isEmpty())) {
       problems.add("config: internal.tls.certificate-file: internal.tls.certificate-file, internal.tls.key-file and "
           + "internal.tls.ca-file go together; set all three for mutual TLS on the internal port, or none");
+    }
+    if (redisCluster && redisUrl.isEmpty()) {
+      problems.add("config: redis.cluster: a Redis Cluster needs its seed nodes in redis.url "
+          + "(redis://host:port,redis://host:port)");
+    }
+    if (!redisCluster && redisUrl.filter(url -> url.contains(",")).isPresent()) {
+      problems.add("config: redis.url: several URLs are the seed nodes of a Redis Cluster: set redis.cluster=true "
+          + "(HOMESERVER_REDIS_CLUSTER), or give the one URL of a single Redis");
     }
     if (secrets.keyEncryptionKey().isPresent() && secrets.keyEncryptionKeyFile().isPresent()) {
       problems.add("config: secrets.key-encryption-key: set this or secrets.key-encryption-key-file, not both");

@@ -41,7 +41,7 @@ public final class RedisRateLimiter implements RateLimiter {
     }
     List<Long> result;
     try {
-      result = redis.commands().sync().eval(SCRIPT, ScriptOutputType.MULTI,
+      result = redis.sync().eval(SCRIPT, ScriptOutputType.MULTI,
           new String[] {redisKey(key)},
           Long.toString(window.toMillis()).getBytes(StandardCharsets.US_ASCII));
     } catch (RedisException e) {
@@ -58,7 +58,7 @@ public final class RedisRateLimiter implements RateLimiter {
       return whileDown.spent(key);
     }
     try {
-      byte[] count = redis.commands().sync().get(redisKey(key));
+      byte[] count = redis.sync().get(redisKey(key));
       return count != null && Long.parseLong(new String(count, StandardCharsets.US_ASCII)) >= limit
           || whileDown.spent(key);
     } catch (RedisException e) {
@@ -70,12 +70,13 @@ public final class RedisRateLimiter implements RateLimiter {
   public void clear(String key) {
     whileDown.clear(key);
     try {
-      redis.commands().sync().del(redisKey(key));
+      redis.sync().del(redisKey(key));
     } catch (RedisException e) {
       // Redis is down: its count expires with its window.
     }
   }
 
+  /** One key per limited name and peer, alone in its script: no hash tag, so the counts spread over a cluster's masters. */
   private String redisKey(String key) {
     return redis.key("rate:" + name + ":" + key);
   }

@@ -1,6 +1,5 @@
 package org.homeserver.platform.signal;
 
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -10,9 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signals over Redis PUBLISH/SUBSCRIBE, reaching every process connected to the same Redis. Neither
- * publishing nor subscribing fails or waits for a Redis that is down: signals are lost meanwhile, and
- * {@link #reliable()} says so until the subscriptions are made again and have settled.
+ * Signals over Redis pub/sub (PUBLISH/SUBSCRIBE on a single Redis, SPUBLISH/SSUBSCRIBE on a
+ * cluster), reaching every process connected to the same Redis. Neither publishing nor subscribing
+ * fails or waits for a Redis that is down: signals are lost meanwhile, and {@link #reliable()} says
+ * so until the subscriptions are made again and have settled; on a cluster also while a channel
+ * whose slot moved is being subscribed again at its new master.
  */
 public final class RedisSignals implements Signals {
   /** How long after Redis is back signals still count as unreliable: the subscriptions are being renewed. */
@@ -23,12 +24,7 @@ public final class RedisSignals implements Signals {
 
   public RedisSignals(Redis redis) {
     this.redis = redis;
-    redis.pubSub().addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String channel, byte[] message) {
-        listeners.dispatch(channel, message);
-      }
-    });
+    redis.pubSub().onMessage(listeners::dispatch);
     // Lettuce renews the subscriptions it knows of; a subscription asked for while Redis was down
     // it never knew, so every channel with listeners is asked for again.
     redis.onReconnect(() -> listeners.channels().forEach(this::subscribeQuietly));
@@ -40,7 +36,7 @@ public final class RedisSignals implements Signals {
       return;
     }
     try {
-      redis.commands().async().publish(redis.key(channel), message);
+      redis.pubSub().publish(redis.key(channel), message);
     } catch (RuntimeException e) {
       log.debug("signal on {} not published", channel, e);
     }
@@ -53,7 +49,7 @@ public final class RedisSignals implements Signals {
       // Waits for Redis to confirm, so whatever is published after this returns reaches the
       // listener; while Redis is down it does not wait (the subscription is made when it is back).
       try {
-        redis.pubSub().async().subscribe(key).get(Redis.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        redis.pubSub().subscribe(key).toCompletableFuture().get(Redis.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -63,7 +59,7 @@ public final class RedisSignals implements Signals {
     return () -> {
       if (listeners.remove(key, listener)) {
         try {
-          redis.pubSub().async().unsubscribe(key);
+          redis.pubSub().unsubscribe(key);
         } catch (RuntimeException e) {
           log.debug("unsubscribing from {} failed", key, e);
         }
@@ -73,7 +69,7 @@ public final class RedisSignals implements Signals {
 
   private void subscribeQuietly(String key) {
     try {
-      redis.pubSub().async().subscribe(key);
+      redis.pubSub().subscribe(key);
     } catch (RuntimeException e) {
       log.debug("subscribing to {} failed; it is made again when Redis is back", key, e);
     }
@@ -91,7 +87,7 @@ public final class RedisSignals implements Signals {
 
   @Override
   public boolean reliable() {
-    return redis.upFor().compareTo(SETTLE) >= 0;
+    return redis.upFor().compareTo(SETTLE) >= 0 && redis.pubSub().settled();
   }
 
   @Override

@@ -11,15 +11,17 @@ import java.util.Map;
 import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.signal.RedisSignals;
 import org.homeserver.platform.testing.TestRedis;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Revocations reach other processes through Redis at once, and through reloads otherwise. */
 class RevocationListRedisTest {
   private final Clock clock = Clock.systemUTC();
 
-  @Test
-  void revocationInOneProcessReachesARunningProcess() throws Exception {
-    try (Redis a = TestRedis.connect(); Redis b = TestRedis.connectBeside(a);
+  @ParameterizedTest
+  @EnumSource(TestRedis.Topology.class)
+  void revocationInOneProcessReachesARunningProcess(TestRedis.Topology topology) throws Exception {
+    try (Redis a = TestRedis.connect(topology); Redis b = TestRedis.connectBeside(a);
          RevocationList first = new RevocationList(new RedisSignals(a), Duration.ofMinutes(15), clock);
          RevocationList running = new RevocationList(new RedisSignals(b), Duration.ofMinutes(15), clock)) {
       Instant issued = Instant.now().minusSeconds(5);
@@ -34,9 +36,10 @@ class RevocationListRedisTest {
     }
   }
 
-  @Test
-  void reloadedRevocationsApplyWithoutAnySignal() throws Exception {
-    try (Redis a = TestRedis.connect();
+  @ParameterizedTest
+  @EnumSource(TestRedis.Topology.class)
+  void reloadedRevocationsApplyWithoutAnySignal(TestRedis.Topology topology) throws Exception {
+    try (Redis a = TestRedis.connect(topology);
          RevocationList list = new RevocationList(new RedisSignals(a), Duration.ofMinutes(15), clock)) {
       Instant upTo = Instant.now();
       list.merge(Map.of("user-1", upTo));

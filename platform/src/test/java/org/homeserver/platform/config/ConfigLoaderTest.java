@@ -177,6 +177,44 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRedisClusterIsGivenBySeedNodesSeparatedByCommas() throws Exception {
+    HomeserverConfig c = new ConfigLoader(Map.of("HOMESERVER_REDIS_URL", "redis://10.0.0.1:7000, redis://10.0.0.2:7000",
+        "HOMESERVER_REDIS_CLUSTER", "true")).load(null, Map.of());
+    assertEquals(Optional.of("redis://10.0.0.1:7000,redis://10.0.0.2:7000"), c.redisUrl());
+    assertTrue(c.redisCluster());
+    HomeserverConfig single = new ConfigLoader(Map.of()).load(null, Map.of("redis.url", "redis://localhost:6379"));
+    assertEquals(false, single.redisCluster(), "a single Redis unless redis.cluster says otherwise");
+  }
+
+  @Test
+  void severalRedisUrlsWithoutRedisClusterAreRefused() {
+    ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of())
+        .load(null, Map.of("redis.url", "redis://a:7000,redis://b:7000")));
+    assertEquals(List.of("config: redis.url: several URLs are the seed nodes of a Redis Cluster: set redis.cluster=true "
+        + "(HOMESERVER_REDIS_CLUSTER), or give the one URL of a single Redis"), e.problems());
+  }
+
+  @Test
+  void aRedisClusterWithoutSeedNodesIsRefused() {
+    ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of())
+        .load(null, Map.of("redis.cluster", "true")));
+    assertEquals(List.of("config: redis.cluster: a Redis Cluster needs its seed nodes in redis.url "
+        + "(redis://host:port,redis://host:port)"), e.problems());
+  }
+
+  @Test
+  void eachSeedNodeMustBeARedisUrl() {
+    for (String bad : List.of("redis://a:7000,", "redis://a:7000,http://b:7000", "redis://a:7000,,redis://b:7000",
+        "redis://a:notaport")) {
+      ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of())
+          .load(null, Map.of("redis.url", bad, "redis.cluster", "true")), bad);
+      assertEquals(1, e.problems().size(), e.problems().toString());
+      assertTrue(e.problems().getFirst().startsWith("config: redis.url: must be empty (in-process signalling), a URL "
+          + "redis://host:port, or with redis.cluster URLs separated by commas (got \"" + bad + "\""), e.problems().toString());
+    }
+  }
+
+  @Test
   void everySharedKeyHasAnEnvironmentVariableAndADefaultThatPasses() {
     for (Setting<?> s : ConfigSchema.ALL) {
       assertTrue(s.environmentVariable().matches("HOMESERVER_[A-Z0-9_]+"), s.key());

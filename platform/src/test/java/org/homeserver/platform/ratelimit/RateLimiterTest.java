@@ -14,6 +14,8 @@ import org.homeserver.platform.signal.Redis;
 import org.homeserver.platform.testing.MutableClock;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class RateLimiterTest {
   @Test
@@ -54,9 +56,10 @@ class RateLimiterTest {
     assertFalse(limiter.spent("peer-a"), "the window ended");
   }
 
-  @Test
-  void redisLimiterIsSharedByProcesses() {
-    try (Redis a = TestRedis.connect(); Redis b = TestRedis.connectBeside(a)) {
+  @ParameterizedTest
+  @EnumSource(TestRedis.Topology.class)
+  void redisLimiterIsSharedByProcesses(TestRedis.Topology topology) {
+    try (Redis a = TestRedis.connect(topology); Redis b = TestRedis.connectBeside(a)) {
       RateLimiter one = new RedisRateLimiter(a, "register", 2, Duration.ofMinutes(1), java.time.Clock.systemUTC());
       RateLimiter two = new RedisRateLimiter(b, "register", 2, Duration.ofMinutes(1), java.time.Clock.systemUTC());
       assertEquals(Optional.empty(), one.tryAcquire("peer"));

@@ -6,9 +6,14 @@ import org.homeserver.platform.testing.TestRedis;
 class RedisSignalsTest extends SignalsContract {
   private Redis firstConnection;
 
+  /** The kind of Redis the contract runs against here. */
+  protected TestRedis.Topology topology() {
+    return TestRedis.Topology.SINGLE;
+  }
+
   @Override
   protected Signals create() {
-    firstConnection = TestRedis.connect();
+    firstConnection = TestRedis.connect(topology());
     closeAfterwards(firstConnection);
     return new RedisSignals(firstConnection);
   }
