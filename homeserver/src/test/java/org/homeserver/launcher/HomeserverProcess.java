@@ -111,9 +111,12 @@ final class HomeserverProcess implements AutoCloseable {
 
     Path log = Files.createTempFile("homeserver-process", ".log");
     String java = ProcessHandle.current().info().command().orElse("java");
-    // C1 only: a test process starts in about half the time and has little to compile later.
-    List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), "serve"));
+    // C1 only: a test process starts in about half the time and has little to compile later; the
+    // class-data archive halves it again.
+    ClassDataArchive.Options archive = ClassDataArchive.next();
+    List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
+    command.addAll(archive.jvm());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve"));
     service.ifPresent(name -> command.addAll(List.of("--service", name)));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -125,6 +128,8 @@ final class HomeserverProcess implements AutoCloseable {
       }
     }
     HomeserverProcess server = new HomeserverProcess(builder.start(), port, log, ca, caFile);
+    archive.writes().ifPresent(file -> server.process.onExit().thenAccept(ended ->
+        ClassDataArchive.ended(file, ended.exitValue() == 0)));
     server.awaitServing(service.map(List::of).orElse(Homeserver.SERVICES));
     return server;
   }

@@ -35,11 +35,11 @@ import java.util.stream.Collectors;
 import org.homeserver.api.common.v1.Exposure;
 import org.homeserver.platform.grpc.ApiCatalog;
 import org.homeserver.platform.grpc.ApiCatalog.ApiService;
+import org.homeserver.platform.testing.RedisClusterProcess;
 import org.homeserver.platform.testing.TestCertificateAuthority;
 import org.homeserver.platform.testing.TestCertificateAuthority.Issued;
 import org.homeserver.platform.testing.TestCertificateAuthority.KeyFormat;
 import org.homeserver.platform.testing.TestPostgres;
-import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,10 +50,11 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * The homeserver scaled out as an operator runs it on one machine: every service in its own
  * process (`serve --service`, the delivery service twice), mutual TLS between them with the test's
- * CA as the operator's, PostgreSQL and Redis shared, and nginx from the operating system's package
- * in front, configured by deploy/nginx, serving the clients over TLS. The interop/ scenarios (ts-mls
- * clients) all run through the gateway at once; meanwhile one delivery process is killed, and every
- * scenario still passes: each checks that every member got every message exactly once.
+ * CA as the operator's, PostgreSQL and a three-master Redis Cluster shared, and nginx from the
+ * operating system's package in front, configured by deploy/nginx, serving the clients over TLS.
+ * The interop/ scenarios (ts-mls clients) all run through the gateway at once; meanwhile one
+ * delivery process is killed and the Redis Cluster is resharded, and every scenario still passes:
+ * each checks that every member got every message exactly once.
  */
 @ExtendWith(ScaledOutTest.Logs.class)
 class ScaledOutTest {
@@ -71,6 +72,7 @@ class ScaledOutTest {
   private static final Map<String, Integer> publicPorts = new HashMap<>();
   private static final Map<String, Integer> internalPorts = new HashMap<>();
   private static final Map<String, Integer> healthPorts = new HashMap<>();
+  private static RedisClusterProcess redis;
   private static NginxGateway gateway;
   private static ManagedChannel channel;
   private static Path clientCaFile;
@@ -95,10 +97,11 @@ class ScaledOutTest {
       internalPorts.put(name, TestHomeserver.freePort());
       healthPorts.put(name, TestHomeserver.freePort());
     }
+    redis = RedisClusterProcess.start();
     Map<String, String> shared = new HashMap<>(Map.of(
         "database.url", TestPostgres.freshDatabase().jdbcUrl(),
-        "redis.url", TestRedis.URL,
-        "redis.key-prefix", "hs-test-" + UUID.randomUUID() + ":",
+        "redis.url", redis.url(),
+        "redis.cluster", "true",
         "internal.token", "scaled-out-test-" + UUID.randomUUID(),
         "internal.tls.certificate-file", dir.resolve("services.pem").toString(),
         "internal.tls.key-file", dir.resolve("services.key").toString(),
@@ -154,6 +157,9 @@ class ScaledOutTest {
       gateway.close();
     }
     processes.values().forEach(HomeserverProcess::close);
+    if (redis != null) {
+      redis.close();
+    }
   }
 
   @Test
@@ -190,13 +196,17 @@ class ScaledOutTest {
   }
 
   @Test
-  void interopScenariosPassThroughTheGatewayWhileADeliveryProcessIsKilled() throws Exception {
+  void interopScenariosPassThroughTheGatewayWhileADeliveryProcessIsKilledAndRedisResharded() throws Exception {
     InteropScenarios scenarios = InteropScenarios.start(
         List.of("--target", "localhost:" + gateway.port, "--ca", clientCaFile.toString()), SCENARIOS);
     scenarios.awaitNextEnd();
     assertTrue(scenarios.running(LONGEST), LONGEST + " ended before the kill: the test would prove nothing");
     killed.add("delivery-1");
     processes.get("delivery-1").kill();
+    scenarios.awaitNextEnd();
+    assertTrue(scenarios.running(LONGEST), LONGEST + " ended before the reshard: the test would prove nothing");
+    // A third of the slots, with their keys and the channels' subscribers, to another master.
+    redis.moveAllSlots(0, 1);
     scenarios.assertAllPass();
   }
 
@@ -241,6 +251,9 @@ class ScaledOutTest {
           + process.logTail(60)));
       if (gateway != null) {
         System.err.println(gateway.logTail(60));
+      }
+      if (redis != null) {
+        System.err.println(redis.logs());
       }
     }
   }
