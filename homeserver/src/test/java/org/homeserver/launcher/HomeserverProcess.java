@@ -32,6 +32,8 @@ final class HomeserverProcess implements AutoCloseable {
   /** With TLS, the PEM file of the CA that issued the public port's certificate (for localhost). */
   final Optional<Path> caFile;
   private final Process process;
+  /** The class-data archive this process writes at its exit, if it is the one that does. */
+  private Optional<Path> archiveWritten = Optional.empty();
   private final Path log;
 
   Path logPath() {
@@ -113,10 +115,10 @@ final class HomeserverProcess implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     // C1 only: a test process starts in about half the time and has little to compile later; the
     // class-data archive halves it again.
-    ClassDataArchive.Options archive = ClassDataArchive.next();
+    ClassDataArchive.Launch launch = ClassDataArchive.next();
     List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
-    command.addAll(archive.jvm());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve"));
+    command.addAll(launch.jvm());
+    command.addAll(List.of("-cp", launch.classpath(), Main.class.getName(), "serve"));
     service.ifPresent(name -> command.addAll(List.of("--service", name)));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -128,8 +130,7 @@ final class HomeserverProcess implements AutoCloseable {
       }
     }
     HomeserverProcess server = new HomeserverProcess(builder.start(), port, log, ca, caFile);
-    archive.writes().ifPresent(file -> server.process.onExit().thenAccept(ended ->
-        ClassDataArchive.ended(file, ended.exitValue() == 0)));
+    server.archiveWritten = launch.writes();
     server.awaitServing(service.map(List::of).orElse(Homeserver.SERVICES));
     return server;
   }
@@ -156,6 +157,7 @@ final class HomeserverProcess implements AutoCloseable {
     channel.shutdownNow();
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
+    ended();
   }
 
   /**
@@ -169,6 +171,7 @@ final class HomeserverProcess implements AutoCloseable {
       process.destroyForcibly();
       throw new AssertionError("the homeserver process did not stop within 60 s of SIGTERM:\n" + logTail(80));
     }
+    ended();
     return process.exitValue();
   }
 
@@ -184,5 +187,12 @@ final class HomeserverProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
     }
+    ended();
+  }
+
+  /** Once the process has exited: the class-data archive it was to write, if any, is taken or dropped. */
+  private void ended() {
+    archiveWritten.ifPresent(file -> ClassDataArchive.ended(file, !process.isAlive() && process.exitValue() == 0));
+    archiveWritten = Optional.empty();
   }
 }

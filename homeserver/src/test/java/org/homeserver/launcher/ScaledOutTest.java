@@ -205,9 +205,16 @@ class ScaledOutTest {
     processes.get("delivery-1").kill();
     scenarios.awaitNextEnd();
     assertTrue(scenarios.running(LONGEST), LONGEST + " ended before the reshard: the test would prove nothing");
-    // A third of the slots, with their keys and the channels' subscribers, to another master.
-    redis.moveAllSlots(0, 1);
+    // The slots in use on the master of the notifier's job queue (its keys are tagged {notifier}):
+    // the queue's and those of the signal channels subscribed there, moved to another master.
+    String jobs = "{notifier}";
+    int from = redis.masterOf(jobs);
+    Set<Integer> slots = redis.slotsInUse(from, List.of(jobs));
+    assertTrue(slots.size() > 1, "no signal channel is subscribed on master " + from + ": " + slots);
+    redis.moveSlots(slots, from, (from + 1) % 3);
     scenarios.assertAllPass();
+    assertTrue(processes.values().stream().anyMatch(p -> p.logTail(100_000).contains("subscribing again at its new owner")),
+        "no process renewed a subscription whose slot moved");
   }
 
   /** Calls {@code method} (service/method) through the gateway with an empty request; its status code. */

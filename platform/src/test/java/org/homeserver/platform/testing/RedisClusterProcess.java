@@ -96,6 +96,69 @@ public final class RedisClusterProcess implements AutoCloseable {
     awaitSettled();
   }
 
+  /** The master that serves {@code key}'s slot. */
+  public int masterOf(String key) throws IOException, InterruptedException {
+    int slot = Integer.parseInt(cli(0, "cluster", "keyslot", key));
+    for (int i = 0; i < MASTERS; i++) {
+      if (slotsOf(i).contains(slot)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("no master serves slot " + slot + "; log:\n" + logs());
+  }
+
+  /**
+   * The slots of master {@code index} in use now: those of its sharded pub/sub channels that have
+   * subscribers, and those of {@code keys} it serves.
+   */
+  public Set<Integer> slotsInUse(int index, List<String> keys) throws IOException, InterruptedException {
+    Set<Integer> own = slotsOf(index);
+    Set<Integer> used = new TreeSet<>();
+    List<String> names = new ArrayList<>(keys);
+    cli(index, "pubsub", "shardchannels").lines().filter(line -> !line.isBlank()).forEach(names::add);
+    for (String name : names) {
+      int slot = Integer.parseInt(cli(index, "cluster", "keyslot", name));
+      if (own.contains(slot)) {
+        used.add(slot);
+      }
+    }
+    return used;
+  }
+
+  /**
+   * Moves {@code slots} of master {@code from} to master {@code to} one by one, keys included, as
+   * redis-cli's reshard does (IMPORTING and MIGRATING, MIGRATE of the keys, then the new owner told
+   * to every master), and waits until every master agrees on the new layout and the cluster is ok.
+   */
+  public void moveSlots(Set<Integer> slots, int from, int to) throws IOException, InterruptedException {
+    String fromId = nodeId(from);
+    String toId = nodeId(to);
+    for (int slot : slots) {
+      String number = Integer.toString(slot);
+      expectOk(cli(to, "cluster", "setslot", number, "importing", fromId));
+      expectOk(cli(from, "cluster", "setslot", number, "migrating", toId));
+      for (String keys; !(keys = cli(from, "cluster", "getkeysinslot", number, "100")).isBlank(); ) {
+        List<String> migrate = new ArrayList<>(List.of("migrate", "127.0.0.1", Integer.toString(ports.get(to)), "", "0",
+            "5000", "keys"));
+        migrate.addAll(keys.lines().toList());
+        expectOk(cli(from, migrate.toArray(String[]::new)));
+      }
+      // The new owner first, then the old one, then the rest: no master sends a client back and forth.
+      List<Integer> order = new ArrayList<>(List.of(to, from));
+      IntStream.range(0, MASTERS).filter(i -> i != to && i != from).forEach(order::add);
+      for (int i : order) {
+        expectOk(cli(i, "cluster", "setslot", number, "node", toId));
+      }
+    }
+    awaitSettled();
+  }
+
+  private void expectOk(String reply) {
+    if (!reply.equals("OK")) {
+      throw new IllegalStateException("Redis answered " + reply + " while moving slots; log:\n" + logs());
+    }
+  }
+
   /** Moves every slot of master {@code from} to master {@code to}, as {@link #moveSlots} does. */
   public void moveAllSlots(int from, int to) throws IOException, InterruptedException {
     moveSlots(slotsOf(from).size(), from, to);
