@@ -1,5 +1,6 @@
 package org.homeserver.platform.grpc;
 
+import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolver;
@@ -30,7 +31,8 @@ import org.homeserver.platform.grpc.tls.InternalPortTls;
  *
  * <p>A target is {@code host:port}, {@code dns:///name:port} (every address the name has, such as a
  * Kubernetes headless Service; resolved again when a connection fails) or a fixed list
- * {@code host:port,host:port}.
+ * {@code host:port,host:port}, each instance of which is called, and with TLS checked, by its own
+ * host name.
  */
 public final class InternalChannels {
   static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
@@ -109,9 +111,11 @@ public final class InternalChannels {
           throw new IllegalArgumentException("not host:port: " + item + " in " + target);
         }
         SocketAddress socket = new InetSocketAddress(address.getHost(), address.getPort());
-        addresses.add(new EquivalentAddressGroup(socket));
+        // Each instance is called, and its certificate checked, by its own name.
+        addresses.add(new EquivalentAddressGroup(socket, Attributes.newBuilder()
+            .set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, address.getHost()).build()));
       }
-      String authority = URI.create("//" + target.getPath().substring(1).split(",")[0].strip()).getHost();
+      String authority = addresses.getFirst().getAttributes().get(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE);
       return new NameResolver() {
         @Override
         public String getServiceAuthority() {

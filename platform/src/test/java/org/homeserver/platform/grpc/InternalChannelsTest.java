@@ -178,11 +178,31 @@ class InternalChannelsTest {
     assertEquals(Status.Code.UNAVAILABLE, plaintext.getStatus().getCode());
   }
 
+  @Test
+  void eachListedInstanceIsCheckedAgainstItsOwnName() throws Exception {
+    TestCertificateAuthority operator = TestCertificateAuthority.create("Operator CA");
+    Flaky byName = new Flaky(0);
+    Flaky byAddress = new Flaky(0);
+    int first = serve(byName, Optional.of(internalTls(operator.issueForBothEnds("a", "localhost"), operator)));
+    int second = serve(byAddress, Optional.of(internalTls(operator.issueForBothEnds("b", "127.0.0.1"), operator)));
+    ManagedChannel channel = channel("localhost:" + first + ",127.0.0.1:" + second,
+        Optional.of(internalTls(operator.issueForBothEnds("caller"), operator)));
+    for (int i = 0; i < 10; i++) {
+      notifier(channel).notifyClients(NotifyClientsRequest.getDefaultInstance());
+    }
+    assertTrue(byName.calls.get() > 0 && byAddress.calls.get() > 0,
+        "both instances, each certified for its own name only, take calls: " + byName.calls + " and " + byAddress.calls);
+  }
+
   /** Mutual TLS with a certificate {@code issuer} issued, trusting {@code trusted}. */
   private InternalPortTls internalTls(TestCertificateAuthority issuer, TestCertificateAuthority trusted)
       throws Exception, ConfigException {
+    return internalTls(issuer.issueForBothEnds("service"), trusted);
+  }
+
+  /** Mutual TLS with {@code issued}, trusting {@code trusted}. */
+  private InternalPortTls internalTls(Issued issued, TestCertificateAuthority trusted) throws Exception, ConfigException {
     Path dir = Files.createTempDirectory("internal-tls");
-    Issued issued = issuer.issueForBothEnds("service");
     issued.writeChain(dir.resolve("service.pem"));
     issued.writeKey(dir.resolve("service.key"), KeyFormat.PKCS8);
     trusted.writeCertificate(dir.resolve("ca.pem"));

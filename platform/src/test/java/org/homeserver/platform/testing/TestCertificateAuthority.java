@@ -134,15 +134,26 @@ public final class TestCertificateAuthority {
         KeyPurposeId.id_kp_clientAuth});
   }
 
+  /** As {@link #issueForBothEnds(String)}, for the one host {@code host} (a DNS name or an IPv4 address). */
+  public Issued issueForBothEnds(String commonName, String host) {
+    return issue(commonName, keyPair("EC"), new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth,
+        KeyPurposeId.id_kp_clientAuth}, new GeneralName(host.matches("[0-9.]+") ? GeneralName.iPAddress
+        : GeneralName.dNSName, host));
+  }
+
   private Issued issue(String commonName, KeyPair subjectKeys, KeyPurposeId[] purposes) {
+    return issue(commonName, subjectKeys, purposes, new GeneralName(GeneralName.dNSName, "localhost"),
+        new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+  }
+
+  private Issued issue(String commonName, KeyPair subjectKeys, KeyPurposeId[] purposes, GeneralName... hosts) {
     var builder = new JcaX509v3CertificateBuilder(certificate, serial(),
         Date.from(Instant.now().minus(Duration.ofHours(1))), Date.from(Instant.now().plus(Duration.ofDays(1))),
         new X500Name("CN=" + commonName), subjectKeys.getPublic());
     try {
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
-      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(hosts));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
