@@ -85,10 +85,34 @@ public final class RedisJobQueue implements JobQueue {
     this.delayed = redis.key(SLOT, ":retries");
     this.consumer = Consumer.from(GROUP, "notifier-" + UUID.randomUUID());
     this.lease = lease;
+    adoptUntaggedKeys();
     ensureGroup();
     // A Redis that restarted empty has lost the group (and the jobs: the delivery service's sweep
     // hands their notifications over again); make it before the next take finds it missing.
     redis.onReconnect(this::ensureGroup);
+  }
+
+  /**
+   * Jobs that a version before the keys were hash-tagged queued (on a single Redis, the only kind it
+   * used) wait under {@code <prefix>notifier:jobs} and {@code <prefix>notifier:retries}: they are
+   * moved to the tagged names, consumer group and leases included, unless a tagged key exists
+   * already (another process moved them first). Seen markers are not moved: they only keep a repeat
+   * from being queued.
+   */
+  private void adoptUntaggedKeys() {
+    if (redis.cluster()) {
+      return;
+    }
+    for (String[] names : List.of(new String[] {redis.key("notifier:jobs"), stream},
+        new String[] {redis.key("notifier:retries"), delayed})) {
+      try {
+        if (commands.renamenx(names[0], names[1])) {
+          log.info("push jobs queued under {} by an earlier version moved to {}", names[0], names[1]);
+        }
+      } catch (RedisCommandExecutionException nothingThere) {
+        // ERR no such key: nothing waits under the old name.
+      }
+    }
   }
 
   /** Creates the stream and its consumer group unless they exist; from "0", so no job in the stream is skipped. */

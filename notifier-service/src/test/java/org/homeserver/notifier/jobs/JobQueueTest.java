@@ -3,11 +3,16 @@ package org.homeserver.notifier.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -23,6 +28,7 @@ import org.homeserver.platform.testing.RedisProcess;
 import org.homeserver.platform.testing.TestPostgres;
 import org.homeserver.platform.testing.TestRedis;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -84,6 +90,29 @@ class JobQueueTest {
     assertEquals(List.of(), queue.take(10, now), "leased jobs are not taken twice");
     taken.forEach(queue::complete);
     assertEquals(0, queue.pending());
+  }
+
+  @Test
+  void jobsAnEarlierVersionQueuedUnderTheUntaggedNamesAreTakenAfterTheUpgrade() {
+    redis = TestRedis.connect(TestRedis.Topology.SINGLE);
+    resources.add(redis);
+    Instant now = Instant.now();
+    PushJob waiting = job(UUID.randomUUID().toString(), now);
+    PushJob retried = job(UUID.randomUUID().toString(), now);
+    // As the earlier version left them: a stream with its consumer group, and a job due for a retry.
+    redis.sync().xgroupCreate(XReadArgs.StreamOffset.from(redis.key("notifier:jobs"), "0"), "pushers",
+        XGroupCreateArgs.Builder.mkstream());
+    redis.sync().xadd(redis.key("notifier:jobs"), Map.of("job", waiting.encode()));
+    ByteArrayOutputStream member = new ByteArrayOutputStream();   // entry id, NUL, job
+    member.writeBytes("0-1\0".getBytes(StandardCharsets.US_ASCII));
+    member.writeBytes(retried.encode());
+    redis.sync().zadd(redis.key("notifier:retries"), now.toEpochMilli(), member.toByteArray());
+
+    JobQueue upgraded = new RedisJobQueue(redis, LEASE);
+
+    assertEquals(Set.of(waiting, retried), upgraded.take(10, now).stream().map(JobQueue.Leased::job)
+        .collect(java.util.stream.Collectors.toSet()));
+    assertEquals(0, redis.sync().exists(redis.key("notifier:jobs"), redis.key("notifier:retries")));
   }
 
   @ParameterizedTest
